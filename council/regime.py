@@ -1,0 +1,117 @@
+"""The law of council sittings, in one place (shared/RULEBOOK.md).
+
+Every number and rule the services apply is a parameter or a function of a
+`Regime`. Services call `regime_for(assembly)`; nothing else hard-codes the law.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from council.models import Assembly
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+class AttendanceMode:
+    CHAMBER = "chamber"  # physically in the council chamber
+    REMOTE_ROOM = "remote_room"  # in a designated remote room (EPCI teleconference)
+    REMOTE = "remote"  # following by browser from elsewhere
+
+
+@dataclass(frozen=True)
+class Regime:
+    code: str
+    label: str
+    # R6: population threshold and notice periods, in clear days.
+    notice_population_threshold: int = 3500
+    notice_days_small: int = 3
+    notice_days_large: int = 5
+    notice_days_first_after_renewal: int = 3
+    # R7: urgency floor.
+    notice_days_urgency: int = 1
+    # R12: second convocation after a failed quorum.
+    second_convocation_days: int = 3
+    # R8: a note explicative de synthèse for every item from this population.
+    synthesis_note_threshold: int = 3500
+    # R10 / R13: quorum as a fraction of members in office.
+    quorum_counts_represented: bool = False
+    quorum_one_third: bool = False
+    # R14: proxies.
+    proxies_per_holder: int = 1
+    proxy_max_consecutive_sittings: int = 3
+    # R25: members (or the chair alone) who may request a closed session.
+    closed_session_requesters: int = 3
+    # R26 / R27: teleconference.
+    epci_teleconference: bool = True
+    commune_teleconference: bool = False
+
+    # --- notice (R5-R7) -------------------------------------------------
+    @staticmethod
+    def clear_days(dispatch: datetime.datetime, sitting_start: datetime.datetime) -> int:
+        """Jours francs between dispatch and sitting, by calendar dates in Paris."""
+        d = dispatch.astimezone(PARIS).date()
+        s = sitting_start.astimezone(PARIS).date()
+        return (s - d).days - 1
+
+    def required_notice_days(
+        self, assembly: Assembly, *, first_after_renewal: bool, urgency: bool
+    ) -> int:
+        if urgency:
+            return self.notice_days_urgency
+        if first_after_renewal:
+            return self.notice_days_first_after_renewal
+        return self.notice_days_large if self._is_large(assembly) else self.notice_days_small
+
+    def _is_large(self, assembly: Assembly) -> bool:
+        if assembly.is_epci:
+            return any(
+                c.population >= self.notice_population_threshold for c in assembly.communes.all()
+            )
+        return assembly.population >= self.notice_population_threshold
+
+    def needs_synthesis_note(self, assembly: Assembly) -> bool:
+        # An EPCI with a commune of 3,500 or more follows the larger communes' rules.
+        return self._is_large(assembly)
+
+    # --- quorum (R10-R13) -------------------------------------------------
+    def quorum_needed(self, in_office: int) -> int:
+        if self.quorum_one_third:
+            return -(-in_office // 3)
+        return in_office // 2 + 1
+
+    def counts_toward_quorum(self, assembly: Assembly, mode: str, teleconference: bool) -> bool:
+        if mode == AttendanceMode.CHAMBER:
+            return True
+        if mode == AttendanceMode.REMOTE_ROOM:
+            return self.allows_teleconference(assembly) and teleconference
+        return False
+
+    def allows_teleconference(self, assembly: Assembly) -> bool:
+        return self.epci_teleconference if assembly.is_epci else self.commune_teleconference
+
+    # --- closed session (R25) ---------------------------------------------
+    def closed_session_adopted(self, votes_for: int, present_or_represented: int) -> bool:
+        return votes_for > present_or_represented // 2
+
+
+CGCT_2026 = Regime(code="cgct-2026", label="CGCT (2026)")
+# R13: the Covid-era rules, kept only as a historical regime, never a default.
+COVID_2020 = Regime(
+    code="covid-2020",
+    label="CGCT, ordonnance 2020-391 (ended 31 July 2022)",
+    quorum_counts_represented=True,
+    quorum_one_third=True,
+    proxies_per_holder=2,
+    commune_teleconference=True,
+)
+REGIMES = {r.code: r for r in (CGCT_2026, COVID_2020)}
+DEFAULT_REGIME = CGCT_2026
+
+
+def regime_for(assembly: Assembly) -> Regime:
+    return REGIMES.get(assembly.regime_code, DEFAULT_REGIME)

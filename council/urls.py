@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+
+from sessions.views import public
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", include("council.api_urls")),
+    path("clerk/", include("sessions.urls_clerk")),
+    path("", include("sessions.urls")),
+]
+if not settings.DEBUG:
+    # The embedded server serves uploads itself; production has nginx do it (deploy/).
+    urlpatterns.append(
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    )

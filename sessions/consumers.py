@@ -1,0 +1,189 @@
+"""Websocket surfaces of a sitting: public page, councillor seat, chair dashboard.
+
+Thin: authenticate, check access, join the group, parse an action, call a service,
+forward group events. Every refusal is an error frame {"type": "error", ...}.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from council.errors import DomainError, InvalidInput
+
+from . import services
+from .access import Role, access_sitting, member_of
+from .models import AgendaItem, Sitting
+from .realtime import private_group, public_group
+from .selectors import chair_snapshot, public_snapshot
+
+MAX_FRAME = 16 * 1024
+Handler = Callable[[Any, Sitting, dict[str, Any]], Any]
+
+
+class SittingConsumer(AsyncJsonWebsocketConsumer):
+    role: Role = Role.PUBLIC
+    actions: dict[str, Handler] = {}
+
+    async def connect(self) -> None:
+        await self.accept()
+        self.sitting_id = self.scope["url_route"]["kwargs"]["sitting_id"]
+        self.user = self.scope.get("user")
+        try:
+            sitting = await database_sync_to_async(access_sitting)(
+                self.user, self.sitting_id, self.role
+            )
+        except DomainError as err:
+            await self.send_json({"type": "error", **err.as_dict()})
+            await self.close(code=4000 + err.status)
+            return
+        self.group = self.group_name(sitting)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        snapshot = await database_sync_to_async(self.snapshot)(sitting)
+        await self.send_json({"type": "sittings.snapshot", "state": snapshot})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    def group_name(self, sitting: Sitting) -> str:
+        return private_group(sitting.id)
+
+    def snapshot(self, sitting: Sitting) -> dict[str, Any]:
+        return chair_snapshot(sitting)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self.error("invalid_frame", _("Send one JSON text frame of at most 16 KiB."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error("invalid_json", _("The message is not valid JSON."))
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("action"), str):
+            await self.error("invalid_message", _("The message needs an \"action\"."))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        action = content["action"]
+        handler = self.actions.get(action)
+        if handler is None:
+            await self.error("unknown_action", _("Unknown action: %(a)s.") % {"a": action[:40]})
+            return
+        try:
+            await database_sync_to_async(self.run)(handler, content)
+        except DomainError as err:
+            await self.send_json({"type": "error", "action": action, **err.as_dict()})
+            return
+        await self.send_json({"type": "ack", "action": action, "ref": content.get("ref")})
+
+    def run(self, handler: Handler, content: dict[str, Any]) -> None:
+        sitting = access_sitting(self.user, self.sitting_id, self.role)
+        handler(self, sitting, content)
+
+    async def error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    async def relay_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])
+
+
+def _int(content: dict[str, Any], key: str) -> int:
+    value = content.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(_("\"%(key)s\" must be an integer.") % {"key": key}, code="invalid_field")
+    return value
+
+
+def _member(sitting: Sitting, content: dict[str, Any], key: str = "member"):  # type: ignore[no-untyped-def]
+    member = sitting.assembly.members.filter(pk=_int(content, key)).first()
+    if member is None:
+        raise InvalidInput(_("No such member in this assembly."), code="unknown_member")
+    return member
+
+
+def _item(sitting: Sitting, content: dict[str, Any]) -> AgendaItem:
+    item = sitting.items.filter(pk=_int(content, "item")).first()
+    if item is None:
+        raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
+    return item
+
+
+def _room(sitting: Sitting, content: dict[str, Any]):  # type: ignore[no-untyped-def]
+    if content.get("room") is None:
+        return None
+    room = sitting.assembly.rooms.filter(pk=_int(content, "room")).first()
+    if room is None:
+        raise InvalidInput(_("No such room."), code="unknown_room")
+    return room
+
+
+def _own_member(consumer: SittingConsumer, sitting: Sitting):  # type: ignore[no-untyped-def]
+    member = member_of(consumer.user, sitting.assembly_id)
+    if member is None:
+        raise InvalidInput(_("Only a member of the council can do this."), code="not_member")
+    return member
+
+
+class PublicConsumer(SittingConsumer):
+    role = Role.PUBLIC
+    actions = {}
+
+    def group_name(self, sitting: Sitting) -> str:
+        return public_group(sitting.id)
+
+    def snapshot(self, sitting: Sitting) -> dict[str, Any]:
+        return public_snapshot(sitting)
+
+
+class SeatConsumer(SittingConsumer):
+    role = Role.MEMBER
+    actions = {
+        "raise_hand": lambda c, s, m: services.hand_raise(sitting=s, member=_own_member(c, s)),
+        "lower_hand": lambda c, s, m: services.hand_lower(sitting=s, member=_own_member(c, s)),
+    }
+
+
+def _interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
+    fn = services.interest_declare if m.get("declared", True) else services.interest_withdraw
+    fn(item=_item(s, m), member=_member(s, m), user=c.user)
+
+
+def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
+    ids = m.get("requested_by")
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        raise InvalidInput(_("\"requested_by\" must be a list of member ids."), code="invalid_field")
+    members = list(s.assembly.members.filter(pk__in=ids))
+    services.closed_session_enter(sitting=s, requested_by=members,
+                                  votes_for=_int(m, "votes_for"), user=c.user)
+
+
+class ChairConsumer(SittingConsumer):
+    role = Role.CHAIR
+    actions = {
+        "open": lambda c, s, m: services.sitting_open(sitting=s, user=c.user),
+        "suspend": lambda c, s, m: services.sitting_suspend(sitting=s, user=c.user),
+        "resume": lambda c, s, m: services.sitting_resume(sitting=s, user=c.user),
+        "close": lambda c, s, m: services.sitting_close(sitting=s, user=c.user),
+        "take_up": lambda c, s, m: services.item_take_up(sitting=s, item=_item(s, m), user=c.user),
+        "secretary": lambda c, s, m: services.secretary_name(
+            sitting=s, member=_member(s, m), user=c.user),
+        "attendance": lambda c, s, m: services.attendance_record(
+            sitting=s, member=_member(s, m), kind=str(m.get("kind", "")),
+            mode=str(m.get("mode", "chamber")), room=_room(s, m), user=c.user),
+        "give_floor": lambda c, s, m: services.floor_give(
+            sitting=s, request_id=_int(m, "request"), user=c.user),
+        "end_floor": lambda c, s, m: services.floor_end(sitting=s, user=c.user),
+        "urgency": lambda c, s, m: services.urgency_decide(
+            sitting=s, accepted=bool(m.get("accepted")), user=c.user),
+        "interest": _interest,
+        "closed_session_enter": _closed_session,
+        "closed_session_leave": lambda c, s, m: services.closed_session_leave(sitting=s, user=c.user),
+    }

@@ -1,0 +1,127 @@
+"""Generated documents: convocation PDF, proxy PDF and the iCalendar invitation."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
+
+from council.models import Member
+from council.regime import PARIS
+
+from .models import Sitting
+
+
+def _when(sitting: Sitting) -> str:
+    return formats.date_format(sitting.starts_at.astimezone(PARIS), "l j F Y à H\\hi")
+
+
+def _pdf(title: str, flowables: Iterable[Any]) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="Séance",
+                            leftMargin=2 * cm, rightMargin=2 * cm)
+    doc.build(list(flowables))
+    return buffer.getvalue()
+
+
+def convocation_lines(sitting: Sitting) -> dict[str, Any]:
+    """The words of the convocation, shared by the PDF, the e-mail and the public page."""
+    signer = sitting.convened_by or sitting.chair
+    lines = {
+        "assembly": sitting.assembly.name,
+        "title": sitting.title,
+        "when": _when(sitting),
+        "place": f"{sitting.place.name}, {sitting.place.address}".strip(", "),
+        "items": [
+            f"{i.position}. {i.title} ({i.get_kind_display().lower()})" for i in sitting.items.all()
+        ],
+        "teleconference": None,
+        "urgency": sitting.urgency_reason if sitting.urgency else None,
+        "signer": signer.full_name if signer else "",
+        "signer_capacity": signer.get_role_display() if signer else "",
+        "replacement_reason": sitting.convened_by_reason,
+    }
+    if sitting.is_teleconference:
+        rooms = ", ".join(r.name for r in sitting.remote_rooms.all())
+        lines["teleconference"] = _(
+            "This sitting is held by teleconference in several places (article L5211-11-1 "
+            "CGCT): %(rooms)s."
+        ) % {"rooms": rooms}
+    return lines
+
+
+def render_convocation_pdf(sitting: Sitting) -> bytes:
+    styles = getSampleStyleSheet()
+    w = convocation_lines(sitting)
+    story: list[Any] = [
+        Paragraph(w["assembly"], styles["Title"]),
+        Paragraph(_("Convocation"), styles["Heading1"]),
+        Paragraph(
+            _("You are invited to attend the sitting “%(title)s” on %(when)s, at %(place)s.")
+            % w, styles["Normal"]),
+        Spacer(1, 0.4 * cm),
+    ]
+    if w["teleconference"]:
+        story.append(Paragraph(w["teleconference"], styles["Normal"]))
+    if w["urgency"]:
+        story.append(Paragraph(_("Urgency declared: %(reason)s") % {"reason": w["urgency"]},
+                               styles["Normal"]))
+    story.append(Paragraph(_("Agenda"), styles["Heading2"]))
+    story.append(ListFlowable([ListItem(Paragraph(i, styles["Normal"])) for i in w["items"]],
+                              bulletType="bullet"))
+    story.append(Spacer(1, 0.8 * cm))
+    signature = f"{w['signer']}, {w['signer_capacity']}"
+    if w["replacement_reason"]:
+        signature += " — " + w["replacement_reason"]
+    story.append(Paragraph(signature, styles["Normal"]))
+    return _pdf(_("Convocation") + " — " + sitting.title, story)
+
+
+def render_proxy_pdf(
+    *, grantor: Member, holder: Member, sittings: list[Sitting], at: datetime.datetime
+) -> bytes:
+    """The written proxy (R14) made from the grantor's authenticated request."""
+    styles = getSampleStyleSheet()
+    covered = [f"{s.title} — {_when(s)}" for s in sorted(sittings, key=lambda s: s.starts_at)]
+    story = [
+        Paragraph(grantor.assembly.name, styles["Title"]),
+        Paragraph(_("Proxy (pouvoir)"), styles["Heading1"]),
+        Paragraph(
+            _("I, the undersigned %(grantor)s, member of the council, give proxy to "
+              "%(holder)s to vote in my name at the following sittings:")
+            % {"grantor": grantor.full_name, "holder": holder.full_name},
+            styles["Normal"]),
+        ListFlowable([ListItem(Paragraph(c, styles["Normal"])) for c in covered],
+                     bulletType="bullet"),
+        Spacer(1, 0.6 * cm),
+        Paragraph(_("Signed electronically on %(at)s by %(grantor)s.") % {
+            "at": formats.date_format(at.astimezone(PARIS), "j F Y H:i"),
+            "grantor": grantor.full_name}, styles["Normal"]),
+    ]
+    return _pdf(_("Proxy"), story)
+
+
+def render_ics(sitting: Sitting, uid_host: str = "seance") -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Seance//Council sittings//FR")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"sitting-{sitting.pk}@{uid_host}")
+    event.add("summary", f"{sitting.assembly.name} — {sitting.title}")
+    event.add("dtstart", sitting.starts_at.astimezone(PARIS))
+    event.add("dtend", sitting.starts_at.astimezone(PARIS) + datetime.timedelta(hours=3))
+    event.add("dtstamp", datetime.datetime.now(tz=datetime.UTC))
+    event.add("location", f"{sitting.place.name}, {sitting.place.address}".strip(", "))
+    event.add("description", "\n".join(convocation_lines(sitting)["items"]))
+    cal.add_component(event)
+    return cal.to_ical()

@@ -1,0 +1,321 @@
+"""Sittings, agenda, convocation, attendance, proxies and the speaking queue."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from council.models import Assembly, Member, Room
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Sitting(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        CONVENED = "convened", _("Convened")
+        OPEN = "open", _("Open")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    class Outcome(models.TextChoices):
+        HELD = "held", _("Held")
+        NO_QUORUM = "no_quorum", _("Adjourned for lack of quorum")
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.PROTECT, related_name="sittings")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("date and time"))
+    place = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+", verbose_name=_("place"))
+    remote_rooms = models.ManyToManyField(
+        Room, blank=True, related_name="remote_sittings", verbose_name=_("remote rooms")
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    in_closed_session = models.BooleanField(_("closed session (huis clos)"), default=False)
+    urgency = models.BooleanField(_("urgency declared"), default=False)
+    urgency_reason = models.TextField(_("reason for urgency"), blank=True)
+    urgency_accepted = models.BooleanField(null=True, blank=True)
+    first_after_renewal = models.BooleanField(_("first sitting after general renewal"), default=False)
+    second_convocation_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="second_convocation"
+    )
+    convened_by = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    convened_by_reason = models.CharField(_("reason for replacement"), max_length=300, blank=True)
+    chair = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    secretary = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    current_item = models.ForeignKey(
+        "AgendaItem", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in (self.State.OPEN, self.State.SUSPENDED)
+
+    @property
+    def is_teleconference(self) -> bool:
+        """A sitting held in several places (R27): it has designated remote rooms."""
+        return self.assembly.is_epci and self.remote_rooms.exists()
+
+
+class AgendaItem(models.Model):
+    class Kind(models.TextChoices):
+        DELIBERATION = "deliberation", _("Deliberation")
+        INFORMATION = "information", _("Information")
+        ELECTION = "election", _("Election")
+        NOMINATION = "nomination", _("Nomination")
+        BUDGET = "budget", _("Budget primitif")
+        ACCOUNTS = "accounts", _("Compte administratif")
+        QUESTION = "question", _("Oral question")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CURRENT = "current", _("Under discussion")
+        DONE = "done", _("Done")
+        POSTPONED = "postponed", _("Postponed")
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(_("order"))
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices, default=Kind.DELIBERATION)
+    summary = models.TextField(_("summary"), blank=True)
+    rapporteur = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("rapporteur"),
+    )
+    urgent = models.BooleanField(_("added under urgency"), default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sitting", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sitting", "position"], name="unique_item_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+    @property
+    def is_deliberative(self) -> bool:
+        return self.kind not in (self.Kind.INFORMATION, self.Kind.QUESTION)
+
+
+class Document(models.Model):
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Report")
+        SYNTHESIS = "synthesis", _("Note explicative de synthèse")
+        ANNEX = "annex", _("Annex")
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to="documents/%Y/")
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "kind", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Convocation(models.Model):
+    """The convocation as sent, entered in the register and published (R9)."""
+
+    sitting = models.OneToOneField(Sitting, on_delete=models.CASCADE, related_name="convocation")
+    register_number = models.CharField(max_length=40, unique=True)
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clear_days = models.IntegerField()
+    notice_required = models.IntegerField()
+    pdf = models.FileField(upload_to="convocations/")
+    pdf_sha256 = models.CharField(max_length=64)
+    published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.register_number
+
+
+class ConvocationRecipient(models.Model):
+    convocation = models.ForeignKey(Convocation, on_delete=models.CASCADE, related_name="recipients")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="convocations")
+    email = models.EmailField(blank=True)
+    token = models.CharField(max_length=64, unique=True, default=_token)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_error = models.CharField(max_length=300, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+    paper_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["member__last_name", "member__first_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["convocation", "member"], name="unique_recipient")
+        ]
+
+
+class AppendOnly(models.Model):
+    """A log row: written once, never updated or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("append-only record")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("append-only record")
+
+
+class AttendanceEvent(AppendOnly):
+    class Kind(models.TextChoices):
+        ARRIVAL = "arrival", _("Arrival")
+        DEPARTURE = "departure", _("Departure")
+
+    class Mode(models.TextChoices):
+        CHAMBER = "chamber", _("In the chamber")
+        REMOTE_ROOM = "remote_room", _("In a remote room")
+        REMOTE = "remote", _("Remote (browser)")
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="attendance")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="attendance")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.CHAMBER)
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Interest(models.Model):
+    """A member's declared personal interest in an item (L2131-11)."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="interests")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="interests")
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="unique_interest")]
+
+
+class Proxy(models.Model):
+    """A written proxy (pouvoir, R14) covering one to three consecutive sittings."""
+
+    grantor = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="proxies_given")
+    holder = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="proxies_held")
+    document = models.FileField(upload_to="proxies/%Y/")
+    illness = models.BooleanField(_("duly established illness"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(grantor=models.F("holder")), name="proxy_not_to_self"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grantor} → {self.holder}"
+
+
+class ProxyCover(models.Model):
+    """One sitting covered by a proxy; the database keeps one active proxy per holder."""
+
+    proxy = models.ForeignKey(Proxy, on_delete=models.CASCADE, related_name="covers")
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="proxy_covers")
+    grantor = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    holder = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sitting", "holder"], condition=models.Q(active=True),
+                name="one_proxy_per_holder_per_sitting",
+            ),
+            models.UniqueConstraint(
+                fields=["sitting", "grantor"], condition=models.Q(active=True),
+                name="one_proxy_per_grantor_per_sitting",
+            ),
+        ]
+
+
+class SpeakingRequest(models.Model):
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        SPEAKING = "speaking", _("Has the floor")
+        DONE = "done", _("Spoke")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="speaking_requests")
+    item = models.ForeignKey(AgendaItem, on_delete=models.SET_NULL, null=True, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sitting", "member"], condition=models.Q(state__in=["waiting", "speaking"]),
+                name="one_open_request_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["sitting"], condition=models.Q(state="speaking"), name="one_speaker",
+            ),
+        ]
+
+    @property
+    def seconds_spoken(self) -> int | None:
+        if self.started_at is None:
+            return None
+        if self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds())
+
+
+class SittingLog(AppendOnly):
+    """The sitting's journal: every step, for the minutes and the replay chapters."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="log")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,31 @@
+"""Groups and events of a sitting's live surfaces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from council.events import send_event_on_commit
+
+from .models import Sitting
+from .selectors import chair_snapshot, public_snapshot
+
+
+def private_group(sitting_id: int) -> str:
+    return f"sitting-{sitting_id}"
+
+
+def public_group(sitting_id: int) -> str:
+    return f"sitting-{sitting_id}-public"
+
+
+def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
+    """Send `sittings.<event>` with fresh snapshots: the full one to members and staff,
+    the public one to the public page. Call from a service, inside its transaction."""
+    event_type = f"sittings.{event}"
+    send_event_on_commit(
+        private_group(sitting.id), event_type, {"data": data, "state": chair_snapshot(sitting)}
+    )
+    public_data = {} if sitting.in_closed_session else data
+    send_event_on_commit(
+        public_group(sitting.id), event_type, {"data": public_data, "state": public_snapshot(sitting)}
+    )

@@ -1,0 +1,55 @@
+"""Every write of the sittings app. Views, consumers, API, tasks and commands call these."""
+
+from .agenda import document_attach, item_add, item_remove, sitting_create, sitting_update
+from .attendance import attendance_record, interest_declare, interest_withdraw
+from .convocation import (
+    convocation_acknowledge,
+    convocation_check,
+    convocation_deliver,
+    convocation_send,
+)
+from .proxies import proxy_grant, proxy_revoke
+from .running import (
+    closed_session_enter,
+    closed_session_leave,
+    item_take_up,
+    secretary_name,
+    sitting_adjourn_for_quorum,
+    sitting_close,
+    sitting_open,
+    sitting_resume,
+    sitting_suspend,
+    urgency_decide,
+)
+from .speaking import floor_end, floor_give, hand_lower, hand_raise
+
+__all__ = [
+    "attendance_record",
+    "closed_session_enter",
+    "closed_session_leave",
+    "convocation_acknowledge",
+    "convocation_check",
+    "convocation_deliver",
+    "convocation_send",
+    "document_attach",
+    "floor_end",
+    "floor_give",
+    "hand_lower",
+    "hand_raise",
+    "interest_declare",
+    "interest_withdraw",
+    "item_add",
+    "item_remove",
+    "item_take_up",
+    "proxy_grant",
+    "proxy_revoke",
+    "secretary_name",
+    "sitting_adjourn_for_quorum",
+    "sitting_close",
+    "sitting_create",
+    "sitting_open",
+    "sitting_resume",
+    "sitting_suspend",
+    "sitting_update",
+    "urgency_decide",
+]

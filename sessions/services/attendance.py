@@ -1,0 +1,97 @@
+"""Roll call: arrivals and departures (append-only) and declared interests."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member, Room
+
+from ..errors import AttendanceRefused, InvalidInput
+from ..models import AgendaItem, AttendanceEvent, Interest, Sitting
+from ..realtime import broadcast
+from ..selectors import presence
+from .common import User, lock, log, require_in_office, require_state
+
+Mode = AttendanceEvent.Mode
+Kind = AttendanceEvent.Kind
+LIVE = (Sitting.State.CONVENED, Sitting.State.OPEN, Sitting.State.SUSPENDED)
+
+
+def _room_for(sitting: Sitting, mode: str, room: Room | None) -> Room | None:
+    if mode == Mode.CHAMBER:
+        return sitting.place
+    if mode == Mode.REMOTE_ROOM:
+        if room is None or not sitting.remote_rooms.filter(pk=room.pk).exists():
+            raise AttendanceRefused(
+                _("This room is not a designated remote room of the sitting."), code="wrong_room"
+            )
+        return room
+    if mode == Mode.REMOTE:
+        return None
+    raise InvalidInput(_("Unknown attendance mode."), code="invalid_mode")
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    sitting: Sitting,
+    member: Member,
+    kind: str,
+    user: User,
+    mode: str = Mode.CHAMBER,
+    room: Room | None = None,
+) -> AttendanceEvent:
+    """Log an arrival or a departure. The log is never edited: a mistake is corrected by
+    the opposite event."""
+    sitting = lock(sitting)
+    require_state(sitting, *LIVE, action=_("record attendance"))
+    require_in_office(sitting, member)
+    here = presence(sitting).get(member.id)
+    if kind == Kind.ARRIVAL:
+        if here is not None:
+            raise AttendanceRefused(
+                _("%(name)s is already present.") % {"name": member}, code="already_present"
+            )
+        place = _room_for(sitting, mode, room)
+    elif kind == Kind.DEPARTURE:
+        if here is None:
+            raise AttendanceRefused(
+                _("%(name)s is not present.") % {"name": member}, code="not_present"
+            )
+        mode, place = here.mode, here.room
+    else:
+        raise InvalidInput(_("Unknown attendance event."), code="invalid_kind")
+    event = AttendanceEvent.objects.create(
+        sitting=sitting, member=member, kind=kind, mode=mode, room=place, at=timezone.now(),
+        recorded_by=user if user is not None and user.is_authenticated else None,
+    )
+    broadcast(sitting, "attendance_changed", member=member.id, kind=kind, mode=mode)
+    return event
+
+
+@transaction.atomic
+def interest_declare(*, item: AgendaItem, member: Member, user: User) -> Interest:
+    """L2131-11: the member takes no part in the item and is left out of its quorum."""
+    sitting = lock(item.sitting)
+    require_in_office(sitting, member)
+    try:
+        with transaction.atomic():
+            interest = Interest.objects.create(item=item, member=member)
+    except IntegrityError:
+        raise AttendanceRefused(_("This interest is already declared."), code="duplicate") from None
+    log(sitting, "interest_declared", user, item=item.id, member=member.id)
+    broadcast(sitting, "interest_changed", item=item.id, member=member.id)
+    return interest
+
+
+@transaction.atomic
+def interest_withdraw(*, item: AgendaItem, member: Member, user: User) -> None:
+    sitting = lock(item.sitting)
+    require_state(sitting, Sitting.State.DRAFT, *LIVE, action=_("withdraw an interest"))
+    deleted, _rows = Interest.objects.filter(item=item, member=member).delete()
+    if not deleted:
+        raise AttendanceRefused(_("No interest was declared."), code="no_interest")
+    log(sitting, "interest_withdrawn", user, item=item.id, member=member.id)
+    broadcast(sitting, "interest_changed", item=item.id, member=member.id)

@@ -1,0 +1,51 @@
+"""Helpers shared by the sitting services."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member
+
+from ..errors import InvalidInput, TransitionRefused
+from ..models import Sitting, SittingLog
+from ..selectors import sitting_day
+
+User = AbstractBaseUser | AnonymousUser | None
+
+
+def log(sitting: Sitting, kind: str, user: User = None, at: datetime.datetime | None = None,
+        **data: Any) -> SittingLog:
+    return SittingLog.objects.create(
+        sitting=sitting,
+        at=at or timezone.now(),
+        kind=kind,
+        data=data,
+        user=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def require_state(sitting: Sitting, *states: str, action: str) -> None:
+    if sitting.state not in states:
+        raise TransitionRefused(
+            _("Cannot %(action)s: the sitting is %(state)s.")
+            % {"action": action, "state": sitting.get_state_display().lower()},
+            state=sitting.state,
+        )
+
+
+def require_in_office(sitting: Sitting, member: Member) -> None:
+    if member.assembly_id != sitting.assembly_id or not member.in_office_on(sitting_day(sitting)):
+        raise InvalidInput(
+            _("%(name)s is not a member in office of this assembly.") % {"name": member},
+            code="not_in_office",
+        )
+
+
+def lock(sitting: Sitting) -> Sitting:
+    """Re-read the sitting under a row lock so that transitions serialise."""
+    return Sitting.objects.select_for_update().select_related("assembly").get(pk=sitting.pk)

@@ -1,0 +1,146 @@
+"""Proxies (pouvoirs, R14-R15): written, one per holder, at most three consecutive sittings."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member
+from council.regime import regime_for
+
+from ..documents import render_proxy_pdf
+from ..errors import ProxyRefused
+from ..models import Proxy, ProxyCover, Sitting
+from ..realtime import broadcast
+from .agenda import pdf_checked
+from .common import User, log, require_in_office
+
+OPEN_TO_PROXIES = (
+    Sitting.State.DRAFT, Sitting.State.CONVENED, Sitting.State.OPEN, Sitting.State.SUSPENDED,
+)
+
+
+def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
+    regime = regime_for(sittings[0].assembly)
+    if any(s.assembly_id != sittings[0].assembly_id for s in sittings):
+        raise ProxyRefused(_("A proxy covers sittings of one assembly."), code="mixed_assemblies")
+    if any(s.state not in OPEN_TO_PROXIES for s in sittings):
+        raise ProxyRefused(_("A proxy cannot cover a closed sitting."), code="sitting_closed")
+    if illness:
+        return
+    if len(sittings) > regime.proxy_max_consecutive_sittings:
+        raise ProxyRefused(
+            _("A proxy is valid for at most %(n)s consecutive sittings, except for a duly "
+              "established illness.") % {"n": regime.proxy_max_consecutive_sittings},
+            code="too_many_sittings",
+        )
+    ordered = sorted(sittings, key=lambda s: s.starts_at)
+    between = Sitting.objects.filter(
+        assembly_id=ordered[0].assembly_id,
+        starts_at__gt=ordered[0].starts_at,
+        starts_at__lt=ordered[-1].starts_at,
+    ).exclude(pk__in=[s.pk for s in sittings])
+    if between.exists():
+        raise ProxyRefused(_("The sittings covered must be consecutive."), code="not_consecutive")
+
+
+def _covered_before(grantor: Member, first: Sitting) -> int:
+    """Consecutive earlier sittings already covered by the grantor's proxies."""
+    earlier = Sitting.objects.filter(
+        assembly_id=first.assembly_id, starts_at__lt=first.starts_at
+    ).order_by("-starts_at")
+    run = 0
+    for sitting in earlier:
+        if not ProxyCover.objects.filter(sitting=sitting, grantor=grantor, active=True,
+                                         proxy__illness=False).exists():
+            break
+        run += 1
+    return run
+
+
+@transaction.atomic
+def proxy_grant(
+    *,
+    grantor: Member,
+    holder: Member,
+    sittings: list[Sitting],
+    user: User,
+    document: UploadedFile | None = None,
+    illness: bool = False,
+) -> Proxy:
+    if not sittings:
+        raise ProxyRefused(_("Choose the sittings the proxy covers."), code="no_sitting")
+    if grantor.pk == holder.pk:
+        raise ProxyRefused(_("A member cannot give a proxy to themselves."), code="self_proxy")
+    for sitting in sittings:
+        require_in_office(sitting, grantor)
+        require_in_office(sitting, holder)
+    _check_consecutive(sittings, illness)
+    regime = regime_for(grantor.assembly)
+    first = min(sittings, key=lambda s: s.starts_at)
+    if not illness and _covered_before(grantor, first) + len(sittings) > (
+        regime.proxy_max_consecutive_sittings
+    ):
+        raise ProxyRefused(
+            _("This would make more than %(n)s consecutive sittings on proxy.")
+            % {"n": regime.proxy_max_consecutive_sittings},
+            code="too_many_sittings",
+        )
+    proxy = Proxy(grantor=grantor, holder=holder, illness=illness,
+                  created_by=user if user is not None and user.is_authenticated else None)
+    if document is not None:
+        _size, sha = pdf_checked(document)
+        proxy.document.save(f"{sha[:16]}.pdf", document, save=False)
+    else:
+        pdf = render_proxy_pdf(grantor=grantor, holder=holder, sittings=sittings, at=timezone.now())
+        proxy.document.save(f"proxy-{grantor.pk}-{holder.pk}.pdf", ContentFile(pdf), save=False)
+    proxy.save()
+    for sitting in sittings:
+        _cover(proxy, sitting)
+    for sitting in sittings:
+        log(sitting, "proxy_granted", user, proxy=proxy.id, grantor=grantor.id, holder=holder.id)
+        broadcast(sitting, "proxy_changed", proxy=proxy.id)
+    return proxy
+
+
+def _cover(proxy: Proxy, sitting: Sitting) -> None:
+    if ProxyCover.objects.filter(sitting=sitting, grantor=proxy.grantor, active=True).exists():
+        raise ProxyRefused(
+            _("%(name)s has already given a proxy for this sitting.") % {"name": proxy.grantor},
+            code="grantor_has_proxy",
+        )
+    if ProxyCover.objects.filter(sitting=sitting, holder=proxy.holder, active=True).exists():
+        raise ProxyRefused(
+            _("%(name)s already holds a proxy for this sitting: a member holds only one.")
+            % {"name": proxy.holder},
+            code="holder_has_proxy",
+        )
+    try:
+        with transaction.atomic():
+            ProxyCover.objects.create(
+                proxy=proxy, sitting=sitting, grantor=proxy.grantor, holder=proxy.holder
+            )
+    except IntegrityError:
+        raise ProxyRefused(
+            _("Another proxy was recorded at the same time for this sitting."),
+            code="holder_has_proxy",
+        ) from None
+
+
+@transaction.atomic
+def proxy_revoke(*, proxy: Proxy, user: User) -> Proxy:
+    """R14: revocable at any time, for the sittings still to come or under way."""
+    if proxy.revoked_at is not None:
+        raise ProxyRefused(_("This proxy is already revoked."), code="already_revoked")
+    proxy.revoked_at = timezone.now()
+    proxy.save(update_fields=["revoked_at"])
+    covers = proxy.covers.filter(active=True).exclude(sitting__state=Sitting.State.CLOSED)
+    sittings = [c.sitting for c in covers.select_related("sitting__assembly")]
+    covers.update(active=False)
+    for sitting in sittings:
+        log(sitting, "proxy_revoked", user, proxy=proxy.id)
+        broadcast(sitting, "proxy_changed", proxy=proxy.id)
+    return proxy

@@ -1,0 +1,236 @@
+"""The sitting's state machine: open, suspend, resume, close; agenda navigation;
+urgency, closed session, secretary, second convocation."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member
+from council.regime import regime_for
+
+from ..errors import InvalidInput, QuorumNotReached, TransitionRefused
+from ..models import AgendaItem, Sitting, SpeakingRequest
+from ..realtime import broadcast
+from ..selectors import presence, quorum_for, usable_proxies
+from .common import User, lock, log, require_in_office, require_state
+
+S = Sitting.State
+
+
+@transaction.atomic
+def secretary_name(*, sitting: Sitting, member: Member, user: User) -> Sitting:
+    """R23: the secretary is a member of the council."""
+    sitting = lock(sitting)
+    require_state(sitting, S.CONVENED, S.OPEN, S.SUSPENDED, action=_("name the secretary"))
+    require_in_office(sitting, member)
+    sitting.secretary = member
+    sitting.save(update_fields=["secretary"])
+    log(sitting, "secretary_named", user, member=member.id)
+    broadcast(sitting, "secretary_named", secretary=member.full_name)
+    return sitting
+
+
+@transaction.atomic
+def sitting_open(*, sitting: Sitting, user: User) -> Sitting:
+    """R11, R23: a secretary is named and the quorum is reached at the opening."""
+    sitting = lock(sitting)
+    require_state(sitting, S.CONVENED, action=_("open the sitting"))
+    if sitting.secretary_id is None:
+        raise TransitionRefused(
+            _("Name a secretary before opening the sitting."), code="secretary_missing"
+        )
+    quorum = quorum_for(sitting)
+    if not quorum.reached:
+        raise QuorumNotReached(
+            _("Quorum not reached: %(explanation)s.") % {"explanation": quorum.explanation},
+            quorum=quorum.as_dict(),
+        )
+    sitting.state = S.OPEN
+    sitting.opened_at = timezone.now()
+    sitting.save(update_fields=["state", "opened_at"])
+    log(sitting, "opened", user, quorum=quorum.as_dict())
+    broadcast(sitting, "opened")
+    return sitting
+
+
+@transaction.atomic
+def sitting_suspend(*, sitting: Sitting, user: User) -> Sitting:
+    sitting = lock(sitting)
+    require_state(sitting, S.OPEN, action=_("suspend the sitting"))
+    _end_floor(sitting)
+    sitting.state = S.SUSPENDED
+    sitting.save(update_fields=["state"])
+    log(sitting, "suspended", user)
+    broadcast(sitting, "suspended")
+    return sitting
+
+
+@transaction.atomic
+def sitting_resume(*, sitting: Sitting, user: User) -> Sitting:
+    sitting = lock(sitting)
+    require_state(sitting, S.SUSPENDED, action=_("resume the sitting"))
+    sitting.state = S.OPEN
+    sitting.save(update_fields=["state"])
+    log(sitting, "resumed", user, quorum=quorum_for(sitting, sitting.current_item).as_dict())
+    broadcast(sitting, "resumed")
+    return sitting
+
+
+@transaction.atomic
+def sitting_close(*, sitting: Sitting, user: User) -> Sitting:
+    sitting = lock(sitting)
+    require_state(sitting, S.OPEN, action=_("close the sitting"))
+    _end_floor(sitting)
+    if sitting.current_item_id:
+        AgendaItem.objects.filter(pk=sitting.current_item_id).update(state=AgendaItem.State.DONE)
+    sitting.state = S.CLOSED
+    sitting.outcome = Sitting.Outcome.HELD
+    sitting.in_closed_session = False
+    sitting.closed_at = timezone.now()
+    sitting.save(update_fields=["state", "outcome", "in_closed_session", "closed_at"])
+    log(sitting, "closed", user)
+    broadcast(sitting, "closed")
+    return sitting
+
+
+@transaction.atomic
+def item_take_up(*, sitting: Sitting, item: AgendaItem, user: User) -> AgendaItem:
+    """Move to an item; R11: the quorum is checked again and recorded."""
+    sitting = lock(sitting)
+    require_state(sitting, S.OPEN, action=_("take up an item"))
+    if item.sitting_id != sitting.id:
+        raise InvalidInput(_("This item belongs to another sitting."), code="wrong_item")
+    if sitting.urgency and sitting.urgency_accepted is None:
+        raise TransitionRefused(
+            _("The council must first vote on the urgency (R7)."), code="urgency_undecided"
+        )
+    if item.state == AgendaItem.State.POSTPONED:
+        raise TransitionRefused(_("This item was postponed."), code="item_postponed")
+    _end_floor(sitting)
+    if sitting.current_item_id and sitting.current_item_id != item.id:
+        AgendaItem.objects.filter(pk=sitting.current_item_id).update(state=AgendaItem.State.DONE)
+    item.state = AgendaItem.State.CURRENT
+    item.save(update_fields=["state"])
+    sitting.current_item = item
+    sitting.save(update_fields=["current_item"])
+    quorum = quorum_for(sitting, item)
+    log(sitting, "item_taken_up", user, item=item.id, quorum=quorum.as_dict())
+    broadcast(sitting, "item_taken_up", item=item.id, quorum_reached=quorum.reached)
+    return item
+
+
+@transaction.atomic
+def urgency_decide(*, sitting: Sitting, accepted: bool, user: User) -> Sitting:
+    """R7: the sitting opens with a vote on the urgency; if rejected, the items concerned
+    are postponed."""
+    sitting = lock(sitting)
+    require_state(sitting, S.OPEN, action=_("decide on the urgency"))
+    if not sitting.urgency or sitting.urgency_accepted is not None:
+        raise TransitionRefused(_("There is no urgency to decide."), code="no_urgency")
+    sitting.urgency_accepted = accepted
+    sitting.save(update_fields=["urgency_accepted"])
+    if not accepted:
+        concerned = sitting.items.filter(urgent=True)
+        if not concerned.exists():
+            concerned = sitting.items.all()
+        concerned.update(state=AgendaItem.State.POSTPONED)
+    log(sitting, "urgency_decided", user, accepted=accepted)
+    broadcast(sitting, "urgency_decided", accepted=accepted)
+    return sitting
+
+
+@transaction.atomic
+def closed_session_enter(
+    *, sitting: Sitting, requested_by: list[Member], votes_for: int, user: User
+) -> bool:
+    """R25: asked by three members or the mayor, decided by absolute majority of members
+    present or represented. Returns whether the council went into closed session."""
+    sitting = lock(sitting)
+    require_state(sitting, S.OPEN, action=_("go into closed session"))
+    regime = regime_for(sitting.assembly)
+    if sitting.in_closed_session:
+        raise TransitionRefused(_("The sitting is already in closed session."), code="already_closed")
+    by_chair = any(m.id == sitting.chair_id for m in requested_by)
+    if not by_chair and len({m.id for m in requested_by}) < regime.closed_session_requesters:
+        raise TransitionRefused(
+            _("A closed session is requested by the mayor or by at least %(n)s members.")
+            % {"n": regime.closed_session_requesters},
+            code="closed_session_request_invalid",
+        )
+    present = presence(sitting)
+    voters = len(present) + len(usable_proxies(sitting, present))
+    if votes_for < 0 or votes_for > voters:
+        raise InvalidInput(_("The number of votes is out of range."), code="invalid_count")
+    adopted = regime.closed_session_adopted(votes_for, voters)
+    if adopted:
+        _end_floor(sitting)
+        sitting.in_closed_session = True
+        sitting.save(update_fields=["in_closed_session"])
+    log(sitting, "closed_session_vote", user, votes_for=votes_for, voters=voters,
+        adopted=adopted, requested_by=[m.id for m in requested_by])
+    broadcast(sitting, "closed_session_entered" if adopted else "closed_session_rejected")
+    return adopted
+
+
+@transaction.atomic
+def closed_session_leave(*, sitting: Sitting, user: User) -> Sitting:
+    sitting = lock(sitting)
+    if not sitting.in_closed_session:
+        raise TransitionRefused(_("The sitting is not in closed session."), code="not_closed")
+    sitting.in_closed_session = False
+    sitting.save(update_fields=["in_closed_session"])
+    log(sitting, "closed_session_left", user)
+    broadcast(sitting, "closed_session_left")
+    return sitting
+
+
+@transaction.atomic
+def sitting_adjourn_for_quorum(
+    *, sitting: Sitting, user: User, new_starts_at: datetime.datetime
+) -> Sitting:
+    """R12: without quorum, a second convocation carries the same items; for those
+    items no quorum is needed. Returns the new draft sitting."""
+    sitting = lock(sitting)
+    require_state(sitting, S.CONVENED, S.OPEN, action=_("adjourn for lack of quorum"))
+    if quorum_for(sitting, sitting.current_item).reached:
+        raise TransitionRefused(_("The quorum is reached."), code="quorum_reached")
+    if new_starts_at <= sitting.starts_at:
+        raise InvalidInput(_("The second sitting must come later."), code="invalid_date")
+    pending = list(sitting.items.exclude(state=AgendaItem.State.DONE))
+    sitting.state = S.CLOSED
+    sitting.outcome = Sitting.Outcome.NO_QUORUM
+    sitting.closed_at = timezone.now()
+    sitting.save(update_fields=["state", "outcome", "closed_at"])
+    AgendaItem.objects.filter(pk__in=[i.pk for i in pending]).update(
+        state=AgendaItem.State.POSTPONED
+    )
+    second = Sitting.objects.create(
+        assembly=sitting.assembly,
+        title=_("%(title)s (second convocation)") % {"title": sitting.title},
+        starts_at=new_starts_at,
+        place=sitting.place,
+        chair=sitting.chair,
+        second_convocation_of=sitting,
+    )
+    second.remote_rooms.set(sitting.remote_rooms.all())
+    for position, item in enumerate(pending, start=1):
+        AgendaItem.objects.create(
+            sitting=second, position=position, title=item.title, kind=item.kind,
+            summary=item.summary, rapporteur=item.rapporteur, carried_from=item,
+        )
+    log(sitting, "adjourned_no_quorum", user, second_sitting=second.id)
+    log(second, "created", user, second_convocation_of=sitting.id)
+    broadcast(sitting, "adjourned", second_sitting=second.id)
+    return second
+
+
+def _end_floor(sitting: Sitting) -> None:
+    SpeakingRequest.objects.filter(sitting=sitting, state=SpeakingRequest.State.SPEAKING).update(
+        state=SpeakingRequest.State.DONE, ended_at=timezone.now()
+    )
+
+

@@ -1,0 +1,75 @@
+"""The speaking queue: raise a hand, give and end the floor, speaking time."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member
+
+from ..errors import Conflict, InvalidInput
+from ..models import Sitting, SpeakingRequest
+from ..realtime import broadcast
+from .common import User, lock, require_in_office, require_state
+
+W = SpeakingRequest.State
+
+
+@transaction.atomic
+def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
+    sitting = lock(sitting)
+    require_state(sitting, Sitting.State.OPEN, action=_("ask for the floor"))
+    require_in_office(sitting, member)
+    try:
+        with transaction.atomic():
+            request = SpeakingRequest.objects.create(
+                sitting=sitting, item=sitting.current_item, member=member,
+                requested_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise Conflict(_("You have already asked for the floor."), code="already_queued") from None
+    broadcast(sitting, "hand_raised", member=member.id)
+    return request
+
+
+@transaction.atomic
+def hand_lower(*, sitting: Sitting, member: Member) -> None:
+    sitting = lock(sitting)
+    updated = SpeakingRequest.objects.filter(sitting=sitting, member=member, state=W.WAITING).update(
+        state=W.WITHDRAWN, ended_at=timezone.now()
+    )
+    if not updated:
+        raise Conflict(_("You have not asked for the floor."), code="not_queued")
+    broadcast(sitting, "hand_lowered", member=member.id)
+
+
+@transaction.atomic
+def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequest:
+    sitting = lock(sitting)
+    require_state(sitting, Sitting.State.OPEN, action=_("give the floor"))
+    request = SpeakingRequest.objects.filter(sitting=sitting, pk=request_id, state=W.WAITING).first()
+    if request is None:
+        raise InvalidInput(_("This request is not in the queue."), code="not_queued")
+    now = timezone.now()
+    SpeakingRequest.objects.filter(sitting=sitting, state=W.SPEAKING).update(
+        state=W.DONE, ended_at=now
+    )
+    request.state = W.SPEAKING
+    request.started_at = now
+    request.save(update_fields=["state", "started_at"])
+    broadcast(sitting, "floor_given", member=request.member_id, name=request.member.full_name)
+    return request
+
+
+@transaction.atomic
+def floor_end(*, sitting: Sitting, user: User) -> SpeakingRequest:
+    sitting = lock(sitting)
+    request = SpeakingRequest.objects.filter(sitting=sitting, state=W.SPEAKING).first()
+    if request is None:
+        raise Conflict(_("Nobody has the floor."), code="no_speaker")
+    request.state = W.DONE
+    request.ended_at = timezone.now()
+    request.save(update_fields=["state", "ended_at"])
+    broadcast(sitting, "floor_ended", member=request.member_id, seconds=request.seconds_spoken)
+    return request

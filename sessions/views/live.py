@@ -1,0 +1,108 @@
+"""The live pages of a sitting: chair dashboard and councillor seat."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from council.errors import DomainError, Forbidden
+
+from .. import services
+from ..access import Role, access_sitting, can, member_of
+from ..models import Document, Proxy, Sitting
+from ..selectors import chair_snapshot, members_in_office
+from .errors import domain_errors
+
+
+@login_required
+@domain_errors
+def chair_dashboard(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
+    context = {
+        "sitting": sitting,
+        "state": chair_snapshot(sitting),
+        "rooms": sitting.remote_rooms.all(),
+    }
+    return render(request, "sessions/chair.html", context)
+
+
+@login_required
+@domain_errors
+def seat(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
+    member = member_of(request.user, sitting.assembly_id)
+    proxies_given = (
+        Proxy.objects.filter(grantor=member, covers__sitting=sitting, covers__active=True)
+        .select_related("holder")
+        if member
+        else Proxy.objects.none()
+    )
+    context = {
+        "sitting": sitting,
+        "member": member,
+        "state": chair_snapshot(sitting),
+        "items": sitting.items.prefetch_related("documents").select_related("rapporteur"),
+        "proxies_given": proxies_given,
+        "holders": members_in_office(sitting).exclude(pk=member.pk) if member else [],
+        "upcoming": Sitting.objects.filter(
+            assembly=sitting.assembly, starts_at__gte=sitting.starts_at
+        ).exclude(state=Sitting.State.CLOSED).order_by("starts_at")[:3],
+    }
+    return render(request, "sessions/seat.html", context)
+
+
+@login_required
+@require_POST
+@domain_errors
+def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
+    grantor = member_of(request.user, sitting.assembly_id)
+    if grantor is None:
+        raise Forbidden(_("Only a member of the council can give a proxy."))
+    holder = sitting.assembly.members.filter(pk=request.POST.get("holder") or 0).first()
+    ids = request.POST.getlist("sittings") or [str(sitting.pk)]
+    sittings = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=[
+        int(i) for i in ids if i.isdigit()]))
+    try:
+        if holder is None:
+            raise DomainError(_("Choose the member who will hold your proxy."), code="no_holder")
+        services.proxy_grant(grantor=grantor, holder=holder, sittings=sittings, user=request.user,
+                             document=request.FILES.get("document"))
+    except DomainError as err:
+        messages.error(request, err.message)
+        return redirect("seat", sitting_id=sitting.pk)
+    messages.success(request, _("Your proxy to %(name)s is recorded.") % {"name": holder})
+    return redirect("seat", sitting_id=sitting.pk)
+
+
+@login_required
+@require_POST
+@domain_errors
+def seat_proxy_revoke(request: HttpRequest, proxy_id: int) -> HttpResponse:
+    proxy = get_object_or_404(Proxy.objects.select_related("grantor"), pk=proxy_id)
+    if proxy.grantor.user_id != request.user.pk:
+        raise Forbidden(_("Only the member who gave a proxy can revoke it."))
+    sitting_id = request.POST.get("sitting", "")
+    try:
+        services.proxy_revoke(proxy=proxy, user=request.user)
+        messages.success(request, _("Your proxy is revoked."))
+    except DomainError as err:
+        messages.error(request, err.message)
+    if sitting_id.isdigit():
+        return redirect("seat", sitting_id=int(sitting_id))
+    return redirect("home")
+
+
+@login_required
+@domain_errors
+def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+    document = get_object_or_404(Document.objects.select_related("item__sitting"), pk=document_id)
+    sitting = document.item.sitting
+    if not can(request.user, sitting, Role.MEMBER):
+        raise Forbidden(_("The papers are for the members of the council."))
+    return FileResponse(document.file.open("rb"), content_type="application/pdf",
+                        filename=f"{document.title}.pdf")

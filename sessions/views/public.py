@@ -1,0 +1,77 @@
+"""Pages for everyone: no login, no cookie, nothing from another host."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from council.models import Assembly
+
+from ..access import Role, access_sitting, member_of, staff_roles
+from ..documents import convocation_lines
+from ..models import Convocation, Sitting
+from ..selectors import public_snapshot
+from ..services import convocation_acknowledge
+from .errors import domain_errors
+
+PUBLIC_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'self'"
+)
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Content-Security-Policy"] = PUBLIC_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    assemblies = []
+    for assembly in Assembly.objects.all():
+        sittings = list(assembly.sittings.exclude(state=Sitting.State.DRAFT).order_by("-starts_at")[:10])
+        assemblies.append({
+            "assembly": assembly,
+            "sittings": sittings,
+            "member": member_of(request.user, assembly.id),
+            "staff": staff_roles(request.user, assembly.id),
+            "drafts": assembly.sittings.filter(state=Sitting.State.DRAFT).count(),
+        })
+    return _public(render(request, "home.html", {"assemblies": assemblies}))
+
+
+@require_GET
+@domain_errors
+def sitting_public(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
+    convocation = Convocation.objects.filter(sitting=sitting).first()
+    context = {
+        "sitting": sitting,
+        "state": public_snapshot(sitting),
+        "convocation": convocation,
+        "words": convocation_lines(sitting) if convocation else None,
+    }
+    return _public(render(request, "sessions/public.html", context))
+
+
+@require_GET
+@domain_errors
+def convocation_pdf(request: HttpRequest, sitting_id: int) -> FileResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
+    convocation = Convocation.objects.filter(sitting=sitting).first()
+    if convocation is None:
+        raise Http404
+    return FileResponse(convocation.pdf.open("rb"), content_type="application/pdf",
+                        filename=f"convocation-{sitting.pk}.pdf")
+
+
+@require_GET
+@domain_errors
+def convocation_ack(request: HttpRequest, token: str) -> HttpResponse:
+    recipient = convocation_acknowledge(token=token)
+    sitting = recipient.convocation.sitting
+    context = {"recipient": recipient, "sitting": sitting, "words": convocation_lines(sitting),
+               "items": sitting.items.prefetch_related("documents")}
+    return _public(render(request, "sessions/ack.html", context))
