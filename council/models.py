@@ -126,7 +126,9 @@ class StaffRole(models.Model):
         SECRETARY = "secretary", _("Secretary (agent)")
         TECHNICIAN = "technician", _("Technician")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
 

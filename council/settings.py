@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SEANCE_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-demo-key-change-me-in-production")
 DEBUG = os.environ.get("DEBUG", "0") == "1"
@@ -74,10 +75,10 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "seance.sqlite3",
+            "NAME": str(VAR_DIR / "seance.sqlite3"),
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # A file, not memory: browser tests run Daphne in another process.
-            "TEST": {"NAME": VAR_DIR / "test-seance.sqlite3"},
+            "TEST": {"NAME": str(VAR_DIR / "test-seance.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -68,9 +68,9 @@ def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitt
     )
     if sitting is None:
         raise NotFound(_("No such sitting."))
-    if role == Role.PUBLIC and sitting.state == Sitting.State.DRAFT:
-        if not can(user, sitting, Role.CLERK):
-            raise NotFound(_("No such sitting."))
+    draft = sitting.state == Sitting.State.DRAFT
+    if role == Role.PUBLIC and draft and not can(user, sitting, Role.CLERK):
+        raise NotFound(_("No such sitting."))
     if not can(user, sitting, role):
         raise Forbidden(_("You are not allowed to do this for this sitting."))
     return sitting

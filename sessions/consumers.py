@@ -67,7 +67,7 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
             await self.error("invalid_json", _("The message is not valid JSON."))
             return
         if not isinstance(content, dict) or not isinstance(content.get("action"), str):
-            await self.error("invalid_message", _("The message needs an \"action\"."))
+            await self.error("invalid_message", _('The message needs an "action".'))
             return
         await self.receive_json(content)
 
@@ -98,7 +98,7 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
 def _int(content: dict[str, Any], key: str) -> int:
     value = content.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(_("\"%(key)s\" must be an integer.") % {"key": key}, code="invalid_field")
+        raise InvalidInput(_('"%(key)s" must be an integer.') % {"key": key}, code="invalid_field")
     return value
 
 
@@ -159,10 +159,11 @@ def _interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
 def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     ids = m.get("requested_by")
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise InvalidInput(_("\"requested_by\" must be a list of member ids."), code="invalid_field")
+        raise InvalidInput(_('"requested_by" must be a list of member ids.'), code="invalid_field")
     members = list(s.assembly.members.filter(pk__in=ids))
-    services.closed_session_enter(sitting=s, requested_by=members,
-                                  votes_for=_int(m, "votes_for"), user=c.user)
+    services.closed_session_enter(
+        sitting=s, requested_by=members, votes_for=_int(m, "votes_for"), user=c.user
+    )
 
 
 class ChairConsumer(SittingConsumer):
@@ -174,16 +175,26 @@ class ChairConsumer(SittingConsumer):
         "close": lambda c, s, m: services.sitting_close(sitting=s, user=c.user),
         "take_up": lambda c, s, m: services.item_take_up(sitting=s, item=_item(s, m), user=c.user),
         "secretary": lambda c, s, m: services.secretary_name(
-            sitting=s, member=_member(s, m), user=c.user),
+            sitting=s, member=_member(s, m), user=c.user
+        ),
         "attendance": lambda c, s, m: services.attendance_record(
-            sitting=s, member=_member(s, m), kind=str(m.get("kind", "")),
-            mode=str(m.get("mode", "chamber")), room=_room(s, m), user=c.user),
+            sitting=s,
+            member=_member(s, m),
+            kind=str(m.get("kind", "")),
+            mode=str(m.get("mode", "chamber")),
+            room=_room(s, m),
+            user=c.user,
+        ),
         "give_floor": lambda c, s, m: services.floor_give(
-            sitting=s, request_id=_int(m, "request"), user=c.user),
+            sitting=s, request_id=_int(m, "request"), user=c.user
+        ),
         "end_floor": lambda c, s, m: services.floor_end(sitting=s, user=c.user),
         "urgency": lambda c, s, m: services.urgency_decide(
-            sitting=s, accepted=bool(m.get("accepted")), user=c.user),
+            sitting=s, accepted=bool(m.get("accepted")), user=c.user
+        ),
         "interest": _interest,
         "closed_session_enter": _closed_session,
-        "closed_session_leave": lambda c, s, m: services.closed_session_leave(sitting=s, user=c.user),
+        "closed_session_leave": lambda c, s, m: services.closed_session_leave(
+            sitting=s, user=c.user
+        ),
     }

@@ -27,8 +27,9 @@ def _when(sitting: Sitting) -> str:
 
 def _pdf(title: str, flowables: Iterable[Any]) -> bytes:
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="Séance",
-                            leftMargin=2 * cm, rightMargin=2 * cm)
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, title=title, author="Séance", leftMargin=2 * cm, rightMargin=2 * cm
+    )
     doc.build(list(flowables))
     return buffer.getvalue()
 
@@ -66,18 +67,25 @@ def render_convocation_pdf(sitting: Sitting) -> bytes:
         Paragraph(w["assembly"], styles["Title"]),
         Paragraph(_("Convocation"), styles["Heading1"]),
         Paragraph(
-            _("You are invited to attend the sitting “%(title)s” on %(when)s, at %(place)s.")
-            % w, styles["Normal"]),
+            _("You are invited to attend the sitting “%(title)s” on %(when)s, at %(place)s.") % w,
+            styles["Normal"],
+        ),
         Spacer(1, 0.4 * cm),
     ]
     if w["teleconference"]:
         story.append(Paragraph(w["teleconference"], styles["Normal"]))
     if w["urgency"]:
-        story.append(Paragraph(_("Urgency declared: %(reason)s") % {"reason": w["urgency"]},
-                               styles["Normal"]))
+        story.append(
+            Paragraph(
+                _("Urgency declared: %(reason)s") % {"reason": w["urgency"]}, styles["Normal"]
+            )
+        )
     story.append(Paragraph(_("Agenda"), styles["Heading2"]))
-    story.append(ListFlowable([ListItem(Paragraph(i, styles["Normal"])) for i in w["items"]],
-                              bulletType="bullet"))
+    story.append(
+        ListFlowable(
+            [ListItem(Paragraph(i, styles["Normal"])) for i in w["items"]], bulletType="bullet"
+        )
+    )
     story.append(Spacer(1, 0.8 * cm))
     signature = f"{w['signer']}, {w['signer_capacity']}"
     if w["replacement_reason"]:
@@ -96,16 +104,25 @@ def render_proxy_pdf(
         Paragraph(grantor.assembly.name, styles["Title"]),
         Paragraph(_("Proxy (pouvoir)"), styles["Heading1"]),
         Paragraph(
-            _("I, the undersigned %(grantor)s, member of the council, give proxy to "
-              "%(holder)s to vote in my name at the following sittings:")
+            _(
+                "I, the undersigned %(grantor)s, member of the council, give proxy to "
+                "%(holder)s to vote in my name at the following sittings:"
+            )
             % {"grantor": grantor.full_name, "holder": holder.full_name},
-            styles["Normal"]),
-        ListFlowable([ListItem(Paragraph(c, styles["Normal"])) for c in covered],
-                     bulletType="bullet"),
+            styles["Normal"],
+        ),
+        ListFlowable(
+            [ListItem(Paragraph(c, styles["Normal"])) for c in covered], bulletType="bullet"
+        ),
         Spacer(1, 0.6 * cm),
-        Paragraph(_("Signed electronically on %(at)s by %(grantor)s.") % {
-            "at": formats.date_format(at.astimezone(PARIS), "j F Y H:i"),
-            "grantor": grantor.full_name}, styles["Normal"]),
+        Paragraph(
+            _("Signed electronically on %(at)s by %(grantor)s.")
+            % {
+                "at": formats.date_format(at.astimezone(PARIS), "j F Y H:i"),
+                "grantor": grantor.full_name,
+            },
+            styles["Normal"],
+        ),
     ]
     return _pdf(_("Proxy"), story)
 

@@ -27,10 +27,17 @@ def send_convocation_email(recipient: ConvocationRecipient) -> None:
     ]
     if words["teleconference"]:
         body += ["", words["teleconference"]]
-    body += ["", _("Agenda:"), *words["items"], "",
-             _("Please confirm receipt and read the papers here:"), acknowledgement_url(recipient),
-             "", f"{words['signer']}, {words['signer_capacity']}",
-             _("Register entry %(n)s") % {"n": convocation.register_number}]
+    body += [
+        "",
+        _("Agenda:"),
+        *words["items"],
+        "",
+        _("Please confirm receipt and read the papers here:"),
+        acknowledgement_url(recipient),
+        "",
+        f"{words['signer']}, {words['signer_capacity']}",
+        _("Register entry %(n)s") % {"n": convocation.register_number},
+    ]
     message = EmailMessage(
         subject=_("Convocation: %(title)s") % {"title": sitting.title},
         body="\n".join(body),

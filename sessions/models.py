@@ -30,7 +30,9 @@ class Sitting(models.Model):
     assembly = models.ForeignKey(Assembly, on_delete=models.PROTECT, related_name="sittings")
     title = models.CharField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("date and time"))
-    place = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="+", verbose_name=_("place"))
+    place = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="+", verbose_name=_("place")
+    )
     remote_rooms = models.ManyToManyField(
         Room, blank=True, related_name="remote_sittings", verbose_name=_("remote rooms")
     )
@@ -40,7 +42,9 @@ class Sitting(models.Model):
     urgency = models.BooleanField(_("urgency declared"), default=False)
     urgency_reason = models.TextField(_("reason for urgency"), blank=True)
     urgency_accepted = models.BooleanField(null=True, blank=True)
-    first_after_renewal = models.BooleanField(_("first sitting after general renewal"), default=False)
+    first_after_renewal = models.BooleanField(
+        _("first sitting after general renewal"), default=False
+    )
     second_convocation_of = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="second_convocation"
     )
@@ -48,7 +52,9 @@ class Sitting(models.Model):
         Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     convened_by_reason = models.CharField(_("reason for replacement"), max_length=300, blank=True)
-    chair = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    chair = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     secretary = models.ForeignKey(
         Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -94,10 +100,16 @@ class AgendaItem(models.Model):
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField(_("order"))
     title = models.CharField(_("title"), max_length=300)
-    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices, default=Kind.DELIBERATION)
+    kind = models.CharField(
+        _("kind"), max_length=14, choices=Kind.choices, default=Kind.DELIBERATION
+    )
     summary = models.TextField(_("summary"), blank=True)
     rapporteur = models.ForeignKey(
-        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("rapporteur"),
     )
     urgent = models.BooleanField(_("added under urgency"), default=False)
@@ -147,7 +159,9 @@ class Convocation(models.Model):
     sitting = models.OneToOneField(Sitting, on_delete=models.CASCADE, related_name="convocation")
     register_number = models.CharField(max_length=40, unique=True)
     sent_at = models.DateTimeField()
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     clear_days = models.IntegerField()
     notice_required = models.IntegerField()
     pdf = models.FileField(upload_to="convocations/")
@@ -159,7 +173,9 @@ class Convocation(models.Model):
 
 
 class ConvocationRecipient(models.Model):
-    convocation = models.ForeignKey(Convocation, on_delete=models.CASCADE, related_name="recipients")
+    convocation = models.ForeignKey(
+        Convocation, on_delete=models.CASCADE, related_name="recipients"
+    )
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="convocations")
     email = models.EmailField(blank=True)
     token = models.CharField(max_length=64, unique=True, default=_token)
@@ -205,7 +221,9 @@ class AttendanceEvent(AppendOnly):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="attendance")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.CHAMBER)
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -262,11 +280,13 @@ class ProxyCover(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["sitting", "holder"], condition=models.Q(active=True),
+                fields=["sitting", "holder"],
+                condition=models.Q(active=True),
                 name="one_proxy_per_holder_per_sitting",
             ),
             models.UniqueConstraint(
-                fields=["sitting", "grantor"], condition=models.Q(active=True),
+                fields=["sitting", "grantor"],
+                condition=models.Q(active=True),
                 name="one_proxy_per_grantor_per_sitting",
             ),
         ]
@@ -291,11 +311,14 @@ class SpeakingRequest(models.Model):
         ordering = ["requested_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["sitting", "member"], condition=models.Q(state__in=["waiting", "speaking"]),
+                fields=["sitting", "member"],
+                condition=models.Q(state__in=["waiting", "speaking"]),
                 name="one_open_request_per_member",
             ),
             models.UniqueConstraint(
-                fields=["sitting"], condition=models.Q(state="speaking"), name="one_speaker",
+                fields=["sitting"],
+                condition=models.Q(state="speaking"),
+                name="one_speaker",
             ),
         ]
 
@@ -315,7 +338,9 @@ class SittingLog(AppendOnly):
     at = models.DateTimeField()
     kind = models.CharField(max_length=40)
     data = models.JSONField(default=dict)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -27,5 +27,7 @@ def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
     )
     public_data = {} if sitting.in_closed_session else data
     send_event_on_commit(
-        public_group(sitting.id), event_type, {"data": public_data, "state": public_snapshot(sitting)}
+        public_group(sitting.id),
+        event_type,
+        {"data": public_data, "state": public_snapshot(sitting)},
     )

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from council.models import Member
 from council.regime import PARIS, regime_for
 
-from .models import AgendaItem, AttendanceEvent, ProxyCover, SpeakingRequest, Sitting
+from .models import AgendaItem, AttendanceEvent, ProxyCover, Sitting, SpeakingRequest
 
 
 def sitting_day(sitting: Sitting):  # type: ignore[no-untyped-def]

@@ -18,8 +18,10 @@ def deliver_convocation(recipient_id: int) -> None:
 
 @shared_task
 def dispatch_convocation(convocation_id: int) -> None:
-    ids = ConvocationRecipient.objects.filter(
-        convocation_id=convocation_id, sent_at__isnull=True
-    ).exclude(email="").values_list("pk", flat=True)
+    ids = (
+        ConvocationRecipient.objects.filter(convocation_id=convocation_id, sent_at__isnull=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
     for pk in ids:
         deliver_convocation.delay(pk)

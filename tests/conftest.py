@@ -25,3 +25,55 @@ def _embedded_tasks(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class EventTap:
+    """Listens on the real channel layer to a sitting's groups, from one event loop of its
+    own (the Redis layer binds a channel's receive buffer to the loop that first reads it)."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        from channels.layers import get_channel_layer
+
+        self.layer = get_channel_layer()
+        self.loop = asyncio.new_event_loop()
+        self.channel = self.loop.run_until_complete(self.layer.new_channel())
+
+    def listen(self, *groups: str) -> None:
+        for group in groups:
+            self.loop.run_until_complete(self.layer.group_add(group, self.channel))
+
+    def drain(self, limit: int = 50) -> list[dict]:
+        import asyncio
+
+        async def read() -> list[dict]:
+            out = []
+            for _ in range(limit):
+                try:
+                    msg = await asyncio.wait_for(self.layer.receive(self.channel), 0.5)
+                except TimeoutError:
+                    break
+                out.append(msg["event"])
+            return out
+
+        return self.loop.run_until_complete(read())
+
+
+@pytest.fixture
+def events():
+    tap = EventTap()
+    yield tap
+    tap.loop.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis():
+    """Start from an empty Redis database: group memberships of an earlier run would
+    otherwise collect messages for sittings whose ids the test database reuses."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+    yield

@@ -27,15 +27,20 @@ def user(username: str | None = None, **extra: Any) -> User:
 
 
 def assembly(
-    *, kind: str = Assembly.Kind.COMMUNE, population: int = 110_000, members: int = 59,
-    remote_rooms: int = 0, name: str | None = None,
+    *,
+    kind: str = Assembly.Kind.COMMUNE,
+    population: int = 110_000,
+    members: int = 59,
+    remote_rooms: int = 0,
+    name: str | None = None,
 ) -> Assembly:
     n = next(_seq)
     a = Assembly.objects.create(
         name=name or f"Commune {n}", slug=f"asm-{n}", kind=kind, population=population
     )
-    Room.objects.create(assembly=a, name="Salle du conseil", kind=Room.Kind.CHAMBER,
-                        address="1 place de la Mairie")
+    Room.objects.create(
+        assembly=a, name="Salle du conseil", kind=Room.Kind.CHAMBER, address="1 place de la Mairie"
+    )
     for r in range(remote_rooms):
         Room.objects.create(assembly=a, name=f"Salle distante {r + 1}", kind=Room.Kind.REMOTE)
     if kind == Assembly.Kind.EPCI:
@@ -46,14 +51,26 @@ def assembly(
     return a
 
 
-def member(a: Assembly, *, role: str = Member.Role.COUNCILLOR, index: int | None = None,
-           with_user: bool = True, **extra: Any) -> Member:
+def member(
+    a: Assembly,
+    *,
+    role: str = Member.Role.COUNCILLOR,
+    index: int | None = None,
+    with_user: bool = True,
+    **extra: Any,
+) -> Member:
     i = index if index is not None else next(_seq)
     u = user(f"{a.slug}-m{i}") if with_user else None
     return Member.objects.create(
-        assembly=a, user=u, first_name=f"Prénom{i}", last_name=f"Nom{i:03d}",
-        birthdate=datetime.date(1950 + i % 40, 1 + i % 12, 1 + i % 28), role=role,
-        email=f"m{i}@{a.slug}.example", mandate_start=datetime.date(2020, 7, 1), **extra,
+        assembly=a,
+        user=u,
+        first_name=f"Prénom{i}",
+        last_name=f"Nom{i:03d}",
+        birthdate=datetime.date(1950 + i % 40, 1 + i % 12, 1 + i % 28),
+        role=role,
+        email=f"m{i}@{a.slug}.example",
+        mandate_start=datetime.date(2020, 7, 1),
+        **extra,
     )
 
 
@@ -91,17 +108,31 @@ def pdf_upload(name: str = "rapport.pdf", text: str = "Rapport") -> SimpleUpload
     return SimpleUploadedFile(name, pdf_bytes(text), content_type="application/pdf")
 
 
-def sitting(a: Assembly, *, days: int = 10, items: int = 3, clerk: User | None = None,
-            notes: bool = True, **extra: Any) -> Sitting:
+def sitting(
+    a: Assembly,
+    *,
+    days: int = 10,
+    items: int = 3,
+    clerk: User | None = None,
+    notes: bool = True,
+    **extra: Any,
+) -> Sitting:
     clerk = clerk or staff(a)
-    s = services.sitting_create(assembly=a, title=f"Conseil {next(_seq)}", starts_at=in_days(days),
-                                user=clerk, **extra)
+    s = services.sitting_create(
+        assembly=a, title=f"Conseil {next(_seq)}", starts_at=in_days(days), user=clerk, **extra
+    )
     for i in range(items):
-        item = services.item_add(sitting=s, user=clerk, title=f"Délibération {i + 1}",
-                                 kind=AgendaItem.Kind.DELIBERATION)
+        item = services.item_add(
+            sitting=s, user=clerk, title=f"Délibération {i + 1}", kind=AgendaItem.Kind.DELIBERATION
+        )
         if notes:
-            services.document_attach(item=item, user=clerk, kind="synthesis",
-                                     title="Note de synthèse", upload=pdf_upload())
+            services.document_attach(
+                item=item,
+                user=clerk,
+                kind="synthesis",
+                title="Note de synthèse",
+                upload=pdf_upload(),
+            )
     return s
 
 
@@ -113,11 +144,17 @@ def convened(a: Assembly, **kwargs: Any) -> Sitting:
     return s
 
 
-def arrive(s: Sitting, members: list[Member], mode: str = "chamber", room: Room | None = None,
-           by: User | None = None) -> None:
+def arrive(
+    s: Sitting,
+    members: list[Member],
+    mode: str = "chamber",
+    room: Room | None = None,
+    by: User | None = None,
+) -> None:
     for m in members:
-        services.attendance_record(sitting=s, member=m, kind="arrival", mode=mode, room=room,
-                                   user=by)
+        services.attendance_record(
+            sitting=s, member=m, kind="arrival", mode=mode, room=room, user=by
+        )
 
 
 def opened(a: Assembly, present: int | None = None, **kwargs: Any) -> Sitting:

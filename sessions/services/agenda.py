@@ -186,8 +186,13 @@ def document_attach(
     if kind not in Document.Kind.values:
         raise InvalidInput(_("Unknown document kind."), code="invalid_kind")
     size, sha = pdf_checked(upload)
-    doc = Document(item=item, kind=kind, title=title.strip() or upload.name or "document.pdf",
-                   size=size, sha256=sha)
+    doc = Document(
+        item=item,
+        kind=kind,
+        title=title.strip() or upload.name or "document.pdf",
+        size=size,
+        sha256=sha,
+    )
     doc.file.save(f"{sha[:16]}.pdf", upload, save=False)
     doc.save()
     log(item.sitting, "document_attached", user, item=item.id, document=doc.id)

@@ -12,7 +12,7 @@ from ..errors import AttendanceRefused, InvalidInput
 from ..models import AgendaItem, AttendanceEvent, Interest, Sitting
 from ..realtime import broadcast
 from ..selectors import presence
-from .common import User, lock, log, require_in_office, require_state
+from .common import User, actor, lock, log, require_in_office, require_state
 
 Mode = AttendanceEvent.Mode
 Kind = AttendanceEvent.Kind
@@ -64,8 +64,13 @@ def attendance_record(
     else:
         raise InvalidInput(_("Unknown attendance event."), code="invalid_kind")
     event = AttendanceEvent.objects.create(
-        sitting=sitting, member=member, kind=kind, mode=mode, room=place, at=timezone.now(),
-        recorded_by=user if user is not None and user.is_authenticated else None,
+        sitting=sitting,
+        member=member,
+        kind=kind,
+        mode=mode,
+        room=place,
+        at=timezone.now(),
+        recorded_by=actor(user),
     )
     broadcast(sitting, "attendance_changed", member=member.id, kind=kind, mode=mode)
     return event

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,17 +16,23 @@ from ..errors import InvalidInput, TransitionRefused
 from ..models import Sitting, SittingLog
 from ..selectors import sitting_day
 
-User = AbstractBaseUser | AnonymousUser | None
+User = AuthUser | AnonymousUser | None
 
 
-def log(sitting: Sitting, kind: str, user: User = None, at: datetime.datetime | None = None,
-        **data: Any) -> SittingLog:
+def actor(user: User) -> AuthUser | None:
+    """The authenticated user behind an action, or None (a system or anonymous action)."""
+    return user if isinstance(user, AuthUser) else None
+
+
+def log(
+    sitting: Sitting, kind: str, user: User = None, at: datetime.datetime | None = None, **data: Any
+) -> SittingLog:
     return SittingLog.objects.create(
         sitting=sitting,
         at=at or timezone.now(),
         kind=kind,
         data=data,
-        user=user if user is not None and user.is_authenticated else None,
+        user=actor(user),
     )
 
 

@@ -19,7 +19,7 @@ from ..errors import ConvocationIncomplete, InvalidInput, NotFound, NoticeTooSho
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
 from ..realtime import broadcast
 from ..selectors import members_in_office
-from .common import User, lock, log, require_state
+from .common import User, actor, lock, log, require_state
 
 
 @dataclass
@@ -56,22 +56,38 @@ def convocation_check(sitting: Sitting, now: datetime.datetime | None = None) ->
         check.problems.append(("no_convener", _("The assembly has no mayor or president (R1).")))
     if regime.needs_synthesis_note(sitting.assembly):
         with_note = set(
-            Document.objects.filter(item__sitting=sitting, kind=Document.Kind.SYNTHESIS)
-            .values_list("item_id", flat=True)
+            Document.objects.filter(
+                item__sitting=sitting, kind=Document.Kind.SYNTHESIS
+            ).values_list("item_id", flat=True)
         )
         for item in items:
             if item.is_deliberative and item.id not in with_note:
-                check.problems.append(("synthesis_note_missing", _(
-                    "Item %(n)s has no note explicative de synthèse (R8).") % {"n": item.position}))
+                check.problems.append(
+                    (
+                        "synthesis_note_missing",
+                        _("Item %(n)s has no note explicative de synthèse (R8).")
+                        % {"n": item.position},
+                    )
+                )
     if check.clear_days < regime.notice_days_urgency:
-        check.problems.append(("notice_too_short", _(
-            "Less than %(n)s clear day before the sitting: never allowed (R7).")
-            % {"n": regime.notice_days_urgency}))
+        check.problems.append(
+            (
+                "notice_too_short",
+                _("Less than %(n)s clear day before the sitting: never allowed (R7).")
+                % {"n": regime.notice_days_urgency},
+            )
+        )
     elif check.clear_days < check.required:
-        check.problems.append(("notice_too_short", _(
-            "%(days)s clear days before the sitting, %(required)s required (R5-R6); declare "
-            "an urgency or move the sitting.") % {"days": check.clear_days,
-                                                   "required": check.required}))
+        check.problems.append(
+            (
+                "notice_too_short",
+                _(
+                    "%(days)s clear days before the sitting, %(required)s required (R5-R6); "
+                    "declare an urgency or move the sitting."
+                )
+                % {"days": check.clear_days, "required": check.required},
+            )
+        )
     return check
 
 
@@ -90,10 +106,12 @@ def convocation_send(
     sitting = lock(sitting)
     require_state(sitting, Sitting.State.DRAFT, action=_("send the convocation"))
     convener = convened_by or sitting.chair
-    if convener is not None and convener.id != (sitting.chair_id or 0):
-        if not replacement_reason.strip():
-            raise InvalidInput(_("A replacement convening the council must give a reason (R1)."),
-                               code="replacement_reason_missing")
+    replacing = convener is not None and convener.id != sitting.chair_id
+    if replacing and not replacement_reason.strip():
+        raise InvalidInput(
+            _("A replacement convening the council must give a reason (R1)."),
+            code="replacement_reason_missing",
+        )
     now = timezone.now()
     check = convocation_check(sitting, now)
     if not check.ok:
@@ -106,19 +124,27 @@ def convocation_send(
     sitting.save(update_fields=["convened_by", "convened_by_reason", "state"])
     pdf = render_convocation_pdf(sitting)
     convocation = Convocation(
-        sitting=sitting, register_number=_register_number(sitting, now), sent_at=now,
-        sent_by=user, clear_days=check.clear_days, notice_required=check.required,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(), published_at=now,
+        sitting=sitting,
+        register_number=_register_number(sitting, now),
+        sent_at=now,
+        sent_by=actor(user),
+        clear_days=check.clear_days,
+        notice_required=check.required,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        published_at=now,
     )
     convocation.pdf.save(f"convocation-{sitting.pk}.pdf", ContentFile(pdf), save=False)
     convocation.save()
     for member in members_in_office(sitting):
         ConvocationRecipient.objects.create(
-            convocation=convocation, member=member, email=member.email,
+            convocation=convocation,
+            member=member,
+            email=member.email,
             paper_requested=member.wants_paper,
         )
-    log(sitting, "convened", user, register=convocation.register_number,
-        clear_days=check.clear_days)
+    log(
+        sitting, "convened", user, register=convocation.register_number, clear_days=check.clear_days
+    )
     from ..tasks import dispatch_convocation
 
     transaction.on_commit(lambda: dispatch_convocation.delay(convocation.pk))
@@ -160,4 +186,3 @@ def convocation_acknowledge(*, token: str) -> ConvocationRecipient:
     recipient.open_count += 1
     recipient.save(update_fields=["opened_at", "open_count"])
     return recipient
-

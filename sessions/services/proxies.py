@@ -16,10 +16,13 @@ from ..errors import ProxyRefused
 from ..models import Proxy, ProxyCover, Sitting
 from ..realtime import broadcast
 from .agenda import pdf_checked
-from .common import User, log, require_in_office
+from .common import User, actor, log, require_in_office
 
 OPEN_TO_PROXIES = (
-    Sitting.State.DRAFT, Sitting.State.CONVENED, Sitting.State.OPEN, Sitting.State.SUSPENDED,
+    Sitting.State.DRAFT,
+    Sitting.State.CONVENED,
+    Sitting.State.OPEN,
+    Sitting.State.SUSPENDED,
 )
 
 
@@ -33,8 +36,11 @@ def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
         return
     if len(sittings) > regime.proxy_max_consecutive_sittings:
         raise ProxyRefused(
-            _("A proxy is valid for at most %(n)s consecutive sittings, except for a duly "
-              "established illness.") % {"n": regime.proxy_max_consecutive_sittings},
+            _(
+                "A proxy is valid for at most %(n)s consecutive sittings, except for a duly "
+                "established illness."
+            )
+            % {"n": regime.proxy_max_consecutive_sittings},
             code="too_many_sittings",
         )
     ordered = sorted(sittings, key=lambda s: s.starts_at)
@@ -54,8 +60,9 @@ def _covered_before(grantor: Member, first: Sitting) -> int:
     ).order_by("-starts_at")
     run = 0
     for sitting in earlier:
-        if not ProxyCover.objects.filter(sitting=sitting, grantor=grantor, active=True,
-                                         proxy__illness=False).exists():
+        if not ProxyCover.objects.filter(
+            sitting=sitting, grantor=grantor, active=True, proxy__illness=False
+        ).exists():
             break
         run += 1
     return run
@@ -89,8 +96,12 @@ def proxy_grant(
             % {"n": regime.proxy_max_consecutive_sittings},
             code="too_many_sittings",
         )
-    proxy = Proxy(grantor=grantor, holder=holder, illness=illness,
-                  created_by=user if user is not None and user.is_authenticated else None)
+    proxy = Proxy(
+        grantor=grantor,
+        holder=holder,
+        illness=illness,
+        created_by=actor(user),
+    )
     if document is not None:
         _size, sha = pdf_checked(document)
         proxy.document.save(f"{sha[:16]}.pdf", document, save=False)

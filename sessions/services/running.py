@@ -153,7 +153,9 @@ def closed_session_enter(
     require_state(sitting, S.OPEN, action=_("go into closed session"))
     regime = regime_for(sitting.assembly)
     if sitting.in_closed_session:
-        raise TransitionRefused(_("The sitting is already in closed session."), code="already_closed")
+        raise TransitionRefused(
+            _("The sitting is already in closed session."), code="already_closed"
+        )
     by_chair = any(m.id == sitting.chair_id for m in requested_by)
     if not by_chair and len({m.id for m in requested_by}) < regime.closed_session_requesters:
         raise TransitionRefused(
@@ -170,8 +172,15 @@ def closed_session_enter(
         _end_floor(sitting)
         sitting.in_closed_session = True
         sitting.save(update_fields=["in_closed_session"])
-    log(sitting, "closed_session_vote", user, votes_for=votes_for, voters=voters,
-        adopted=adopted, requested_by=[m.id for m in requested_by])
+    log(
+        sitting,
+        "closed_session_vote",
+        user,
+        votes_for=votes_for,
+        voters=voters,
+        adopted=adopted,
+        requested_by=[m.id for m in requested_by],
+    )
     broadcast(sitting, "closed_session_entered" if adopted else "closed_session_rejected")
     return adopted
 
@@ -219,8 +228,13 @@ def sitting_adjourn_for_quorum(
     second.remote_rooms.set(sitting.remote_rooms.all())
     for position, item in enumerate(pending, start=1):
         AgendaItem.objects.create(
-            sitting=second, position=position, title=item.title, kind=item.kind,
-            summary=item.summary, rapporteur=item.rapporteur, carried_from=item,
+            sitting=second,
+            position=position,
+            title=item.title,
+            kind=item.kind,
+            summary=item.summary,
+            rapporteur=item.rapporteur,
+            carried_from=item,
         )
     log(sitting, "adjourned_no_quorum", user, second_sitting=second.id)
     log(second, "created", user, second_convocation_of=sitting.id)
@@ -232,5 +246,3 @@ def _end_floor(sitting: Sitting) -> None:
     SpeakingRequest.objects.filter(sitting=sitting, state=SpeakingRequest.State.SPEAKING).update(
         state=SpeakingRequest.State.DONE, ended_at=timezone.now()
     )
-
-

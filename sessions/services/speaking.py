@@ -24,7 +24,9 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
     try:
         with transaction.atomic():
             request = SpeakingRequest.objects.create(
-                sitting=sitting, item=sitting.current_item, member=member,
+                sitting=sitting,
+                item=sitting.current_item,
+                member=member,
                 requested_at=timezone.now(),
             )
     except IntegrityError:
@@ -36,9 +38,9 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
 @transaction.atomic
 def hand_lower(*, sitting: Sitting, member: Member) -> None:
     sitting = lock(sitting)
-    updated = SpeakingRequest.objects.filter(sitting=sitting, member=member, state=W.WAITING).update(
-        state=W.WITHDRAWN, ended_at=timezone.now()
-    )
+    updated = SpeakingRequest.objects.filter(
+        sitting=sitting, member=member, state=W.WAITING
+    ).update(state=W.WITHDRAWN, ended_at=timezone.now())
     if not updated:
         raise Conflict(_("You have not asked for the floor."), code="not_queued")
     broadcast(sitting, "hand_lowered", member=member.id)
@@ -48,7 +50,9 @@ def hand_lower(*, sitting: Sitting, member: Member) -> None:
 def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequest:
     sitting = lock(sitting)
     require_state(sitting, Sitting.State.OPEN, action=_("give the floor"))
-    request = SpeakingRequest.objects.filter(sitting=sitting, pk=request_id, state=W.WAITING).first()
+    request = SpeakingRequest.objects.filter(
+        sitting=sitting, pk=request_id, state=W.WAITING
+    ).first()
     if request is None:
         raise InvalidInput(_("This request is not in the queue."), code="not_queued")
     now = timezone.now()

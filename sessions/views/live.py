@@ -16,6 +16,7 @@ from ..access import Role, access_sitting, can, member_of
 from ..models import Document, Proxy, Sitting
 from ..selectors import chair_snapshot, members_in_office
 from .errors import domain_errors
+from .labels import live_config
 
 
 @login_required
@@ -24,7 +25,7 @@ def chair_dashboard(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
     context = {
         "sitting": sitting,
-        "state": chair_snapshot(sitting),
+        "config": live_config(sitting, "chair", chair_snapshot(sitting)),
         "rooms": sitting.remote_rooms.all(),
     }
     return render(request, "sessions/chair.html", context)
@@ -36,21 +37,26 @@ def seat(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
     member = member_of(request.user, sitting.assembly_id)
     proxies_given = (
-        Proxy.objects.filter(grantor=member, covers__sitting=sitting, covers__active=True)
-        .select_related("holder")
+        Proxy.objects.filter(
+            grantor=member, covers__sitting=sitting, covers__active=True
+        ).select_related("holder")
         if member
         else Proxy.objects.none()
     )
     context = {
         "sitting": sitting,
         "member": member,
-        "state": chair_snapshot(sitting),
+        "config": live_config(
+            sitting, "seat", chair_snapshot(sitting), member.pk if member else None
+        ),
         "items": sitting.items.prefetch_related("documents").select_related("rapporteur"),
         "proxies_given": proxies_given,
         "holders": members_in_office(sitting).exclude(pk=member.pk) if member else [],
         "upcoming": Sitting.objects.filter(
             assembly=sitting.assembly, starts_at__gte=sitting.starts_at
-        ).exclude(state=Sitting.State.CLOSED).order_by("starts_at")[:3],
+        )
+        .exclude(state=Sitting.State.CLOSED)
+        .order_by("starts_at")[:3],
     }
     return render(request, "sessions/seat.html", context)
 
@@ -65,13 +71,21 @@ def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
         raise Forbidden(_("Only a member of the council can give a proxy."))
     holder = sitting.assembly.members.filter(pk=request.POST.get("holder") or 0).first()
     ids = request.POST.getlist("sittings") or [str(sitting.pk)]
-    sittings = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=[
-        int(i) for i in ids if i.isdigit()]))
+    sittings = list(
+        Sitting.objects.filter(
+            assembly=sitting.assembly, pk__in=[int(i) for i in ids if i.isdigit()]
+        )
+    )
     try:
         if holder is None:
             raise DomainError(_("Choose the member who will hold your proxy."), code="no_holder")
-        services.proxy_grant(grantor=grantor, holder=holder, sittings=sittings, user=request.user,
-                             document=request.FILES.get("document"))
+        services.proxy_grant(
+            grantor=grantor,
+            holder=holder,
+            sittings=sittings,
+            user=request.user,
+            document=request.FILES.get("document"),
+        )
     except DomainError as err:
         messages.error(request, err.message)
         return redirect("seat", sitting_id=sitting.pk)
@@ -104,5 +118,6 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
     sitting = document.item.sitting
     if not can(request.user, sitting, Role.MEMBER):
         raise Forbidden(_("The papers are for the members of the council."))
-    return FileResponse(document.file.open("rb"), content_type="application/pdf",
-                        filename=f"{document.title}.pdf")
+    return FileResponse(
+        document.file.open("rb"), content_type="application/pdf", filename=f"{document.title}.pdf"
+    )

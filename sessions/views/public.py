@@ -14,6 +14,7 @@ from ..models import Convocation, Sitting
 from ..selectors import public_snapshot
 from ..services import convocation_acknowledge
 from .errors import domain_errors
+from .labels import live_config
 
 PUBLIC_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -31,14 +32,18 @@ def _public(response: HttpResponse) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     assemblies = []
     for assembly in Assembly.objects.all():
-        sittings = list(assembly.sittings.exclude(state=Sitting.State.DRAFT).order_by("-starts_at")[:10])
-        assemblies.append({
-            "assembly": assembly,
-            "sittings": sittings,
-            "member": member_of(request.user, assembly.id),
-            "staff": staff_roles(request.user, assembly.id),
-            "drafts": assembly.sittings.filter(state=Sitting.State.DRAFT).count(),
-        })
+        sittings = list(
+            assembly.sittings.exclude(state=Sitting.State.DRAFT).order_by("-starts_at")[:10]
+        )
+        assemblies.append(
+            {
+                "assembly": assembly,
+                "sittings": sittings,
+                "member": member_of(request.user, assembly.id),
+                "staff": staff_roles(request.user, assembly.id),
+                "drafts": assembly.sittings.filter(state=Sitting.State.DRAFT).count(),
+            }
+        )
     return _public(render(request, "home.html", {"assemblies": assemblies}))
 
 
@@ -49,7 +54,7 @@ def sitting_public(request: HttpRequest, sitting_id: int) -> HttpResponse:
     convocation = Convocation.objects.filter(sitting=sitting).first()
     context = {
         "sitting": sitting,
-        "state": public_snapshot(sitting),
+        "config": live_config(sitting, "public", public_snapshot(sitting)),
         "convocation": convocation,
         "words": convocation_lines(sitting) if convocation else None,
     }
@@ -63,8 +68,11 @@ def convocation_pdf(request: HttpRequest, sitting_id: int) -> FileResponse:
     convocation = Convocation.objects.filter(sitting=sitting).first()
     if convocation is None:
         raise Http404
-    return FileResponse(convocation.pdf.open("rb"), content_type="application/pdf",
-                        filename=f"convocation-{sitting.pk}.pdf")
+    return FileResponse(
+        convocation.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"convocation-{sitting.pk}.pdf",
+    )
 
 
 @require_GET
@@ -72,6 +80,10 @@ def convocation_pdf(request: HttpRequest, sitting_id: int) -> FileResponse:
 def convocation_ack(request: HttpRequest, token: str) -> HttpResponse:
     recipient = convocation_acknowledge(token=token)
     sitting = recipient.convocation.sitting
-    context = {"recipient": recipient, "sitting": sitting, "words": convocation_lines(sitting),
-               "items": sitting.items.prefetch_related("documents")}
+    context = {
+        "recipient": recipient,
+        "sitting": sitting,
+        "words": convocation_lines(sitting),
+        "items": sitting.items.prefetch_related("documents"),
+    }
     return _public(render(request, "sessions/ack.html", context))

@@ -1,0 +1,48 @@
+"""Words of the live pages' script, translated on the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from ..models import Sitting
+
+
+def live_config(
+    sitting: Sitting, role: str, state: dict[str, Any], member_id: int | None = None
+) -> dict[str, Any]:
+    surface = {"chair": "chair", "seat": "seat", "public": "public"}[role]
+    return {
+        "ws": f"/ws/sittings/{sitting.id}/{surface}/",
+        "role": role,
+        "member_id": member_id,
+        "state": state,
+        "labels": {
+            "closed_session": _("Closed session (huis clos): the public broadcast is stopped."),
+            "no_current_item": _("No item under discussion"),
+            "take_up": _("Take up"),
+            "quorum_reached": _("Quorum reached"),
+            "quorum_missing": _("Quorum not reached"),
+            "present": _("present"),
+            "represented": _("represented"),
+            "absent": _("absent"),
+            "absent_one": _("absent"),
+            "in_office": _("in office"),
+            "nobody": _("Nobody has the floor"),
+            "in_use": _("in use"),
+            "none": _("none"),
+            "speaking": _("has the floor since"),
+            "waiting": _("asked at"),
+            "give_floor": _("Give the floor"),
+            "end_floor": _("End the floor"),
+            "queue_empty": _("Nobody has asked for the floor."),
+            "remote": _("remote"),
+            "arrival": _("Arrival"),
+            "departure": _("Departure"),
+            "you_have_floor": _("You have the floor."),
+            "you_are_waiting": _("You have asked for the floor."),
+            "live": _("Live"),
+            "reconnecting": _("Connection lost, reconnecting…"),
+        },
+    }

@@ -1,0 +1,181 @@
+/* Séance live pages: one websocket per page, state snapshots rendered into the DOM.
+   No framework, no external asset. Reconnects by itself and resynchronises from the
+   snapshot the server sends on every (re)connection. */
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("live-config").textContent);
+  const L = config.labels;
+  let socket = null;
+  let retry = 0;
+  let state = null;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (v === null || v === undefined || v === false) return;
+      if (k === "class") node.className = v; else node.setAttribute(k, v === true ? "" : v);
+    });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+  function fill(id, nodes) {
+    const box = document.getElementById(id);
+    if (!box) return;
+    box.replaceChildren(...nodes);
+  }
+  function text(id, value) {
+    const box = document.getElementById(id);
+    if (box) box.textContent = value;
+  }
+  function clock(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+  }
+  function button(label, action, params, cls) {
+    const b = el("button", { type: "button", class: cls || "secondary", "data-action": action }, label);
+    Object.entries(params || {}).forEach(([k, v]) => b.setAttribute("data-" + k, v));
+    return b;
+  }
+
+  function render(s) {
+    state = s;
+    const sitting = s.sitting;
+    const status = document.getElementById("live-state");
+    if (status) { status.textContent = sitting.state_label; status.className = "badge state-" + sitting.state; }
+    const closedBox = document.getElementById("live-closed-session");
+    if (closedBox) closedBox.hidden = !sitting.in_closed_session;
+    text("live-current-item", s.current_item ? s.current_item.position + ". " + s.current_item.title
+      : (sitting.in_closed_session ? L.closed_session : L.no_current_item));
+    fill("live-agenda", s.items.map((item) => {
+      const li = el("li", { class: item.state, "data-item": item.id,
+        "aria-current": s.current_item && s.current_item.id === item.id ? "step" : null });
+      li.append(el("span", {}, item.position + ". " + item.title + " "),
+                el("span", { class: "badge" }, item.state_label));
+      if (config.role === "chair" && sitting.state === "open" && item.state !== "postponed"
+          && !(s.current_item && s.current_item.id === item.id)) {
+        li.append(button(L.take_up, "take_up", { item: item.id }));
+      }
+      return li;
+    }));
+    const q = s.quorum;
+    const qbox = document.getElementById("live-quorum");
+    if (qbox) {
+      qbox.className = "quorum " + (q.reached ? "reached" : "missing");
+      qbox.textContent = (q.reached ? L.quorum_reached : L.quorum_missing) + " — " + q.explanation;
+    }
+    const a = s.attendance;
+    fill("live-attendance", [
+      stat(L.present, a.present), stat(L.represented, a.represented), stat(L.absent, a.absent),
+      stat(L.in_office, a.in_office)]);
+    text("live-speaker", s.speaker ? s.speaker.name : L.nobody);
+    if (s.queue) renderQueue(s);
+    if (s.members) renderRoll(s);
+    if (s.proxies) fill("live-proxies", s.proxies.length ? s.proxies.map((p) =>
+      el("li", {}, p.grantor + " → " + p.holder + (p.in_use ? " (" + L.in_use + ")" : ""))) : [el("li", {}, L.none)]);
+    text("live-secretary", s.secretary || L.none);
+    renderSeat(s);
+    renderChairButtons(s);
+  }
+  function stat(label, value) {
+    const d = el("div");
+    d.append(el("strong", {}, String(value)), el("span", {}, label));
+    return d;
+  }
+  function renderQueue(s) {
+    fill("live-queue", s.queue.length ? s.queue.map((r) => {
+      const li = el("li", { "data-request": r.id, "data-member": r.member_id },
+        r.name + " — " + (r.state === "speaking" ? L.speaking + " " + clock(r.started_at) : L.waiting + " " + clock(r.requested_at)) + " ");
+      if (config.role === "chair") {
+        if (r.state === "waiting") li.append(button(L.give_floor, "give_floor", { request: r.id }));
+        else li.append(button(L.end_floor, "end_floor", {}));
+      }
+      return li;
+    }) : [el("li", {}, L.queue_empty)]);
+  }
+  function renderRoll(s) {
+    fill("live-roll", s.members.map((m) => {
+      const li = el("li", { "data-member": m.id, class: m.present ? "present" : "absent" });
+      const where = m.present ? (m.room ? m.room : L.remote) + " · " + clock(m.since) : L.absent_one;
+      li.append(el("span", {}, (m.present ? "● " : "○ ") + m.name + " — " + where + " "));
+      if (config.role === "chair" && ["convened", "open", "suspended"].includes(s.sitting.state)) {
+        if (m.present) li.append(button(L.departure, "attendance", { member: m.id, kind: "departure" }));
+        else li.append(button(L.arrival, "attendance", { member: m.id, kind: "arrival", mode: "chamber" }));
+      }
+      return li;
+    }));
+    const select = document.getElementById("secretary-select");
+    if (select && select.options.length <= 1) {
+      s.members.forEach((m) => select.append(el("option", { value: m.id }, m.name)));
+    }
+  }
+  function renderSeat(s) {
+    if (config.role !== "seat" || !config.member_id) return;
+    const mine = (s.queue || []).find((r) => r.member_id === config.member_id);
+    const raise = document.getElementById("raise-hand");
+    const lower = document.getElementById("lower-hand");
+    if (raise) { raise.hidden = !!mine; raise.disabled = s.sitting.state !== "open"; }
+    if (lower) lower.hidden = !mine || mine.state !== "waiting";
+    text("my-turn", mine ? (mine.state === "speaking" ? L.you_have_floor : L.you_are_waiting) : "");
+  }
+  function renderChairButtons(s) {
+    document.querySelectorAll("[data-when]").forEach((b) => {
+      const ok = b.getAttribute("data-when").split(" ").includes(s.sitting.state);
+      b.disabled = !ok;
+    });
+    const leave = document.getElementById("closed-session-leave");
+    if (leave) leave.hidden = !s.sitting.in_closed_session;
+  }
+
+  function toast(message) {
+    const t = el("div", { class: "toast", role: "alert" }, message);
+    document.body.append(t);
+    setTimeout(() => t.remove(), 6000);
+  }
+  function connectionStatus(online) {
+    const box = document.getElementById("live-connection");
+    if (!box) return;
+    box.textContent = online ? L.live : L.reconnecting;
+    box.className = "live-status" + (online ? "" : " offline");
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + config.ws);
+    socket.onopen = () => { retry = 0; connectionStatus(true); };
+    socket.onmessage = (e) => {
+      const msg = JSON.parse(e.data);
+      if (msg.type === "error") { toast(msg.message); return; }
+      if (msg.state) render(msg.state);
+      document.body.setAttribute("data-last-event", msg.type);
+    };
+    socket.onclose = (e) => {
+      connectionStatus(false);
+      if (e.code >= 4400 && e.code < 4500) return;  // refused: do not hammer
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 250 * 2 ** retry);
+    };
+  }
+  window.seanceSend = function (payload) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(payload));
+    else toast(L.reconnecting);
+  };
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-action]");
+    if (!b) return;
+    const payload = { action: b.getAttribute("data-action") };
+    for (const [k, v] of Object.entries(b.dataset)) {
+      if (k === "action" || k === "when") continue;
+      payload[k] = /^-?\d+$/.test(v) ? Number(v) : v;
+    }
+    if (b.hasAttribute("data-confirm") && !window.confirm(b.getAttribute("data-confirm"))) return;
+    window.seanceSend(payload);
+  });
+  const secretaryForm = document.getElementById("secretary-form");
+  if (secretaryForm) secretaryForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const v = document.getElementById("secretary-select").value;
+    if (v) window.seanceSend({ action: "secretary", member: Number(v) });
+  });
+  if (config.state) render(config.state);
+  connect();
+})();

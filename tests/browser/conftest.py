@@ -1,0 +1,106 @@
+"""Real headless Chromium (Debian's package) driven by Playwright against Daphne."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+SCREENSHOTS = Path(os.environ.get("SEANCE_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium if present; otherwise Playwright's own (bin/test installs it)."""
+    explicit = os.environ.get("SEANCE_CHROMIUM")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture
+def live_url(transactional_db, settings) -> Iterator[str]:
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    server = DaphneProcess(
+        "127.0.0.1",
+        partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+        setup=set_database_connection,
+    )
+    server.start()
+    while not server.ready.wait(timeout=1):
+        if not server.is_alive():
+            raise RuntimeError("Daphne stopped before it was ready")
+    try:
+        yield f"http://127.0.0.1:{server.port.value}"
+    finally:
+        server.terminate()
+        server.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=chromium_path(),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(locale: str = "fr-FR"):
+        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def off_loop(fn, *args, **kwargs):
+    """Run Django code in a worker thread: Playwright's event loop owns the test thread, and
+    services send their events with async_to_sync."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
