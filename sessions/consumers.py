@@ -143,11 +143,17 @@ class PublicConsumer(SittingConsumer):
         return public_snapshot(sitting)
 
 
+def _own_interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
+    fn = services.interest_declare if m.get("declared", True) else services.interest_withdraw
+    fn(item=_item(s, m), member=_own_member(c, s), user=c.user)
+
+
 class SeatConsumer(SittingConsumer):
     role = Role.MEMBER
     actions = {
         "raise_hand": lambda c, s, m: services.hand_raise(sitting=s, member=_own_member(c, s)),
         "lower_hand": lambda c, s, m: services.hand_lower(sitting=s, member=_own_member(c, s)),
+        "interest": _own_interest,
     }
 
 
@@ -166,6 +172,24 @@ def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     )
 
 
+def _attendance(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
+    services.attendance_record(
+        sitting=s,
+        member=_member(s, m),
+        kind=str(m.get("kind", "")),
+        mode=str(m.get("mode", "chamber")),
+        room=_room(s, m),
+        user=c.user,
+    )
+
+
+class RollConsumer(SittingConsumer):
+    """The roll kept by the secretary agent of a remote room (R27) or the clerk."""
+
+    role = Role.ATTENDANCE
+    actions = {"attendance": _attendance}
+
+
 class ChairConsumer(SittingConsumer):
     role = Role.CHAIR
     actions = {
@@ -177,14 +201,7 @@ class ChairConsumer(SittingConsumer):
         "secretary": lambda c, s, m: services.secretary_name(
             sitting=s, member=_member(s, m), user=c.user
         ),
-        "attendance": lambda c, s, m: services.attendance_record(
-            sitting=s,
-            member=_member(s, m),
-            kind=str(m.get("kind", "")),
-            mode=str(m.get("mode", "chamber")),
-            room=_room(s, m),
-            user=c.user,
-        ),
+        "attendance": _attendance,
         "give_floor": lambda c, s, m: services.floor_give(
             sitting=s, request_id=_int(m, "request"), user=c.user
         ),

@@ -218,6 +218,10 @@ def chair_snapshot(sitting: Sitting) -> dict[str, Any]:
             }
         )
     snap["current_item"] = None if current is None else _item_dict(current)
+    if current is not None:
+        snap["current_item"]["interests"] = list(
+            current.interests.values_list("member_id", flat=True)
+        )
     snap["members"] = members
     snap["proxies"] = [
         {

@@ -4,11 +4,13 @@ from .views import live, public
 
 urlpatterns = [
     path("sittings/<int:sitting_id>/", public.sitting_public, name="sitting-public"),
-    path("sittings/<int:sitting_id>/convocation.pdf", public.convocation_pdf,
-         name="convocation-pdf"),
+    path(
+        "sittings/<int:sitting_id>/convocation.pdf", public.convocation_pdf, name="convocation-pdf"
+    ),
     path("convocations/ack/<str:token>/", public.convocation_ack, name="convocation-ack"),
     path("documents/<int:document_id>/", live.document_download, name="document-download"),
     path("chair/sittings/<int:sitting_id>/", live.chair_dashboard, name="chair-dashboard"),
+    path("roll/sittings/<int:sitting_id>/", live.roll, name="roll"),
     path("seat/sittings/<int:sitting_id>/", live.seat, name="seat"),
     path("seat/sittings/<int:sitting_id>/proxy/", live.seat_proxy_give, name="seat-proxy-give"),
     path("seat/proxies/<int:proxy_id>/revoke/", live.seat_proxy_revoke, name="seat-proxy-revoke"),

@@ -12,11 +12,16 @@ from ..models import Sitting
 def live_config(
     sitting: Sitting, role: str, state: dict[str, Any], member_id: int | None = None
 ) -> dict[str, Any]:
-    surface = {"chair": "chair", "seat": "seat", "public": "public"}[role]
+    rooms = (
+        []
+        if role == "public"
+        else [{"id": r.id, "name": r.name} for r in sitting.remote_rooms.all()]
+    )
     return {
-        "ws": f"/ws/sittings/{sitting.id}/{surface}/",
+        "ws": f"/ws/sittings/{sitting.id}/{role}/",
         "role": role,
         "member_id": member_id,
+        "rooms": rooms,
         "state": state,
         "labels": {
             "closed_session": _("Closed session (huis clos): the public broadcast is stopped."),
@@ -39,6 +44,9 @@ def live_config(
             "queue_empty": _("Nobody has asked for the floor."),
             "remote": _("remote"),
             "arrival": _("Arrival"),
+            "arrival_in": _("Arrival in %(room)s"),
+            "declare_interest": _("I have an interest in this item"),
+            "withdraw_interest": _("Withdraw my interest"),
             "departure": _("Departure"),
             "you_have_floor": _("You have the floor."),
             "you_are_waiting": _("You have asked for the floor."),

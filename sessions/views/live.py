@@ -33,6 +33,15 @@ def chair_dashboard(request: HttpRequest, sitting_id: int) -> HttpResponse:
 
 @login_required
 @domain_errors
+def roll(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    """The roll kept in a remote room by its secretary agent (R27), or by the clerk."""
+    sitting = access_sitting(request.user, sitting_id, Role.ATTENDANCE)
+    context = {"sitting": sitting, "config": live_config(sitting, "roll", chair_snapshot(sitting))}
+    return render(request, "sessions/roll.html", context)
+
+
+@login_required
+@domain_errors
 def seat(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
     member = member_of(request.user, sitting.assembly_id)

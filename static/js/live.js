@@ -97,16 +97,23 @@
       const li = el("li", { "data-member": m.id, class: m.present ? "present" : "absent" });
       const where = m.present ? (m.room ? m.room : L.remote) + " · " + clock(m.since) : L.absent_one;
       li.append(el("span", {}, (m.present ? "● " : "○ ") + m.name + " — " + where + " "));
-      if (config.role === "chair" && ["convened", "open", "suspended"].includes(s.sitting.state)) {
+      const keeper = config.role === "chair" || config.role === "roll";
+      if (keeper && ["convened", "open", "suspended"].includes(s.sitting.state)) {
         if (m.present) li.append(button(L.departure, "attendance", { member: m.id, kind: "departure" }));
-        else li.append(button(L.arrival, "attendance", { member: m.id, kind: "arrival", mode: "chamber" }));
+        else {
+          li.append(button(L.arrival, "attendance", { member: m.id, kind: "arrival", mode: "chamber" }));
+          config.rooms.forEach((r) => li.append(button(L.arrival_in.replace("%(room)s", r.name),
+            "attendance", { member: m.id, kind: "arrival", mode: "remote_room", room: r.id })));
+        }
       }
       return li;
     }));
-    const select = document.getElementById("secretary-select");
-    if (select && select.options.length <= 1) {
-      s.members.forEach((m) => select.append(el("option", { value: m.id }, m.name)));
-    }
+    ["secretary-select", "closed-requesters"].forEach((id) => {
+      const select = document.getElementById(id);
+      if (select && select.options.length <= 1) {
+        s.members.forEach((m) => select.append(el("option", { value: m.id }, m.name)));
+      }
+    });
   }
   function renderSeat(s) {
     if (config.role !== "seat" || !config.member_id) return;
@@ -116,6 +123,17 @@
     if (raise) { raise.hidden = !!mine; raise.disabled = s.sitting.state !== "open"; }
     if (lower) lower.hidden = !mine || mine.state !== "waiting";
     text("my-turn", mine ? (mine.state === "speaking" ? L.you_have_floor : L.you_are_waiting) : "");
+    const current = s.current_item;
+    const interest = document.getElementById("interest-toggle");
+    if (interest) {
+      interest.hidden = !current;
+      if (current) {
+        const declared = (current.interests || []).includes(config.member_id);
+        interest.textContent = declared ? L.withdraw_interest : L.declare_interest;
+        interest.setAttribute("data-item", current.id);
+        interest.setAttribute("data-declared", declared ? "" : "1");
+      }
+    }
   }
   function renderChairButtons(s) {
     document.querySelectorAll("[data-when]").forEach((b) => {
@@ -169,6 +187,14 @@
     }
     if (b.hasAttribute("data-confirm") && !window.confirm(b.getAttribute("data-confirm"))) return;
     window.seanceSend(payload);
+  });
+  const closedForm = document.getElementById("closed-session-form");
+  if (closedForm) closedForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const requesters = Array.from(document.getElementById("closed-requesters").selectedOptions)
+      .map((o) => Number(o.value));
+    window.seanceSend({ action: "closed_session_enter", requested_by: requesters,
+      votes_for: Number(document.getElementById("closed-votes").value) });
   });
   const secretaryForm = document.getElementById("secretary-form");
   if (secretaryForm) secretaryForm.addEventListener("submit", (e) => {

@@ -150,3 +150,50 @@ async def test_a_draft_sitting_is_not_public():
     await comm.connect()
     assert (await comm.receive_json_from())["code"] == "not_found"
     assert (await comm.receive_output())["code"] == 4404
+
+
+async def test_remote_room_agent_keeps_the_roll_and_quorum_follows():
+    from council.models import Assembly, StaffRole
+
+    def prepare():
+        a = f.assembly(kind=Assembly.Kind.EPCI, members=5, remote_rooms=2, population=270_000)
+        room = a.rooms.filter(kind="remote").first()
+        s = f.convened(a, remote_rooms=[room])
+        return a, s, room, f.staff(a, StaffRole.Role.SECRETARY), list(a.members.order_by("id"))
+
+    a, s, room, agent, members = await sync_to_async(prepare)()
+    roll, first = await connect(f"/ws/sittings/{s.id}/roll/", agent)
+    assert first["state"]["quorum"]["needed"] == 3
+    for m in members[:3]:
+        await roll.send_json_to(
+            {
+                "action": "attendance",
+                "member": m.id,
+                "kind": "arrival",
+                "mode": "remote_room",
+                "room": room.id,
+            }
+        )
+        event = await until(roll, "sittings.attendance_changed")
+    assert event["state"]["quorum"]["reached"] is True
+    assert {m["room"] for m in event["state"]["members"] if m["present"]} == {room.name}
+    await roll.send_json_to({"action": "open"})
+    assert (await until(roll, "error"))["code"] == "unknown_action"  # the agent only keeps the roll
+    await roll.disconnect()
+
+
+async def test_a_councillor_declares_an_interest_and_leaves_the_count():
+    a, s, clerk, members = await make_convened(members=5)
+    await sync_to_async(f.arrive)(s, members[:3])
+    await sync_to_async(services.secretary_name)(sitting=s, member=members[1], user=None)
+    await sync_to_async(services.sitting_open)(sitting=s, user=None)
+    item = await sync_to_async(lambda: s.items.first())()
+    await sync_to_async(services.item_take_up)(sitting=s, item=item, user=None)
+    seat, first = await connect(f"/ws/sittings/{s.id}/seat/", members[2].user)
+    assert first["state"]["quorum"]["reached"] is True
+    await seat.send_json_to({"action": "interest", "item": item.id, "declared": True})
+    event = await until(seat, "sittings.interest_changed")
+    assert event["state"]["current_item"]["interests"] == [members[2].id]
+    assert event["state"]["quorum"]["reached"] is False
+    assert event["state"]["quorum"]["excluded"] == [members[2].full_name]
+    await seat.disconnect()

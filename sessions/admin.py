@@ -1,0 +1,47 @@
+"""Read-only admin views of the sittings: every write goes through the services."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import AttendanceEvent, Convocation, Proxy, Sitting, SittingLog
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Sitting)
+class SittingAdmin(ReadOnly):
+    list_display = ["title", "assembly", "starts_at", "state", "outcome"]
+    list_filter = ["assembly", "state"]
+
+
+@admin.register(Convocation)
+class ConvocationAdmin(ReadOnly):
+    list_display = ["register_number", "sitting", "sent_at", "clear_days", "notice_required"]
+
+
+@admin.register(AttendanceEvent)
+class AttendanceEventAdmin(ReadOnly):
+    list_display = ["sitting", "member", "kind", "mode", "room", "at", "recorded_by"]
+    list_filter = ["sitting", "kind", "mode"]
+
+
+@admin.register(Proxy)
+class ProxyAdmin(ReadOnly):
+    list_display = ["grantor", "holder", "illness", "created_at", "revoked_at"]
+
+
+@admin.register(SittingLog)
+class SittingLogAdmin(ReadOnly):
+    list_display = ["sitting", "at", "kind", "user"]
+    list_filter = ["sitting", "kind"]
