@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -46,6 +46,12 @@ class Regime:
     proxy_max_consecutive_sittings: int = 3
     # R25: members (or the chair alone) who may request a closed session.
     closed_session_requesters: int = 3
+    # R17 / R18: requests for a roll call (a quarter) or a secret ballot (a third) of present.
+    roll_call_share: tuple[int, int] = (1, 4)
+    secret_share: tuple[int, int] = (1, 3)
+    # R19: absolute majority in the first rounds, relative in the last.
+    election_absolute_rounds: int = 2
+    election_max_rounds: int = 3
     # R26 / R27: teleconference.
     epci_teleconference: bool = True
     commune_teleconference: bool = False
@@ -97,6 +103,46 @@ class Regime:
     # --- closed session (R25) ---------------------------------------------
     def closed_session_adopted(self, votes_for: int, present_or_represented: int) -> bool:
         return votes_for > present_or_represented // 2
+
+    # --- votes (R15-R22) ---------------------------------------------------
+    def roll_call_requested(self, requesters: int, present: int) -> bool:
+        num, den = self.roll_call_share
+        return present > 0 and requesters * den >= present * num
+
+    def secret_requested(self, requesters: int, present: int) -> bool:
+        num, den = self.secret_share
+        return present > 0 and requesters * den >= present * num
+
+    @staticmethod
+    def motion_outcome(
+        votes_for: int, votes_against: int, *, secret: bool, chair_choice: str | None
+    ) -> tuple[bool, bool]:
+        """R16: adopted iff for > against; abstentions, blank and void do not count.
+        A tie goes the chair's way except in a secret ballot. Returns (adopted, casting)."""
+        if votes_for != votes_against:
+            return votes_for > votes_against, False
+        if secret or votes_for == 0:
+            return False, False
+        return chair_choice == "for", True
+
+    def election_winner(
+        self, round_no: int, tallies: dict[int, int], expressed: int, birthdates: dict[int, Any]
+    ) -> int | None:
+        """R19: absolute majority of votes expressed in rounds 1-2, relative in round 3;
+        a tie goes to the oldest candidate. Returns the winner's id or None."""
+        if not tallies or expressed <= 0:
+            return None
+        best = max(tallies.values())
+        if round_no <= self.election_absolute_rounds:
+            if best * 2 <= expressed:
+                return None
+        leaders = [c for c, n in tallies.items() if n == best]
+        return min(leaders, key=lambda c: birthdates[c])
+
+    def forbidden_by_teleconference(self, item_kind: str) -> bool:
+        """R27: no election of the president or bureau, no budget primitif and no
+        designation of delegates in a sitting held by teleconference."""
+        return item_kind in ("election", "nomination", "budget")
 
 
 CGCT_2026 = Regime(code="cgct-2026", label="CGCT (2026)")

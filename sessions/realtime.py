@@ -19,9 +19,10 @@ def public_group(sitting_id: int) -> str:
 
 
 def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
-    """Send `sittings.<event>` with fresh snapshots: the full one to members and staff,
-    the public one to the public page. Call from a service, inside its transaction."""
-    event_type = f"sittings.{event}"
+    """Send `sittings.<event>` (or `app.event` as given) with fresh snapshots: the full one
+    to members and staff, the public one to the public page. Call from a service, inside its
+    transaction."""
+    event_type = event if "." in event else f"sittings.{event}"
     send_event_on_commit(
         private_group(sitting.id), event_type, {"data": data, "state": chair_snapshot(sitting)}
     )

@@ -140,6 +140,12 @@ def speaking_queue(sitting: Sitting) -> QuerySet[SpeakingRequest]:
     ).select_related("member")
 
 
+def _vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
+    from voting.selectors import vote_summary  # voting builds on sittings, not the reverse
+
+    return vote_summary(sitting, public=public)
+
+
 def _item_dict(item: AgendaItem) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -192,6 +198,7 @@ def public_snapshot(sitting: Sitting) -> dict[str, Any]:
         },
         "quorum": {"reached": quorum.reached, "explanation": quorum.explanation},
         "speaker": None if speaker is None else {"name": speaker.member.full_name},
+        "vote": None if closed else _vote_summary(sitting, public=True),
         "server_time": timezone.now().isoformat(),
     }
 
@@ -238,5 +245,6 @@ def chair_snapshot(sitting: Sitting) -> dict[str, Any]:
     snap["quorum"] = quorum_for(sitting, current).as_dict()
     snap["secretary"] = sitting.secretary.full_name if sitting.secretary else None
     snap["chair"] = sitting.chair.full_name if sitting.chair else None
+    snap["vote"] = _vote_summary(sitting, public=False)
     snap["urgency"] = {"declared": sitting.urgency, "accepted": sitting.urgency_accepted}
     return snap

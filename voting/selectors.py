@@ -1,0 +1,60 @@
+"""Reads of the voting app: what each audience may see of a vote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from council.models import Member
+from sessions.models import Sitting
+
+from .models import Ballot, SecretParticipation, Vote
+
+
+def current_vote(sitting: Sitting) -> Vote | None:
+    """The open vote, or else the last one closed on the item under discussion."""
+    votes = (
+        Vote.objects.filter(sitting=sitting).select_related("item").prefetch_related("candidates")
+    )
+    open_vote = votes.filter(state=Vote.State.OPEN).first()
+    if open_vote is not None or sitting.current_item_id is None:
+        return open_vote
+    return votes.filter(item_id=sitting.current_item_id).order_by("-id").first()
+
+
+def voted_ids(vote: Vote) -> list[int]:
+    model = SecretParticipation if vote.is_secret else Ballot
+    return list(model.objects.filter(vote=vote).values_list("member_id", flat=True))
+
+
+def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
+    """Public: the question, the count of ballots and, once closed, the result (without
+    names for a secret ballot). Private adds the voices and, for a public vote, who has
+    voted (never how, until the vote closes)."""
+    vote = current_vote(sitting)
+    if vote is None:
+        return None
+    voted = voted_ids(vote)
+    summary: dict[str, Any] = {
+        "id": vote.id,
+        "item": vote.item_id,
+        "kind": vote.kind,
+        "kind_label": vote.get_kind_display(),
+        "state": vote.state,
+        "question": vote.question,
+        "round": vote.round_no,
+        "voices": len(vote.eligible),
+        "cast": len(voted),
+        "secret": vote.is_secret,
+        "candidates": [{"id": c.id, "name": c.full_name} for c in vote.candidates.all()],
+        "result": vote.result,
+    }
+    if not public:
+        summary["eligible"] = vote.eligible
+        summary["voted"] = [] if vote.is_secret else voted
+    return summary
+
+
+def member_voted(vote: Vote, member: Member) -> list[int]:
+    """The names (own and by proxy) in which `member` has already voted."""
+    model = SecretParticipation if vote.is_secret else Ballot
+    return list(model.objects.filter(vote=vote, cast_by=member).values_list("member_id", flat=True))

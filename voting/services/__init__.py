@@ -1,0 +1,15 @@
+"""Every write of the voting app."""
+
+from .ballots import Receipt, answer_record, ballot_cast
+from .closing import election_next_round, vote_close
+from .opening import eligible_voices, vote_open
+
+__all__ = [
+    "Receipt",
+    "answer_record",
+    "ballot_cast",
+    "election_next_round",
+    "eligible_voices",
+    "vote_close",
+    "vote_open",
+]

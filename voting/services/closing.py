@@ -1,0 +1,135 @@
+"""Closing a vote: the result computed by the regime, logged and published (R16, R19)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member
+from council.regime import regime_for
+from sessions.services.common import User, lock
+
+from ..chain import record_append
+from ..errors import InvalidChoice, VoteRefused
+from ..models import Ballot, Choice, SecretBallot, Vote
+from ..realtime import vote_broadcast
+
+
+def _counts_checked(vote: Vote, counts: dict[str, Any]) -> Counter[str]:
+    try:
+        tally = Counter({c: int(counts.get(c, 0)) for c in ("for", "against", "abstain")})
+    except (TypeError, ValueError):
+        raise InvalidChoice(_("The counts must be whole numbers."), code="invalid_counts") from None
+    if any(n < 0 for n in tally.values()) or sum(tally.values()) > len(vote.eligible):
+        raise InvalidChoice(
+            _("The counts exceed the %(n)s voices of this vote.") % {"n": len(vote.eligible)},
+            code="invalid_counts",
+        )
+    return tally
+
+
+def _tally(vote: Vote, counts: dict[str, Any] | None) -> tuple[Counter[str], str | None]:
+    """The choices counted, and the chair's own choice for a casting vote."""
+    if vote.kind == Vote.Kind.HANDS and counts is not None:
+        return _counts_checked(vote, counts), counts.get("chair_choice")
+    if vote.is_secret:
+        return Counter(
+            SecretBallot.objects.filter(vote=vote).values_list("choice", flat=True)
+        ), None
+    ballots = list(Ballot.objects.filter(vote=vote))
+    chair = next((b.choice for b in ballots if b.member_id == vote.chair_id), None)
+    return Counter(b.choice for b in ballots), chair
+
+
+def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) -> dict[str, Any]:
+    regime = regime_for(vote.sitting.assembly)
+    adopted, casting = regime.motion_outcome(
+        tally[Choice.FOR], tally[Choice.AGAINST], secret=vote.is_secret, chair_choice=chair_choice
+    )
+    result: dict[str, Any] = {
+        "for": tally[Choice.FOR],
+        "against": tally[Choice.AGAINST],
+        "abstain": tally[Choice.ABSTAIN],
+        "blank": tally[Choice.BLANK],
+        "voices": len(vote.eligible),
+        "cast": sum(tally.values()),
+        "expressed": tally[Choice.FOR] + tally[Choice.AGAINST],
+        "adopted": adopted,
+        "casting_vote": casting,
+    }
+    if not vote.is_secret:
+        names = {b.member_id: b.choice for b in Ballot.objects.filter(vote=vote)}
+        result["names"] = {
+            c: [v["name"] for v in vote.eligible if names.get(v["member"]) == c]
+            for c in ("for", "against", "abstain")
+        }
+    return result
+
+
+def _election_result(vote: Vote, tally: Counter[str]) -> dict[str, Any]:
+    regime = regime_for(vote.sitting.assembly)
+    candidates = {c.id: c for c in vote.candidates.all()}
+    tallies = {cid: tally.get(str(cid), 0) for cid in candidates}
+    expressed = sum(tallies.values())
+    winner = regime.election_winner(
+        vote.round_no, tallies, expressed, {cid: c.birthdate for cid, c in candidates.items()}
+    )
+    return {
+        "round": vote.round_no,
+        "tallies": {candidates[c].full_name: n for c, n in tallies.items()},
+        "blank": tally.get(Choice.BLANK, 0),
+        "expressed": expressed,
+        "cast": sum(tally.values()),
+        "voices": len(vote.eligible),
+        "winner": candidates[winner].full_name if winner else None,
+        "winner_id": winner,
+        "next_round": winner is None and vote.round_no < regime.election_max_rounds,
+    }
+
+
+@transaction.atomic
+def vote_close(*, vote: Vote, user: User, counts: dict[str, Any] | None = None) -> Vote:
+    lock(vote.sitting)
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    if not vote.is_open:
+        raise VoteRefused(_("This vote is already closed."), code="vote_closed")
+    tally, chair_choice = _tally(vote, counts)
+    if vote.kind == Vote.Kind.ELECTION:
+        result = _election_result(vote, tally)
+        vote.winner_id = result["winner_id"]
+        vote.adopted = result["winner_id"] is not None
+    else:
+        result = _motion_result(vote, tally, chair_choice)
+        vote.adopted = result["adopted"]
+    vote.result = result
+    vote.state = Vote.State.CLOSED
+    vote.closed_at = timezone.now()
+    vote.save(update_fields=["result", "state", "closed_at", "adopted", "winner"])
+    record_append(vote=vote, kind="closed", payload={"result": result})
+    vote_broadcast(vote, "vote_closed")
+    return vote
+
+
+@transaction.atomic
+def election_next_round(*, vote: Vote, user: User, candidates: list[Member] | None = None) -> Vote:
+    """R19: a further round when no candidate won; the third is won by relative majority."""
+    from .opening import vote_open
+
+    if vote.kind != Vote.Kind.ELECTION or vote.is_open or not (vote.result or {}).get("next_round"):
+        raise VoteRefused(_("No further round is due."), code="no_next_round")
+    following = vote_open(
+        item=vote.item,
+        kind=Vote.Kind.ELECTION,
+        user=user,
+        question=vote.question,
+        candidates=candidates or list(vote.candidates.all()),
+        requests=vote.requests,
+        chair=vote.chair,
+        round_no=vote.round_no + 1,
+        previous_round=vote,
+    )
+    return following

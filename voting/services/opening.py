@@ -1,0 +1,203 @@
+"""Opening a vote: who may vote is frozen with the quorum (R10-R11, R15-R22, R27)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from council.models import Member
+from council.regime import Regime, regime_for
+from sessions.models import AgendaItem, Sitting
+from sessions.selectors import members_in_office, presence, quorum_for, usable_proxies
+from sessions.services.common import User, lock, require_state
+
+from ..chain import record_append
+from ..errors import VoteRefused
+from ..models import Vote
+from ..realtime import vote_broadcast
+
+K = Vote.Kind
+
+
+def eligible_voices(
+    sitting: Sitting, item: AgendaItem, *, exclude: Iterable[int] = ()
+) -> list[dict[str, Any]]:
+    """One voice per member present and counted, plus one per proxy in use (R15); members
+    with a declared interest and `exclude` (the mayor on the compte administratif) have none."""
+    regime = regime_for(sitting.assembly)
+    present = presence(sitting)
+    barred = set(item.interests.values_list("member_id", flat=True)) | set(exclude)
+    names = {m.id: m.full_name for m in members_in_office(sitting)}
+    voices = [
+        {"member": mid, "name": names[mid], "by": None}
+        for mid, event in present.items()
+        if mid in names
+        and mid not in barred
+        and regime.counts_toward_quorum(sitting.assembly, event.mode, sitting.is_teleconference)
+    ]
+    own = {v["member"] for v in voices}
+    for cover in usable_proxies(sitting, present):
+        if cover.holder_id in own and cover.grantor_id not in barred:
+            voices.append(
+                {
+                    "member": cover.grantor_id,
+                    "name": names.get(cover.grantor_id, ""),
+                    "by": cover.holder_id,
+                }
+            )
+    return sorted(voices, key=lambda v: (v["name"], v["member"]))
+
+
+def _check_kind(
+    regime: Regime,
+    sitting: Sitting,
+    item: AgendaItem,
+    kind: str,
+    requests: dict[str, list[int]],
+    secret_waived: bool,
+    present: int,
+) -> None:
+    if kind not in K.values:
+        raise VoteRefused(_("Unknown kind of vote."), code="invalid_kind")
+    tele = sitting.is_teleconference
+    if tele and regime.forbidden_by_teleconference(item.kind):
+        raise VoteRefused(
+            _("This item cannot be voted in a sitting held by teleconference (R27)."),
+            code="teleconference_forbidden",
+        )
+    secret_asked = regime.secret_requested(len(set(requests.get("secret", []))), present)
+    needs_secret = item.kind in (AgendaItem.Kind.ELECTION, AgendaItem.Kind.NOMINATION)
+    if tele and (secret_asked or kind in (K.SECRET, K.ELECTION)):
+        raise VoteRefused(
+            _(
+                "A secret ballot requested in a teleconference sitting postpones "
+                "the item to a sitting held in one place (R27)."
+            ),
+            code="teleconference_secret",
+        )
+    if kind in (K.SECRET, K.ELECTION):
+        if not (secret_asked or needs_secret):
+            raise VoteRefused(
+                _(
+                    "A secret ballot needs the request of a third of the members "
+                    "present, or a nomination (R18)."
+                ),
+                code="secret_not_requested",
+            )
+        return
+    if secret_asked:
+        raise VoteRefused(
+            _("A third of the members present asked for a secret ballot: it prevails (R18)."),
+            code="secret_prevails",
+        )
+    if needs_secret and not secret_waived:
+        raise VoteRefused(
+            _(
+                "A nomination is voted by secret ballot unless the council waived "
+                "it unanimously (R18)."
+            ),
+            code="secret_required",
+        )
+    if kind == K.ROLL_CALL and not regime.roll_call_requested(
+        len(set(requests.get("roll_call", []))), present
+    ):
+        raise VoteRefused(
+            _("A roll call needs the request of a quarter of the members present (R17)."),
+            code="roll_call_not_requested",
+        )
+
+
+@transaction.atomic
+def vote_open(
+    *,
+    item: AgendaItem,
+    kind: str,
+    user: User,
+    question: str = "",
+    candidates: Iterable[Member] = (),
+    requests: dict[str, list[int]] | None = None,
+    secret_waived: bool = False,
+    chair: Member | None = None,
+    round_no: int = 1,
+    previous_round: Vote | None = None,
+) -> Vote:
+    sitting = lock(item.sitting)
+    require_state(sitting, Sitting.State.OPEN, action=_("open a vote"))
+    requests = requests or {}
+    regime = regime_for(sitting.assembly)
+    if sitting.current_item_id != item.id:
+        raise VoteRefused(
+            _("Only the item under discussion can be put to the vote."), code="not_current_item"
+        )
+    if not item.is_deliberative:
+        raise VoteRefused(_("This item is not voted."), code="not_deliberative")
+    if sitting.votes.filter(state=Vote.State.OPEN).exists():
+        raise VoteRefused(_("Another vote is open."), code="vote_already_open")
+    quorum = quorum_for(sitting, item)
+    if not quorum.reached:
+        raise VoteRefused(
+            _("Quorum not reached: %(e)s.") % {"e": quorum.explanation},
+            code="quorum_not_reached",
+            quorum=quorum.as_dict(),
+        )
+    present = len(presence(sitting))
+    _check_kind(regime, sitting, item, kind, requests, secret_waived, present)
+    vote_chair, exclude = _chair_for(sitting, item, chair)
+    candidates = list(candidates)
+    if kind == K.ELECTION and not candidates:
+        raise VoteRefused(_("An election needs candidates."), code="no_candidates")
+    vote = Vote.objects.create(
+        sitting=sitting,
+        item=item,
+        kind=kind,
+        question=question.strip() or item.title,
+        chair=vote_chair,
+        eligible=eligible_voices(sitting, item, exclude=exclude),
+        quorum=quorum.as_dict(),
+        requests=requests,
+        secret_waived=secret_waived,
+        opened_at=timezone.now(),
+        round_no=round_no,
+        previous_round=previous_round,
+    )
+    vote.candidates.set(candidates)
+    record_append(
+        vote=vote,
+        kind="opened",
+        payload={
+            "item": item.id,
+            "kind": kind,
+            "eligible": vote.eligible,
+            "quorum": vote.quorum,
+            "candidates": [c.id for c in candidates],
+            "requests": requests,
+            "round": round_no,
+        },
+    )
+    vote_broadcast(vote, "vote_opened")
+    return vote
+
+
+def _chair_for(
+    sitting: Sitting, item: AgendaItem, chair: Member | None
+) -> tuple[Member, list[int]]:
+    """R21: on the compte administratif the council elects its own chair and the mayor
+    leaves for the vote."""
+    mayor = sitting.chair
+    if item.kind == AgendaItem.Kind.ACCOUNTS:
+        if chair is None or mayor is None or chair.id == mayor.id:
+            raise VoteRefused(
+                _(
+                    "On the compte administratif the council elects another chair "
+                    "and the mayor withdraws (R21)."
+                ),
+                code="accounts_chair",
+            )
+        return chair, [mayor.id]
+    if mayor is None:
+        raise VoteRefused(_("The sitting has no chair."), code="no_chair")
+    return chair or mayor, []
