@@ -15,6 +15,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
+from voting import actions as voting_actions
+from voting.selectors import my_ballots
 
 from . import services
 from .access import Role, access_sitting, member_of
@@ -78,15 +80,20 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
             await self.error("unknown_action", _("Unknown action: %(a)s.") % {"a": action[:40]})
             return
         try:
-            await database_sync_to_async(self.run)(handler, content)
+            result = await database_sync_to_async(self.run)(handler, content)
         except DomainError as err:
-            await self.send_json({"type": "error", "action": action, **err.as_dict()})
+            await self.send_json(
+                {"type": "error", "action": action, "ref": content.get("ref"), **err.as_dict()}
+            )
             return
-        await self.send_json({"type": "ack", "action": action, "ref": content.get("ref")})
+        ack = {"type": "ack", "action": action, "ref": content.get("ref")}
+        if isinstance(result, dict):
+            ack["result"] = result
+        await self.send_json(ack)
 
-    def run(self, handler: Handler, content: dict[str, Any]) -> None:
+    def run(self, handler: Handler, content: dict[str, Any]) -> Any:
         sitting = access_sitting(self.user, self.sitting_id, self.role)
-        handler(self, sitting, content)
+        return handler(self, sitting, content)
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
@@ -154,7 +161,16 @@ class SeatConsumer(SittingConsumer):
         "raise_hand": lambda c, s, m: services.hand_raise(sitting=s, member=_own_member(c, s)),
         "lower_hand": lambda c, s, m: services.hand_lower(sitting=s, member=_own_member(c, s)),
         "interest": _own_interest,
+        **voting_actions.SEAT_ACTIONS,
     }
+
+    def snapshot(self, sitting: Sitting) -> dict[str, Any]:
+        """Adds the names in which this member has voted in the current vote (own and
+        by proxy), so that a reconnecting seat knows what it already did."""
+        state = chair_snapshot(sitting)
+        member = member_of(self.user, sitting.assembly_id)
+        state["my_ballots"] = my_ballots(sitting, member)
+        return state
 
 
 def _interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
@@ -211,6 +227,7 @@ class ChairConsumer(SittingConsumer):
         ),
         "interest": _interest,
         "closed_session_enter": _closed_session,
+        **voting_actions.CHAIR_ACTIONS,
         "closed_session_leave": lambda c, s, m: services.closed_session_leave(
             sitting=s, user=c.user
         ),

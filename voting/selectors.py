@@ -54,7 +54,10 @@ def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
     return summary
 
 
-def member_voted(vote: Vote, member: Member) -> list[int]:
-    """The names (own and by proxy) in which `member` has already voted."""
+def my_ballots(sitting: Sitting, member: Member | None) -> list[int]:
+    """The names (own and by proxy) in which `member` has voted in the current vote."""
+    vote = current_vote(sitting)
+    if vote is None or member is None:
+        return []
     model = SecretParticipation if vote.is_secret else Ballot
     return list(model.objects.filter(vote=vote, cast_by=member).values_list("member_id", flat=True))

@@ -75,6 +75,144 @@
     text("live-secretary", s.secretary || L.none);
     renderSeat(s);
     renderChairButtons(s);
+    renderVote(s);
+  }
+
+  /* --- votes --------------------------------------------------------- */
+  const receipts = new Set(JSON.parse(sessionStorage.getItem("receipts-" + config.ws) || "[]"));
+  function fmt(template, values) {
+    return Object.entries(values).reduce((t, [k, v]) => t.replace("%(" + k + ")s", v), template);
+  }
+  function choiceButtons(vote, onBehalf) {
+    const box = el("div", { class: "choices" });
+    const options = vote.kind === "election"
+      ? vote.candidates.map((c) => [String(c.id), c.name]).concat([["blank", L.blank]])
+      : [["for", L.for], ["against", L.against], ["abstain", L.abstain]]
+          .concat(vote.secret ? [["blank", L.blank]] : []);
+    options.forEach(([value, label]) => {
+      const b = el("button", { type: "button", class: value === "for" ? "" : "secondary",
+        "data-ballot": value, "data-vote": vote.id }, label);
+      if (onBehalf) b.setAttribute("data-on-behalf", onBehalf);
+      box.append(b);
+    });
+    return box;
+  }
+  function resultNodes(vote) {
+    const r = vote.result;
+    if (!r) return [];
+    if (vote.kind === "election") {
+      const nodes = [el("p", { class: "result" }, r.winner ? fmt(L.elected, { name: r.winner }) : L.no_winner)];
+      const ul = el("ul");
+      Object.entries(r.tallies).forEach(([name, n]) => ul.append(el("li", {}, name + " : " + n)));
+      ul.append(el("li", {}, L.blank + " : " + r.blank));
+      nodes.push(ul);
+      return nodes;
+    }
+    const nodes = [el("p", { class: "result " + (r.adopted ? "adopted" : "rejected") },
+      (r.adopted ? L.adopted : L.rejected) + (r.casting_vote ? " (" + L.casting + ")" : "")),
+      el("p", {}, L.for + " " + r.for + " · " + L.against + " " + r.against + " · " + L.abstain + " " + r.abstain)];
+    if (r.names) {
+      const ul = el("ul", { class: "names" });
+      ["for", "against", "abstain"].forEach((c) => {
+        if (r.names[c].length) ul.append(el("li", {}, L[c] + " : " + r.names[c].join(", ")));
+      });
+      nodes.push(ul);
+    }
+    return nodes;
+  }
+  function renderVote(s) {
+    const box = document.getElementById("live-vote");
+    if (!box) return;
+    const vote = s.vote;
+    box.hidden = !vote;
+    if (!vote) { box.replaceChildren(); return; }
+    const nodes = [el("h2", {}, (vote.state === "open" ? L.vote_open : L.vote_closed) + " — " + vote.kind_label
+      + (vote.kind === "election" ? " · " + fmt(L.round, { n: vote.round }) : "")),
+      el("p", { class: "question" }, vote.question),
+      el("p", { id: "vote-count", "aria-live": "polite" }, fmt(L.ballots_cast, { cast: vote.cast, voices: vote.voices }))];
+    if (vote.state === "open" && config.role === "seat" && vote.eligible) renderBallotButtons(s, vote, nodes);
+    if (vote.state === "open" && config.role === "chair") renderChairVote(vote, nodes);
+    if (vote.state === "closed") {
+      nodes.push(...resultNodes(vote));
+      if (config.role === "chair" && vote.result && vote.result.next_round) {
+        nodes.push(button(L.next_round, "vote_next_round", { vote: vote.id }, ""));
+      }
+    }
+    box.replaceChildren(...nodes);
+  }
+  function renderBallotButtons(s, vote, nodes) {
+    const mine = new Set((s.my_ballots || []).concat(Array.from(receipts)
+      .filter((r) => r.startsWith(vote.id + ":")).map((r) => Number(r.split(":")[1]))));
+    vote.eligible.filter((v) => v.member === config.member_id || v.by === config.member_id).forEach((v) => {
+      const own = v.member === config.member_id;
+      const section = el("div", { class: "ballot", "data-voice": v.member });
+      section.append(el("h3", {}, own ? L.my_vote : fmt(L.vote_for_grantor, { name: v.name })));
+      if (mine.has(v.member)) section.append(el("p", { class: "receipt", role: "status" }, L.voted));
+      else section.append(choiceButtons(vote, own ? null : v.member));
+      nodes.push(section);
+    });
+  }
+  function renderChairVote(vote, nodes) {
+    if (vote.kind === "roll_call" || vote.kind === "hands") {
+      const table = el("ul", { class: "roll" });
+      vote.eligible.forEach((v) => {
+        const li = el("li", { "data-voice": v.member }, v.name + " ");
+        if ((vote.voted || []).includes(v.member)) li.append(el("span", { class: "badge ok" }, L.has_voted));
+        else ["for", "against", "abstain"].forEach((c) =>
+          li.append(button(L[c], "vote_answer", { vote: vote.id, member: v.member, choice: c })));
+        table.append(li);
+      });
+      nodes.push(table);
+    } else if (!vote.secret) {
+      const voted = new Set(vote.voted || []);
+      nodes.push(el("p", { class: "voted" }, vote.eligible.filter((v) => voted.has(v.member))
+        .map((v) => v.name).join(", ")));
+    }
+    if (vote.kind === "hands") {
+      const counts = el("fieldset", { class: "counts" });
+      counts.append(el("legend", {}, L.record));
+      ["for", "against", "abstain"].forEach((c) => {
+        const id = "count-" + c;
+        counts.append(el("label", { for: id }, L[c]),
+          el("input", { id: id, type: "number", min: "0", value: "0", inputmode: "numeric" }));
+      });
+      const submit = el("button", { type: "button", id: "close-with-counts", "data-vote": vote.id }, L.close_vote);
+      counts.append(submit);
+      nodes.push(counts);
+    }
+    nodes.push(button(L.close_vote, "vote_close", { vote: vote.id }, "danger"));
+  }
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("#close-with-counts");
+    if (!b) return;
+    const count = (c) => Number(document.getElementById("count-" + c).value || 0);
+    window.seanceSend({ action: "vote_close", vote: Number(b.dataset.vote),
+      counts: { for: count("for"), against: count("against"), abstain: count("abstain") } });
+  });
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-ballot]");
+    if (!b) return;
+    const payload = { action: "ballot", vote: Number(b.dataset.vote), choice: b.dataset.ballot,
+      client_id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/[^A-Za-z0-9_-]/g, "") };
+    if (b.dataset.onBehalf) payload.on_behalf_of = Number(b.dataset.onBehalf);
+    payload.ref = payload.client_id;
+    pending[payload.ref] = payload;
+    b.closest(".choices").querySelectorAll("button").forEach((x) => { x.disabled = true; });
+    window.seanceSend(payload);
+  });
+  const pending = {};
+  function onAck(msg) {
+    if (msg.action !== "ballot" || !msg.result) return;
+    receipts.add(msg.result.vote + ":" + msg.result.member);
+    sessionStorage.setItem("receipts-" + config.ws, JSON.stringify(Array.from(receipts)));
+    delete pending[msg.ref];
+    if (state) renderVote(state);
+  }
+  function onBallotCast(msg) {
+    if (!state || !state.vote || state.vote.id !== msg.data.vote) return;
+    state.vote.cast = msg.data.cast;
+    if (msg.data.voted) state.vote.voted = msg.data.voted;
+    renderVote(state);
   }
   function stat(label, value) {
     const d = el("div");
@@ -108,7 +246,7 @@
       }
       return li;
     }));
-    ["secretary-select", "closed-requesters"].forEach((id) => {
+    ["secretary-select", "closed-requesters", "vote-requesters", "vote-candidates", "vote-chair"].forEach((id) => {
       const select = document.getElementById(id);
       if (select && select.options.length <= 1) {
         s.members.forEach((m) => select.append(el("option", { value: m.id }, m.name)));
@@ -162,7 +300,13 @@
     socket.onopen = () => { retry = 0; connectionStatus(true); };
     socket.onmessage = (e) => {
       const msg = JSON.parse(e.data);
-      if (msg.type === "error") { toast(msg.message); return; }
+      if (msg.type === "error") {
+        toast(msg.message);
+        if (msg.action === "ballot" && state) renderVote(state);
+        return;
+      }
+      if (msg.type === "ack") onAck(msg);
+      if (msg.type === "voting.ballot_cast") onBallotCast(msg);
       if (msg.state) render(msg.state);
       document.body.setAttribute("data-last-event", msg.type);
     };
@@ -195,6 +339,20 @@
       .map((o) => Number(o.value));
     window.seanceSend({ action: "closed_session_enter", requested_by: requesters,
       votes_for: Number(document.getElementById("closed-votes").value) });
+  });
+  const voteForm = document.getElementById("vote-form");
+  if (voteForm) voteForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const ids = (id) => Array.from(document.getElementById(id).selectedOptions).map((o) => Number(o.value));
+    const kind = document.getElementById("vote-kind").value;
+    const payload = { action: "vote_open", kind: kind, question: document.getElementById("vote-question").value,
+      candidates: ids("vote-candidates") };
+    const requesters = ids("vote-requesters");
+    if (kind === "roll_call") payload.roll_call = requesters;
+    if (kind === "secret" || kind === "election") payload.secret = requesters;
+    const chair = document.getElementById("vote-chair").value;
+    if (chair) payload.chair = Number(chair);
+    window.seanceSend(payload);
   });
   const secretaryForm = document.getElementById("secretary-form");
   if (secretaryForm) secretaryForm.addEventListener("submit", (e) => {

@@ -1,0 +1,121 @@
+"""Votes over the sitting's websockets: opened by the chair, cast from the seats, results
+live everywhere; a ballot is acknowledged with its receipt only once stored."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from sessions import services as sittings
+from tests import factories as f
+from tests.sessions.test_consumers import connect, until
+from voting.models import Ballot
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@sync_to_async
+def prepare():
+    a = f.assembly(members=6, population=1_000)
+    clerk = f.staff(a)
+    s = f.sitting(a, clerk=clerk, items=1, notes=False)
+    people = list(a.members.order_by("id").select_related("user"))
+    sittings.proxy_grant(grantor=people[5], holder=people[4], sittings=[s], user=None)
+    sittings.convocation_send(sitting=s, user=clerk)
+    f.arrive(s, people[:5])
+    sittings.secretary_name(sitting=s, member=people[1], user=None)
+    sittings.sitting_open(sitting=s, user=None)
+    sittings.item_take_up(sitting=s, item=s.items.first(), user=None)
+    return s, people
+
+
+async def test_vote_from_open_to_result_on_every_surface():
+    s, people = await prepare()
+    chair, _ = await connect(f"/ws/sittings/{s.id}/chair/", people[0].user)
+    seat, _ = await connect(f"/ws/sittings/{s.id}/seat/", people[4].user)
+    public, _ = await connect(f"/ws/sittings/{s.id}/public/")
+
+    await chair.send_json_to({"action": "vote_open", "kind": "electronic"})
+    opened = await until(public, "voting.vote_opened")
+    vote = opened["state"]["vote"]
+    assert vote["voices"] == 6 and vote["state"] == "open" and "eligible" not in vote
+    seat_view = (await until(seat, "voting.vote_opened"))["state"]["vote"]
+    assert {v["member"]: v["by"] for v in seat_view["eligible"]}[people[5].id] == people[4].id
+
+    await seat.send_json_to(
+        {
+            "action": "ballot",
+            "vote": vote["id"],
+            "choice": "for",
+            "client_id": "seat4-own-0001",
+            "ref": "r1",
+        }
+    )
+    ack = await until(seat, "ack")
+    assert ack["ref"] == "r1" and ack["result"]["member"] == people[4].id
+    assert await sync_to_async(Ballot.objects.filter(client_id="seat4-own-0001").exists)()
+    await seat.send_json_to(
+        {
+            "action": "ballot",
+            "vote": vote["id"],
+            "choice": "against",
+            "client_id": "seat4-proxy-01",
+            "on_behalf_of": people[5].id,
+        }
+    )
+    ack = await until(seat, "ack")
+    assert ack["result"]["member"] == people[5].id
+    # Replaying the same client id gets the same receipt, not a second ballot.
+    await seat.send_json_to(
+        {"action": "ballot", "vote": vote["id"], "choice": "for", "client_id": "seat4-own-0001"}
+    )
+    assert (await until(seat, "ack"))["result"]["duplicate"] is True
+    await seat.send_json_to(
+        {"action": "ballot", "vote": vote["id"], "choice": "maybe", "client_id": "seat4-bad-0001"}
+    )
+    assert (await until(seat, "error"))["code"] == "invalid_choice"
+
+    counted = await until(chair, "voting.ballot_cast")
+    assert set(counted["data"]["voted"]) <= {people[4].id, people[5].id}
+    public_count = await until(public, "voting.ballot_cast")
+    assert "voted" not in public_count["data"]
+
+    await chair.send_json_to({"action": "vote_close", "vote": vote["id"]})
+    closed = await until(public, "voting.vote_closed")
+    result = closed["state"]["vote"]["result"]
+    assert (result["for"], result["against"], result["adopted"]) == (1, 1, False)
+    assert result["names"]["against"] == [people[5].full_name]
+    late = {"action": "ballot", "vote": vote["id"], "choice": "for", "client_id": "late-ballot-1"}
+    await seat.send_json_to(late)
+    assert (await until(seat, "error"))["code"] == "vote_closed"
+    for comm in (chair, seat, public):
+        await comm.disconnect()
+
+
+async def test_a_reconnecting_seat_learns_what_it_already_voted():
+    s, people = await prepare()
+    chair, _ = await connect(f"/ws/sittings/{s.id}/chair/", people[0].user)
+    await chair.send_json_to(
+        {"action": "vote_open", "kind": "secret", "secret": [people[1].id, people[2].id]}
+    )
+    await until(chair, "voting.vote_opened")
+    seat, first = await connect(f"/ws/sittings/{s.id}/seat/", people[2].user)
+    vote_id = first["state"]["vote"]["id"]
+    await seat.send_json_to(
+        {"action": "ballot", "vote": vote_id, "choice": "blank", "client_id": "secret-seat-2"}
+    )
+    await until(seat, "ack")
+    await seat.disconnect()
+    again, snapshot = await connect(f"/ws/sittings/{s.id}/seat/", people[2].user)
+    assert snapshot["state"]["my_ballots"] == [people[2].id]
+    assert snapshot["state"]["vote"]["voted"] == []  # a secret ballot shows nobody's name
+    await again.disconnect()
+    await chair.disconnect()
+
+
+async def test_a_councillor_cannot_open_or_close_a_vote():
+    s, people = await prepare()
+    seat, _ = await connect(f"/ws/sittings/{s.id}/seat/", people[3].user)
+    await seat.send_json_to({"action": "vote_open", "kind": "electronic"})
+    assert (await until(seat, "error"))["code"] == "unknown_action"
+    await seat.disconnect()
