@@ -22,7 +22,7 @@ def test_150_simultaneous_ballots_are_each_stored_once():
     clerk = f.staff(a)
     s = f.sitting(a, clerk=clerk, items=1, notes=False)
     holders, grantors = people[100:120], people[130:150]
-    for holder, grantor in zip(holders, grantors):
+    for holder, grantor in zip(holders, grantors, strict=True):
         sittings.proxy_grant(grantor=grantor, holder=holder, sittings=[s], user=None)
     sittings.convocation_send(sitting=s, user=clerk)
     f.arrive(s, people[:130])
@@ -33,7 +33,7 @@ def test_150_simultaneous_ballots_are_each_stored_once():
     vote = services.vote_open(item=item, kind="electronic", user=None)
     assert len(vote.eligible) == 150
 
-    jobs = [(m, None) for m in people[:130]] + list(zip(holders, grantors))
+    jobs = [(m, None) for m in people[:130]] + list(zip(holders, grantors, strict=True))
 
     def submit(job, suffix=""):
         voter, grantor = job

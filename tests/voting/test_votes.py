@@ -48,7 +48,9 @@ def cast(vote, member, choice, on_behalf_of=None, cid=None):
 def test_tie_decided_by_the_chairs_vote():
     s, item, m = open_sitting(members=6)
     vote = services.vote_open(item=item, kind="electronic", user=None)
-    for member, choice in zip(m, ["for", "for", "for", "against", "against", "against"]):
+    for member, choice in zip(
+        m, ["for", "for", "for", "against", "against", "against"], strict=True
+    ):
         cast(vote, member, choice)
     vote = services.vote_close(vote=vote, user=None)
     assert vote.result["for"] == vote.result["against"] == 3
@@ -60,7 +62,9 @@ def test_the_same_tie_in_a_secret_ballot_is_not_adopted():
     vote = services.vote_open(
         item=item, kind="secret", user=None, requests={"secret": [x.id for x in m[:2]]}
     )
-    for member, choice in zip(m, ["for", "for", "for", "against", "against", "against"]):
+    for member, choice in zip(
+        m, ["for", "for", "for", "against", "against", "against"], strict=True
+    ):
         cast(vote, member, choice)
     vote = services.vote_close(vote=vote, user=None)
     assert vote.adopted is False and vote.result["casting_vote"] is False
@@ -70,7 +74,7 @@ def test_abstentions_do_not_count():
     s, item, m = open_sitting(members=7)
     vote = services.vote_open(item=item, kind="electronic", user=None)
     for member, choice in zip(
-        m, ["for", "for", "against", "abstain", "abstain", "abstain", "abstain"]
+        m, ["for", "for", "against", "abstain", "abstain", "abstain", "abstain"], strict=True
     ):
         cast(vote, member, choice)
     vote = services.vote_close(vote=vote, user=None)
@@ -146,17 +150,17 @@ def test_an_election_goes_to_a_third_round_won_by_relative_majority_and_the_olde
     old.save()
     young.save()
     vote = services.vote_open(item=item, kind="election", user=None, candidates=[old, young, third])
-    for member, choice in zip(m, [old, old, young, young, third, "blank", "blank"]):
+    for member, choice in zip(m, [old, old, young, young, third, "blank", "blank"], strict=True):
         cast(vote, member, choice if choice == "blank" else str(choice.id))
     vote = services.vote_close(vote=vote, user=None)
     assert vote.winner is None and vote.result["next_round"] is True
     second = services.election_next_round(vote=vote, user=None)
-    for member, choice in zip(m, [old, old, young, young, third, third, "blank"]):
+    for member, choice in zip(m, [old, old, young, young, third, third, "blank"], strict=True):
         cast(second, member, choice if choice == "blank" else str(choice.id))
     second = services.vote_close(vote=second, user=None)
     assert second.winner is None and second.round_no == 2
     third_round = services.election_next_round(vote=second, user=None, candidates=[old, young])
-    for member, choice in zip(m, [old, old, old, young, young, young, "blank"]):
+    for member, choice in zip(m, [old, old, old, young, young, young, "blank"], strict=True):
         cast(third_round, member, choice if choice == "blank" else str(choice.id))
     third_round = services.vote_close(vote=third_round, user=None)
     assert third_round.round_no == 3 and third_round.winner == old  # tie: the oldest wins
