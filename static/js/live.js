@@ -29,7 +29,7 @@
   }
   function clock(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris" });
   }
   function button(label, action, params, cls) {
     const b = el("button", { type: "button", class: cls || "secondary", "data-action": action }, label);
