@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from channels.testing.live import make_application, set_database_connection
+from channels.testing.live import make_application
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
@@ -28,13 +28,22 @@ def chromium_path() -> str | None:
     return None
 
 
+def use_database(name: str) -> None:
+    """In the server process: point Django at the test database the tests use."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = name
+
+
 @pytest.fixture
 def live_url(transactional_db, settings) -> Iterator[str]:
+    from django.db import connection
+
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     server = DaphneProcess(
         "127.0.0.1",
         partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        setup=set_database_connection,
+        setup=partial(use_database, connection.settings_dict["NAME"]),
     )
     server.start()
     while not server.ready.wait(timeout=1):
@@ -47,8 +56,9 @@ def live_url(transactional_db, settings) -> Iterator[str]:
         server.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per module: Playwright's loop must be gone before asyncio tests run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
