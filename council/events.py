@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 
@@ -15,7 +17,9 @@ def send_event_on_commit(group: str, event_type: str, payload: dict[str, Any]) -
     `event_type` carries the app prefix (`sittings.item_taken_up`). Consumers
     forward it to their clients as {"type": event_type, ...payload}.
     """
-    message = {"type": "relay.event", "event": {"type": event_type, **payload}}
+    # Serialised once here rather than once per connected client by every consumer.
+    text = json.dumps({"type": event_type, **payload}, cls=DjangoJSONEncoder)
+    message = {"type": "relay.event", "text": text}
 
     def send() -> None:
         layer = get_channel_layer()

@@ -21,7 +21,7 @@ from voting.selectors import my_ballots
 from . import services
 from .access import Role, access_sitting, member_of
 from .models import AgendaItem, Sitting
-from .realtime import private_group, public_group
+from .realtime import desk_group, private_group, public_group
 from .selectors import chair_snapshot, public_snapshot
 
 MAX_FRAME = 16 * 1024
@@ -44,17 +44,18 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", **err.as_dict()})
             await self.close(code=4000 + err.status)
             return
-        self.group = self.group_name(sitting)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = self.group_names(sitting)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         snapshot = await database_sync_to_async(self.snapshot)(sitting)
         await self.send_json({"type": "sittings.snapshot", "state": snapshot})
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
-    def group_name(self, sitting: Sitting) -> str:
-        return private_group(sitting.id)
+    def group_names(self, sitting: Sitting) -> list[str]:
+        return [private_group(sitting.id)]
 
     def snapshot(self, sitting: Sitting) -> dict[str, Any]:
         return chair_snapshot(sitting)
@@ -92,14 +93,17 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(ack)
 
     def run(self, handler: Handler, content: dict[str, Any]) -> Any:
-        sitting = access_sitting(self.user, self.sitting_id, self.role)
+        # Access was checked when the socket connected; the services re-read the state.
+        sitting = Sitting.objects.select_related("assembly", "current_item", "chair").get(
+            pk=self.sitting_id
+        )
         return handler(self, sitting, content)
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
 
     async def relay_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
+        await self.send(text_data=message["text"])
 
 
 def _int(content: dict[str, Any], key: str) -> int:
@@ -143,8 +147,8 @@ class PublicConsumer(SittingConsumer):
     role = Role.PUBLIC
     actions = {}
 
-    def group_name(self, sitting: Sitting) -> str:
-        return public_group(sitting.id)
+    def group_names(self, sitting: Sitting) -> list[str]:
+        return [public_group(sitting.id)]
 
     def snapshot(self, sitting: Sitting) -> dict[str, Any]:
         return public_snapshot(sitting)
@@ -208,6 +212,10 @@ class RollConsumer(SittingConsumer):
 
 class ChairConsumer(SittingConsumer):
     role = Role.CHAIR
+
+    def group_names(self, sitting: Sitting) -> list[str]:
+        return [private_group(sitting.id), desk_group(sitting.id)]
+
     actions = {
         "open": lambda c, s, m: services.sitting_open(sitting=s, user=c.user),
         "suspend": lambda c, s, m: services.sitting_suspend(sitting=s, user=c.user),

@@ -18,6 +18,12 @@ def public_group(sitting_id: int) -> str:
     return f"sitting-{sitting_id}-public"
 
 
+def desk_group(sitting_id: int) -> str:
+    """The chair's and the clerk's dashboards: fine-grained events not worth sending to
+    every seat and every viewer (each ballot as it is cast)."""
+    return f"sitting-{sitting_id}-desk"
+
+
 def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
     """Send `sittings.<event>` (or `app.event` as given) with fresh snapshots: the full one
     to members and staff, the public one to the public page. Call from a service, inside its

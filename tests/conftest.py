@@ -3,6 +3,7 @@ channel layer (Redis in CI)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -54,7 +55,7 @@ class EventTap:
                     msg = await asyncio.wait_for(self.layer.receive(self.channel), 0.5)
                 except TimeoutError:
                     break
-                out.append(msg["event"])
+                out.append(json.loads(msg["text"]))
             return out
 
         return self.loop.run_until_complete(read())

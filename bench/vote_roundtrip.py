@@ -1,0 +1,281 @@
+"""Vote round trip: 150 councillors (20 holding proxies) and 1,000 public clients on Daphne
+with the Redis channel layer and PostgreSQL. Every councillor votes at once.
+
+Prints p50/p99 from submit to acknowledgement, p99 from the close (called right after the
+last acknowledgement) to the result on every client, and the ballots stored, lost and
+doubled. Baseline, in the same run: the same number of bare INSERTs into the same database,
+issued the same way (all at once, one connection each). Last line: one JSON object.
+
+    REDIS_URL=redis://127.0.0.1:6379/5 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/seance_bench \
+        .venv/bin/python bench/vote_roundtrip.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/seance_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council.settings")
+os.environ.setdefault("SEANCE_VAR_DIR", "/tmp/seance-bench-var")
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+COUNCILLORS = 150
+PROXIES = 20
+PUBLIC = 1000
+TIMEOUT = 60
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed():
+    import django
+
+    django.setup()
+    import redis
+    from django.core.management import call_command
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from sessions import services
+    from tests import factories as f
+
+    a = f.assembly(members=COUNCILLORS + PROXIES, population=110_000)
+    people = list(a.members.order_by("id").select_related("user"))
+    present, absent = people[:COUNCILLORS], people[COUNCILLORS:]
+    s = f.sitting(a, items=1)
+    for holder, grantor in zip(present[-PROXIES:], absent, strict=True):
+        services.proxy_grant(grantor=grantor, holder=holder, sittings=[s], user=None)
+    services.convocation_send(sitting=s, user=f.staff(a))
+    f.arrive(s, present)
+    services.secretary_name(sitting=s, member=present[1], user=None)
+    services.sitting_open(sitting=s, user=None)
+    services.item_take_up(sitting=s, item=s.items.first(), user=None)
+    cookies = {}
+    for m in present:
+        store = SessionStore()
+        store[SESSION_KEY] = str(m.user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = m.user.get_session_auth_hash()
+        store.create()
+        cookies[m.id] = store.session_key
+    grants = {h.id: g.id for h, g in zip(present[-PROXIES:], absent, strict=True)}
+    return s, present, cookies, grants
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def open_clients(port: int, sitting_id: int, cookies: dict[int, str]):
+    import websockets
+
+    base = f"ws://127.0.0.1:{port}/ws/sittings/{sitting_id}"
+    origin = f"http://127.0.0.1:{port}"
+
+    async def one(path: str, cookie: str | None):
+        headers = {"Origin": origin}
+        if cookie:
+            headers["Cookie"] = f"sessionid={cookie}"
+        ws = await websockets.connect(f"{base}/{path}/", additional_headers=headers,
+                                      max_size=2**22, open_timeout=TIMEOUT)
+        first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        assert first["type"] == "sittings.snapshot", first
+        return ws
+
+    seats = {}
+    for mid, cookie in cookies.items():
+        seats[mid] = await one("seat", cookie)
+    public = []
+    for batch in range(0, PUBLIC, 100):
+        public += await asyncio.gather(*(one("public", None) for _ in range(min(100, PUBLIC - batch))))
+    return seats, public
+
+
+async def wait_for(ws, predicate, deadline: float):
+    while True:
+        msg = json.loads(await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic())))
+        if predicate(msg):
+            return msg, time.perf_counter()
+
+
+async def run(port: int, sitting, present, cookies, grants):
+    from asgiref.sync import sync_to_async
+
+    from voting import services as voting
+    from voting.models import Ballot
+
+    seats, public = await open_clients(port, sitting.id, cookies)
+    item = await sync_to_async(lambda: sitting.items.first())()
+    vote = await sync_to_async(voting.vote_open)(item=item, kind="electronic", user=None)
+    deadline = time.monotonic() + TIMEOUT
+    for ws in seats.values():  # every seat learns of the vote before voting
+        await wait_for(ws, lambda m: m["type"] == "voting.vote_opened", deadline)
+
+    async def vote_as(mid: int, ws, on_behalf: int | None):
+        cid = uuid.uuid4().hex
+        msg = {"action": "ballot", "vote": vote.id, "choice": "for" if mid % 3 else "against",
+               "client_id": cid, "ref": cid}
+        if on_behalf:
+            msg["on_behalf_of"] = on_behalf
+        start = time.perf_counter()
+        await ws.send(json.dumps(msg))
+        return start, cid
+
+    sent = []
+    for mid, ws in seats.items():
+        sent.append((mid, ws, await vote_as(mid, ws, None)))
+        if mid in grants:
+            sent.append((mid, ws, await vote_as(mid, ws, grants[mid])))
+    acks: list[float] = []
+    acked = set()
+    pending_by_ws: dict[int, dict[str, float]] = {}
+    for mid, _ws, (start, cid) in sent:
+        pending_by_ws.setdefault(mid, {})[cid] = start
+
+    async def collect(mid: int, ws):
+        waiting = pending_by_ws[mid]
+        while waiting:
+            msg, at = await wait_for(ws, lambda m: m["type"] in ("ack", "error"), deadline)
+            if msg["type"] == "ack" and msg.get("ref") in waiting:
+                acks.append((at - waiting.pop(msg["ref"])) * 1000)
+                acked.add(msg["ref"])
+            elif msg["type"] == "error":
+                print("refused:", msg, file=sys.stderr)
+                waiting.pop(msg.get("ref"), None)
+
+    await asyncio.gather(*(collect(mid, ws) for mid, ws in seats.items()))
+    print(f"all {len(acks)} acknowledgements in {(time.perf_counter() - min(st for _m, _w, (st, _c) in sent)):.2f} s",
+          file=sys.stderr)
+    close_at = time.perf_counter()
+    await sync_to_async(voting.vote_close)(vote=vote, user=None)
+    clients = list(seats.values()) + public
+    result_deadline = time.monotonic() + 30
+
+    async def result(ws):
+        try:
+            return (await wait_for(ws, lambda m: m["type"] == "voting.vote_closed",
+                                   result_deadline))[1]
+        except TimeoutError:
+            return None
+
+    arrivals = await asyncio.gather(*(result(ws) for ws in clients))
+    missed = sum(1 for at in arrivals if at is None)
+    if missed:
+        print(f"{missed} clients never saw the result", file=sys.stderr)
+    result_ms = [(at - close_at) * 1000 for at in arrivals if at is not None]
+    stored = await sync_to_async(lambda: set(Ballot.objects.filter(vote=vote).values_list(
+        "client_id", flat=True)))()
+    for ws in clients:
+        await ws.close()
+    return acks, result_ms, len(sent), acked, stored
+
+
+async def bare_inserts(n: int) -> list[float]:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("CREATE TABLE IF NOT EXISTS bench_bare (id serial primary key, "
+                           "client_id text unique, choice text, at timestamptz)")
+        await conn.execute("TRUNCATE bench_bare")
+    # As many connections as Daphne's thread pool gives the ballots (the server side of a
+    # ballot runs in one of its worker threads): the same queueing, without our code.
+    workers = min(n, int(os.environ.get("ASGI_THREADS", 0)) or min(32, (os.cpu_count() or 1) + 4))
+    conns = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in range(workers)]
+    queue: asyncio.Queue = asyncio.Queue()
+    for c in conns:
+        queue.put_nowait(c)
+
+    async def insert(start: float) -> float:
+        conn = await queue.get()
+        try:
+            await conn.execute(
+                "INSERT INTO bench_bare (client_id, choice, at) VALUES (%s, %s, now())",
+                [uuid.uuid4().hex, "for"],
+            )
+        finally:
+            queue.put_nowait(conn)
+        return (time.perf_counter() - start) * 1000
+
+    now = time.perf_counter()
+    times = await asyncio.gather(*(insert(now) for _ in range(n)))
+    for c in conns:
+        await c.close()
+    return list(times)
+
+
+def main() -> None:
+    ensure_database()
+    sitting, present, cookies, grants = seed()
+    port = free_port()
+    env = {**os.environ}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    daphne = subprocess.Popen(
+        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "council.asgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        acks, result_ms, sent, acked, stored = asyncio.run(run(port, sitting, present, cookies, grants))
+    finally:
+        daphne.terminate()
+        daphne.wait(10)
+    baseline = asyncio.run(bare_inserts(sent))
+    lost = len(acked - stored)
+    doubled = 0  # one row per client id and per name is enforced by the database
+    print(f"ballots: {sent} submitted, {len(acked)} acknowledged, {len(stored)} stored, "
+          f"{lost} lost, {doubled} doubled")
+    print(f"submit -> ack      p50 {pct(acks, 50):7.1f} ms   p99 {pct(acks, 99):7.1f} ms")
+    print(f"close -> result    p50 {pct(result_ms, 50):7.1f} ms   p99 {pct(result_ms, 99):7.1f} ms"
+          f"   ({len(result_ms)} clients)")
+    print(f"baseline: {sent} bare INSERTs at once   p50 {pct(baseline, 50):7.1f} ms   "
+          f"p99 {pct(baseline, 99):7.1f} ms")
+    value = round(pct(result_ms, 99), 1)
+    base = round(pct(baseline, 99), 1)
+    print(json.dumps({"metric": "vote_result_fanout_p99", "value": value, "unit": "ms",
+                      "baseline": base, "ratio": round(value / base, 2) if base else None,
+                      "target": 200, "ack_p99_ms": round(pct(acks, 99), 1),
+                      "stored": len(stored), "lost": lost, "doubled": doubled,
+                      "mean_ack_ms": round(statistics.mean(acks), 1) if acks else None}))
+
+
+if __name__ == "__main__":
+    main()
