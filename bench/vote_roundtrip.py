@@ -6,8 +6,9 @@ last acknowledgement) to the result on every client, and the ballots stored, los
 doubled. Baseline, in the same run: the same number of bare INSERTs into the same database,
 issued the same way (all at once, one connection each). Last line: one JSON object.
 
-    REDIS_URL=redis://127.0.0.1:6379/5 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/seance_bench \
-        .venv/bin/python bench/vote_roundtrip.py
+    REDIS_URL=redis://127.0.0.1:6379/5 \
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/seance_bench \
+    .venv/bin/python bench/vote_roundtrip.py
 """
 
 from __future__ import annotations
@@ -109,8 +110,9 @@ async def open_clients(port: int, sitting_id: int, cookies: dict[int, str]):
         headers = {"Origin": origin}
         if cookie:
             headers["Cookie"] = f"sessionid={cookie}"
-        ws = await websockets.connect(f"{base}/{path}/", additional_headers=headers,
-                                      max_size=2**22, open_timeout=TIMEOUT)
+        ws = await websockets.connect(
+            f"{base}/{path}/", additional_headers=headers, max_size=2**22, open_timeout=TIMEOUT
+        )
         first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
         assert first["type"] == "sittings.snapshot", first
         return ws
@@ -120,7 +122,9 @@ async def open_clients(port: int, sitting_id: int, cookies: dict[int, str]):
         seats[mid] = await one("seat", cookie)
     public = []
     for batch in range(0, PUBLIC, 100):
-        public += await asyncio.gather(*(one("public", None) for _ in range(min(100, PUBLIC - batch))))
+        public += await asyncio.gather(
+            *(one("public", None) for _ in range(min(100, PUBLIC - batch)))
+        )
     return seats, public
 
 
@@ -146,8 +150,13 @@ async def run(port: int, sitting, present, cookies, grants):
 
     async def vote_as(mid: int, ws, on_behalf: int | None):
         cid = uuid.uuid4().hex
-        msg = {"action": "ballot", "vote": vote.id, "choice": "for" if mid % 3 else "against",
-               "client_id": cid, "ref": cid}
+        msg = {
+            "action": "ballot",
+            "vote": vote.id,
+            "choice": "for" if mid % 3 else "against",
+            "client_id": cid,
+            "ref": cid,
+        }
         if on_behalf:
             msg["on_behalf_of"] = on_behalf
         start = time.perf_counter()
@@ -177,8 +186,11 @@ async def run(port: int, sitting, present, cookies, grants):
                 waiting.pop(msg.get("ref"), None)
 
     await asyncio.gather(*(collect(mid, ws) for mid, ws in seats.items()))
-    print(f"all {len(acks)} acknowledgements in {(time.perf_counter() - min(st for _m, _w, (st, _c) in sent)):.2f} s",
-          file=sys.stderr)
+    first_sent = min(start for _mid, _ws, (start, _cid) in sent)
+    print(
+        f"all {len(acks)} acknowledgements in {time.perf_counter() - first_sent:.2f} s",
+        file=sys.stderr,
+    )
     close_at = time.perf_counter()
     await sync_to_async(voting.vote_close)(vote=vote, user=None)
     clients = list(seats.values()) + public
@@ -186,8 +198,9 @@ async def run(port: int, sitting, present, cookies, grants):
 
     async def result(ws):
         try:
-            return (await wait_for(ws, lambda m: m["type"] == "voting.vote_closed",
-                                   result_deadline))[1]
+            return (
+                await wait_for(ws, lambda m: m["type"] == "voting.vote_closed", result_deadline)
+            )[1]
         except TimeoutError:
             return None
 
@@ -196,8 +209,9 @@ async def run(port: int, sitting, present, cookies, grants):
     if missed:
         print(f"{missed} clients never saw the result", file=sys.stderr)
     result_ms = [(at - close_at) * 1000 for at in arrivals if at is not None]
-    stored = await sync_to_async(lambda: set(Ballot.objects.filter(vote=vote).values_list(
-        "client_id", flat=True)))()
+    stored = await sync_to_async(
+        lambda: set(Ballot.objects.filter(vote=vote).values_list("client_id", flat=True))
+    )()
     for ws in clients:
         await ws.close()
     return acks, result_ms, len(sent), acked, stored
@@ -208,8 +222,10 @@ async def bare_inserts(n: int) -> list[float]:
 
     url = os.environ["DATABASE_URL"]
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        await conn.execute("CREATE TABLE IF NOT EXISTS bench_bare (id serial primary key, "
-                           "client_id text unique, choice text, at timestamptz)")
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_bare (id serial primary key, "
+            "client_id text unique, choice text, at timestamptz)"
+        )
         await conn.execute("TRUNCATE bench_bare")
     # As many connections as Daphne's thread pool gives the ballots (the server side of a
     # ballot runs in one of its worker threads): the same queueing, without our code.
@@ -244,8 +260,18 @@ def main() -> None:
     env = {**os.environ}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     daphne = subprocess.Popen(
-        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "council.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(ROOT / ".venv/bin/daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "council.asgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -254,27 +280,47 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        acks, result_ms, sent, acked, stored = asyncio.run(run(port, sitting, present, cookies, grants))
+        acks, result_ms, sent, acked, stored = asyncio.run(
+            run(port, sitting, present, cookies, grants)
+        )
     finally:
         daphne.terminate()
         daphne.wait(10)
     baseline = asyncio.run(bare_inserts(sent))
     lost = len(acked - stored)
     doubled = 0  # one row per client id and per name is enforced by the database
-    print(f"ballots: {sent} submitted, {len(acked)} acknowledged, {len(stored)} stored, "
-          f"{lost} lost, {doubled} doubled")
+    print(
+        f"ballots: {sent} submitted, {len(acked)} acknowledged, {len(stored)} stored, "
+        f"{lost} lost, {doubled} doubled"
+    )
     print(f"submit -> ack      p50 {pct(acks, 50):7.1f} ms   p99 {pct(acks, 99):7.1f} ms")
-    print(f"close -> result    p50 {pct(result_ms, 50):7.1f} ms   p99 {pct(result_ms, 99):7.1f} ms"
-          f"   ({len(result_ms)} clients)")
-    print(f"baseline: {sent} bare INSERTs at once   p50 {pct(baseline, 50):7.1f} ms   "
-          f"p99 {pct(baseline, 99):7.1f} ms")
+    print(
+        f"close -> result    p50 {pct(result_ms, 50):7.1f} ms   p99 {pct(result_ms, 99):7.1f} ms"
+        f"   ({len(result_ms)} clients)"
+    )
+    print(
+        f"baseline: {sent} bare INSERTs at once   p50 {pct(baseline, 50):7.1f} ms   "
+        f"p99 {pct(baseline, 99):7.1f} ms"
+    )
     value = round(pct(result_ms, 99), 1)
     base = round(pct(baseline, 99), 1)
-    print(json.dumps({"metric": "vote_result_fanout_p99", "value": value, "unit": "ms",
-                      "baseline": base, "ratio": round(value / base, 2) if base else None,
-                      "target": 200, "ack_p99_ms": round(pct(acks, 99), 1),
-                      "stored": len(stored), "lost": lost, "doubled": doubled,
-                      "mean_ack_ms": round(statistics.mean(acks), 1) if acks else None}))
+    print(
+        json.dumps(
+            {
+                "metric": "vote_result_fanout_p99",
+                "value": value,
+                "unit": "ms",
+                "baseline": base,
+                "ratio": round(value / base, 2) if base else None,
+                "target": 200,
+                "ack_p99_ms": round(pct(acks, 99), 1),
+                "stored": len(stored),
+                "lost": lost,
+                "doubled": doubled,
+                "mean_ack_ms": round(statistics.mean(acks), 1) if acks else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

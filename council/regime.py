@@ -133,9 +133,9 @@ class Regime:
         if not tallies or expressed <= 0:
             return None
         best = max(tallies.values())
-        if round_no <= self.election_absolute_rounds:
-            if best * 2 <= expressed:
-                return None
+        absolute = round_no <= self.election_absolute_rounds
+        if absolute and best * 2 <= expressed:
+            return None
         leaders = [c for c, n in tallies.items() if n == best]
         return min(leaders, key=lambda c: birthdates[c])
 

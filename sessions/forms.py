@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -40,6 +40,9 @@ class DomainErrorsForm(forms.Form):
     # Error code -> field name; a code not listed becomes an error of the whole form.
     error_fields: dict[str, str] = {}
 
+    def choices_of(self, name: str) -> forms.ModelChoiceField:
+        return cast(forms.ModelChoiceField, self.fields[name])
+
     def add_domain_error(self, err: DomainError) -> None:
         name = self.error_fields.get(err.code)
         field = name if name in self.fields else None
@@ -57,9 +60,7 @@ class SittingForm(DomainErrorsForm):
     starts_at = ParisDateTimeField(
         label=_("Date and time"), help_text=_("Local time in Paris (Europe/Paris).")
     )
-    place = forms.ModelChoiceField(
-        label=_("Place"), queryset=Room.objects.none(), empty_label=None
-    )
+    place = forms.ModelChoiceField(label=_("Place"), queryset=Room.objects.none(), empty_label=None)
     remote_rooms = forms.ModelMultipleChoiceField(
         label=_("Designated remote rooms (teleconference, article L5211-11-1 CGCT)"),
         queryset=Room.objects.none(),
@@ -78,9 +79,9 @@ class SittingForm(DomainErrorsForm):
 
     def __init__(self, *args: Any, assembly: Assembly, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["place"].queryset = assembly.rooms.filter(kind=Room.Kind.CHAMBER)
+        self.choices_of("place").queryset = assembly.rooms.filter(kind=Room.Kind.CHAMBER)
         if regime_for(assembly).allows_teleconference(assembly):
-            self.fields["remote_rooms"].queryset = assembly.rooms.filter(kind=Room.Kind.REMOTE)
+            self.choices_of("remote_rooms").queryset = assembly.rooms.filter(kind=Room.Kind.REMOTE)
         else:
             del self.fields["remote_rooms"]
 
@@ -122,7 +123,7 @@ class ItemForm(DomainErrorsForm):
     def __init__(self, *args: Any, sitting: Sitting, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_item_%s")
         super().__init__(*args, **kwargs)
-        self.fields["rapporteur"].queryset = members_in_office(sitting)
+        self.choices_of("rapporteur").queryset = members_in_office(sitting)
 
 
 class DocumentForm(DomainErrorsForm):
@@ -160,6 +161,6 @@ class ConvocationForm(DomainErrorsForm):
 
     def __init__(self, *args: Any, sitting: Sitting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["convened_by"]
-        field.queryset = members_in_office(sitting).exclude(pk=sitting.chair_id)
+        field = self.choices_of("convened_by")
+        field.queryset = members_in_office(sitting).exclude(pk=sitting.chair_id or 0)
         field.empty_label = _("— the chair —")

@@ -1,7 +1,32 @@
+"""The clerk's pages, mounted at /clerk/."""
+
 from django.urls import path
 
 from .views import clerk
 
 urlpatterns = [
     path("", clerk.sitting_list, name="clerk-sittings"),
+    path(
+        "assemblies/<int:assembly_id>/sittings/new/",
+        clerk.sitting_new,
+        name="clerk-sitting-new",
+    ),
+    path("sittings/<int:sitting_id>/", clerk.sitting_edit, name="clerk-sitting"),
+    path("sittings/<int:sitting_id>/items/", clerk.item_add, name="clerk-item-add"),
+    path(
+        "sittings/<int:sitting_id>/items/<int:item_id>/remove/",
+        clerk.item_remove,
+        name="clerk-item-remove",
+    ),
+    path(
+        "sittings/<int:sitting_id>/items/<int:item_id>/documents/",
+        clerk.document_attach,
+        name="clerk-document-attach",
+    ),
+    path(
+        "sittings/<int:sitting_id>/convocation/",
+        clerk.convocation_preview,
+        name="clerk-convocation",
+    ),
+    path("sittings/<int:sitting_id>/deliveries/", clerk.deliveries, name="clerk-deliveries"),
 ]

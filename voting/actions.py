@@ -37,7 +37,7 @@ def _members(sitting: Sitting, ids: list[int]) -> list[Member]:
 def _vote(sitting: Sitting, message: dict[str, Any]) -> Vote:
     vote_id = message.get("vote")
     vote = (
-        sitting.votes.filter(pk=vote_id).first()
+        Vote.objects.filter(sitting=sitting, pk=vote_id).first()
         if isinstance(vote_id, int) and not isinstance(vote_id, bool)
         else None
     )

@@ -19,7 +19,7 @@ from ..errors import ConvocationIncomplete, InvalidInput, NotFound, NoticeTooSho
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
 from ..realtime import broadcast
 from ..selectors import members_in_office
-from .common import User, actor, lock, log, require_state
+from .common import User, actor, lock, log, require_in_office, require_state
 
 
 @dataclass
@@ -105,6 +105,8 @@ def convocation_send(
     """R1-R9: check, enter in the register, publish, and dispatch to every member in office."""
     sitting = lock(sitting)
     require_state(sitting, Sitting.State.DRAFT, action=_("send the convocation"))
+    if convened_by is not None:
+        require_in_office(sitting, convened_by)
     convener = convened_by or sitting.chair
     replacing = convener is not None and convener.id != sitting.chair_id
     if replacing and not replacement_reason.strip():

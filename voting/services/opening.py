@@ -135,7 +135,7 @@ def vote_open(
         )
     if not item.is_deliberative:
         raise VoteRefused(_("This item is not voted."), code="not_deliberative")
-    if sitting.votes.filter(state=Vote.State.OPEN).exists():
+    if Vote.objects.filter(sitting=sitting, state=Vote.State.OPEN).exists():
         raise VoteRefused(_("Another vote is open."), code="vote_already_open")
     quorum = quorum_for(sitting, item)
     if not quorum.reached:
