@@ -109,7 +109,18 @@ def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str
     return receipt.as_dict()
 
 
+def secret_request(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
+    if sitting.current_item is None:
+        raise InvalidInput(_("Take up an item first."), code="no_current_item")
+    services.secret_request_record(
+        item=sitting.current_item,
+        requested_by=_members(sitting, _ids(message, "requested_by")),
+        user=consumer.user,
+    )
+
+
 CHAIR_ACTIONS = {
+    "secret_request": secret_request,
     "vote_open": vote_open,
     "vote_close": vote_close,
     "vote_answer": answer,

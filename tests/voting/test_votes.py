@@ -264,6 +264,27 @@ def test_teleconference_votes_are_public():
     services.vote_open(item=motion, kind="electronic", user=None)
 
 
+def test_an_adopted_secret_request_postpones_the_item_in_a_teleconference():
+    a = f.assembly(kind=Assembly.Kind.EPCI, members=6, population=270_000, remote_rooms=1)
+    clerk = f.staff(a)
+    room = a.rooms.get(kind="remote")
+    s = f.sitting(a, clerk=clerk, items=2, remote_rooms=[room])
+    sittings.convocation_send(sitting=s, user=clerk)
+    people = list(a.members.order_by("id"))
+    f.arrive(s, people[:3])
+    f.arrive(s, people[3:], mode="remote_room", room=room)
+    sittings.secretary_name(sitting=s, member=people[1], user=None)
+    sittings.sitting_open(sitting=s, user=None)
+    first, second = s.items.all()
+    sittings.item_take_up(sitting=s, item=first, user=None)
+    assert services.secret_request_record(item=first, requested_by=people[:1], user=None) is False
+    assert services.secret_request_record(item=first, requested_by=people[:2], user=None) is True
+    first.refresh_from_db()
+    assert first.state == "postponed"
+    with pytest.raises(VoteRefused):
+        services.vote_open(item=first, kind="electronic", user=None)
+
+
 def test_verify_votes_names_a_ballot_edited_in_the_database(capsys):
     s, item, m = open_sitting(members=5)
     vote = services.vote_open(item=item, kind="electronic", user=None)

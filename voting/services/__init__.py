@@ -2,7 +2,7 @@
 
 from .ballots import Receipt, answer_record, ballot_cast
 from .closing import election_next_round, vote_close
-from .opening import eligible_voices, vote_open
+from .opening import eligible_voices, secret_request_record, vote_open
 
 __all__ = [
     "Receipt",
@@ -11,5 +11,6 @@ __all__ = [
     "election_next_round",
     "eligible_voices",
     "vote_close",
+    "secret_request_record",
     "vote_open",
 ]

@@ -13,7 +13,8 @@ from council.models import Member
 from council.regime import Regime, regime_for
 from sessions.models import AgendaItem, Sitting
 from sessions.selectors import members_in_office, presence, quorum_for, usable_proxies
-from sessions.services.common import User, lock, require_state
+from sessions.realtime import broadcast
+from sessions.services.common import User, lock, log, require_state
 
 from ..chain import record_append
 from ..errors import VoteRefused
@@ -129,6 +130,9 @@ def vote_open(
     require_state(sitting, Sitting.State.OPEN, action=_("open a vote"))
     requests = requests or {}
     regime = regime_for(sitting.assembly)
+    item = AgendaItem.objects.get(pk=item.pk)
+    if item.state == AgendaItem.State.POSTPONED:
+        raise VoteRefused(_("This item was postponed."), code="item_postponed")
     if sitting.current_item_id != item.id:
         raise VoteRefused(
             _("Only the item under discussion can be put to the vote."), code="not_current_item"
@@ -201,3 +205,30 @@ def _chair_for(
     if mayor is None:
         raise VoteRefused(_("The sitting has no chair."), code="no_chair")
     return chair or mayor, []
+
+
+@transaction.atomic
+def secret_request_record(*, item: AgendaItem, requested_by: list[Member], user: User) -> bool:
+    """R18 / R27: a third of the members present ask for a secret ballot. In a sitting held
+    by teleconference the request, once adopted, postpones the item to a sitting held in one
+    place. Returns whether the item was postponed."""
+    sitting = lock(item.sitting)
+    require_state(sitting, Sitting.State.OPEN, action=_("record a request for a secret ballot"))
+    regime = regime_for(sitting.assembly)
+    present = len(presence(sitting))
+    ids = sorted({m.id for m in requested_by if m.assembly_id == sitting.assembly_id})
+    adopted = regime.secret_requested(len(ids), present)
+    postpone = adopted and sitting.is_teleconference
+    if postpone:
+        AgendaItem.objects.filter(pk=item.pk).update(state=AgendaItem.State.POSTPONED)
+    log(
+        sitting,
+        "secret_ballot_requested",
+        user,
+        item=item.id,
+        requested_by=ids,
+        adopted=adopted,
+        postponed=postpone,
+    )
+    broadcast(sitting, "item_postponed" if postpone else "secret_ballot_requested", item=item.id)
+    return postpone
