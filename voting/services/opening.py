@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from council.models import Member
 from council.regime import Regime, regime_for
 from sessions.models import AgendaItem, Sitting
-from sessions.selectors import members_in_office, presence, quorum_for, usable_proxies
 from sessions.realtime import broadcast
+from sessions.selectors import members_in_office, presence, quorum_for, usable_proxies
 from sessions.services.common import User, lock, log, require_state
 
 from ..chain import record_append
