@@ -1,4 +1,5 @@
-# Shared by bin/demo and bin/test: make .venv with Python 3.11+ and install the project.
+# Shared by bin/demo and bin/test: make .venv with Python 3.11+ and install the project
+# (with the extras named in SEANCE_EXTRAS, e.g. "[test]").
 # Needs no root: on Debian/Ubuntu without python3-venv it falls back to virtualenv --user.
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,4 +17,4 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".$1"
+.venv/bin/python -m pip install --quiet -e ".${SEANCE_EXTRAS:-}"
