@@ -1,0 +1,137 @@
+"""Shared by the benchmarks: a PostgreSQL database, an open sitting of N councillors with
+sessions, Daphne in a subprocess, and websocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/seance_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council.settings")
+os.environ.setdefault("SEANCE_VAR_DIR", "/tmp/seance-bench-var")
+TIMEOUT = 60
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def fresh_django() -> None:
+    """Set Django up on an emptied, migrated database and an emptied Redis database."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    ensure_database()
+    import django
+
+    django.setup()
+    import redis
+    from django.core.management import call_command
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def session_cookie(user: Any) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return str(store.session_key)
+
+
+@contextmanager
+def daphne():
+    """Daphne on a free loopback port, with the benchmark's database and Redis."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port),
+         "council.asgi:application"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+async def connect_clients(port: int, sitting_id: int, cookies: list[str], public: int):
+    """Seat clients (one per cookie) and public clients, each past its first snapshot."""
+    import websockets
+
+    base = f"ws://127.0.0.1:{port}/ws/sittings/{sitting_id}"
+    origin = f"http://127.0.0.1:{port}"
+
+    async def one(path: str, cookie: str | None):
+        headers = {"Origin": origin}
+        if cookie:
+            headers["Cookie"] = f"sessionid={cookie}"
+        ws = await websockets.connect(f"{base}/{path}/", additional_headers=headers,
+                                      max_size=2**22, open_timeout=TIMEOUT)
+        first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+        assert first["type"] == "sittings.snapshot", first
+        return ws
+
+    seats = [await one("seat", cookie) for cookie in cookies]
+    viewers = []
+    for start in range(0, public, 100):
+        viewers += await asyncio.gather(*(one("public", None)
+                                          for _ in range(min(100, public - start))))
+    return seats, viewers
+
+
+async def first_of(ws, event_type: str, deadline: float) -> float | None:
+    """The perf_counter time at which `ws` receives `event_type`, or None past the deadline."""
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            message = json.loads(await asyncio.wait_for(ws.recv(), max(0.05, left)))
+            if message.get("type") == event_type:
+                return time.perf_counter()
+    except TimeoutError:
+        return None
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def last_line(metric: str, value: float, unit: str, baseline: float, target: float,
+              **extra: Any) -> str:
+    return json.dumps({"metric": metric, "value": round(value, 1), "unit": unit,
+                       "baseline": round(baseline, 1),
+                       "ratio": round(value / baseline, 2) if baseline else None,
+                       "target": target, **extra})
