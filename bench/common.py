@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -67,9 +68,13 @@ def daphne():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    command = [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port),
+               "council.asgi:application"]
+    if os.environ.get("BENCH_PROFILE"):  # a py-spy profile of the server, for a look inside
+        command = [str(ROOT / ".venv/bin/py-spy"), "record", "--format", "raw", "-o",
+                   os.environ["BENCH_PROFILE"], "--", *command]
     process = subprocess.Popen(
-        [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port),
-         "council.asgi:application"],
+        command,
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -81,8 +86,11 @@ def daphne():
                 time.sleep(0.2)
         yield port
     finally:
-        process.terminate()
-        process.wait(10)
+        if os.environ.get("BENCH_PROFILE"):
+            process.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT
+        else:
+            process.terminate()
+        process.wait(30)
 
 
 async def connect_clients(port: int, sitting_id: int, cookies: list[str], public: int):

@@ -102,6 +102,15 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # A group event is forwarded as it is: no database, so none of the thread hop that
+        # Channels makes before each handler to close stale connections (a hop per client
+        # per event, through one shared thread, was most of the fan-out time).
+        if message["type"] == "relay.event":
+            await self.relay_event(message)
+            return
+        await super().dispatch(message)
+
     async def relay_event(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])
 

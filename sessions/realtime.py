@@ -7,7 +7,7 @@ from typing import Any
 from council.events import send_event_on_commit
 
 from .models import Sitting
-from .selectors import chair_snapshot, public_snapshot
+from .selectors import chair_snapshot, public_snapshot, sitting_facts
 
 
 def private_group(sitting_id: int) -> str:
@@ -29,12 +29,15 @@ def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
     to members and staff, the public one to the public page. Call from a service, inside its
     transaction."""
     event_type = event if "." in event else f"sittings.{event}"
+    facts = sitting_facts(sitting)
     send_event_on_commit(
-        private_group(sitting.id), event_type, {"data": data, "state": chair_snapshot(sitting)}
+        private_group(sitting.id),
+        event_type,
+        {"data": data, "state": chair_snapshot(sitting, facts)},
     )
     public_data = {} if sitting.in_closed_session else data
     send_event_on_commit(
         public_group(sitting.id),
         event_type,
-        {"data": public_data, "state": public_snapshot(sitting)},
+        {"data": public_data, "state": public_snapshot(sitting, facts)},
     )

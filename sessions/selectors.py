@@ -59,6 +59,26 @@ def usable_proxies(sitting: Sitting, present: dict[int, AttendanceEvent]) -> lis
 
 
 @dataclass
+class SittingFacts:
+    """What the reads of one sitting share, read once per snapshot or event."""
+
+    in_office: dict[int, Member]
+    present: dict[int, AttendanceEvent]
+    covers: list[ProxyCover]
+    usable: list[ProxyCover]
+
+
+def sitting_facts(sitting: Sitting) -> SittingFacts:
+    present = presence(sitting)
+    return SittingFacts(
+        in_office={m.id: m for m in members_in_office(sitting)},
+        present=present,
+        covers=list(proxy_covers(sitting)),
+        usable=usable_proxies(sitting, present),
+    )
+
+
+@dataclass
 class QuorumStatus:
     in_office: int
     present: int
@@ -73,11 +93,13 @@ class QuorumStatus:
         return asdict(self)
 
 
-def quorum_for(sitting: Sitting, item: AgendaItem | None = None) -> QuorumStatus:
+def quorum_for(
+    sitting: Sitting, item: AgendaItem | None = None, facts: SittingFacts | None = None
+) -> QuorumStatus:
     """R10-R13, R26-R27: who counts, explained in words."""
     regime = regime_for(sitting.assembly)
-    in_office = {m.id: m for m in members_in_office(sitting)}
-    present = presence(sitting)
+    facts = facts or sitting_facts(sitting)
+    in_office, present = facts.in_office, facts.present
     tele = sitting.is_teleconference
     counted_ids = {
         mid
@@ -92,7 +114,7 @@ def quorum_for(sitting: Sitting, item: AgendaItem | None = None) -> QuorumStatus
                 excluded.append(interest.member.full_name)
     counted = len(counted_ids)
     if regime.quorum_counts_represented:
-        counted += len(usable_proxies(sitting, present))
+        counted += len(facts.usable)
     needed = regime.quorum_needed(len(in_office))
     exempt = _quorum_exempt(sitting, item)
     reached = exempt or counted >= needed
@@ -170,13 +192,13 @@ def _request_dict(r: SpeakingRequest) -> dict[str, Any]:
     }
 
 
-def public_snapshot(sitting: Sitting) -> dict[str, Any]:
+def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[str, Any]:
     """What anyone may see: no personal data beyond what a public sitting shows."""
+    facts = facts or sitting_facts(sitting)
     items = list(sitting.items.select_related("rapporteur"))
     current = next((i for i in items if i.id == sitting.current_item_id), None)
-    quorum = quorum_for(sitting, current)
-    present = presence(sitting)
-    represented = len(usable_proxies(sitting, present))
+    quorum = quorum_for(sitting, current, facts)
+    represented = len(facts.usable)
     closed = sitting.in_closed_session
     speaker = None if closed else speaking_queue(sitting).filter(state="speaking").first()
     return {
@@ -203,15 +225,15 @@ def public_snapshot(sitting: Sitting) -> dict[str, Any]:
     }
 
 
-def chair_snapshot(sitting: Sitting) -> dict[str, Any]:
+def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[str, Any]:
     """Everything the chair, the staff and the councillors see live."""
-    snap = public_snapshot(sitting)
-    present = presence(sitting)
-    covers = list(proxy_covers(sitting))
-    used = {c.id for c in usable_proxies(sitting, present)}
+    facts = facts or sitting_facts(sitting)
+    snap = public_snapshot(sitting, facts)
+    present, covers = facts.present, facts.covers
+    used = {c.id for c in facts.usable}
     current = sitting.current_item
     members = []
-    for m in members_in_office(sitting):
+    for m in facts.in_office.values():
         event = present.get(m.id)
         members.append(
             {
@@ -242,7 +264,7 @@ def chair_snapshot(sitting: Sitting) -> dict[str, Any]:
         for c in covers
     ]
     snap["queue"] = [_request_dict(r) for r in speaking_queue(sitting)]
-    snap["quorum"] = quorum_for(sitting, current).as_dict()
+    snap["quorum"] = quorum_for(sitting, current, facts).as_dict()
     snap["secretary"] = sitting.secretary.full_name if sitting.secretary else None
     snap["chair"] = sitting.chair.full_name if sitting.chair else None
     snap["vote"] = _vote_summary(sitting, public=False)

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
@@ -28,6 +28,7 @@ from sessions import services
 from sessions.models import Sitting
 
 PASSWORD = "seance-demo"
+DEMO_SLUGS = ("ingeville", "ingeco")
 FIRST = [
     "Camille",
     "Louis",
@@ -218,11 +219,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
-            "--reset", action="store_true", help="empty the database, then load the demo"
+            "--reset",
+            action="store_true",
+            help="empty the database, then load the demo (refused if it holds other councils)",
         )
 
     def handle(self, *args: Any, reset: bool = False, **options: Any) -> None:
         if reset:
+            # Sittings, attendance and ballots are evidence: the models protect them from
+            # deletion, so a reset empties the whole database, and only a demo database.
+            others = Assembly.objects.exclude(slug__in=DEMO_SLUGS)
+            if others.exists():
+                raise CommandError(
+                    f"--reset empties the database, which also holds {others.count()} "
+                    "other assemblies; run `manage.py flush` yourself if that is intended."
+                )
             call_command("flush", interactive=False, verbosity=0)
         if not Assembly.objects.filter(slug="ingeville").exists():
             with transaction.atomic():
@@ -374,6 +385,7 @@ class Command(BaseCommand):
             ("maire", "mayor, chairs the sitting", f"/chair/sittings/{ville.id}/"),
             ("conseiller12", "councillor of Ingeville", f"/seat/sittings/{ville.id}/"),
             ("secretariat", "secretary agent (roll call)", f"/roll/sittings/{ville.id}/"),
+            ("regie", "technician (no desk until streaming)", f"/sittings/{ville.id}/"),
             ("greffe-ingeco", "clerk of Ingeco", "/clerk/"),
             ("president", "president of Ingeco", f"/chair/sittings/{agglo.id}/"),
             ("delegue07", "delegate of Ingeco", f"/seat/sittings/{agglo.id}/"),
@@ -382,7 +394,8 @@ class Command(BaseCommand):
                 "agent in the Belleroche remote room",
                 f"/roll/sittings/{agglo.id}/",
             ),
-            ("(no login)", "citizen: public page", f"/sittings/{ville.id}/"),
+            ("(no login)", "citizen: public page of Ingeville", f"/sittings/{ville.id}/"),
+            ("(no login)", "citizen: public page of Ingeco", f"/sittings/{agglo.id}/"),
         ]
         self.stdout.write(
             f"\nSéance demo — http://127.0.0.1:8000 — password for every login: {PASSWORD}\n"
