@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from council.models import Member
 from sessions.models import AgendaItem, AppendOnly, Sitting
@@ -27,8 +28,8 @@ class Vote(models.Model):
         ELECTION = "election", _("Election")
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("vote state", "Open")
+        CLOSED = "closed", pgettext_lazy("vote state", "Closed")
 
     sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="votes")
     item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="votes")

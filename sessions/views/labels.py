@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..models import Sitting
 
@@ -32,7 +33,7 @@ def live_config(
             "present": _("present"),
             "represented": _("represented"),
             "absent": _("absent"),
-            "absent_one": _("absent"),
+            "absent_one": pgettext("one member", "absent"),
             "in_office": _("in office"),
             "nobody": _("Nobody has the floor"),
             "in_use": _("in use"),
