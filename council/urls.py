@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.static import serve
 
 from sessions.views import public
 
@@ -16,8 +14,3 @@ urlpatterns = [
     path("clerk/", include("sessions.urls_clerk")),
     path("", include("sessions.urls")),
 ]
-if not settings.DEBUG:
-    # The embedded server serves uploads itself; production has nginx do it (deploy/).
-    urlpatterns.append(
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
-    )

@@ -14,4 +14,5 @@ urlpatterns = [
     path("seat/sittings/<int:sitting_id>/", live.seat, name="seat"),
     path("seat/sittings/<int:sitting_id>/proxy/", live.seat_proxy_give, name="seat-proxy-give"),
     path("seat/proxies/<int:proxy_id>/revoke/", live.seat_proxy_revoke, name="seat-proxy-revoke"),
+    path("proxies/<int:proxy_id>/document/", live.proxy_document, name="proxy-document"),
 ]

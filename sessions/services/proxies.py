@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -107,7 +109,8 @@ def proxy_grant(
         proxy.document.save(f"{sha[:16]}.pdf", document, save=False)
     else:
         pdf = render_proxy_pdf(grantor=grantor, holder=holder, sittings=sittings, at=timezone.now())
-        proxy.document.save(f"proxy-{grantor.pk}-{holder.pk}.pdf", ContentFile(pdf), save=False)
+        name = f"{secrets.token_hex(8)}.pdf"  # never a guessable path
+        proxy.document.save(name, ContentFile(pdf), save=False)
     proxy.save()
     for sitting in sittings:
         _cover(proxy, sitting)

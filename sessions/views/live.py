@@ -130,3 +130,21 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
     return FileResponse(
         document.file.open("rb"), content_type="application/pdf", filename=f"{document.title}.pdf"
     )
+
+
+@login_required
+@domain_errors
+def proxy_document(request: HttpRequest, proxy_id: int) -> FileResponse:
+    """The written proxy: for its grantor and holder, and for the assembly's chair and clerk."""
+    proxy = get_object_or_404(Proxy.objects.select_related("grantor", "holder"), pk=proxy_id)
+    sitting = Sitting.objects.filter(proxy_covers__proxy=proxy).select_related("assembly").first()
+    parties = {proxy.grantor.user_id, proxy.holder.user_id}
+    if request.user.pk not in parties and (
+        sitting is None or not can(request.user, sitting, Role.CHAIR)
+    ):
+        raise Forbidden(_("Only the members concerned, the chair and the clerk see a proxy."))
+    return FileResponse(
+        proxy.document.open("rb"),
+        content_type="application/pdf",
+        filename=f"pouvoir-{proxy.pk}.pdf",
+    )

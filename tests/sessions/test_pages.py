@@ -97,3 +97,16 @@ def test_acknowledgement_link_is_unguessable(client, council):
     response = client.get("/convocations/ack/" + "A" * 43 + "/")
     assert response.status_code == 404
     assert 'data-code="not_found"' in response.content.decode()
+
+
+def test_uploads_are_never_served_from_disk_and_proxies_only_to_those_concerned(client, council):
+    a, s, m = council
+    client.force_login(m[2].user)
+    client.post(f"/seat/sittings/{s.id}/proxy/", {"holder": m[3].id, "sittings": [s.id]})
+    proxy = Proxy.objects.get(grantor=m[2])
+    assert client.get(f"/media/{proxy.document.name}").status_code == 404
+    assert client.get(f"/proxies/{proxy.id}/document/").status_code == 200
+    client.force_login(m[4].user)
+    assert client.get(f"/proxies/{proxy.id}/document/").status_code == 403
+    client.force_login(m[0].user)  # the chair
+    assert client.get(f"/proxies/{proxy.id}/document/").status_code == 200
