@@ -41,6 +41,10 @@ def fresh_django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Benchmark accounts log in by session cookie: no need for 1,000 PBKDF2 rounds each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     import redis
     from django.core.management import call_command
 
@@ -68,14 +72,31 @@ def daphne():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    command = [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port),
-               "council.asgi:application"]
+    command = [
+        str(ROOT / ".venv/bin/daphne"),
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "council.asgi:application",
+    ]
     if os.environ.get("BENCH_PROFILE"):  # a py-spy profile of the server, for a look inside
-        command = [str(ROOT / ".venv/bin/py-spy"), "record", "--format", "raw", "-o",
-                   os.environ["BENCH_PROFILE"], "--", *command]
+        command = [
+            str(ROOT / ".venv/bin/py-spy"),
+            "record",
+            "--format",
+            "raw",
+            "-o",
+            os.environ["BENCH_PROFILE"],
+            "--",
+            *command,
+        ]
     process = subprocess.Popen(
         command,
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):
@@ -104,8 +125,9 @@ async def connect_clients(port: int, sitting_id: int, cookies: list[str], public
         headers = {"Origin": origin}
         if cookie:
             headers["Cookie"] = f"sessionid={cookie}"
-        ws = await websockets.connect(f"{base}/{path}/", additional_headers=headers,
-                                      max_size=2**22, open_timeout=TIMEOUT)
+        ws = await websockets.connect(
+            f"{base}/{path}/", additional_headers=headers, max_size=2**22, open_timeout=TIMEOUT
+        )
         first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
         assert first["type"] == "sittings.snapshot", first
         return ws
@@ -113,19 +135,26 @@ async def connect_clients(port: int, sitting_id: int, cookies: list[str], public
     seats = [await one("seat", cookie) for cookie in cookies]
     viewers = []
     for start in range(0, public, 100):
-        viewers += await asyncio.gather(*(one("public", None)
-                                          for _ in range(min(100, public - start))))
+        viewers += await asyncio.gather(
+            *(one("public", None) for _ in range(min(100, public - start)))
+        )
     return seats, viewers
 
 
+async def next_matching(ws, predicate, deadline: float) -> tuple[dict[str, Any], float]:
+    """The next message `predicate` accepts and the perf_counter time it arrived;
+    TimeoutError past the deadline."""
+    while True:
+        left = deadline - time.monotonic()
+        message = json.loads(await asyncio.wait_for(ws.recv(), max(0.05, left)))
+        if predicate(message):
+            return message, time.perf_counter()
+
+
 async def first_of(ws, event_type: str, deadline: float) -> float | None:
-    """The perf_counter time at which `ws` receives `event_type`, or None past the deadline."""
+    """The time at which `ws` receives `event_type`, or None past the deadline."""
     try:
-        while True:
-            left = deadline - time.monotonic()
-            message = json.loads(await asyncio.wait_for(ws.recv(), max(0.05, left)))
-            if message.get("type") == event_type:
-                return time.perf_counter()
+        return (await next_matching(ws, lambda m: m.get("type") == event_type, deadline))[1]
     except TimeoutError:
         return None
 
@@ -137,9 +166,17 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def last_line(metric: str, value: float, unit: str, baseline: float, target: float,
-              **extra: Any) -> str:
-    return json.dumps({"metric": metric, "value": round(value, 1), "unit": unit,
-                       "baseline": round(baseline, 1),
-                       "ratio": round(value / baseline, 2) if baseline else None,
-                       "target": target, **extra})
+def last_line(
+    metric: str, value: float, unit: str, baseline: float, target: float, **extra: Any
+) -> str:
+    return json.dumps(
+        {
+            "metric": metric,
+            "value": round(value, 1),
+            "unit": unit,
+            "baseline": round(baseline, 1),
+            "ratio": round(value / baseline, 2) if baseline else None,
+            "target": target,
+            **extra,
+        }
+    )

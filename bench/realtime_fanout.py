@@ -12,8 +12,7 @@ import asyncio
 import os
 import time
 
-from common import (connect_clients, daphne, first_of, fresh_django, last_line, pct,
-                    session_cookie)
+from common import connect_clients, daphne, first_of, fresh_django, last_line, pct, session_cookie
 
 COUNCILLORS, PUBLIC, CHANGES = 150, 1000, 5
 
@@ -45,8 +44,10 @@ async def ours(port: int, sitting, cookies) -> list[float]:
     missed = 0
     for item in items[:CHANGES]:
         deadline = time.monotonic() + 30
-        waiting = [asyncio.ensure_future(first_of(ws, "sittings.item_taken_up", deadline))
-                   for ws in clients]
+        waiting = [
+            asyncio.ensure_future(first_of(ws, "sittings.item_taken_up", deadline))
+            for ws in clients
+        ]
         await asyncio.sleep(0.2)
         start = time.perf_counter()
         await sync_to_async(services.item_take_up)(sitting=sitting, item=item, user=None)
@@ -59,8 +60,10 @@ async def ours(port: int, sitting, cookies) -> list[float]:
         await ws.close()
     if missed:
         print(f"{missed} deliveries missed")
-    print(f"item_take_up itself (snapshots built, events queued): "
-          f"{sum(service_ms) / len(service_ms):.1f} ms on average")
+    print(
+        f"item_take_up itself (snapshots built, events queued): "
+        f"{sum(service_ms) / len(service_ms):.1f} ms on average"
+    )
     return times
 
 
@@ -104,10 +107,20 @@ def main() -> None:
         measured = asyncio.run(ours(port, sitting, cookies))
     baseline = asyncio.run(bare_redis())
     for name, values in (("item change via Daphne", measured), ("bare Redis PUBLISH", baseline)):
-        print(f"{name:<24} n={len(values):5d}  p50 {pct(values, 50):7.1f} ms  "
-              f"p95 {pct(values, 95):7.1f} ms  p99 {pct(values, 99):7.1f} ms")
-    print(last_line("item_change_fanout_p99", pct(measured, 99), "ms", pct(baseline, 99), 200,
-                    clients=COUNCILLORS + PUBLIC))
+        print(
+            f"{name:<24} n={len(values):5d}  p50 {pct(values, 50):7.1f} ms  "
+            f"p95 {pct(values, 95):7.1f} ms  p99 {pct(values, 99):7.1f} ms"
+        )
+    print(
+        last_line(
+            "item_change_fanout_p99",
+            pct(measured, 99),
+            "ms",
+            pct(baseline, 99),
+            200,
+            clients=COUNCILLORS + PUBLIC,
+        )
+    )
 
 
 if __name__ == "__main__":

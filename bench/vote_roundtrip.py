@@ -16,51 +16,29 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/seance_bench")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council.settings")
-os.environ.setdefault("SEANCE_VAR_DIR", "/tmp/seance-bench-var")
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from common import (
+    TIMEOUT,
+    connect_clients,
+    daphne,
+    first_of,
+    fresh_django,
+    last_line,
+    next_matching,
+    pct,
+    session_cookie,
+)
 
 COUNCILLORS = 150
 PROXIES = 20
 PUBLIC = 1000
-TIMEOUT = 60
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    url = os.environ["DATABASE_URL"]
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed():
-    import django
-
-    django.setup()
-    import redis
-    from django.core.management import call_command
-
-    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
     from sessions import services
     from tests import factories as f
 
@@ -75,64 +53,9 @@ def seed():
     services.secretary_name(sitting=s, member=present[1], user=None)
     services.sitting_open(sitting=s, user=None)
     services.item_take_up(sitting=s, item=s.items.first(), user=None)
-    cookies = {}
-    for m in present:
-        store = SessionStore()
-        store[SESSION_KEY] = str(m.user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = m.user.get_session_auth_hash()
-        store.create()
-        cookies[m.id] = store.session_key
+    cookies = {m.id: session_cookie(m.user) for m in present}
     grants = {h.id: g.id for h, g in zip(present[-PROXIES:], absent, strict=True)}
     return s, present, cookies, grants
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-async def open_clients(port: int, sitting_id: int, cookies: dict[int, str]):
-    import websockets
-
-    base = f"ws://127.0.0.1:{port}/ws/sittings/{sitting_id}"
-    origin = f"http://127.0.0.1:{port}"
-
-    async def one(path: str, cookie: str | None):
-        headers = {"Origin": origin}
-        if cookie:
-            headers["Cookie"] = f"sessionid={cookie}"
-        ws = await websockets.connect(
-            f"{base}/{path}/", additional_headers=headers, max_size=2**22, open_timeout=TIMEOUT
-        )
-        first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-        assert first["type"] == "sittings.snapshot", first
-        return ws
-
-    seats = {}
-    for mid, cookie in cookies.items():
-        seats[mid] = await one("seat", cookie)
-    public = []
-    for batch in range(0, PUBLIC, 100):
-        public += await asyncio.gather(
-            *(one("public", None) for _ in range(min(100, PUBLIC - batch)))
-        )
-    return seats, public
-
-
-async def wait_for(ws, predicate, deadline: float):
-    while True:
-        msg = json.loads(await asyncio.wait_for(ws.recv(), max(0.1, deadline - time.monotonic())))
-        if predicate(msg):
-            return msg, time.perf_counter()
 
 
 async def run(port: int, sitting, present, cookies, grants):
@@ -141,12 +64,13 @@ async def run(port: int, sitting, present, cookies, grants):
     from voting import services as voting
     from voting.models import Ballot
 
-    seats, public = await open_clients(port, sitting.id, cookies)
+    seat_list, public = await connect_clients(port, sitting.id, list(cookies.values()), PUBLIC)
+    seats = dict(zip(cookies, seat_list, strict=True))
     item = await sync_to_async(lambda: sitting.items.first())()
     vote = await sync_to_async(voting.vote_open)(item=item, kind="electronic", user=None)
     deadline = time.monotonic() + TIMEOUT
     for ws in seats.values():  # every seat learns of the vote before voting
-        await wait_for(ws, lambda m: m["type"] == "voting.vote_opened", deadline)
+        await next_matching(ws, lambda m: m["type"] == "voting.vote_opened", deadline)
 
     async def vote_as(mid: int, ws, on_behalf: int | None):
         cid = uuid.uuid4().hex
@@ -177,7 +101,7 @@ async def run(port: int, sitting, present, cookies, grants):
     async def collect(mid: int, ws):
         waiting = pending_by_ws[mid]
         while waiting:
-            msg, at = await wait_for(ws, lambda m: m["type"] in ("ack", "error"), deadline)
+            msg, at = await next_matching(ws, lambda m: m["type"] in ("ack", "error"), deadline)
             if msg["type"] == "ack" and msg.get("ref") in waiting:
                 acks.append((at - waiting.pop(msg["ref"])) * 1000)
                 acked.add(msg["ref"])
@@ -195,16 +119,9 @@ async def run(port: int, sitting, present, cookies, grants):
     await sync_to_async(voting.vote_close)(vote=vote, user=None)
     clients = list(seats.values()) + public
     result_deadline = time.monotonic() + 30
-
-    async def result(ws):
-        try:
-            return (
-                await wait_for(ws, lambda m: m["type"] == "voting.vote_closed", result_deadline)
-            )[1]
-        except TimeoutError:
-            return None
-
-    arrivals = await asyncio.gather(*(result(ws) for ws in clients))
+    arrivals = await asyncio.gather(
+        *(first_of(ws, "voting.vote_closed", result_deadline) for ws in clients)
+    )
     missed = sum(1 for at in arrivals if at is None)
     if missed:
         print(f"{missed} clients never saw the result", file=sys.stderr)
@@ -254,38 +171,12 @@ async def bare_inserts(n: int) -> list[float]:
 
 
 def main() -> None:
-    ensure_database()
+    fresh_django()
     sitting, present, cookies, grants = seed()
-    port = free_port()
-    env = {**os.environ}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    daphne = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/daphne"),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "council.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with daphne() as port:
         acks, result_ms, sent, acked, stored = asyncio.run(
             run(port, sitting, present, cookies, grants)
         )
-    finally:
-        daphne.terminate()
-        daphne.wait(10)
     baseline = asyncio.run(bare_inserts(sent))
     lost = len(acked - stored)
     doubled = 0  # one row per client id and per name is enforced by the database
@@ -302,23 +193,18 @@ def main() -> None:
         f"baseline: {sent} bare INSERTs at once   p50 {pct(baseline, 50):7.1f} ms   "
         f"p99 {pct(baseline, 99):7.1f} ms"
     )
-    value = round(pct(result_ms, 99), 1)
-    base = round(pct(baseline, 99), 1)
     print(
-        json.dumps(
-            {
-                "metric": "vote_result_fanout_p99",
-                "value": value,
-                "unit": "ms",
-                "baseline": base,
-                "ratio": round(value / base, 2) if base else None,
-                "target": 200,
-                "ack_p99_ms": round(pct(acks, 99), 1),
-                "stored": len(stored),
-                "lost": lost,
-                "doubled": doubled,
-                "mean_ack_ms": round(statistics.mean(acks), 1) if acks else None,
-            }
+        last_line(
+            "vote_result_fanout_p99",
+            pct(result_ms, 99),
+            "ms",
+            pct(baseline, 99),
+            200,
+            ack_p99_ms=round(pct(acks, 99), 1),
+            stored=len(stored),
+            lost=lost,
+            doubled=doubled,
+            mean_ack_ms=round(statistics.mean(acks), 1) if acks else None,
         )
     )
 
