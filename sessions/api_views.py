@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from council.errors import Forbidden, InvalidInput, NotFound
-from council.models import Assembly, Member, Room
+from council.models import Assembly, Member, Room, StaffRole
 from voting import services as voting
 from voting.models import Vote
 
@@ -118,9 +118,9 @@ class SittingList(APIView):
     @extend_schema(responses=SittingOut(many=True))
     def get(self, request: Request) -> Response:
         sittings = Sitting.objects.exclude(state=Sitting.State.DRAFT)
-        clerk_of = [
-            a.id for a in Assembly.objects.all() if "clerk" in staff_roles(request.user, a.id)
-        ]
+        clerk_of = StaffRole.objects.filter(
+            user_id=request.user.pk, role=StaffRole.Role.CLERK
+        ).values("assembly_id")
         drafts = Sitting.objects.filter(state=Sitting.State.DRAFT, assembly_id__in=clerk_of)
         return Response(SittingOut((sittings | drafts).order_by("-starts_at"), many=True).data)
 
