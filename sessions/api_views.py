@@ -119,7 +119,7 @@ class SittingList(APIView):
     def get(self, request: Request) -> Response:
         sittings = Sitting.objects.exclude(state=Sitting.State.DRAFT)
         clerk_of = StaffRole.objects.filter(
-            user_id=request.user.pk, role=StaffRole.Role.CLERK
+            user_id=request.user.pk or 0, role=StaffRole.Role.CLERK
         ).values("assembly_id")
         drafts = Sitting.objects.filter(state=Sitting.State.DRAFT, assembly_id__in=clerk_of)
         return Response(SittingOut((sittings | drafts).order_by("-starts_at"), many=True).data)
