@@ -21,7 +21,7 @@ from voting.selectors import my_ballots
 from . import services
 from .access import Role, access_sitting, member_of
 from .models import AgendaItem, Sitting
-from .realtime import desk_group, private_group, public_group
+from .realtime import desk_group, private_group, public_group, seat_view
 from .selectors import chair_snapshot, public_snapshot
 
 MAX_FRAME = 16 * 1024
@@ -180,7 +180,7 @@ class SeatConsumer(SittingConsumer):
     def snapshot(self, sitting: Sitting) -> dict[str, Any]:
         """Adds the names in which this member has voted in the current vote (own and
         by proxy), so that a reconnecting seat knows what it already did."""
-        state = chair_snapshot(sitting)
+        state = seat_view(chair_snapshot(sitting))
         member = member_of(self.user, sitting.assembly_id)
         state["my_ballots"] = my_ballots(sitting, member)
         return state
@@ -218,12 +218,15 @@ class RollConsumer(SittingConsumer):
     role = Role.ATTENDANCE
     actions = {"attendance": _attendance}
 
+    def group_names(self, sitting: Sitting) -> list[str]:
+        return [desk_group(sitting.id)]
+
 
 class ChairConsumer(SittingConsumer):
     role = Role.CHAIR
 
     def group_names(self, sitting: Sitting) -> list[str]:
-        return [private_group(sitting.id), desk_group(sitting.id)]
+        return [desk_group(sitting.id)]
 
     actions = {
         "open": lambda c, s, m: services.sitting_open(sitting=s, user=c.user),

@@ -24,16 +24,25 @@ def desk_group(sitting_id: int) -> str:
     return f"sitting-{sitting_id}-desk"
 
 
+DESK_ONLY = ("members", "proxies")
+
+
+def seat_view(full: dict[str, Any]) -> dict[str, Any]:
+    """The councillors' snapshot: the chair's without the roll and the proxies, which only
+    the desk shows (a sixth of the bytes for 150 seats)."""
+    return {key: value for key, value in full.items() if key not in DESK_ONLY}
+
+
 def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
     """Send `sittings.<event>` (or `app.event` as given) with fresh snapshots: the full one
-    to members and staff, the public one to the public page. Call from a service, inside its
-    transaction."""
+    to the desk (chair, clerk, roll keepers), the seats' one to the members, the public one
+    to the public page. Call from a service, inside its transaction."""
     event_type = event if "." in event else f"sittings.{event}"
     facts = sitting_facts(sitting)
+    full = chair_snapshot(sitting, facts)
+    send_event_on_commit(desk_group(sitting.id), event_type, {"data": data, "state": full})
     send_event_on_commit(
-        private_group(sitting.id),
-        event_type,
-        {"data": data, "state": chair_snapshot(sitting, facts)},
+        private_group(sitting.id), event_type, {"data": data, "state": seat_view(full)}
     )
     public_data = {} if sitting.in_closed_session else data
     send_event_on_commit(

@@ -5,7 +5,7 @@ import pytest
 from sessions import services
 from sessions.errors import AttendanceRefused, Conflict, TransitionRefused
 from sessions.models import AgendaItem, SittingLog
-from sessions.realtime import private_group, public_group
+from sessions.realtime import desk_group, private_group, public_group
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -147,11 +147,12 @@ def test_events_carry_snapshots_for_each_audience(
 ):
     a, m = council
     s = f.convened(a, notes=False)
-    events.listen(private_group(s.id))
+    events.listen(desk_group(s.id))
     from tests.conftest import EventTap
 
-    public = EventTap()
+    public, seats = EventTap(), EventTap()
     public.listen(public_group(s.id))
+    seats.listen(private_group(s.id))
     with django_capture_on_commit_callbacks(execute=True):
         services.attendance_record(sitting=s, member=m[1], kind="arrival", user=None)
     [private_event] = events.drain()
@@ -162,6 +163,9 @@ def test_events_carry_snapshots_for_each_audience(
     assert roll[m[1].id] is True and roll[m[2].id] is False
     assert "members" not in public_event["state"]
     assert public_event["state"]["attendance"]["present"] == 1
+    [seat_event] = seats.drain()
+    assert "members" not in seat_event["state"] and seat_event["state"]["queue"] == []
+    assert seat_event["state"]["quorum"]["present"] == 1
 
     for mm in m:
         if mm != m[1]:
