@@ -35,25 +35,40 @@ def use_database(name: str) -> None:
     settings.DATABASES["default"]["NAME"] = name
 
 
-@pytest.fixture
-def live_url(transactional_db, settings) -> Iterator[str]:
+def start_daphne(port: int | None = None) -> DaphneProcess:
+    """Daphne in a child process on the tests' database; `port` to come back on the same."""
     from django.db import connection
 
-    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     server = DaphneProcess(
         "127.0.0.1",
         partial(make_application, static_wrapper=ASGIStaticFilesHandler),
         setup=partial(use_database, connection.settings_dict["NAME"]),
+        port=port,
     )
     server.start()
     while not server.ready.wait(timeout=1):
         if not server.is_alive():
             raise RuntimeError("Daphne stopped before it was ready")
+    return server
+
+
+@pytest.fixture
+def live_server_process(transactional_db, settings) -> Iterator[list[DaphneProcess]]:
+    """The running server, in a list so that a test may kill it and start another."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    servers = [start_daphne()]
     try:
-        yield f"http://127.0.0.1:{server.port.value}"
+        yield servers
     finally:
-        server.terminate()
-        server.join(10)
+        for server in servers:
+            if server.is_alive():
+                server.terminate()
+                server.join(10)
+
+
+@pytest.fixture
+def live_url(live_server_process) -> str:
+    return f"http://127.0.0.1:{live_server_process[0].port.value}"
 
 
 @pytest.fixture(scope="module")
