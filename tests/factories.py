@@ -165,3 +165,26 @@ def opened(a: Assembly, present: int | None = None, **kwargs: Any) -> Sitting:
     services.sitting_open(sitting=s, user=None)
     s.refresh_from_db()
     return s
+
+
+def in_session(
+    a: Assembly,
+    *,
+    present: int | None = None,
+    proxies: list[tuple[Member, Member]] = (),  # type: ignore[assignment]
+    **kwargs: Any,
+) -> Sitting:
+    """A sitting under way: proxies (grantor, holder) given, convened, the first `present`
+    members arrived, a secretary named, opened, its first item taken up."""
+    clerk = kwargs.pop("clerk", None) or staff(a)
+    s = sitting(a, clerk=clerk, **{"items": 1, "notes": False, **kwargs})
+    for grantor, holder in proxies:
+        services.proxy_grant(grantor=grantor, holder=holder, sittings=[s], user=None)
+    services.convocation_send(sitting=s, user=clerk)
+    people = list(a.members.order_by("id"))
+    arrive(s, people[: present if present is not None else len(people)])
+    services.secretary_name(sitting=s, member=people[1], user=None)
+    services.sitting_open(sitting=s, user=None)
+    services.item_take_up(sitting=s, item=s.items.first(), user=None)
+    s.refresh_from_db()
+    return s

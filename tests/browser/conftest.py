@@ -29,10 +29,19 @@ def chromium_path() -> str | None:
 
 
 def use_database(name: str) -> None:
-    """In the server process: point Django at the test database the tests use."""
+    """In the forked server process: point Django at the tests' database, and start afresh
+    what the fork copied from a parent that already ran asyncio tests: asgiref's one-thread
+    executor (its thread did not survive the fork, so work sent to it would never run) and
+    the channel layer (bound to the parent's event loops)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
     from django.conf import settings
 
     settings.DATABASES["default"]["NAME"] = name
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends = {}
 
 
 def start_daphne(port: int | None = None) -> DaphneProcess:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services as sittings
 from tests import factories as f
 from voting.models import Ballot
 
@@ -21,14 +20,7 @@ def test_a_killed_server_loses_no_ballot_and_pages_come_back(
 ):
     def prepare():
         a = f.assembly(members=5, population=1_000)
-        s = f.sitting(a, items=1, notes=False)
-        sittings.convocation_send(sitting=s, user=f.staff(a))
-        people = list(a.members.order_by("id").select_related("user"))
-        f.arrive(s, people)
-        sittings.secretary_name(sitting=s, member=people[1], user=None)
-        sittings.sitting_open(sitting=s, user=None)
-        sittings.item_take_up(sitting=s, item=s.items.first(), user=None)
-        return s, people
+        return f.in_session(a), list(a.members.order_by("id").select_related("user"))
 
     s, people = off_loop(prepare)
     public = new_page()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services as sittings
 from tests import factories as f
 from voting.models import Ballot
 
@@ -19,16 +18,8 @@ pytestmark = [pytest.mark.browser]
 def test_five_councillors_vote_and_the_public_sees_the_result(live_url, new_page):
     def prepare():
         a = f.assembly(members=7, population=1_000)
-        clerk = f.staff(a)
-        s = f.sitting(a, clerk=clerk, items=1, notes=False)
         people = list(a.members.order_by("id").select_related("user"))
-        sittings.proxy_grant(grantor=people[6], holder=people[5], sittings=[s], user=None)
-        sittings.convocation_send(sitting=s, user=clerk)
-        f.arrive(s, people[:6])
-        sittings.secretary_name(sitting=s, member=people[1], user=None)
-        sittings.sitting_open(sitting=s, user=None)
-        sittings.item_take_up(sitting=s, item=s.items.first(), user=None)
-        return s, people
+        return f.in_session(a, present=6, proxies=[(people[6], people[5])]), people
 
     s, people = off_loop(prepare)
     public = new_page()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
-from sessions import services as sittings
 from tests import factories as f
 from tests.sessions.test_consumers import connect, until
 from voting.models import Ballot
@@ -17,16 +16,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 @sync_to_async
 def prepare():
     a = f.assembly(members=6, population=1_000)
-    clerk = f.staff(a)
-    s = f.sitting(a, clerk=clerk, items=1, notes=False)
     people = list(a.members.order_by("id").select_related("user"))
-    sittings.proxy_grant(grantor=people[5], holder=people[4], sittings=[s], user=None)
-    sittings.convocation_send(sitting=s, user=clerk)
-    f.arrive(s, people[:5])
-    sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
-    sittings.item_take_up(sitting=s, item=s.items.first(), user=None)
-    return s, people
+    return f.in_session(a, present=5, proxies=[(people[5], people[4])]), people
 
 
 async def test_vote_from_open_to_result_on_every_surface():
