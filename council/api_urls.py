@@ -19,4 +19,5 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/votes/", v.Votes.as_view()),
     path("votes/<int:vote_id>/ballots/", v.Ballots.as_view()),
     path("votes/<int:vote_id>/close/", v.VoteClose.as_view()),
+    path("assemblies/<slug:slug>/deliberations/", v.Deliberations.as_view()),
 ]

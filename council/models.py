@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,13 @@ class Assembly(models.Model):
     population = models.PositiveIntegerField(_("population"))
     regime_code = models.CharField(_("regime"), max_length=40, default="cgct-2026")
     address = models.CharField(_("seat address"), max_length=300, blank=True)
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[RegexValidator(r"^\d{14}$", _("A SIRET is 14 digits."))],
+    )
+    website = models.URLField(_("public website"), blank=True)
 
     class Meta:
         verbose_name = _("assembly")
@@ -113,6 +121,17 @@ class Member(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def capacity(self) -> str:
+        """The title signed under an act: mayor or president, deputy, councillor."""
+        if self.role == self.Role.CHAIR:
+            return str(_("President") if self.assembly.is_epci else _("Mayor"))
+        if self.role == self.Role.DEPUTY:
+            return str(_("Vice-president") if self.assembly.is_epci else _("Deputy mayor"))
+        return str(
+            _("Community councillor") if self.assembly.is_epci else _("Municipal councillor")
+        )
 
     def in_office_on(self, day: datetime.date) -> bool:
         return self.mandate_start <= day and (self.mandate_end is None or day <= self.mandate_end)

@@ -55,6 +55,10 @@ class Regime:
     # R26 / R27: teleconference.
     epci_teleconference: bool = True
     commune_teleconference: bool = False
+    # R29 / R30: publication deadlines, in days.
+    list_publication_days: int = 7
+    minutes_publication_days: int = 7
+    deadline_warning_days: int = 2
 
     # --- notice (R5-R7) -------------------------------------------------
     @staticmethod
@@ -138,6 +142,28 @@ class Regime:
             return None
         leaders = [c for c, n in tallies.items() if n == best]
         return min(leaders, key=lambda c: birthdates[c])
+
+    # --- minutes and publication (R28-R31) ----------------------------------
+    def list_due(self, closed_at: datetime.datetime) -> datetime.datetime:
+        """R30: the list of deliberations is online within one week of the sitting."""
+        return closed_at + datetime.timedelta(days=self.list_publication_days)
+
+    def minutes_due(self, adopted_at: datetime.datetime) -> datetime.datetime:
+        """R29: the minutes are online within one week of their adoption."""
+        return adopted_at + datetime.timedelta(days=self.minutes_publication_days)
+
+    def deadline_status(self, due: datetime.datetime, now: datetime.datetime) -> str:
+        """'overdue', 'soon' (within the warning window) or 'ok'."""
+        if now > due:
+            return "overdue"
+        if due - now <= datetime.timedelta(days=self.deadline_warning_days):
+            return "soon"
+        return "ok"
+
+    @staticmethod
+    def is_deliberation(item_kind: str) -> bool:
+        """R31: the items whose decision is a numbered deliberation."""
+        return item_kind in ("deliberation", "election", "nomination", "budget", "accounts")
 
     def forbidden_by_teleconference(self, item_kind: str) -> bool:
         """R27: no election of the president or bureau, no budget primitif and no

@@ -19,6 +19,7 @@ class Role(StrEnum):
     CHAIR = "chair"  # the sitting's chair (or the clerk operating the dashboard for them)
     ATTENDANCE = "attendance"  # chair, clerk or the secretary agent of a remote room (R27)
     CLERK = "clerk"  # prepares sittings and sends convocations
+    MINUTES = "minutes"  # drafts and signs the minutes: secretary, chair, clerk (R28-R29)
 
 
 def staff_roles(user: Any, assembly_id: int) -> set[str]:
@@ -51,6 +52,13 @@ def can(user: Any, sitting: Sitting, role: Role) -> bool:
         return is_chair or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.SECRETARY})
     if role == Role.CLERK:
         return StaffRole.Role.CLERK in staff
+    if role == Role.MINUTES:
+        is_secretary = member is not None and member.id == sitting.secretary_id
+        return (
+            is_chair
+            or is_secretary
+            or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.SECRETARY})
+        )
     return False
 
 

@@ -24,8 +24,10 @@ from voting.models import Vote
 
 from . import services
 from .access import Role, access_sitting, can, member_of, staff_roles
+from .minutes.selectors import published_deliberations, scdl_record
 from .models import AgendaItem, Sitting
 from .selectors import chair_snapshot, public_snapshot, quorum_for
+from .views.archive import publication_url
 
 
 class SittingIn(serializers.Serializer):
@@ -295,3 +297,21 @@ class VoteClose(APIView):
             vote=vote, user=request.user, counts=_valid(CountsIn, request).get("counts")
         )
         return Response(vote.result)
+
+
+class Deliberations(APIView):
+    """Open data: the assembly's published deliberations, SCDL "Délibérations" 2.1 fields."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, slug: str) -> Response:
+        assembly = Assembly.objects.filter(slug=slug).first()
+        if assembly is None:
+            raise NotFound(_("No such assembly."))
+        rows = [
+            scdl_record(d, publication_url(request, d.publication))  # type: ignore[arg-type]
+            for d in published_deliberations(assembly)
+        ]
+        return Response({"schema": "scdl/deliberations 2.1", "count": len(rows), "results": rows})

@@ -25,7 +25,7 @@ def _when(sitting: Sitting) -> str:
     return formats.date_format(sitting.starts_at.astimezone(PARIS), "l j F Y à H\\hi")
 
 
-def _pdf(title: str, flowables: Iterable[Any]) -> bytes:
+def pdf_from(title: str, flowables: Iterable[Any]) -> bytes:
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, title=title, author="Séance", leftMargin=2 * cm, rightMargin=2 * cm
@@ -48,7 +48,7 @@ def convocation_lines(sitting: Sitting) -> dict[str, Any]:
         "teleconference": None,
         "urgency": sitting.urgency_reason if sitting.urgency else None,
         "signer": signer.full_name if signer else "",
-        "signer_capacity": signer.get_role_display() if signer else "",
+        "signer_capacity": signer.capacity if signer else "",
         "replacement_reason": sitting.convened_by_reason,
     }
     if sitting.is_teleconference:
@@ -91,7 +91,7 @@ def render_convocation_pdf(sitting: Sitting) -> bytes:
     if w["replacement_reason"]:
         signature += " — " + w["replacement_reason"]
     story.append(Paragraph(signature, styles["Normal"]))
-    return _pdf(_("Convocation") + " — " + sitting.title, story)
+    return pdf_from(_("Convocation") + " — " + sitting.title, story)
 
 
 def render_proxy_pdf(
@@ -124,7 +124,7 @@ def render_proxy_pdf(
             styles["Normal"],
         ),
     ]
-    return _pdf(_("Proxy"), story)
+    return pdf_from(_("Proxy"), story)
 
 
 def render_ics(sitting: Sitting, uid_host: str = "seance") -> bytes:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from council.models import Assembly, Member, Room
 
+from .minutes import actes
+
 
 def _token() -> str:
     return secrets.token_urlsafe(32)
@@ -90,6 +92,7 @@ class AgendaItem(models.Model):
         BUDGET = "budget", _("Budget primitif")
         ACCOUNTS = "accounts", _("Compte administratif")
         QUESTION = "question", _("Oral question")
+        MINUTES = "minutes", _("Adoption of the minutes")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -113,6 +116,9 @@ class AgendaItem(models.Model):
         verbose_name=_("rapporteur"),
     )
     urgent = models.BooleanField(_("added under urgency"), default=False)
+    matter = models.CharField(
+        _("matter (ACTES nomenclature)"), max_length=5, choices=actes.CHOICES, blank=True
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -130,6 +136,15 @@ class AgendaItem(models.Model):
     @property
     def is_deliberative(self) -> bool:
         return self.kind not in (self.Kind.INFORMATION, self.Kind.QUESTION)
+
+    @property
+    def needs_synthesis_note(self) -> bool:
+        # The minutes to adopt are their own explanation.
+        return self.is_deliberative and self.kind != self.Kind.MINUTES
+
+    @property
+    def matter_code(self) -> str:
+        return self.matter or actes.BY_ITEM_KIND.get(self.kind, "")
 
 
 class Document(models.Model):
@@ -344,3 +359,7 @@ class SittingLog(AppendOnly):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+# The minutes' models belong to this app; they live in their own module.
+from .minutes.models import DebateSummary, Deliberation, Minutes, Publication  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import live, public
+from .views import archive, live, public
 
 urlpatterns = [
     path("sittings/<int:sitting_id>/", public.sitting_public, name="sitting-public"),
@@ -15,4 +15,17 @@ urlpatterns = [
     path("seat/sittings/<int:sitting_id>/proxy/", live.seat_proxy_give, name="seat-proxy-give"),
     path("seat/proxies/<int:proxy_id>/revoke/", live.seat_proxy_revoke, name="seat-proxy-revoke"),
     path("proxies/<int:proxy_id>/document/", live.proxy_document, name="proxy-document"),
+    path("archive/", archive.archive_index, name="archive"),
+    path("archive/sittings/<int:sitting_id>/", archive.archive_sitting, name="archive-sitting"),
+    path(
+        "archive/publications/<int:publication_id>.pdf",
+        archive.publication_pdf,
+        name="publication-pdf",
+    ),
+    path("archive/<slug:slug>/", archive.archive_assembly, name="archive-assembly"),
+    path(
+        "archive/<slug:slug>/deliberations.csv",
+        archive.deliberations_csv,
+        name="deliberations-csv",
+    ),
 ]

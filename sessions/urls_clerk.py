@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import clerk
+from .views import clerk, minutes
 
 urlpatterns = [
     path("", clerk.sitting_list, name="clerk-sittings"),
@@ -29,4 +29,10 @@ urlpatterns = [
         name="clerk-convocation",
     ),
     path("sittings/<int:sitting_id>/deliveries/", clerk.deliveries, name="clerk-deliveries"),
+    path("sittings/<int:sitting_id>/minutes/", minutes.minutes_page, name="clerk-minutes"),
+    path(
+        "sittings/<int:sitting_id>/minutes/<slug:action>/",
+        minutes.minutes_action,
+        name="clerk-minutes-action",
+    ),
 ]

@@ -61,7 +61,7 @@ def convocation_check(sitting: Sitting, now: datetime.datetime | None = None) ->
             ).values_list("item_id", flat=True)
         )
         for item in items:
-            if item.is_deliberative and item.id not in with_note:
+            if item.needs_synthesis_note and item.id not in with_note:
                 check.problems.append(
                     (
                         "synthesis_note_missing",

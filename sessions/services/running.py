@@ -13,6 +13,7 @@ from council.models import Member
 from council.regime import regime_for
 
 from ..errors import InvalidInput, QuorumNotReached, TransitionRefused
+from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..realtime import broadcast
 from ..selectors import presence, quorum_for, usable_proxies
@@ -93,6 +94,7 @@ def sitting_close(*, sitting: Sitting, user: User) -> Sitting:
     sitting.closed_at = timezone.now()
     sitting.save(update_fields=["state", "outcome", "in_closed_session", "closed_at"])
     log(sitting, "closed", user)
+    minutes.deliberations_record(sitting)
     broadcast(sitting, "closed")
     return sitting
 

@@ -23,6 +23,7 @@ from .. import services
 from ..access import Role, access_sitting, staff_roles
 from ..documents import convocation_lines
 from ..forms import ConvocationForm, DocumentForm, ItemForm, SittingForm
+from ..minutes.selectors import deadlines
 from ..models import AgendaItem, Convocation, Sitting
 from .errors import domain_errors
 
@@ -65,7 +66,8 @@ def sitting_list(request: HttpRequest) -> HttpResponse:
         {"assembly": a, "sittings": [s for s in sittings if s.assembly_id == a.pk]}
         for a in assemblies
     ]
-    return render(request, TEMPLATES + "list.html", {"assemblies": by_assembly})
+    context = {"assemblies": by_assembly, "deadlines": deadlines(sittings)}
+    return render(request, TEMPLATES + "list.html", context)
 
 
 @login_required

@@ -22,7 +22,7 @@ PUBLIC_CSP = (
 )
 
 
-def _public(response: HttpResponse) -> HttpResponse:
+def public_headers(response: HttpResponse) -> HttpResponse:
     response["Content-Security-Policy"] = PUBLIC_CSP
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -44,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "drafts": assembly.sittings.filter(state=Sitting.State.DRAFT).count(),
             }
         )
-    return _public(render(request, "home.html", {"assemblies": assemblies}))
+    return public_headers(render(request, "home.html", {"assemblies": assemblies}))
 
 
 @require_GET
@@ -58,7 +58,7 @@ def sitting_public(request: HttpRequest, sitting_id: int) -> HttpResponse:
         "convocation": convocation,
         "words": convocation_lines(sitting) if convocation else None,
     }
-    return _public(render(request, "sessions/public.html", context))
+    return public_headers(render(request, "sessions/public.html", context))
 
 
 @require_GET
@@ -86,4 +86,4 @@ def convocation_ack(request: HttpRequest, token: str) -> HttpResponse:
         "words": convocation_lines(sitting),
         "items": sitting.items.prefetch_related("documents"),
     }
-    return _public(render(request, "sessions/ack.html", context))
+    return public_headers(render(request, "sessions/ack.html", context))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.regime import regime_for
+from sessions.minutes.services import minutes_vote_closed
 from sessions.services.common import User, lock
 
 from ..chain import record_append
@@ -110,6 +111,7 @@ def vote_close(*, vote: Vote, user: User, counts: dict[str, Any] | None = None) 
     vote.closed_at = timezone.now()
     vote.save(update_fields=["result", "state", "closed_at", "adopted", "winner"])
     record_append(vote=vote, kind="closed", payload={"result": result})
+    minutes_vote_closed(vote)
     vote_broadcast(vote, "vote_closed")
     return vote
 

@@ -1,0 +1,1 @@
+"""Minutes (procès-verbal), deliberations, their publication and open data (R28-R32)."""
