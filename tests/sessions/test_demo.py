@@ -23,5 +23,9 @@ def test_demo_councils_are_loaded_once_and_convened(capsys):
         assert sitting.items.count() >= 6 and sitting.convocation.recipients.exists()
     assert Document.objects.filter(kind="synthesis").count() >= 10
     assert sittings.get(assembly=agglo).is_teleconference
+    held = Sitting.objects.get(assembly=ville, state="closed")
+    assert held.deliberations.count() == 3 and held.publications.filter(kind="list").exists()
+    assert held.minutes.state == "on_agenda"
+    assert sittings.get(assembly=ville).items.get(position=1).kind == "minutes"
     out = capsys.readouterr().out
     assert "seance-demo" in out and "/chair/sittings/" in out

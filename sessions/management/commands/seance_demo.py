@@ -25,7 +25,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from council.models import Assembly, Member, MemberCommune, Room, StaffRole
 from council.regime import PARIS
 from sessions import services
+from sessions.minutes import services as minutes
+from sessions.minutes.models import Minutes
 from sessions.models import Sitting
+
+from ._demo_history import hold_past_sitting
 
 PASSWORD = "seance-demo"
 DEMO_SLUGS = ("ingeville", "ingeco")
@@ -169,7 +173,6 @@ INGECO_COMMUNES = [
     ("Mesnil-Inge", 700),
 ]
 INGEVILLE_ITEMS = [
-    ("Approbation du procès-verbal de la séance du 29 septembre 2026", "deliberation"),
     ("Décision modificative n° 2 du budget 2026", "deliberation"),
     ("Subventions aux associations sportives et culturelles", "deliberation"),
     ("Modification simplifiée n° 3 du plan local d'urbanisme", "deliberation"),
@@ -288,6 +291,7 @@ class Command(BaseCommand):
         title: str,
         items: list[tuple[str, str]],
         remote: list[Room] | None = None,
+        minutes_to_adopt: Minutes | None = None,
     ) -> Sitting:
         day = timezone.now().astimezone(PARIS).date() + datetime.timedelta(days=10)
         starts = datetime.datetime(day.year, day.month, day.day, 18, 30, tzinfo=PARIS)
@@ -321,6 +325,8 @@ class Command(BaseCommand):
                 title="Note explicative de synthèse",
                 upload=pdf("Note explicative de synthèse", text),
             )
+        if minutes_to_adopt is not None:
+            minutes.minutes_put_on_agenda(minutes=minutes_to_adopt, sitting=sitting, user=clerk)
         services.convocation_send(sitting=sitting, user=clerk)
         return sitting
 
@@ -331,6 +337,7 @@ class Command(BaseCommand):
             kind=Assembly.Kind.COMMUNE,
             population=110_000,
             address="Hôtel de ville, 1 place de la République",
+            siret="21590999900017",
         )
         Room.objects.create(
             assembly=a,
@@ -342,7 +349,8 @@ class Command(BaseCommand):
         clerk = self.staff(a, "greffe", StaffRole.Role.CLERK)
         self.staff(a, "secretariat", StaffRole.Role.SECRETARY)
         self.staff(a, "regie", StaffRole.Role.TECHNICIAN)
-        self.convene(a, clerk, "Conseil municipal", INGEVILLE_ITEMS)
+        earlier = hold_past_sitting(a, clerk)
+        self.convene(a, clerk, "Conseil municipal", INGEVILLE_ITEMS, minutes_to_adopt=earlier)
 
     def ingeco(self) -> None:
         a = Assembly.objects.create(
@@ -351,6 +359,7 @@ class Command(BaseCommand):
             kind=Assembly.Kind.EPCI,
             population=270_000,
             address="Maison de l'agglomération, Ingeville",
+            siret="20005999900015",
         )
         communes = [
             MemberCommune.objects.create(assembly=a, name=n, population=p)
@@ -378,13 +387,19 @@ class Command(BaseCommand):
 
     def print_logins(self) -> None:
         ville = Sitting.objects.filter(assembly__slug="ingeville").order_by("-id").first()
+        held = Minutes.objects.filter(sitting__assembly__slug="ingeville").first()
         agglo = Sitting.objects.filter(assembly__slug="ingeco").order_by("-id").first()
-        assert ville is not None and agglo is not None
+        assert ville is not None and agglo is not None and held is not None
         rows = [
             ("greffe", "clerk of Ingeville", "/clerk/"),
             ("maire", "mayor, chairs the sitting", f"/chair/sittings/{ville.id}/"),
             ("conseiller12", "councillor of Ingeville", f"/seat/sittings/{ville.id}/"),
             ("secretariat", "secretary agent (roll call)", f"/roll/sittings/{ville.id}/"),
+            (
+                "secretariat",
+                "minutes of this morning's sitting",
+                f"/clerk/sittings/{held.sitting_id}/minutes/",
+            ),
             ("regie", "technician (no desk until streaming)", f"/sittings/{ville.id}/"),
             ("greffe-ingeco", "clerk of Ingeco", "/clerk/"),
             ("president", "president of Ingeco", f"/chair/sittings/{agglo.id}/"),
@@ -396,6 +411,7 @@ class Command(BaseCommand):
             ),
             ("(no login)", "citizen: public page of Ingeville", f"/sittings/{ville.id}/"),
             ("(no login)", "citizen: public page of Ingeco", f"/sittings/{agglo.id}/"),
+            ("(no login)", "citizen: archive and open data", "/archive/ingeville/"),
         ]
         self.stdout.write(
             f"\nSéance demo — http://127.0.0.1:8000 — password for every login: {PASSWORD}\n"
