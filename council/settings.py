@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SEANCE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The broadcast's HLS output, one folder per sitting (nginx serves it in production).
+SEANCE_HLS_DIR = Path(os.environ.get("SEANCE_HLS_DIR", VAR_DIR / "hls"))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-demo-key-change-me-in-production")
 DEBUG = os.environ.get("DEBUG", "0") == "1"

@@ -12,5 +12,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("council.api_urls")),
     path("clerk/", include("sessions.urls_clerk")),
+    path("", include("streaming.urls")),
     path("", include("sessions.urls")),
 ]

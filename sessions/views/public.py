@@ -18,7 +18,8 @@ from .labels import live_config
 
 PUBLIC_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors *; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; media-src 'self' blob:; frame-ancestors *; base-uri 'none'; "
+    "form-action 'self'"
 )
 
 

@@ -1,0 +1,62 @@
+// The public player: hls.js (vendored) on the sitting's master playlist, a quality menu,
+// a sound-only choice (the audio rendition's own playlist: hls.js drops audio-only levels
+// from a master that has video), and a retry while the broadcast is not there.
+(function () {
+  "use strict";
+  const video = document.getElementById("programme");
+  if (!video) return;
+  const status = document.getElementById("player-status");
+  const quality = document.getElementById("quality");
+  const audioOnly = document.getElementById("audio-only");
+  const lang = document.documentElement.lang || "fr";
+  const say = {
+    waiting: lang.startsWith("fr") ? "La diffusion n’a pas commencé ; nouvel essai dans quelques secondes." : "The broadcast has not started; trying again in a few seconds.",
+    lost: lang.startsWith("fr") ? "Diffusion interrompue ; reconnexion…" : "Broadcast interrupted; reconnecting…",
+  };
+  let hls = null;
+
+  function levels(data) {
+    if (audioOnly.checked) return;
+    quality.querySelectorAll("option[data-level]").forEach((o) => o.remove());
+    data.levels.forEach((level, i) => {
+      if (!level.height) return;
+      const o = document.createElement("option");
+      o.value = String(i); o.dataset.level = "1"; o.textContent = level.height + "p";
+      quality.append(o);
+    });
+  }
+  function retry(message) {
+    status.textContent = message;
+    if (hls) { hls.destroy(); hls = null; }
+    setTimeout(start, 4000);
+  }
+  function start() {
+    status.textContent = "";
+    const src = audioOnly.checked ? video.dataset.audioSrc : video.dataset.src;
+    video.classList.toggle("audio-only", audioOnly.checked);
+    quality.disabled = audioOnly.checked;
+    if (!(window.Hls && window.Hls.isSupported())) {
+      video.src = src; // Safari plays HLS itself
+      return;
+    }
+    hls = new window.Hls({ enableWorker: false, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5 });
+    hls.on(window.Hls.Events.MANIFEST_PARSED, (_e, data) => {
+      levels(data);
+      video.play().catch(() => {});
+    });
+    hls.on(window.Hls.Events.ERROR, (_e, data) => {
+      if (!data.fatal) return;
+      retry(data.details === "manifestLoadError" ? say.waiting : say.lost);
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+  }
+  quality.addEventListener("change", () => {
+    if (hls) hls.currentLevel = Number(quality.value);
+  });
+  audioOnly.addEventListener("change", () => {
+    if (hls) { hls.destroy(); hls = null; }
+    start();
+  });
+  start();
+})();
