@@ -73,22 +73,26 @@ def write_debates(record, s, user=None):
         )
 
 
-def adopted_minutes():
-    """Minutes finalised, put on the next sitting's agenda and adopted there by vote."""
+def voted_at_next_sitting(choices):
+    """Minutes finalised, put first on the next sitting's agenda, and voted on there."""
     s, people, clerk = held_sitting()
     record = minutes.minutes_start(sitting=s, user=clerk)
     write_debates(record, s)
     minutes.minutes_finalise(minutes=record, user=clerk)
     nxt = f.sitting(s.assembly, clerk=clerk, items=1, notes=False, days=5)
     item = minutes.minutes_put_on_agenda(minutes=record, sitting=nxt, user=clerk)
-    nxt.state = "convened"
+    nxt.state = "convened"  # the next sitting, convened for today
     nxt.save()
     f.arrive(nxt, people[:5])
     sittings.secretary_name(sitting=nxt, member=people[1], user=None)
     sittings.sitting_open(sitting=nxt, user=None)
-    vote_on(nxt, item, {0: "for", 1: "for", 2: "for", 3: "for", 4: "against"}, people)
+    vote_on(nxt, item, choices, people)
     record.refresh_from_db()
     return s, people, clerk, record
+
+
+def adopted_minutes():
+    return voted_at_next_sitting({0: "for", 1: "for", 2: "for", 3: "for", 4: "against"})
 
 
 def test_deliberations_are_numbered_at_the_close_in_agenda_order():
@@ -148,19 +152,9 @@ def test_the_minutes_go_first_on_the_next_agenda_and_a_vote_adopts_them():
 
 
 def test_a_rejected_adoption_sends_the_minutes_back_to_draft():
-    s, people, clerk = held_sitting()
-    record = minutes.minutes_start(sitting=s, user=clerk)
-    write_debates(record, s)
-    minutes.minutes_finalise(minutes=record, user=clerk)
-    nxt = f.sitting(s.assembly, clerk=clerk, items=0, notes=False, days=5)
-    item = minutes.minutes_put_on_agenda(minutes=record, sitting=nxt, user=clerk)
-    nxt.state = "convened"
-    nxt.save()
-    f.arrive(nxt, people[:5])
-    sittings.secretary_name(sitting=nxt, member=people[1], user=None)
-    sittings.sitting_open(sitting=nxt, user=None)
-    vote_on(nxt, item, {0: "against", 1: "against", 2: "for", 3: "against"}, people)
-    record.refresh_from_db()
+    _s, _people, _clerk, record = voted_at_next_sitting(
+        {0: "against", 1: "against", 2: "for", 3: "against"}
+    )
     assert record.state == Minutes.State.DRAFT and record.adoption_item is None
 
 
