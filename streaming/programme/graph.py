@@ -1,0 +1,251 @@
+"""The mixer's ffmpeg command line: N camera inputs (through their ingests) mixed into one
+programme, encoded once into an HLS ladder plus the recording of the whole sitting.
+
+Everything the operator controls at run time is a named filter that the `zmq` filter can
+reach: `streamselect@cut` and `astreamselect@cut` (cut), `streamselect@pipsource` and
+`overlay@pip` (picture in picture), `drawbox@ltbox`, `drawtext@ltname`, `drawtext@ltdetail`
+(lower third), `drawbox@slatebox`, `drawtext@slatetext` (slate) and `volume@mute`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from streaming.programme.state import SLATES, ProgrammeState
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+# Timestamps of every input on one clock: the wall clock since the graph started (plus a
+# margin, for the frames read while the inputs were being probed).
+WALLCLOCK_PTS = "PTS-RTCSTART/(TB*1000000)+2/TB"
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str  # also the rendition's folder: "720p/index.m3u8"
+    width: int
+    height: int
+    video_kbps: int
+
+
+LADDER = (
+    Rendition("720p", 1280, 720, 2800),
+    Rendition("480p", 854, 480, 1400),
+    Rendition("360p", 640, 360, 800),
+)
+
+
+@dataclass(frozen=True)
+class ProgrammeInput:
+    name: str  # shown on the input's own slate when its feed is lost
+    url: str  # the camera feed: udp://, srt://, rtsp://; H.264 picture
+    has_sound: bool = True  # False: the ingest adds silence, the mixer needs a sound track
+
+
+@dataclass(frozen=True)
+class ProgrammeConfig:
+    inputs: tuple[ProgrammeInput, ...]
+    output_dir: Path
+    control_address: str = "tcp://127.0.0.1:5560"
+    ladder: tuple[Rendition, ...] = LADDER  # the first rendition is the programme's size
+    fps: int = 25
+    preset: str = "veryfast"
+    audio_kbps: int = 128
+    segment_seconds: int = 1
+    list_size: int = 10
+    recording_dir: Path | None = None  # default: <output_dir>/recording
+    ffmpeg: str = field(default_factory=imageio_ffmpeg.get_ffmpeg_exe)
+
+    @property
+    def canvas(self) -> Rendition:
+        return self.ladder[0]
+
+    @property
+    def recording_folder(self) -> Path:
+        return self.recording_dir or self.output_dir / "recording"
+
+    def recording_part(self, run: int) -> Path:
+        """The recording of one run of the mixer; the sitting's recording is all its parts."""
+        return self.recording_folder / f"part-{run:04d}.ts"
+
+
+def escape_value(text: str) -> str:
+    """`text` as an option value inside a filtergraph description: escaped once for the
+    option parser, then once more for the graph parser."""
+    return _escape(_escape(text, "\\':"), "\\'[],;")
+
+
+def _escape(text: str, specials: str) -> str:
+    return "".join("\\" + ch if ch in specials else ch for ch in text)
+
+
+def _enabled(on: bool) -> str:
+    return "1" if on else "0"
+
+
+def input_chains(config: ProgrammeConfig) -> list[str]:
+    """Each input on the programme's clock and rate, untouched otherwise (only the picture
+    on air is scaled): a main copy and a PiP copy."""
+    chains = []
+    for i in range(len(config.inputs)):
+        chains.append(f"[{i}:v]setpts={WALLCLOCK_PTS},fps={config.fps},split[main{i}][pip{i}]")
+        chains.append(
+            f"[{i}:a]asetpts={WALLCLOCK_PTS},aresample=48000:async=1:min_hard_comp=0.1,"
+            f"aformat=sample_fmts=fltp:channel_layouts=stereo[audio{i}]"
+        )
+    return chains
+
+
+def picture_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
+    """Cut and picture in picture, then lower third and slate, then the control socket.
+    The inputs may differ in size: each `scale` follows the input selected."""
+    n, c = len(config.inputs), config.canvas
+    mains = "".join(f"[main{i}]" for i in range(n))
+    pips = "".join(f"[pip{i}]" for i in range(n))
+    pip_source = state.pip if state.pip is not None else 0
+    margin = c.height // 24
+    return [
+        f"{mains}streamselect@cut=inputs={n}:map={state.cut},"
+        f"scale={c.width}:{c.height},setsar=1,format=yuv420p[cut]",
+        f"{pips}streamselect@pipsource=inputs={n}:map={pip_source},"
+        f"scale={c.width // 4}:{c.height // 4},format=yuv420p[pipsmall]",
+        f"[cut][pipsmall]overlay@pip=x=W-w-{margin}:y={margin}:"
+        f"enable={_enabled(state.pip is not None)},"
+        f"{lower_third_filters(config, state)},{slate_filters(config, state)},"
+        f"zmq=bind_address={escape_value(config.control_address)}[programme]",
+    ]
+
+
+def lower_third_filters(config: ProgrammeConfig, state: ProgrammeState) -> str:
+    h, lt = config.canvas.height, state.lower_third
+    on = _enabled(lt is not None)
+    name = escape_value(lt.name if lt and lt.name else "-")
+    detail = escape_value(lt.detail if lt and lt.detail else "-")
+    return (
+        f"drawbox@ltbox=x=0:y=ih*0.78:w=iw:h=ih*0.16:c=0x12213F@0.85:t=fill:enable={on},"
+        f"drawtext@ltname=fontfile={BOLD_FONT}:expansion=none:text={name}:"
+        f"fontsize={h // 20}:fontcolor=white:x=w*0.04:y=h*0.80:enable={on},"
+        f"drawtext@ltdetail=fontfile={FONT}:expansion=none:text={detail}:"
+        f"fontsize={h // 30}:fontcolor=white:x=w*0.04:y=h*0.87:enable={on}"
+    )
+
+
+def slate_filters(config: ProgrammeConfig, state: ProgrammeState) -> str:
+    slate = SLATES[state.slate or "before_start"]
+    on = _enabled(state.slate is not None)
+    return (
+        f"drawbox@slatebox=x=0:y=0:w=iw:h=ih:c={slate.colour}:t=fill:enable={on},"
+        f"drawtext@slatetext=fontfile={BOLD_FONT}:expansion=none:text={escape_value(slate.text)}:"
+        f"fontsize={config.canvas.height // 16}:fontcolor=white:"
+        f"x=(w-text_w)/2:y=(h-text_h)/2:enable={on}"
+    )
+
+
+def ladder_chains(config: ProgrammeConfig) -> list[str]:
+    """The programme split into the ladder's sizes: [video0], [video1]..."""
+    outs = "".join(f"[ladder{i}]" for i in range(len(config.ladder)))
+    chains = [f"[programme]split={len(config.ladder)}{outs}"]
+    for i, rung in enumerate(config.ladder):
+        scale = "null" if rung == config.canvas else f"scale={rung.width}:{rung.height}"
+        chains.append(f"[ladder{i}]{scale}[video{i}]")
+    return chains
+
+
+def audio_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
+    n = len(config.inputs)
+    audios = "".join(f"[audio{i}]" for i in range(n))
+    return [
+        f"{audios}astreamselect@cut=inputs={n}:map={state.cut},"
+        f"volume@mute=volume={state.volume}[sound]"
+    ]
+
+
+def filter_graph(config: ProgrammeConfig, state: ProgrammeState) -> str:
+    chains = [
+        *input_chains(config),
+        *picture_chains(config, state),
+        *ladder_chains(config),
+        *audio_chains(config, state),
+    ]
+    return ";\n".join(chains)
+
+
+def mixer_command(
+    config: ProgrammeConfig, state: ProgrammeState, sources: list[str], run: int
+) -> list[str]:
+    """The whole mixer: `sources` are the ingests' outputs, one per configured input."""
+    return [
+        config.ffmpeg,
+        *("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning"),
+        *("-progress", "pipe:1", "-stats_period", "1", "-copyts"),
+        *[arg for url in sources for arg in input_args(url)],
+        *("-filter_complex", filter_graph(config, state)),
+        *encoder_args(config),
+        *("-f", "tee", tee_outputs(config, run)),
+    ]
+
+
+def input_args(url: str) -> list[str]:
+    """An ingest's MPEG-TS, stamped on arrival and decoded without frame delay; a change
+    of picture size or of source does not rebuild the filter graph (the first `scale`
+    absorbs it)."""
+    return [
+        *("-thread_queue_size", "1024", "-use_wallclock_as_timestamps", "1"),
+        *("-thread_type", "slice"),
+        *("-reinit_filter", "0", "-probesize", "32768", "-analyzeduration", "100000"),
+        *("-f", "mpegts", "-i", url),
+    ]
+
+
+def encoder_args(config: ProgrammeConfig) -> list[str]:
+    gop = str(config.fps * config.segment_seconds)
+    args = [
+        *[arg for i in range(len(config.ladder)) for arg in ("-map", f"[video{i}]")],
+        *("-map", "[sound]", "-c:v", "libx264", "-preset", config.preset),
+        *("-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0"),
+        *("-c:a", "aac", "-b:a", f"{config.audio_kbps}k", "-flags", "+global_header"),
+    ]
+    for i, rung in enumerate(config.ladder):
+        kbps = rung.video_kbps
+        args += [f"-b:v:{i}", f"{kbps}k", f"-maxrate:v:{i}", f"{kbps * 11 // 10}k"]
+        args += [f"-bufsize:v:{i}", f"{kbps}k"]
+    return args
+
+
+def variant_map(config: ProgrammeConfig) -> str:
+    """One audio rendition, shared by every video rendition and listed on its own."""
+    videos = [f"v:{i},agroup:audio,name:{rung.name}" for i, rung in enumerate(config.ladder)]
+    return " ".join(["a:0,agroup:audio,name:audio", *videos])
+
+
+def hls_options(config: ProgrammeConfig) -> dict[str, str]:
+    out = config.output_dir
+    return {
+        "f": "hls",
+        "hls_time": str(config.segment_seconds),
+        "hls_segment_type": "fmp4",
+        "hls_list_size": str(config.list_size),
+        "hls_delete_threshold": str(config.list_size),
+        # A restart appends to the playlists after a discontinuity: never a reset.
+        "hls_flags": "append_list+discont_start+omit_endlist+program_date_time"
+        "+independent_segments+delete_segments+temp_file",
+        "master_pl_name": "master.m3u8",
+        "hls_segment_filename": f"{out}/%v/seg_%05d.m4s",
+        "var_stream_map": variant_map(config),
+    }
+
+
+def tee_outputs(config: ProgrammeConfig, run: int) -> str:
+    """One encode, two muxers: the public HLS ladder and this run's recording (the top
+    rendition and the sound in MPEG-TS, which survives a crash)."""
+    hls = ":".join(f"{key}={_tee_value(value)}" for key, value in hls_options(config).items())
+    recording = f"f=mpegts:select={_tee_value('v:0,a')}:onfail=ignore"
+    return f"[{hls}]{config.output_dir}/%v/index.m3u8|[{recording}]{config.recording_part(run)}"
+
+
+def _tee_value(value: str) -> str:
+    """A slave option's value, escaped for the tee muxer's two parsing levels."""
+    return _escape(_escape(value, "\\':"), "\\'|[]")

@@ -1,0 +1,53 @@
+"""What the programme shows. The mixer starts from a state and control commands change it,
+so a restarted mixer comes back showing exactly what it showed before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Slate:
+    text: str
+    colour: str  # 0xRRGGBB
+
+
+# French on screen: it is what the public sees.
+SLATES: dict[str, Slate] = {
+    "before_start": Slate("La séance va bientôt commencer", "0x1D3557"),
+    "suspended": Slate("Séance suspendue", "0xC07000"),
+    "closed_session": Slate("Huis clos : la retransmission est interrompue", "0x5A1A5A"),
+    "lost_feed": Slate("Retransmission momentanément interrompue", "0x3A3A3A"),
+}
+
+
+@dataclass(frozen=True)
+class LowerThird:
+    name: str
+    role: str
+    item: str
+
+    @property
+    def detail(self) -> str:
+        """The second line: the speaker's role and the current agenda item."""
+        return " · ".join(part for part in (self.role, self.item) if part)
+
+
+@dataclass
+class ProgrammeState:
+    cut: int = 0
+    pip: int | None = None
+    lower_third: LowerThird | None = None
+    slate: str | None = None
+    muted: bool = False
+
+    @property
+    def volume(self) -> int:
+        """A slate silences the programme too: nothing of a closed session goes out."""
+        return 0 if self.muted or self.slate else 1
+
+
+def clean_text(text: str, limit: int = 120) -> str:
+    """One line of printable text, of bounded length, for drawing on the picture."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(printable.split())[:limit]

@@ -1,0 +1,335 @@
+"""The live programme with real ffmpeg: three coloured cameras over UDP, the supervisor's
+mixer, and the proof read back from the HLS segments (colour of a frame, loudness of
+the sound), the way a viewer would receive them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import imageio_ffmpeg
+import pytest
+
+from streaming.programme.graph import (
+    FONT,
+    ProgrammeConfig,
+    ProgrammeInput,
+    Rendition,
+    escape_value,
+)
+from streaming.programme.ingest import LOST_SLATE_COLOUR, free_udp_port
+from streaming.programme.state import SLATES
+from streaming.programme.supervisor import Supervisor
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+CAMERAS = [("Camera-A", "red", 440), ("Camera-B", "lime", 660), ("Camera-C", "blue", 880)]
+RGB = {"red": (255, 0, 0), "lime": (0, 255, 0), "blue": (0, 0, 255)}
+LADDER = (Rendition("360p", 640, 360, 600), Rendition("240p", 426, 240, 300))
+LADDER += (Rendition("180p", 320, 180, 200),)
+TOP = LADDER[0].name
+MAIN = (0.3, 0.35)  # a point of the main picture clear of every text, the PiP, the lower third
+# Every character that means something to ffmpeg's parsers, for the lower third.
+TRICKY_NAME = "Jeanne D'Arc: \\ [x], y; %{pts}"
+LOWER_THIRD_ON_LIME = "0x0F4236"  # its band, 85 % opaque, over the second camera
+
+
+class Feed:
+    """A simulated camera: its colour, its name drawn on it, its own tone, sent over UDP."""
+
+    def __init__(self, name: str, colour: str, tone: int, port: int) -> None:
+        self.name, self.url = name, f"udp://127.0.0.1:{port}"
+        self.command = [
+            *(FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error"),
+            *("-re", "-f", "lavfi", "-i", f"color=c={colour}:s=640x360:r=25"),
+            *("-re", "-f", "lavfi", "-i", f"sine=f={tone}:r=48000"),
+            *("-vf", f"drawtext=fontfile={FONT}:text={name}:fontsize=36:fontcolor=white:x=16:y=16"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25"),
+            *("-b:v", "400k", "-c:a", "aac", "-b:a", "64k"),
+            *("-f", "mpegts", f"{self.url}?pkt_size=1316"),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(check: Callable[[], object], timeout: float, step: float = 0.1) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(step)
+    raise AssertionError(f"not within {timeout} s: {check}")
+
+
+@pytest.fixture(scope="module")
+def feeds() -> Iterator[list[Feed]]:
+    started = [Feed(name, colour, tone, free_udp_port()) for name, colour, tone in CAMERAS]
+    for feed in started:
+        feed.start()
+    yield started
+    for feed in started:
+        feed.stop()
+
+
+@pytest.fixture(scope="module")
+def programme(feeds: list[Feed], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supervisor]:
+    inputs = tuple(ProgrammeInput(feed.name, feed.url) for feed in feeds)
+    config = ProgrammeConfig(
+        inputs=inputs,
+        output_dir=tmp_path_factory.mktemp("hls"),
+        control_address=f"tcp://127.0.0.1:{free_tcp_port()}",
+        ladder=LADDER,
+        preset="ultrafast",
+    )
+    supervisor = Supervisor(config)
+    supervisor.start()
+    wait_for(lambda: len(segments(config.output_dir, TOP)) >= 2, timeout=20)
+    yield supervisor
+    supervisor.stop()
+
+
+# Reading the output back
+
+
+def segments(out: Path, rendition: str) -> list[Path]:
+    return sorted((out / rendition).glob("seg_*.m4s"))
+
+
+def segment_after_now(out: Path, rendition: str = TOP, timeout: float = 10) -> Path:
+    """A segment whose every frame was mixed after this call: two past the newest."""
+    number = int(segments(out, rendition)[-1].stem.split("_")[1]) + 2
+    path = out / rendition / f"seg_{number:05d}.m4s"
+    wait_for(path.exists, timeout)
+    time.sleep(0.1)
+    return path
+
+
+def media(segment: Path) -> bytes:
+    """The segment, playable on its own: the newest init section, then the fragment."""
+    init = max(segment.parent.glob("init*.mp4"), key=lambda path: path.stat().st_mtime)
+    return init.read_bytes() + segment.read_bytes()
+
+
+def pixel(segment: Path, x: float, y: float) -> tuple[int, int, int]:
+    """The colour at (x, y) (fractions of the width and height) of the segment's last
+    frame, averaged over a 40th of the picture."""
+    decoded = subprocess.run(
+        [
+            *("/usr/bin/ffmpeg", "-v", "error", "-i", "pipe:0"),
+            *("-vf", "scale=40:40:flags=area", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"),
+        ],
+        input=media(segment),
+        capture_output=True,
+        check=True,
+    ).stdout
+    at = len(decoded) - 40 * 40 * 3 + (int(y * 40) * 40 + int(x * 40)) * 3
+    return decoded[at], decoded[at + 1], decoded[at + 2]
+
+
+def frame_png(segment: Path) -> bytes:
+    return subprocess.run(
+        ["/usr/bin/ffmpeg", "-v", "error", "-i", "pipe:0", "-frames:v", "1", "-f", "apng", "-"],
+        input=media(segment),
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def picture(out: Path) -> tuple[int, int, int]:
+    """The colour of the programme's main picture, clear of texts, PiP and lower third."""
+    return pixel(segment_after_now(out), *MAIN)
+
+
+def close_to(colour: tuple[int, int, int], expected: tuple[int, int, int] | str) -> bool:
+    if isinstance(expected, str):
+        expected = (int(expected[2:4], 16), int(expected[4:6], 16), int(expected[6:8], 16))
+    return all(abs(a - b) <= 40 for a, b in zip(colour, expected, strict=True))
+
+
+def shows_whole_name(segment: Path) -> bool:
+    """The name's last characters ("%{pts}") are drawn: the text was not cut short."""
+    band, tail = pixel(segment, 0.95, 0.86), pixel(segment, 0.46, 0.82)
+    return close_to(band, LOWER_THIRD_ON_LIME) and sum(tail) > sum(band) + 100
+
+
+def loudness(out: Path) -> float:
+    """The peak level, in dB, of an audio segment mixed after this call."""
+    segment = segment_after_now(out, "audio")
+    report = subprocess.run(
+        ["/usr/bin/ffmpeg", "-i", "pipe:0", "-af", "volumedetect", "-f", "null", "-"],
+        input=media(segment),
+        capture_output=True,
+        check=True,
+    ).stderr.decode()
+    found = re.search(r"max_volume: (-?[\d.]+|-inf) dB", report)
+    assert found, report
+    return float(found.group(1))
+
+
+def ffprobe(target: Path) -> list[dict[str, object]]:
+    report = subprocess.run(
+        [
+            *("/usr/bin/ffprobe", "-v", "error", "-show_entries"),
+            *("stream=codec_type,codec_name,width,height", "-of", "json", str(target)),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    return list(json.loads(report)["streams"])
+
+
+def playlist(out: Path, rendition: str = TOP) -> str:
+    return (out / rendition / "index.m3u8").read_text()
+
+
+def media_sequence(text: str) -> int:
+    found = re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text)
+    assert found, text
+    return int(found.group(1))
+
+
+# The programme
+
+
+def test_text_escaped_for_the_filter_graph_is_drawn_as_written(tmp_path):
+    text = TRICKY_NAME + " : l'élu"
+    (tmp_path / "text.txt").write_text(text)
+
+    def frame(option: str) -> bytes:
+        drawtext = f"drawtext=fontfile={FONT}:expansion=none:fontcolor=white:{option}"
+        return subprocess.run(
+            [
+                *(FFMPEG, "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=520x40"),
+                *("-vf", drawtext, "-frames:v", "1", "-f", "rawvideo", "-"),
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+
+    assert frame(f"text={escape_value(text)}") == frame(f"textfile={tmp_path / 'text.txt'}")
+
+
+def test_master_playlist_lists_the_ladder_and_an_audio_only_rendition(programme):
+    out = programme.config.output_dir
+    master = (out / "master.m3u8").read_text()
+    assert 'CODECS="mp4a.40.2"' in master  # the audio-only rendition, listed on its own
+    for rung in LADDER:
+        assert f"RESOLUTION={rung.width}x{rung.height}" in master
+    sizes = {(s.get("width"), s.get("height")) for s in ffprobe(out / "master.m3u8")}
+    assert {(r.width, r.height) for r in LADDER} <= sizes
+    for rung in LADDER:
+        streams = ffprobe(out / rung.name / "index.m3u8")
+        assert [(s["codec_name"], s["width"]) for s in streams] == [("h264", rung.width)]
+    streams = ffprobe(out / "audio" / "index.m3u8")
+    assert [(s["codec_type"], s["codec_name"]) for s in streams] == [("audio", "aac")]
+
+
+def test_the_programme_opens_on_the_first_camera(programme):
+    assert close_to(picture(programme.config.output_dir), RGB["red"])
+
+
+def test_a_cut_changes_the_picture(programme):
+    assert programme.control.cut(1)
+    assert close_to(picture(programme.config.output_dir), RGB["lime"])
+
+
+def test_picture_in_picture_and_lower_third_are_drawn(programme):
+    out = programme.config.output_dir
+    assert programme.control.pip(2)
+    assert programme.control.lower_third(TRICKY_NAME, "Maire", "Point 3")
+    segment = segment_after_now(out)
+    assert close_to(pixel(segment, 0.85, 0.15), RGB["blue"])  # the PiP, top right
+    assert shows_whole_name(segment)
+    (out / "lower-third.png").write_bytes(frame_png(segment))
+    assert close_to(pixel(segment, *MAIN), RGB["lime"])
+    assert programme.control.pip(None) and programme.control.hide_lower_third()
+    assert close_to(pixel(segment_after_now(out), 0.85, 0.15), RGB["lime"])
+
+
+def test_a_slate_covers_the_picture_and_silences_the_sound(programme):
+    out = programme.config.output_dir
+    assert loudness(out) > -30
+    assert programme.control.slate("suspended")
+    assert close_to(picture(out), SLATES["suspended"].colour)
+    assert loudness(out) <= -60
+    assert programme.control.slate(None)
+    assert close_to(picture(out), RGB["lime"])
+
+
+def test_mute_silences_the_sound_only(programme):
+    out = programme.config.output_dir
+    assert loudness(out) > -30
+    assert programme.control.mute(True)
+    assert loudness(out) <= -60
+    assert close_to(picture(out), RGB["lime"])
+    assert programme.control.mute(False)
+    assert loudness(out) > -30
+
+
+def test_a_killed_mixer_comes_back_within_five_seconds_without_resetting_the_playlist(
+    programme,
+):
+    out = programme.config.output_dir
+    # The new mixer's graph carries the state, this text included.
+    assert programme.control.lower_third(TRICKY_NAME, "Maire", "Point 3")
+    before = playlist(out)
+    last = before.strip().splitlines()[-1]
+    killed = programme.mixer.pid
+    os.kill(killed, signal.SIGKILL)
+    started = time.monotonic()
+
+    def new_segment_after_discontinuity() -> bool:
+        text = playlist(out)
+        tail = text.split(last, 1)[-1] if last in text else ""
+        return "#EXT-X-DISCONTINUITY" in tail and ".m4s" in tail
+
+    wait_for(new_segment_after_discontinuity, timeout=5, step=0.05)
+    recovered = time.monotonic() - started
+    print(f"time to recover after kill -9: {recovered:.2f} s")
+    after = playlist(out)
+    assert media_sequence(after) >= media_sequence(before)
+    assert programme.mixer.pid != killed and programme.health()["restarts"] == 1
+    # The recording goes on in a second part; the first one is whole and readable.
+    parts = sorted(programme.config.recording_folder.glob("part-*.ts"))
+    assert len(parts) == 2
+    assert {s["codec_type"] for s in ffprobe(parts[0])} == {"video", "audio"}
+    # The new mixer started from the state of the old one: the second camera, the lower third.
+    segment = segment_after_now(out)
+    assert close_to(pixel(segment, *MAIN), RGB["lime"])
+    assert shows_whole_name(segment)
+    (out / "lower-third-after-restart.png").write_bytes(frame_png(segment))
+    assert programme.control.hide_lower_third()
+
+
+def test_a_lost_feed_becomes_its_slate_and_comes_back_by_itself(programme, feeds):
+    out = programme.config.output_dir
+    feeds[2].stop()
+    wait_for(lambda: programme.health()["inputs"][2]["state"] == "slate", timeout=5)
+    count = len(segments(out, TOP))
+    assert programme.control.cut(2)
+    wait_for(lambda: close_to(picture(out), LOST_SLATE_COLOUR), timeout=8)
+    assert len(segments(out, TOP)) > count  # the programme went on
+    feeds[2].start()
+    wait_for(lambda: programme.health()["inputs"][2]["state"] == "live", timeout=10)
+    wait_for(lambda: close_to(picture(out), RGB["blue"]), timeout=8)
+    assert programme.health()["running"]
