@@ -104,6 +104,12 @@ class Member(models.Model):
     mandate_end = models.DateField(_("mandate end"), null=True, blank=True)
     wants_paper = models.BooleanField(_("asked for paper convocations"), default=False)
     postal_address = models.CharField(_("postal address"), max_length=300, blank=True)
+    seat = models.CharField(
+        _("seat in the chamber"),
+        max_length=20,
+        blank=True,
+        help_text=_("The seat number the cameras' presets frame."),
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -16,6 +16,9 @@ VAR_DIR = Path(os.environ.get("SEANCE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 # The broadcast's HLS output, one folder per sitting (nginx serves it in production).
 SEANCE_HLS_DIR = Path(os.environ.get("SEANCE_HLS_DIR", VAR_DIR / "hls"))
+# Whole-sitting recordings and the technician's previews: never under the public HLS folder
+# (they hold closed sessions and muted speech).
+SEANCE_RECORDING_DIR = Path(os.environ.get("SEANCE_RECORDING_DIR", VAR_DIR / "recordings"))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-demo-key-change-me-in-production")
 DEBUG = os.environ.get("DEBUG", "0") == "1"
@@ -73,6 +76,8 @@ WSGI_APPLICATION = None
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     DATABASES = {
         "default": {
@@ -98,10 +103,29 @@ if REDIS_URL:
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CELERY_BROKER_URL = "memory://"
+    # Short tasks (e-mail) run in-process; the broadcast supervisor is long-running and
+    # always goes to a worker (streaming.tasks): without Redis, through a folder.
+    CELERY_BROKER_URL = "filesystem://"
+    BROKER_DIR = Path(os.environ.get("SEANCE_BROKER_DIR", VAR_DIR / "broker"))
+    (BROKER_DIR / "control").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR),
+        "data_folder_out": str(BROKER_DIR),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }
     CELERY_TASK_ALWAYS_EAGER = True
+# The queue of the broadcast supervisors (one long-running task per live sitting).
+SEANCE_BROADCAST_QUEUE = os.environ.get("SEANCE_BROADCAST_QUEUE", "broadcast")
+# The programme's ladder ("full": 720p, 480p, 360p; "small": 360p, 240p, 180p) and x264
+# preset: what the machine can encode in real time.
+SEANCE_BROADCAST_LADDER = os.environ.get("SEANCE_BROADCAST_LADDER", "full")
+SEANCE_BROADCAST_PRESET = os.environ.get("SEANCE_BROADCAST_PRESET", "veryfast")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 

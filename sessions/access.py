@@ -20,6 +20,7 @@ class Role(StrEnum):
     ATTENDANCE = "attendance"  # chair, clerk or the secretary agent of a remote room (R27)
     CLERK = "clerk"  # prepares sittings and sends convocations
     MINUTES = "minutes"  # drafts and signs the minutes: secretary, chair, clerk (R28-R29)
+    BROADCAST = "broadcast"  # runs the cameras and the programme: technician, clerk, chair
 
 
 def staff_roles(user: Any, assembly_id: int) -> set[str]:
@@ -52,6 +53,8 @@ def can(user: Any, sitting: Sitting, role: Role) -> bool:
         return is_chair or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.SECRETARY})
     if role == Role.CLERK:
         return StaffRole.Role.CLERK in staff
+    if role == Role.BROADCAST:
+        return is_chair or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.TECHNICIAN})
     if role == Role.MINUTES:
         is_secretary = member is not None and member.id == sitting.secretary_id
         return (

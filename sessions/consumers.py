@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
+from streaming.audience import viewer_joined, viewer_left
 from voting import actions as voting_actions
 from voting.selectors import my_ballots
 
@@ -162,6 +163,17 @@ def _own_member(consumer: SittingConsumer, sitting: Sitting):  # type: ignore[no
 class PublicConsumer(SittingConsumer):
     role = Role.PUBLIC
     actions = {}
+
+    async def connect(self) -> None:
+        await super().connect()
+        if getattr(self, "groups_joined", None):
+            self.counted = True
+            await viewer_joined(self.sitting_id)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if getattr(self, "counted", False):
+            await viewer_left(self.sitting_id)
 
     def group_names(self, sitting: Sitting) -> list[str]:
         return [public_group(sitting.id)]

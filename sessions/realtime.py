@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.dispatch import Signal
+
 from council.events import send_event_on_commit
 
 from .models import Sitting
 from .selectors import chair_snapshot, public_snapshot, sitting_facts
+
+# Sent inside the service's transaction with (sitting, event, data): the broadcast follows
+# the sitting (slate on suspension and closed session, the speaker's camera) through it.
+sitting_event = Signal()
 
 
 def private_group(sitting_id: int) -> str:
@@ -38,6 +44,7 @@ def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
     to the desk (chair, clerk, roll keepers), the seats' one to the members, the public one
     to the public page. Call from a service, inside its transaction."""
     event_type = event if "." in event else f"sittings.{event}"
+    sitting_event.send(sender=Sitting, sitting=sitting, event=event, data=data)
     facts = sitting_facts(sitting)
     full = chair_snapshot(sitting, facts)
     send_event_on_commit(desk_group(sitting.id), event_type, {"data": data, "state": full})

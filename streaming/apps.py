@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class StreamingConfig(AppConfig):
     name = "streaming"
+
+    def ready(self) -> None:
+        from . import services  # noqa: F401  (connects the direction to the sitting's events)

@@ -21,6 +21,16 @@ def hls_dir(sitting_id: int) -> Path:
     return Path(settings.SEANCE_HLS_DIR) / str(sitting_id)
 
 
+def recording_dir(sitting_id: int) -> Path:
+    """The sitting's recording, one MPEG-TS part per run of the mixer (private)."""
+    return Path(settings.SEANCE_RECORDING_DIR) / str(sitting_id) / "recording"
+
+
+def preview_dir(sitting_id: int) -> Path:
+    """The technician's previews of each camera (private)."""
+    return Path(settings.SEANCE_RECORDING_DIR) / str(sitting_id) / "preview"
+
+
 def servable(sitting_id: int, name: str) -> Path | None:
     """The file for `name` under the sitting's HLS folder, or None if it may not be served."""
     if not SERVABLE.match(name):

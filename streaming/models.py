@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,23 +64,88 @@ class CameraPreset(models.Model):
 
 
 class Broadcast(models.Model):
-    """The live programme of a sitting, as its supervisor last recorded it."""
+    """The live programme of a sitting, as its supervisor last recorded it.
+
+    `programme` is what the programme shows (streaming.programme.state.ProgrammeState as a
+    dict): the web side writes it, then sends the command to the running mixer; the
+    supervisor reads it back every second, so a restarted mixer resumes it."""
 
     class State(models.TextChoices):
         IDLE = "idle", _("Not started")
         STARTING = "starting", _("Starting")
         LIVE = "live", _("Live")
         RESTARTING = "restarting", _("Restarting")
+        STOPPING = "stopping", _("Stopping")
         STOPPED = "stopped", _("Stopped")
+        FAILED = "failed", _("Failed")
+
+    RUNNING = (State.STARTING, State.LIVE, State.RESTARTING)
 
     sitting = models.OneToOneField(Sitting, on_delete=models.PROTECT, related_name="broadcast")
     state = models.CharField(max_length=10, choices=State.choices, default=State.IDLE)
+    programme = models.JSONField(default=dict)
+    control_address = models.CharField(max_length=100, blank=True)
+    worker = models.CharField(_("worker (host:pid)"), max_length=200, blank=True)
     pid = models.PositiveIntegerField(null=True, blank=True)
+    pids = models.JSONField(default=list)  # every ffmpeg the supervisor owns, for cleanup
     restarts = models.PositiveIntegerField(default=0)
     health = models.JSONField(default=dict)
     last_error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.sitting} ({self.get_state_display()})"
+
+
+class CutSpan(models.Model):
+    """A span of the sitting kept out of the replay: a closed session (R25), a protected
+    speech muted live (R33), a suspension."""
+
+    class Kind(models.TextChoices):
+        CLOSED_SESSION = "closed_session", _("Closed session")
+        PROTECTED = "protected", _("Protected speech")
+        SUSPENDED = "suspended", _("Suspension")
+
+    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="cut_spans")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["broadcast", "kind"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_span_per_kind",
+            ),
+        ]
+
+
+class Replay(models.Model):
+    """The published recording of a sitting, with its cuts and chapters (R34)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    sitting = models.OneToOneField(Sitting, on_delete=models.PROTECT, related_name="replay")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    duration = models.FloatField(_("duration (s)"), default=0)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    chapters = models.JSONField(default=list)  # [{"start": s, "end": s, "title": ...}]
+    cut = models.JSONField(default=list)  # [{"kind": ..., "start": s, "end": s}] of the recording
+    transcript = models.TextField(_("transcript or captions (WebVTT)"), blank=True)
+    error = models.TextField(blank=True)
+    made_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.sitting} ({self.get_state_display()})"

@@ -1,8 +1,29 @@
 from django.urls import path
 
-from . import views
+from . import control_views, views
 
 urlpatterns = [
     path("hls/<int:sitting_id>/<path:name>", views.hls_file, name="hls-file"),
     path("embed/sittings/<int:sitting_id>/", views.embed, name="embed"),
+    path("broadcast/sittings/<int:sitting_id>/", control_views.regie, name="broadcast-regie"),
+    path(
+        "broadcast/sittings/<int:sitting_id>/command/",
+        control_views.command,
+        name="broadcast-command",
+    ),
+    path(
+        "broadcast/sittings/<int:sitting_id>/health/",
+        control_views.health_page,
+        name="broadcast-health",
+    ),
+    path(
+        "broadcast/sittings/<int:sitting_id>/health.json",
+        control_views.health_json,
+        name="broadcast-health-json",
+    ),
+    path(
+        "broadcast/sittings/<int:sitting_id>/preview/<int:index>.jpg",
+        control_views.preview,
+        name="broadcast-preview",
+    ),
 ]

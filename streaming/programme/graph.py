@@ -36,6 +36,13 @@ LADDER = (
     Rendition("480p", 854, 480, 1400),
     Rendition("360p", 640, 360, 800),
 )
+# For a machine too small for the whole ladder (a laptop demo, the tests): same shape.
+SMALL_LADDER = (
+    Rendition("360p", 640, 360, 600),
+    Rendition("240p", 426, 240, 300),
+    Rendition("180p", 320, 180, 200),
+)
+LADDERS = {"full": LADDER, "small": SMALL_LADDER}
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class ProgrammeConfig:
     segment_seconds: int = 1
     list_size: int = 10
     recording_dir: Path | None = None  # default: <output_dir>/recording
+    # The technician's previews: each camera's last key frame as <preview_dir>/<n>.jpg.
+    # Never under output_dir, which is public.
+    preview_dir: Path | None = None
     ffmpeg: str = field(default_factory=imageio_ffmpeg.get_ffmpeg_exe)
 
     @property
@@ -90,19 +100,30 @@ def input_chains(config: ProgrammeConfig) -> list[str]:
     """Each input on the programme's clock and rate, untouched otherwise (only the picture
     on air is scaled): a main copy and a PiP copy."""
     chains = []
+    single = len(config.inputs) == 1  # the selectors need two inputs: the camera twice
     for i in range(len(config.inputs)):
-        chains.append(f"[{i}:v]setpts={WALLCLOCK_PTS},fps={config.fps},split[main{i}][pip{i}]")
+        copies = (0, 1) if single else (i,)
+        video = "".join(f"[main{c}][pip{c}]" for c in copies)
+        audio = "".join(f"[audio{c}]" for c in copies)
+        chains.append(
+            f"[{i}:v]setpts={WALLCLOCK_PTS},fps={config.fps},split={2 * len(copies)}{video}"
+        )
         chains.append(
             f"[{i}:a]asetpts={WALLCLOCK_PTS},aresample=48000:async=1:min_hard_comp=0.1,"
-            f"aformat=sample_fmts=fltp:channel_layouts=stereo[audio{i}]"
+            f"aformat=sample_fmts=fltp:channel_layouts=stereo,asplit={len(copies)}{audio}"
         )
     return chains
+
+
+def selector_inputs(config: ProgrammeConfig) -> int:
+    """The cut's and the PiP's selectors take at least two inputs (see `input_chains`)."""
+    return max(2, len(config.inputs))
 
 
 def picture_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
     """Cut and picture in picture, then lower third and slate, then the control socket.
     The inputs may differ in size: each `scale` follows the input selected."""
-    n, c = len(config.inputs), config.canvas
+    n, c = selector_inputs(config), config.canvas
     mains = "".join(f"[main{i}]" for i in range(n))
     pips = "".join(f"[pip{i}]" for i in range(n))
     pip_source = state.pip if state.pip is not None else 0
@@ -155,7 +176,7 @@ def ladder_chains(config: ProgrammeConfig) -> list[str]:
 
 
 def audio_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
-    n = len(config.inputs)
+    n = selector_inputs(config)
     audios = "".join(f"[audio{i}]" for i in range(n))
     return [
         f"{audios}astreamselect@cut=inputs={n}:map={state.cut},"

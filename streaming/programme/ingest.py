@@ -18,6 +18,7 @@ import select
 import socket
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from streaming.programme.graph import FONT, ProgrammeInput, escape_value
@@ -71,19 +72,33 @@ def input_timeout_args(url: str, seconds: float) -> tuple[list[str], str]:
 
 
 def camera_command(
-    source: ProgrammeInput, ffmpeg: str, port: int, timeout: float = 1.5
+    source: ProgrammeInput,
+    ffmpeg: str,
+    port: int,
+    timeout: float = 1.5,
+    preview: Path | None = None,
 ) -> list[str]:
+    """With `preview`, the camera's key frames (one a second) are also decoded, and only
+    they (`-skip_frame nokey`: the copy to the mixer is not decoded at all), into a small
+    JPEG that ffmpeg rewrites in place for the technician's previews."""
     options, url = input_timeout_args(source.url, timeout)
     silence = ["-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
     sound = "0:a:0" if source.has_sound else "1:a"
-    return [
+    key_frames_only = ["-skip_frame", "nokey"] if preview else []
+    command = [
         *(ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+error"),
         *("-fflags", "+nobuffer", "-probesize", "1000000", "-analyzeduration", "1000000"),
-        *(*options, "-i", url, *([] if source.has_sound else silence)),
+        *(*options, *key_frames_only, "-i", url, *([] if source.has_sound else silence)),
         *("-map", "0:v:0", "-map", sound, "-c:v", "copy"),
         *MIXER_SOUND,
         *("-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"),
     ]
+    if preview:
+        command += [
+            *("-map", "0:v:0", "-vf", "scale=320:-2", "-fps_mode", "passthrough"),
+            *("-q:v", "6", "-update", "1", "-atomic_writing", "1", "-f", "image2", str(preview)),
+        ]
+    return command
 
 
 def slate_command(ffmpeg: str, ports: list[int], fps: int = 5) -> list[str]:
@@ -117,6 +132,7 @@ class Relay(threading.Thread):
         self.switched_at = time.monotonic()
         self.last_camera = 0.0
         self.forwarded = 0
+        self.bytes = 0
         self._stopping = threading.Event()
 
     def port(self, sock: socket.socket) -> int:
@@ -137,6 +153,7 @@ class Relay(threading.Thread):
         try:
             self.out.sendto(datagram, self.mixer)
             self.forwarded += 1
+            self.bytes += len(datagram)
         except OSError:
             pass  # the mixer is restarting: its input will pick up the stream again
 
@@ -162,6 +179,7 @@ class Relay(threading.Thread):
             "since": round(now - self.switched_at, 1),
             "camera_silent_for": round(now - self.last_camera, 1) if self.last_camera else None,
             "forwarded": self.forwarded,
+            "bytes": self.bytes,
         }
 
 
@@ -170,7 +188,12 @@ class Ingest:
     sends to `slate_port`) and the mixer's input `mixer_url`."""
 
     def __init__(
-        self, source: ProgrammeInput, ffmpeg: str, loss_after: float = 0.6, backoff: float = 1.0
+        self,
+        source: ProgrammeInput,
+        ffmpeg: str,
+        loss_after: float = 0.6,
+        backoff: float = 1.0,
+        preview: Path | None = None,
     ) -> None:
         self.source = source
         self.backoff = backoff
@@ -178,7 +201,8 @@ class Ingest:
         camera_port = self.relay.port(self.relay.camera)
         self.slate_port = self.relay.port(self.relay.slate)
         self.camera = ManagedProcess(
-            f"camera-{source.name}", lambda: camera_command(source, ffmpeg, camera_port)
+            f"camera-{source.name}",
+            lambda: camera_command(source, ffmpeg, camera_port, preview=preview),
         )
         self._camera_down_at: float | None = None
 

@@ -3,8 +3,10 @@ stderr kept in a short tail, its `-progress` report parsed, stopped gracefully."
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -12,6 +14,14 @@ from collections.abc import Callable
 from typing import IO
 
 ERROR_MARKS = ("[error]", "[fatal]", "[panic]")  # with -loglevel level+...
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Run in the child before exec: the kernel kills it when its parent dies, so a
+    supervisor killed outright (kill -9 of the worker) never leaves an ffmpeg orphaned."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ManagedProcess:
@@ -47,7 +57,11 @@ class ManagedProcess:
     def start(self) -> None:
         stdout = subprocess.PIPE if self.progress_on_stdout else subprocess.DEVNULL
         self._popen = subprocess.Popen(
-            self.command(), stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            preexec_fn=die_with_parent,
         )
         self.starts += 1
         self.started_at = time.monotonic()

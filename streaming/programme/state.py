@@ -51,3 +51,35 @@ def clean_text(text: str, limit: int = 120) -> str:
     """One line of printable text, of bounded length, for drawing on the picture."""
     printable = "".join(ch if ch.isprintable() else " " for ch in text)
     return " ".join(printable.split())[:limit]
+
+
+def state_as_dict(state: ProgrammeState) -> dict[str, object]:
+    lt = state.lower_third
+    return {
+        "cut": state.cut,
+        "pip": state.pip,
+        "lower_third": None if lt is None else {"name": lt.name, "role": lt.role, "item": lt.item},
+        "slate": state.slate,
+        "muted": state.muted,
+    }
+
+
+def lower_third_from(data: object) -> LowerThird | None:
+    """Cleaned as the control cleans it, so that a stored and an applied one compare equal."""
+    if not isinstance(data, dict):
+        return None
+    texts = [clean_text(str(data.get(key) or "")) for key in ("name", "role", "item")]
+    return LowerThird(*texts) if any(texts) else None
+
+
+def state_from_dict(data: dict[str, object]) -> ProgrammeState:
+    """The inverse of `state_as_dict`; unknown keys (the web side's own) are ignored."""
+    pip = data.get("pip")
+    slate = data.get("slate")
+    return ProgrammeState(
+        cut=int(data.get("cut") or 0),  # type: ignore[call-overload]
+        pip=None if pip is None else int(pip),  # type: ignore[call-overload]
+        lower_third=lower_third_from(data.get("lower_third")),
+        slate=slate if isinstance(slate, str) and slate in SLATES else None,
+        muted=bool(data.get("muted")),
+    )

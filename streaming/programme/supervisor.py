@@ -5,6 +5,7 @@ kills these processes."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import asdict
@@ -21,6 +22,7 @@ QUICK_DEATH = 5.0
 MAX_DELAY = 10.0
 # ffmpeg reports its progress every second: silence this long means it is stuck.
 STALL_AFTER = 8.0
+PROGRESS_KEYS = ("frame", "fps", "out_time", "speed", "drop_frames", "dup_frames", "bitrate")
 
 
 class Supervisor:
@@ -31,7 +33,11 @@ class Supervisor:
         restart_delay: float = 0.2,
     ) -> None:
         self.config = config
-        self.ingests = [Ingest(source, config.ffmpeg) for source in config.inputs]
+        previews = config.preview_dir
+        self.ingests = [
+            Ingest(source, config.ffmpeg, preview=previews / f"{i}.jpg" if previews else None)
+            for i, source in enumerate(config.inputs)
+        ]
         slate_ports = [ingest.slate_port for ingest in self.ingests]
         self.slate = ManagedProcess("slate", lambda: slate_command(config.ffmpeg, slate_ports))
         self.control = ProgrammeControl(config.control_address, len(config.inputs), state)
@@ -47,6 +53,8 @@ class Supervisor:
 
     def start(self) -> None:
         self.config.recording_folder.mkdir(parents=True, exist_ok=True)
+        if self.config.preview_dir:
+            self.config.preview_dir.mkdir(parents=True, exist_ok=True)
         self.slate.start()
         for ingest in self.ingests:
             ingest.start()
@@ -71,12 +79,17 @@ class Supervisor:
             "restarts": self.restarts,
             "run": self.run,
             "supervised_for": time.monotonic() - self.started_at if self.started_at else None,
-            "progress": {key: progress.get(key) for key in ("frame", "fps", "out_time", "speed")},
+            "progress": {key: progress.get(key) for key in PROGRESS_KEYS},
             "stderr_tail": list(self.mixer.tail)[-5:],
             "inputs": [ingest.health() for ingest in self.ingests],
             "slate": self.slate.health(),
             "state": asdict(self.control.state),
         }
+
+    def pids(self) -> list[int]:
+        """Every process this supervisor owns and is running now."""
+        processes = [self.mixer, self.slate, *(ingest.camera for ingest in self.ingests)]
+        return [p.pid for p in processes if p.running and p.pid is not None]
 
     def _mixer_command(self) -> list[str]:
         """Built at each start, from the state of the moment."""
@@ -91,6 +104,9 @@ class Supervisor:
         self.run += 1
         self._remove_partial_segments()
         self.mixer.start()
+        # When this part began, for placing the sitting's events on the recording.
+        sidecar = self.config.recording_part(self.run).with_suffix(".json")
+        sidecar.write_text(json.dumps({"run": self.run, "started": time.time()}))
         # The state is in the new mixer's graph; a command sent while it was being built
         # is applied again as soon as its control socket answers.
         threading.Thread(target=self._apply_state, daemon=True).start()

@@ -1,0 +1,103 @@
+// The technician's pages: the control room (previews, cut, picture in picture, slate,
+// lower third, protected speech, direction) and the stream health. Forms work without
+// this script; with it they are sent in the background and the page follows the
+// broadcast's status every second.
+(function () {
+  "use strict";
+  const config = document.getElementById("regie-config");
+  if (!config) return;
+  const $ = (id) => document.getElementById(id);
+  const errorBox = $("regie-error");
+  let failures = 0;
+
+  function show(status) {
+    const state = $("broadcast-state") || $("health-state");
+    if (state) { state.textContent = status.state_label; state.dataset.state = status.state; }
+    const viewers = $("broadcast-viewers") || $("health-viewers");
+    if (viewers) viewers.textContent = String(status.viewers);
+    document.querySelectorAll("[data-when]").forEach((button) => {
+      button.disabled = !button.dataset.when.split(" ").includes(status.state);
+    });
+    const p = status.programme || {};
+    document.querySelectorAll(".preview").forEach((figure) => {
+      const input = Number(figure.dataset.input);
+      figure.querySelector(".on-air").hidden = !(p.cut === input && !p.slate);
+      figure.querySelector(".in-pip").hidden = p.pip !== input;
+      figure.classList.toggle("live", p.cut === input);
+    });
+    const direction = $("direction-state");
+    if (direction) {
+      const lines = [p.auto === false ? config.dataset.autoOff : config.dataset.autoOn];
+      if (p.muted) lines.push(config.dataset.muted);
+      direction.textContent = lines.join(" ");
+    }
+    healthTable(status);
+  }
+
+  function healthTable(status) {
+    const body = $("health-inputs");
+    if (!body) return;
+    const h = status.health || {};
+    const progress = h.progress || {};
+    $("health-restarts").textContent = String(status.restarts);
+    $("health-fps").textContent = progress.fps || "—";
+    $("health-dropped").textContent = progress.drop_frames || "0";
+    $("health-dup").textContent = progress.dup_frames || "0";
+    $("health-speed").textContent = progress.speed || "—";
+    $("health-heartbeat").textContent = status.heartbeat_at ? new Date(status.heartbeat_at).toLocaleTimeString() : "—";
+    $("health-error").textContent = status.last_error || "—";
+    body.replaceChildren(...(h.inputs || []).map((input) => {
+      const row = document.createElement("tr");
+      row.className = "input-" + input.state;
+      const cells = [input.name, input.state === "live" ? config.dataset.live : config.dataset.slate,
+        String(input.kbps ?? "—"), String(input.camera_silent_for ?? "—"),
+        String(Math.max(0, ((input.camera || {}).starts || 1) - 1))];
+      cells.forEach((text) => { const td = document.createElement("td"); td.textContent = text; row.append(td); });
+      return row;
+    }));
+  }
+
+  function refreshPreviews() {
+    document.querySelectorAll(".preview img").forEach((img) => {
+      const next = new Image();
+      next.onload = () => { img.src = next.src; };
+      next.src = img.dataset.src + "?t=" + Date.now();
+    });
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(config.dataset.health, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(String(response.status));
+      show(await response.json());
+      if (errorBox && failures) errorBox.textContent = "";
+      failures = 0;
+    } catch (_e) {
+      failures += 1;
+      if (errorBox && failures > 2) errorBox.textContent = config.dataset.lost;
+    }
+    refreshPreviews();
+    setTimeout(poll, 1000);
+  }
+
+  document.querySelectorAll("form.regie-form").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const submitter = event.submitter;
+      if (submitter && submitter.dataset.confirm && !window.confirm(submitter.dataset.confirm)) return;
+      const data = new FormData(form, submitter);
+      const response = await fetch(form.action, {
+        method: "POST", body: data,
+        headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
+      });
+      const body = await response.json();
+      if (!response.ok) { errorBox.textContent = body.message; return; }
+      errorBox.textContent = "";
+      show(body);
+    });
+  });
+
+  const initial = document.getElementById("regie-status");
+  if (initial) show(JSON.parse(initial.textContent));
+  poll();
+})();

@@ -1,0 +1,135 @@
+"""The technician's pages: the régie (previews and the programme's controls) and the
+stream's health. Staff only (Role.BROADCAST: chair, clerk, technician)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from council.errors import DomainError, InvalidInput
+from sessions.access import Role, access_sitting
+from sessions.models import Sitting
+from sessions.views.errors import domain_errors
+
+from . import services
+from .audience import viewers
+from .hls import preview_dir
+from .models import Broadcast
+from .programme.state import SLATES
+
+Command = Callable[[Sitting, Any, dict[str, str]], Broadcast]
+
+COMMANDS: dict[str, Command] = {
+    "start": lambda s, u, d: services.broadcast_start(sitting=s, user=u),
+    "stop": lambda s, u, d: services.broadcast_stop(sitting=s, user=u),
+    "cut": lambda s, u, d: services.programme_cut(sitting=s, user=u, camera=d.get("camera")),
+    "pip": lambda s, u, d: services.programme_pip(sitting=s, user=u, camera=d.get("camera")),
+    "lower_third": lambda s, u, d: services.programme_lower_third(
+        sitting=s, user=u, name=d.get("name", ""), role=d.get("role", ""), item=d.get("item", "")
+    ),
+    "slate": lambda s, u, d: services.programme_slate(sitting=s, user=u, slate=d.get("slate")),
+    "protected": lambda s, u, d: services.protected_speech(
+        sitting=s, user=u, on=d.get("on") == "1", reason=d.get("reason", "")
+    ),
+    "auto": lambda s, u, d: services.direction_auto(sitting=s, user=u, on=d.get("on") == "1"),
+}
+
+
+def broadcast_of(sitting: Sitting) -> Broadcast:
+    return Broadcast.objects.get_or_create(sitting=sitting)[0]
+
+
+def status(broadcast: Broadcast, sitting: Sitting) -> dict[str, Any]:
+    """What the régie and the health page show, refreshed every second."""
+    return {
+        "state": broadcast.state,
+        "state_label": broadcast.get_state_display(),
+        "programme": broadcast.programme,
+        "restarts": broadcast.restarts,
+        "last_error": broadcast.last_error,
+        "heartbeat_at": broadcast.heartbeat_at.isoformat() if broadcast.heartbeat_at else None,
+        "health": broadcast.health,
+        "viewers": viewers(sitting.pk),
+    }
+
+
+@login_required
+@domain_errors
+@require_GET
+def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
+    broadcast = broadcast_of(sitting)
+    context = {
+        "sitting": sitting,
+        "broadcast": broadcast,
+        "cameras": services.cameras_of(sitting),
+        "slates": [(key, slate.text) for key, slate in SLATES.items()],
+        "status": json.dumps(status(broadcast, sitting)),
+    }
+    return render(request, "streaming/regie.html", context)
+
+
+@login_required
+@domain_errors
+@require_GET
+def health_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
+    broadcast = broadcast_of(sitting)
+    context = {"sitting": sitting, "broadcast": broadcast, "viewers": viewers(sitting.pk)}
+    return render(request, "streaming/health.html", context)
+
+
+@login_required
+@require_GET
+def health_json(request: HttpRequest, sitting_id: int) -> JsonResponse:
+    try:
+        sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
+    except DomainError as err:
+        return JsonResponse(err.as_dict(), status=err.status)
+    return JsonResponse(status(broadcast_of(sitting), sitting))
+
+
+@login_required
+@require_POST
+def command(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    """One control of the régie. From the page's script: JSON back, 4xx with a message on
+    refusal; from a plain form: back to the régie with the message."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
+        action = COMMANDS.get(request.POST.get("action", ""))
+        if action is None:
+            raise InvalidInput(_("Unknown command."), code="unknown_command")
+        broadcast = action(sitting, request.user, request.POST.dict())
+    except DomainError as err:
+        if wants_json:
+            return JsonResponse(err.as_dict(), status=err.status)
+        messages.error(request, err.message)
+        return redirect("broadcast-regie", sitting_id)
+    if wants_json:
+        return JsonResponse(status(broadcast, sitting))
+    return redirect("broadcast-regie", sitting_id)
+
+
+@login_required
+@domain_errors
+@require_GET
+def preview(request: HttpRequest, sitting_id: int, index: int) -> FileResponse:
+    """A camera's last key frame, whatever is on air (the technician sees a camera before
+    cutting to it, closed session included: staff only)."""
+    access_sitting(request.user, sitting_id, Role.BROADCAST)
+    path = preview_dir(sitting_id) / f"{index}.jpg"
+    try:
+        response = FileResponse(path.open("rb"), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404(_("No picture from this camera yet.")) from None
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,246 @@
+"""The broadcast runner: the long-running owner of one sitting's programme, in a Celery
+worker of the broadcast queue (streaming.tasks).
+
+It claims the Broadcast row (its `worker` field), kills whatever a dead predecessor left
+running, starts the supervisor from the programme stored in the database, and then, four
+times a second: applies to the mixer what the web side changed in `programme`, carries
+out the direction's camera moves, and once a second records the health and a heartbeat.
+It stops when the row asks it to (STOPPING) or when another worker has taken the
+broadcast over; the watchdog (streaming.tasks) hands a broadcast whose heartbeat stopped
+to a live worker."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from .hls import hls_dir, preview_dir, recording_dir
+from .models import Broadcast, Camera
+from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
+from .programme.state import ProgrammeState, state_from_dict
+from .programme.supervisor import Supervisor
+from .services import cameras_of
+
+if TYPE_CHECKING:
+    from .ptz import PtzDriver
+
+logger = logging.getLogger(__name__)
+
+TICK = 0.25
+HEARTBEAT = 1.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def kill_leftovers(pids: list[int]) -> None:
+    """The ffmpegs a dead runner recorded, if they still run (they die with their parent;
+    this is for a runner that was not the parent, e.g. after a PID namespace change)."""
+    for pid in pids:
+        try:
+            if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            continue
+
+
+def programme_config(broadcast: Broadcast, cameras: list[Camera]) -> ProgrammeConfig:
+    sitting_id = broadcast.sitting_id
+    inputs = tuple(ProgrammeInput(camera.name, camera.feed_url) for camera in cameras)
+    return ProgrammeConfig(
+        inputs=inputs,
+        output_dir=hls_dir(sitting_id),
+        recording_dir=recording_dir(sitting_id),
+        preview_dir=preview_dir(sitting_id),
+        control_address=f"tcp://127.0.0.1:{free_tcp_port()}",
+        ladder=LADDERS[settings.SEANCE_BROADCAST_LADDER],
+        preset=settings.SEANCE_BROADCAST_PRESET,
+    )
+
+
+class BroadcastRunner:
+    def __init__(self, broadcast_id: int, worker: str | None = None) -> None:
+        self.broadcast_id = broadcast_id
+        self.worker = worker or worker_name()
+        self.supervisor: Supervisor | None = None
+        self.cameras: list[Camera] = []
+        self.drivers: dict[int, PtzDriver] = {}
+        self.shot_in_hand: int | None = None
+        self.direction_error = ""
+        self._last_bytes: dict[int, tuple[float, int]] = {}
+
+    def run(self) -> None:
+        broadcast = self.claim()
+        if broadcast is None:
+            return
+        try:
+            self.cameras = cameras_of(broadcast.sitting)
+            config = programme_config(broadcast, self.cameras)
+            self.supervisor = Supervisor(config, state_from_dict(broadcast.programme))
+            self.supervisor.start()
+            self._mine().update(control_address=config.control_address)
+            self.loop()
+        except Exception as error:
+            logger.exception("broadcast %s failed", self.broadcast_id)
+            self._mine().update(state=Broadcast.State.FAILED, last_error=str(error)[:2000])
+            raise
+        finally:
+            self.shutdown()
+            connection.close()  # this thread's own: a worker thread serves other tasks later
+
+    @transaction.atomic
+    def claim(self) -> Broadcast | None:
+        broadcast = (
+            Broadcast.objects.select_for_update()
+            .select_related("sitting")
+            .get(pk=self.broadcast_id)
+        )
+        if broadcast.state not in Broadcast.RUNNING:
+            return None
+        kill_leftovers(broadcast.pids)
+        broadcast.worker = self.worker
+        broadcast.pids = []
+        broadcast.heartbeat_at = timezone.now()
+        broadcast.save(update_fields=["worker", "pids", "heartbeat_at", "updated_at"])
+        return broadcast
+
+    def _mine(self) -> Any:
+        return Broadcast.objects.filter(pk=self.broadcast_id, worker=self.worker)
+
+    def loop(self) -> None:
+        beat = 0.0
+        while True:
+            time.sleep(TICK)
+            close_old_connections()
+            row = Broadcast.objects.filter(pk=self.broadcast_id).values(
+                "state", "worker", "programme"
+            )[0]
+            if row["worker"] != self.worker or row["state"] == Broadcast.State.STOPPING:
+                return
+            self.apply(row["programme"])
+            if time.monotonic() - beat >= HEARTBEAT:
+                beat = time.monotonic()
+                self.heartbeat()
+
+    def apply(self, programme: dict[str, Any]) -> None:
+        """Send the mixer what changed; commands to a restarting mixer wait in its state."""
+        assert self.supervisor is not None
+        control, wanted = self.supervisor.control, state_from_dict(programme)
+        current: ProgrammeState = control.state
+        if wanted.slate != current.slate:
+            control.slate(wanted.slate)
+        if wanted.muted != current.muted:
+            control.mute(wanted.muted)
+        if wanted.cut != current.cut:
+            control.cut(wanted.cut)
+        if wanted.pip != current.pip:
+            control.pip(wanted.pip)
+        if wanted.lower_third != current.lower_third:
+            if wanted.lower_third is None:
+                control.hide_lower_third()
+            else:
+                lt = wanted.lower_third
+                control.lower_third(lt.name, lt.role, lt.item)
+        shot = programme.get("shot")
+        if shot and shot.get("id") != self.shot_in_hand:
+            self.shot_in_hand = shot["id"]
+            threading.Thread(target=self.take_shot, args=(shot,), daemon=True).start()
+
+    def take_shot(self, shot: dict[str, Any]) -> None:
+        """Recall the speaker's preset; cut to that camera once it has settled. While it
+        moves, the programme shows another camera if it was on the moving one."""
+        from .ptz import PtzError, wait_settled
+
+        index = shot["camera"]
+        try:
+            if self._programme()["cut"] == index and len(self.cameras) > 1:
+                self._update_programme(shot["id"], cut=0 if index else 1)
+            driver = self._driver(index)
+            driver.recall(shot["slot"])
+            wait_settled(driver)
+        except PtzError as error:
+            self.direction_error = f"{self.cameras[index].name}: {error}"
+            logger.warning("direction: %s", self.direction_error)
+        self._update_programme(shot["id"], cut=index, lower_third=shot["lower_third"], shot=None)
+        connection.close()  # this thread's own
+
+    def _driver(self, index: int) -> PtzDriver:
+        from .ptz import driver_for
+
+        if index not in self.drivers:
+            camera = self.cameras[index]
+            self.drivers[index] = driver_for(camera.protocol, camera.control_address)
+        return self.drivers[index]
+
+    def _programme(self) -> dict[str, Any]:
+        return Broadcast.objects.values_list("programme", flat=True).get(pk=self.broadcast_id)
+
+    @transaction.atomic
+    def _update_programme(self, shot_id: int, **changes: Any) -> None:
+        """Only if the shot is still wanted: a cut by hand or the floor ended cancels it."""
+        broadcast = Broadcast.objects.select_for_update().get(pk=self.broadcast_id)
+        shot = broadcast.programme.get("shot")
+        if shot and shot.get("id") == shot_id:
+            broadcast.programme = {**broadcast.programme, **changes}
+            broadcast.save(update_fields=["programme", "updated_at"])
+
+    def heartbeat(self) -> None:
+        assert self.supervisor is not None
+        health = self.supervisor.health()
+        now = time.monotonic()
+        inputs: list[dict[str, Any]] = health["inputs"]  # type: ignore[assignment]
+        for i, source in enumerate(inputs):
+            then, before = self._last_bytes.get(i, (now, source["bytes"]))
+            source["kbps"] = (
+                round((source["bytes"] - before) * 8 / 1000 / (now - then), 1) if now > then else 0
+            )
+            self._last_bytes[i] = (now, source["bytes"])
+        health["direction_error"] = self.direction_error
+        running = self.supervisor.mixer.running
+        self._mine().update(
+            state=Broadcast.State.LIVE if running else Broadcast.State.RESTARTING,
+            health=health,
+            heartbeat_at=timezone.now(),
+            pid=self.supervisor.mixer.pid if running else None,
+            pids=self.supervisor.pids(),
+            restarts=self.supervisor.restarts,
+            last_error=self.supervisor.mixer.last_error or "",
+        )
+
+    def shutdown(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        for driver in self.drivers.values():
+            driver.close()
+        close_old_connections()
+        self._mine().filter(state__in=[*Broadcast.RUNNING, Broadcast.State.STOPPING]).update(
+            state=Broadcast.State.STOPPED, pid=None, pids=[], heartbeat_at=None
+        )
+        self._after_stop()
+
+    def _after_stop(self) -> None:
+        """A closed sitting's recording becomes its replay (R34)."""
+        from sessions.models import Sitting
+
+        broadcast = Broadcast.objects.select_related("sitting").get(pk=self.broadcast_id)
+        if broadcast.worker == self.worker and broadcast.sitting.state == Sitting.State.CLOSED:
+            from .replay import build_replay
+
+            build_replay(broadcast.sitting)
