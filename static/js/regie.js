@@ -86,11 +86,12 @@
       const submitter = event.submitter;
       if (submitter && submitter.dataset.confirm && !window.confirm(submitter.dataset.confirm)) return;
       const data = new FormData(form, submitter);
-      const response = await fetch(form.action, {
+      // Not form.action: the buttons named "action" shadow that property.
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST", body: data,
         headers: { Accept: "application/json", "X-CSRFToken": data.get("csrfmiddlewaretoken") },
       });
-      const body = await response.json();
+      const body = await response.json().catch(() => ({ message: config.dataset.lost }));
       if (!response.ok) { errorBox.textContent = body.message; return; }
       errorBox.textContent = "";
       show(body);

@@ -1,0 +1,103 @@
+"""The technician's control room in real Chromium, on the real programme: the previews
+show the cameras, a click cuts, and a citizen's player plays the programme meanwhile."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from streaming.hls import hls_dir
+from streaming.models import Broadcast, Camera
+from streaming.programme.ingest import free_udp_port
+from streaming.runner import BroadcastRunner
+from streaming.services import broadcast_start
+from tests import factories as f
+from tests.streaming.test_programme import Feed, close_to, picture
+
+from .conftest import off_loop, shoot
+from .test_live_sitting import login
+from .test_player import until
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def cameras(settings, tmp_path):
+    settings.SEANCE_HLS_DIR = tmp_path / "hls"
+    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
+    settings.SEANCE_BROADCAST_LADDER = "small"
+    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
+    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
+    feeds = [
+        Feed("Plan large", "red", 440, free_udp_port()),
+        Feed("Tribune", "lime", 660, free_udp_port()),
+    ]
+    for feed in feeds:
+        feed.start()
+    yield feeds
+    for feed in feeds:
+        feed.stop()
+
+
+def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
+    def prepare():
+        a = f.assembly(members=5, population=1_000)
+        s = f.in_session(a, present=5)
+        for n, feed in enumerate(cameras, start=1):
+            Camera.objects.create(room=s.place, name=feed.name, feed_url=feed.url, position=n)
+        technician = f.staff(a, role="technician")
+        return s, technician, broadcast_start(sitting=s, user=technician)
+
+    sitting, technician, broadcast = off_loop(prepare)
+    runner = BroadcastRunner(broadcast.pk, worker="browser-test")
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    try:
+        page = new_page()
+        login(page, live_url, technician.username)
+        page.goto(f"{live_url}/broadcast/sittings/{sitting.id}/")
+        expect(page.locator("#broadcast-state")).to_have_text("En direct", timeout=30_000)
+        first, second = page.locator(".preview").nth(0), page.locator(".preview").nth(1)
+        expect(first.locator(".on-air")).to_be_visible()
+        expect(second.locator(".on-air")).to_be_hidden()
+        # The previews are the cameras' key frames.
+        page.wait_for_function(
+            "[...document.querySelectorAll('.preview img')].every(i => i.naturalWidth === 320)",
+            timeout=20_000,
+        )
+
+        second.get_by_role("button", name="Couper dessus").click()
+        expect(second.locator(".on-air")).to_be_visible()
+        expect(first.locator(".on-air")).to_be_hidden()
+        time.sleep(1)
+        assert close_to(off_loop(picture, hls_dir(sitting.id)), (0, 255, 0))
+
+        page.select_option("#slate-select", "suspended")
+        page.locator("#slate-select + button").click()
+        expect(page.locator(".preview .on-air")).to_have_count(2)  # both marks exist...
+        expect(page.locator(".preview .on-air:visible")).to_have_count(0)  # ...none on air
+
+        page.fill("#lt-name", "x" * 121)  # the field's own limit stops it in the browser
+        assert len(page.input_value("#lt-name")) == 120
+        shoot(page, "regie")
+
+        # Meanwhile a citizen plays the programme on the public page.
+        viewer = new_page()
+        viewer.goto(f"{live_url}/sittings/{sitting.id}/")
+        start = until(viewer, "v.currentTime > 0.5 ? v.currentTime : 0", timeout=30)
+        time.sleep(10.5)
+        played = viewer.evaluate("document.getElementById('programme').currentTime") - start
+        assert played > 9, f"the programme advanced only {played:.1f} s in 10.5 s"
+        page.goto(f"{live_url}/broadcast/sittings/{sitting.id}/health/")
+        expect(page.locator("#health-viewers")).to_have_text("1")
+        expect(page.locator("#health-inputs tr")).to_have_count(2)
+        expect(page.locator("#health-inputs tr").first).to_contain_text("Plan large")
+        shoot(page, "stream-health")
+    finally:
+        off_loop(
+            lambda: Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
+        )
+        thread.join(20)
