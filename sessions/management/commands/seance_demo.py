@@ -28,6 +28,7 @@ from sessions import services
 from sessions.minutes import services as minutes
 from sessions.minutes.models import Minutes
 from sessions.models import Sitting
+from streaming.demo import seed_cameras
 
 from ._demo_history import hold_past_sitting
 
@@ -339,13 +340,13 @@ class Command(BaseCommand):
             address="Hôtel de ville, 1 place de la République",
             siret="21590999900017",
         )
-        Room.objects.create(
+        chamber = Room.objects.create(
             assembly=a,
             name="Salle du conseil municipal",
             kind=Room.Kind.CHAMBER,
             address="Hôtel de ville, 1 place de la République, Ingeville",
         )
-        self.members(a, 59, "conseiller", "maire")
+        seed_cameras(chamber, self.members(a, 59, "conseiller", "maire"))
         clerk = self.staff(a, "greffe", StaffRole.Role.CLERK)
         self.staff(a, "secretariat", StaffRole.Role.SECRETARY)
         self.staff(a, "regie", StaffRole.Role.TECHNICIAN)
@@ -400,7 +401,7 @@ class Command(BaseCommand):
                 "minutes of this morning's sitting",
                 f"/clerk/sittings/{held.sitting_id}/minutes/",
             ),
-            ("regie", "technician (no desk until streaming)", f"/sittings/{ville.id}/"),
+            ("regie", "technician: broadcast control room", f"/broadcast/sittings/{ville.id}/"),
             ("greffe-ingeco", "clerk of Ingeco", "/clerk/"),
             ("president", "president of Ingeco", f"/chair/sittings/{agglo.id}/"),
             ("delegue07", "delegate of Ingeco", f"/seat/sittings/{agglo.id}/"),
