@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import control_views, views
+from . import control_views, device_views, views
 
 urlpatterns = [
     path("hls/<int:sitting_id>/<path:name>", views.hls_file, name="hls-file"),
     path("embed/sittings/<int:sitting_id>/", views.embed, name="embed"),
+    path("visio/test/", device_views.device_test, name="device-test"),
+    path("visio/probe/", device_views.probe, name="device-probe"),
     path("broadcast/sittings/<int:sitting_id>/", control_views.regie, name="broadcast-regie"),
     path(
         "broadcast/sittings/<int:sitting_id>/command/",

@@ -1,0 +1,40 @@
+"""The device test a councillor runs the day before joining by browser: camera preview,
+microphone level, speakers, and the connection to the server (round trip and download
+speed), with advice to join with sound only on a weak link."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+MAX_PROBE = 2_000_000  # bytes: enough to tell a 2 Mbit/s link from a weaker one
+PROBE = bytes(MAX_PROBE)
+
+
+@login_required
+@require_GET
+def device_test(request: HttpRequest) -> HttpResponse:
+    return render(request, "streaming/device_test.html")
+
+
+@login_required
+@never_cache
+@require_GET
+def probe(request: HttpRequest) -> HttpResponse:
+    """`?bytes=N`: N zero bytes, uncompressible by nobody in between (no-transform)."""
+    try:
+        size = int(request.GET.get("bytes", "0"))
+    except ValueError:
+        size = -1
+    if not 0 <= size <= MAX_PROBE:
+        return HttpResponseBadRequest(
+            _("Ask for between 0 and %(max)s bytes.") % {"max": MAX_PROBE},
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(PROBE[:size], content_type="application/octet-stream")
+    response["Cache-Control"] = "no-store, no-transform"
+    return response
