@@ -361,5 +361,25 @@ class SittingLog(AppendOnly):
         ordering = ["at", "id"]
 
 
+class MediaConnection(models.Model):
+    """A member's audio-video connection to a sitting (joined by browser, or the camera
+    of a remote room). It drives the attendance log: the first connection is an arrival,
+    a connection lost for longer than the grace period a departure."""
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="media")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=200, unique=True)  # the signalling socket
+    connected_at = models.DateTimeField()
+    lost_at = models.DateTimeField(null=True, blank=True)
+    settled = models.BooleanField(default=False)  # its loss was dealt with
+
+    class Meta:
+        ordering = ["connected_at", "id"]
+        indexes = [models.Index(fields=["sitting", "member"])]
+
+
 # The minutes' models belong to this app; they live in their own module.
 from .minutes.models import DebateSummary, Deliberation, Minutes, Publication  # noqa: E402, F401

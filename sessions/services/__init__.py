@@ -8,6 +8,7 @@ from .convocation import (
     convocation_deliver,
     convocation_send,
 )
+from .media_presence import media_connected, media_lost, media_sweep
 from .proxies import proxy_grant, proxy_revoke
 from .running import (
     closed_session_enter,
@@ -41,6 +42,9 @@ __all__ = [
     "item_add",
     "item_remove",
     "item_take_up",
+    "media_connected",
+    "media_lost",
+    "media_sweep",
     "proxy_grant",
     "proxy_revoke",
     "secretary_name",
