@@ -20,6 +20,8 @@ from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from sessions.services import media_sweep
+
 from .models import Broadcast
 from .runner import BroadcastRunner
 from .services import dispatch
@@ -66,10 +68,13 @@ def rescue_orphans() -> list[int]:
 
 
 def watch(stop: threading.Event) -> None:
+    """Every second: broadcasts without a runner, and councillors whose video connection
+    was lost longer than the grace period (their departure is logged)."""
     while not stop.wait(WATCH_EVERY):
         try:
             close_old_connections()
             rescue_orphans()
+            media_sweep()
         except Exception:  # a database hiccup must not end the watchdog
             logger.exception("broadcast watchdog")
 
