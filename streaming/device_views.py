@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from sessions.access import Role, access_sitting, can
+from sessions.views.errors import domain_errors
+
 MAX_PROBE = 2_000_000  # bytes: enough to tell a 2 Mbit/s link from a weaker one
 PROBE = bytes(MAX_PROBE)
 
@@ -19,6 +22,16 @@ PROBE = bytes(MAX_PROBE)
 @require_GET
 def device_test(request: HttpRequest) -> HttpResponse:
     return render(request, "streaming/device_test.html")
+
+
+@login_required
+@domain_errors
+@require_GET
+def visio(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    """The councillor's (or the chair's) video of the sitting."""
+    sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
+    context = {"sitting": sitting, "is_chair": can(request.user, sitting, Role.CHAIR)}
+    return render(request, "streaming/visio.html", context)
 
 
 @login_required

@@ -7,6 +7,7 @@ urlpatterns = [
     path("embed/sittings/<int:sitting_id>/", views.embed, name="embed"),
     path("visio/test/", device_views.device_test, name="device-test"),
     path("visio/probe/", device_views.probe, name="device-probe"),
+    path("visio/sittings/<int:sitting_id>/", device_views.visio, name="visio"),
     path("broadcast/sittings/<int:sitting_id>/", control_views.regie, name="broadcast-regie"),
     path(
         "broadcast/sittings/<int:sitting_id>/command/",

@@ -1,0 +1,165 @@
+"""Signalling of the councillors' video: one websocket per participant, one protocol
+whatever relays the media. Browsers never talk to the media server's API.
+
+Client to server (JSON text frames):
+  {"action": "join", "audio_only": bool}
+  {"action": "publish", "sdp": "<offer>"}            -> {"type": "answer", "sdp"}
+  {"action": "answer", "feed": "<id>", "sdp": "<answer>"}   (to a server "offer")
+  {"action": "unmute"}                                (accepting the chair's request)
+  chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
+Server to client: "joined", "participants", "offer", "left", "muted", "unmute_request",
+"removed", and {"type": "error", "code", "message"} for every refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
+
+from council.errors import DomainError
+from sessions.access import Role, access_sitting, can, member_of
+from sessions.services import media_connected, media_lost
+
+from .relay import Participant, room_for
+
+MAX_FRAME = 64 * 1024  # an SDP with simulcast is a few kilobytes
+
+
+def _join_checks(user: Any, sitting_id: int) -> tuple[Any, Any, bool]:
+    sitting = access_sitting(user, sitting_id, Role.MEMBER)
+    member = member_of(user, sitting.assembly_id)
+    return sitting, member, can(user, sitting, Role.CHAIR)
+
+
+class VisioConsumer(AsyncJsonWebsocketConsumer):
+    participant: Participant | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+        self.sitting_id = int(self.scope["url_route"]["kwargs"]["sitting_id"])
+        try:
+            sitting, member, chair = await database_sync_to_async(_join_checks)(
+                self.scope.get("user"), self.sitting_id
+            )
+        except DomainError as err:
+            await self.send_json({"type": "error", **err.as_dict()})
+            await self.close(code=4000 + err.status)
+            return
+        if member is None:
+            await self.error("not_member", _("Only members of the council join the video."))
+            await self.close(code=4403)
+            return
+        self.sitting, self.member, self.is_chair = sitting, member, chair
+        self.room = room_for(self.sitting_id)
+
+    async def disconnect(self, code: int) -> None:
+        if self.participant is not None:
+            await self.room.leave(self.participant)
+            await database_sync_to_async(media_lost)(channel=self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "member"):
+            return
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self.error("invalid_frame", _("Send one JSON text frame of at most 64 KiB."))
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.error("invalid_json", _("The message is not valid JSON."))
+            return
+        action = content.get("action") if isinstance(content, dict) else None
+        handler = getattr(self, f"do_{action}", None) if isinstance(action, str) else None
+        if handler is None:
+            await self.error("unknown_action", _("Unknown action."))
+            return
+        if action != "join" and self.participant is None:
+            await self.error("not_joined", _("Join the meeting first."))
+            return
+        await handler(content)
+
+    async def do_join(self, content: dict[str, Any]) -> None:
+        if self.participant is not None:
+            await self.error("already_joined", _("You have already joined."))
+            return
+        self.participant = Participant(
+            id=uuid.uuid4().hex[:12],
+            member_id=self.member.id,
+            name=self.member.full_name,
+            send=self.send_json,
+            audio_only=bool(content.get("audio_only")),
+        )
+        await self.send_json({"type": "joined", "id": self.participant.id, "chair": self.is_chair})
+        await self.room.join(self.participant)
+
+    async def do_publish(self, content: dict[str, Any]) -> None:
+        assert self.participant is not None
+        sdp = content.get("sdp")
+        if not isinstance(sdp, str) or not sdp.startswith("v=0"):
+            await self.error("invalid_sdp", _("The offer is not a session description."))
+            return
+        if self.participant.publisher is not None:
+            await self.error("already_publishing", _("You are already publishing."))
+            return
+        try:
+            answer = await self.room.publish(self.participant, sdp)
+        except Exception:  # aiortc refuses what it cannot parse
+            self.participant.publisher = None
+            await self.error("invalid_sdp", _("The offer was refused."))
+            return
+        await self.send_json({"type": "answer", "sdp": answer})
+        await database_sync_to_async(media_connected)(
+            sitting=self.sitting, member=self.member, channel=self.channel_name
+        )
+
+    async def do_answer(self, content: dict[str, Any]) -> None:
+        assert self.participant is not None
+        feed, sdp = content.get("feed"), content.get("sdp")
+        if not isinstance(feed, str) or not isinstance(sdp, str):
+            await self.error("invalid_sdp", _("An answer needs its feed and its description."))
+            return
+        try:
+            await self.room.answer(self.participant, feed, sdp)
+        except KeyError:
+            await self.error("unknown_feed", _("No such feed was offered to you."))
+        except Exception:  # answered twice (a replay), or not a valid answer
+            await self.error("invalid_sdp", _("This answer was refused."))
+
+    async def do_unmute(self, content: dict[str, Any]) -> None:
+        """Only the councillor opens their own microphone (on the chair's request)."""
+        assert self.participant is not None
+        self.participant.muted = False
+        await self.room.announce()
+
+    async def do_mute(self, content: dict[str, Any]) -> None:
+        for target in await self._targets(content):
+            target.muted = True
+            await target.send({"type": "muted"})
+        await self.room.announce()
+
+    async def do_ask_unmute(self, content: dict[str, Any]) -> None:
+        for target in await self._targets(content):
+            await target.send({"type": "unmute_request"})
+
+    async def do_remove(self, content: dict[str, Any]) -> None:
+        for target in await self._targets(content):
+            await target.send({"type": "removed"})
+            await self.room.leave(target)
+
+    async def _targets(self, content: dict[str, Any]) -> list[Participant]:
+        if not self.is_chair:
+            await self.error("forbidden", _("Only the chair moderates the meeting."))
+            return []
+        member = content.get("member")
+        targets = self.room.find_member(member) if isinstance(member, int) else []
+        if not targets:
+            await self.error("unknown_participant", _("This member is not in the meeting."))
+        return targets
+
+    async def error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message})

@@ -1,0 +1,154 @@
+"""Two councillors join the sitting's video by browser (real Chromium, fake camera and
+microphone) through the embedded relay: each receives the other's picture and sound;
+the chair closes a microphone and its sound stops reaching the other; presence follows
+the connection."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.models import AttendanceEvent
+from sessions.services import media_sweep
+from tests import factories as f
+
+from .conftest import off_loop, shoot
+from .test_device_test import media_browser  # noqa: F401  (the fixture)
+from .test_live_sitting import login
+
+pytestmark = [pytest.mark.browser]
+
+RECEIVED = """async () => {
+  const out = {};
+  for (const [feed, pc] of Object.entries(window.visio.feeds)) {
+    const stats = await pc.getStats();
+    stats.forEach((s) => {
+      if (s.type === "inbound-rtp") out[feed + ":" + s.kind] = {
+        bytes: s.bytesReceived, energy: s.totalAudioEnergy || 0, frames: s.framesDecoded || 0 };
+    });
+  }
+  return out;
+}"""
+
+
+def joined(browser, live_url, username, sitting_id):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1000, "height": 800})
+    context.grant_permissions(["camera", "microphone"])
+    page = context.new_page()
+    login(page, live_url, username)
+    page.goto(f"{live_url}/visio/sittings/{sitting_id}/")
+    page.click("#visio-join-button")
+    expect(page.locator("#visio-status")).to_have_text("Connecté.")
+    return page
+
+
+def other_feed(page) -> dict:
+    """The stats of the one remote feed, once its picture is decoded."""
+    page.wait_for_function(
+        "[...document.querySelectorAll('.visio-tile:not(.self) video')]"
+        ".some(v => v.videoWidth > 0)",
+        timeout=30_000,
+    )
+    stats = page.evaluate(RECEIVED)
+    return {kind.split(":")[1]: value for kind, value in stats.items()}
+
+
+def test_two_councillors_see_and_hear_each_other(settings, live_url, media_browser):  # noqa: F811
+    settings.SEANCE_MEDIA_GRACE_SECONDS = 1
+
+    def prepare():
+        a = f.assembly(members=5, population=1_000)
+        s = f.convened(a)
+        return s, f.chair(a), f.councillors(a)[0]
+
+    sitting, chair, councillor = off_loop(prepare)
+    mayor = joined(media_browser, live_url, chair.user.username, sitting.id)
+    member = joined(media_browser, live_url, councillor.user.username, sitting.id)
+
+    before = {"mayor": other_feed(mayor), "member": other_feed(member)}
+    time.sleep(3)
+    after = {"mayor": other_feed(mayor), "member": other_feed(member)}
+    for who in ("mayor", "member"):
+        assert after[who]["video"]["frames"] > before[who]["video"]["frames"] + 20
+        assert after[who]["audio"]["bytes"] > before[who]["audio"]["bytes"]
+        assert after[who]["audio"]["energy"] > before[who]["audio"]["energy"]
+    shoot(mayor, "visio-two-councillors")
+
+    # Presence: both arrived by video.
+    modes = off_loop(
+        lambda: sorted(AttendanceEvent.objects.filter(sitting=sitting).values_list("kind", "mode"))
+    )
+    assert modes == [("arrival", "remote"), ("arrival", "remote")]
+
+    # The chair closes the councillor's microphone: the sound stops reaching the mayor.
+    mayor.locator(f"li[data-member='{councillor.id}'] button[data-action='mute']").click()
+    expect(member.locator("#visio-status")).to_have_text("Le président a fermé votre micro.")
+    time.sleep(1)
+    muted_from = other_feed(mayor)["audio"]
+    time.sleep(3)
+    muted_to = other_feed(mayor)["audio"]
+    assert muted_to["bytes"] > muted_from["bytes"]  # still connected...
+    assert muted_to["energy"] - muted_from["energy"] < 1e-4  # ...but silent
+
+    # The councillor's connection drops: a departure after the grace period.
+    member.context.close()
+    time.sleep(2.5)
+    departures = off_loop(media_sweep)
+    assert [(e.member_id, e.kind) for e in departures] == [(councillor.id, "departure")]
+    mayor.context.close()
+
+
+def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
+    def prepare():
+        a = f.assembly(members=3, population=1_000)
+        other = f.assembly(members=3, population=1_000)
+        return f.convened(a), f.councillors(a)[0], f.convened(other)
+
+    sitting, councillor, foreign = off_loop(prepare)
+    context = media_browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    login(page, live_url, councillor.user.username)
+    page.goto(f"{live_url}/visio/sittings/{sitting.id}/")
+    replies = page.evaluate(
+        """async ([url, foreign]) => {
+          const talk = (address, messages) => new Promise((resolve) => {
+            const ws = new WebSocket(address), out = [];
+            ws.onmessage = (e) => out.push(JSON.parse(e.data));
+            const text = (m) => (typeof m === "string" ? m : JSON.stringify(m));
+            ws.onopen = () => messages.forEach((m) => ws.send(text(m)));
+            ws.onclose = () => resolve(out);
+            setTimeout(() => { ws.close(); resolve(out); }, 1500);
+          });
+          return {
+            own: await talk(url, [
+              {action: "publish", sdp: "v=0"},
+              {action: "join"},
+              {action: "join"},
+              {action: "publish", sdp: "not an sdp"},
+              {action: "publish", sdp: "v=0\\r\\n" + "a=x\\r\\n".repeat(20000)},
+              {action: "answer", feed: "forged", sdp: "v=0"},
+              {action: "mute", member: 1},
+              "{not json",
+            ]),
+            other: await talk(foreign, []),
+          };
+        }""",
+        [
+            live_url.replace("http", "ws") + f"/ws/sittings/{sitting.id}/visio/",
+            live_url.replace("http", "ws") + f"/ws/sittings/{foreign.id}/visio/",
+        ],
+    )
+    codes = [m.get("code") for m in replies["own"] if m["type"] == "error"]
+    assert codes == [
+        "not_joined",
+        "already_joined",
+        "invalid_sdp",
+        "invalid_frame",
+        "unknown_feed",
+        "forbidden",
+        "invalid_json",
+    ]
+    assert replies["other"][0]["type"] == "error" and replies["other"][0]["code"] == "forbidden"
+    context.close()
