@@ -18,7 +18,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -29,10 +29,8 @@ from .models import Broadcast, Camera
 from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
+from .ptz import PtzDriver, PtzError, driver_for, wait_settled
 from .services import cameras_of
-
-if TYPE_CHECKING:
-    from .ptz import PtzDriver
 
 logger = logging.getLogger(__name__)
 
@@ -166,8 +164,6 @@ class BroadcastRunner:
     def take_shot(self, shot: dict[str, Any]) -> None:
         """Recall the speaker's preset; cut to that camera once it has settled. While it
         moves, the programme shows another camera if it was on the moving one."""
-        from .ptz import PtzError, wait_settled
-
         index = shot["camera"]
         try:
             if self._programme()["cut"] == index and len(self.cameras) > 1:
@@ -182,8 +178,6 @@ class BroadcastRunner:
         connection.close()  # this thread's own
 
     def _driver(self, index: int) -> PtzDriver:
-        from .ptz import driver_for
-
         if index not in self.drivers:
             camera = self.cameras[index]
             self.drivers[index] = driver_for(camera.protocol, camera.control_address)
