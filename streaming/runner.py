@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 TICK = 0.25
 HEARTBEAT = 1.0
+# Set when the worker shuts down (a restart, a deployment): the runners stop their
+# processes and leave their broadcasts to be taken over by the next worker's watchdog.
+WORKER_STOPPING = threading.Event()
 
 
 def worker_name() -> str:
@@ -82,6 +85,7 @@ class BroadcastRunner:
         self.drivers: dict[int, PtzDriver] = {}
         self.shot_in_hand: int | None = None
         self.direction_error = ""
+        self.handing_over = False
         self._last_bytes: dict[int, tuple[float, int]] = {}
 
     def run(self) -> None:
@@ -131,6 +135,9 @@ class BroadcastRunner:
                 "state", "worker", "programme"
             )[0]
             if row["worker"] != self.worker or row["state"] == Broadcast.State.STOPPING:
+                return
+            if WORKER_STOPPING.is_set():
+                self.handing_over = True
                 return
             self.apply(row["programme"])
             if time.monotonic() - beat >= HEARTBEAT:
@@ -224,6 +231,10 @@ class BroadcastRunner:
         for driver in self.drivers.values():
             driver.close()
         close_old_connections()
+        if self.handing_over:
+            # Silent from now on: the next worker's watchdog restarts it at once.
+            self._mine().update(state=Broadcast.State.RESTARTING, pid=None, pids=[])
+            return
         self._mine().filter(state__in=[*Broadcast.RUNNING, Broadcast.State.STOPPING]).update(
             state=Broadcast.State.STOPPED, pid=None, pids=[], heartbeat_at=None
         )

@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutting_down
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils import timezone
 from sessions.services import media_sweep
 
 from .models import Broadcast
-from .runner import BroadcastRunner
+from .runner import WORKER_STOPPING, BroadcastRunner
 from .services import dispatch
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,12 @@ def watch(stop: threading.Event) -> None:
             media_sweep()
         except Exception:  # a database hiccup must not end the watchdog
             logger.exception("broadcast watchdog")
+
+
+@worker_shutting_down.connect
+def hand_over(**_: Any) -> None:
+    """A warm shutdown waits for the running tasks: the runners must end theirs."""
+    WORKER_STOPPING.set()
 
 
 @worker_ready.connect

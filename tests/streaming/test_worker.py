@@ -141,6 +141,17 @@ def test_worker_killed_outright(environment, workers, tmp_path: Path) -> None:
         # The new mixer shows what the programme showed: the sitting has not opened yet.
         assert close_to(picture(hls_dir(sitting.pk)), SLATES["before_start"].colour)
 
+        # A worker stopped as for a deployment (SIGTERM, warm shutdown): it ends its
+        # runner and processes at once, and the next worker takes the broadcast over.
+        broadcast.refresh_from_db()
+        ffmpegs = list(broadcast.pids)
+        workers[1].process.send_signal(signal.SIGTERM)
+        workers[1].process.wait(20)
+        assert not any(alive(pid) for pid in ffmpegs)
+        assert Broadcast.objects.get(pk=broadcast.pk).state == Broadcast.State.RESTARTING
+        workers.append(Worker("third", environment, tmp_path / "third.log"))
+        wait_for(lambda: live_on(workers[2]), timeout=60, step=0.5)
+
         broadcast.refresh_from_db()
         ffmpegs = list(broadcast.pids)
         services.broadcast_stop(sitting=sitting, user=None)
