@@ -122,6 +122,12 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 # The queue of the broadcast supervisors (one long-running task per live sitting).
 SEANCE_BROADCAST_QUEUE = os.environ.get("SEANCE_BROADCAST_QUEUE", "broadcast")
+# Janus, the SFU of the councillors' video (deploy/janus); without it, the embedded relay.
+SEANCE_JANUS_URL = os.environ.get("SEANCE_JANUS_URL", "")
+SEANCE_JANUS_API_SECRET = os.environ.get("SEANCE_JANUS_API_SECRET", "")
+SEANCE_JANUS_ADMIN_KEY = os.environ.get("SEANCE_JANUS_ADMIN_KEY", "")
+# A lost video connection is a departure after this many seconds (R26, R27).
+SEANCE_MEDIA_GRACE_SECONDS = int(os.environ.get("SEANCE_MEDIA_GRACE_SECONDS", "20"))
 # The programme's ladder ("full": 720p, 480p, 360p; "small": 360p, 240p, 180p) and x264
 # preset: what the machine can encode in real time.
 SEANCE_BROADCAST_LADDER = os.environ.get("SEANCE_BROADCAST_LADDER", "full")

@@ -67,11 +67,11 @@
       const li = document.createElement("li");
       li.dataset.member = p.member;
       li.textContent = p.name + (p.muted ? " (" + say.mutedLabel + ")" : "");
-      if (p.id !== state.me) {
+      if (state.me && p.id !== state.me) {
         const caption = tile(p.id).querySelector("figcaption");
         caption.textContent = li.textContent;
       }
-      if (say.chair && p.id !== state.me) {
+      if (say.chair && state.me && p.id !== state.me) {
         for (const [action, label] of [["mute", say.mute], ["ask_unmute", say.ask], ["remove", say.remove]]) {
           const button = document.createElement("button");
           button.type = "button"; button.className = "secondary";
@@ -112,8 +112,13 @@
     state.socket = socket;
     socket.onopen = () => send({ action: "join", audio_only: audioOnly });
     socket.onclose = () => { if (state.socket === socket) leave(say.lost); };
-    socket.onmessage = async (e) => {
-      const m = JSON.parse(e.data);
+    // One message at a time: a candidate must wait for the description it belongs to.
+    let queue = Promise.resolve();
+    socket.onmessage = (e) => { queue = queue.then(() => handle(JSON.parse(e.data))).catch(console.error); };
+  }
+
+  async function handle(m) {
+    {
       if (m.type === "joined") {
         state.me = m.id;
         $("visio-status").textContent = say.joined;
@@ -138,10 +143,17 @@
         $("visio-unmute-request").hidden = false;
       } else if (m.type === "removed") {
         leave(say.removed);
+      } else if (m.type === "candidate") {
+        // Janus trickles its candidates; the relay puts them in its descriptions.
+        const pc = m.feed ? state.feeds[m.feed] : state.publisher;
+        if (pc && m.candidate && !m.candidate.completed) {
+          await pc.addIceCandidate({ candidate: m.candidate.candidate, sdpMid: m.candidate.sdpMid,
+            sdpMLineIndex: m.candidate.sdpMLineIndex });
+        }
       } else if (m.type === "error") {
         $("visio-error").textContent = m.message;
       }
-    };
+    }
   }
 
   $("visio-join").addEventListener("submit", join);

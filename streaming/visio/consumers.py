@@ -14,20 +14,38 @@ Server to client: "joined", "participants", "offer", "left", "muted", "unmute_re
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.services import media_connected, media_lost
+from streaming.conference.janus import JanusSettings
 
-from .relay import Participant, room_for
+from .janus_room import JanusRoom, janus_room_for
+from .relay import Participant, RelayRoom, room_for
+
+logger = logging.getLogger(__name__)
 
 MAX_FRAME = 64 * 1024  # an SDP with simulcast is a few kilobytes
+
+
+def meeting_for(sitting_id: int) -> RelayRoom | JanusRoom:
+    """Janus when it is configured (SEANCE_JANUS_URL), the embedded relay otherwise."""
+    if settings.SEANCE_JANUS_URL:
+        janus = JanusSettings(
+            url=settings.SEANCE_JANUS_URL,
+            api_secret=settings.SEANCE_JANUS_API_SECRET or None,
+            admin_key=settings.SEANCE_JANUS_ADMIN_KEY or None,
+        )
+        return janus_room_for(sitting_id, janus)
+    return room_for(sitting_id)
 
 
 def _join_checks(user: Any, sitting_id: int) -> tuple[Any, Any, bool]:
@@ -55,7 +73,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.sitting, self.member, self.is_chair = sitting, member, chair
-        self.room = room_for(self.sitting_id)
+        self.room = meeting_for(self.sitting_id)
 
     async def disconnect(self, code: int) -> None:
         if self.participant is not None:
@@ -94,8 +112,14 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             send=self.send_json,
             audio_only=bool(content.get("audio_only")),
         )
+        try:
+            await self.room.join(self.participant)
+        except Exception:
+            logger.exception("joining the media server")
+            self.participant = None
+            await self.error("media_unavailable", _("The video server cannot be reached."))
+            return
         await self.send_json({"type": "joined", "id": self.participant.id, "chair": self.is_chair})
-        await self.room.join(self.participant)
 
     async def do_publish(self, content: dict[str, Any]) -> None:
         assert self.participant is not None
@@ -103,15 +127,15 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(sdp, str) or not sdp.startswith("v=0"):
             await self.error("invalid_sdp", _("The offer is not a session description."))
             return
-        if self.participant.publisher is not None:
+        if self.participant.published:
             await self.error("already_publishing", _("You are already publishing."))
             return
         try:
             answer = await self.room.publish(self.participant, sdp)
-        except Exception:  # aiortc refuses what it cannot parse
-            self.participant.publisher = None
+        except Exception:  # the media server refuses what it cannot parse
             await self.error("invalid_sdp", _("The offer was refused."))
             return
+        self.participant.published = True
         await self.send_json({"type": "answer", "sdp": answer})
         await database_sync_to_async(media_connected)(
             sitting=self.sitting, member=self.member, channel=self.channel_name
@@ -133,12 +157,12 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
     async def do_unmute(self, content: dict[str, Any]) -> None:
         """Only the councillor opens their own microphone (on the chair's request)."""
         assert self.participant is not None
-        self.participant.muted = False
+        await self.room.set_muted(self.participant, False)
         await self.room.announce()
 
     async def do_mute(self, content: dict[str, Any]) -> None:
         for target in await self._targets(content):
-            target.muted = True
+            await self.room.set_muted(target, True)
             await target.send({"type": "muted"})
         await self.room.announce()
 

@@ -59,8 +59,12 @@ class Participant:
     audio_only: bool = False
     muted: bool = False
     tracks: dict[str, MediaStreamTrack] = field(default_factory=dict)
-    publisher: RTCPeerConnection | None = None
-    receivers: dict[str, RTCPeerConnection] = field(default_factory=dict)  # by publisher id
+    # The backend's connections: aiortc peer connections, or Janus handles.
+    publisher: Any = None
+    receivers: dict[str, Any] = field(default_factory=dict)  # by publisher id
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    live: bool = False
+    published: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -147,6 +151,10 @@ class RelayRoom:
         people = [p.describe() for p in self.participants.values()]
         for participant in list(self.participants.values()):
             await participant.send({"type": "participants", "participants": people})
+
+    async def set_muted(self, participant: Participant, muted: bool) -> None:
+        """The relay sends silence instead (GatedAudio), whatever the browser sends."""
+        participant.muted = muted
 
     def find_member(self, member_id: int) -> list[Participant]:
         return [p for p in self.participants.values() if p.member_id == member_id]
