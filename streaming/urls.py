@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import control_views, device_views, views
+from . import control_views, device_views, replay_views, views
 
 urlpatterns = [
     path("hls/<int:sitting_id>/<path:name>", views.hls_file, name="hls-file"),
@@ -28,5 +28,16 @@ urlpatterns = [
         "broadcast/sittings/<int:sitting_id>/preview/<int:index>.jpg",
         control_views.preview,
         name="broadcast-preview",
+    ),
+    path("archive/sittings/<int:sitting_id>/replay/", replay_views.replay_page, name="replay"),
+    path(
+        "archive/sittings/<int:sitting_id>/replay/replay.mp4",
+        replay_views.replay_video,
+        name="replay-video",
+    ),
+    path(
+        "archive/sittings/<int:sitting_id>/replay/chapters.vtt",
+        replay_views.replay_chapters,
+        name="replay-chapters",
     ),
 ]
