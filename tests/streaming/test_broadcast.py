@@ -16,7 +16,7 @@ from sessions import services as sittings
 from sessions.models import Sitting
 from streaming import services
 from streaming.hls import hls_dir, preview_dir
-from streaming.models import Broadcast, Camera, CutSpan
+from streaming.models import Broadcast, Camera, CutSpan, Replay
 from streaming.programme.ingest import free_udp_port
 from streaming.programme.state import SLATES
 from streaming.runner import TICK, BroadcastRunner
@@ -139,6 +139,16 @@ def test_the_programme_follows_the_sitting(running, setup) -> None:
     health = refreshed(broadcast).health
     assert [source["name"] for source in health["inputs"]] == ["Camera-A", "Camera-B"]
     assert all(source["kbps"] > 50 for source in health["inputs"])
+
+    # Closing the sitting ends the broadcast, and its recording becomes the replay, with
+    # the closed session and the protected speech cut out (R34).
+    sittings.sitting_close(sitting=sitting, user=None)
+    wait_for(lambda: refreshed(broadcast).state == Broadcast.State.STOPPED, timeout=60)
+    wait_for(lambda: Replay.objects.filter(sitting=sitting).exclude(state="pending").exists(), 60)
+    replay = Replay.objects.get(sitting=sitting)
+    assert replay.state == Replay.State.READY, replay.error
+    assert {cut["kind"] for cut in replay.cut} == {"closed_session", "protected"}
+    assert replay.duration > 5 and replay.size > 10_000
 
 
 def test_regie_commands_and_refusals(running, setup) -> None:
