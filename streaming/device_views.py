@@ -4,6 +4,8 @@ speed), with advice to join with sound only on a weak link."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -28,9 +30,16 @@ def device_test(request: HttpRequest) -> HttpResponse:
 @domain_errors
 @require_GET
 def visio(request: HttpRequest, sitting_id: int) -> HttpResponse:
-    """The councillor's (or the chair's) video of the sitting."""
-    sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-    context = {"sitting": sitting, "is_chair": can(request.user, sitting, Role.CHAIR)}
+    """The councillor's (or the chair's) video of the sitting; `?room=<id>`: a remote
+    room of an intercommunality joining through its agent (the socket checks the room)."""
+    room = request.GET.get("room", "")
+    sitting = access_sitting(request.user, sitting_id, Role.ATTENDANCE if room else Role.MEMBER)
+    socket = f"/ws/sittings/{sitting.pk}/visio/" + (f"?{urlencode({'room': room})}" if room else "")
+    context = {
+        "sitting": sitting,
+        "is_chair": can(request.user, sitting, Role.CHAIR),
+        "socket": socket,
+    }
     return render(request, "streaming/visio.html", context)
 
 

@@ -17,13 +17,14 @@ import json
 import logging
 import uuid
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from council.errors import DomainError
+from council.errors import DomainError, InvalidInput
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.services import media_connected, media_lost
 from streaming.conference.janus import JanusSettings
@@ -48,10 +49,19 @@ def meeting_for(sitting_id: int) -> RelayRoom | JanusRoom:
     return room_for(sitting_id)
 
 
-def _join_checks(user: Any, sitting_id: int) -> tuple[Any, Any, bool]:
-    sitting = access_sitting(user, sitting_id, Role.MEMBER)
-    member = member_of(user, sitting.assembly_id)
-    return sitting, member, can(user, sitting, Role.CHAIR)
+def _join_checks(user: Any, sitting_id: int, room_id: str) -> tuple[Any, Any, Any, bool]:
+    """A member joins as themself; a remote room of an intercommunality joins through its
+    agent (who keeps that room's roll, R27: its presence is not the video's business)."""
+    if not room_id:
+        sitting = access_sitting(user, sitting_id, Role.MEMBER)
+        return sitting, member_of(user, sitting.assembly_id), None, can(user, sitting, Role.CHAIR)
+    sitting = access_sitting(user, sitting_id, Role.ATTENDANCE)
+    room = sitting.remote_rooms.filter(pk=int(room_id)).first() if room_id.isdigit() else None
+    if room is None:
+        raise InvalidInput(
+            _("This room is not a designated remote room of the sitting."), code="wrong_room"
+        )
+    return sitting, None, room, can(user, sitting, Role.CHAIR)
 
 
 class VisioConsumer(AsyncJsonWebsocketConsumer):
@@ -60,18 +70,20 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         await self.accept()
         self.sitting_id = int(self.scope["url_route"]["kwargs"]["sitting_id"])
+        query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
-            sitting, member, chair = await database_sync_to_async(_join_checks)(
-                self.scope.get("user"), self.sitting_id
+            sitting, member, room, chair = await database_sync_to_async(_join_checks)(
+                self.scope.get("user"), self.sitting_id, query.get("room", [""])[0]
             )
         except DomainError as err:
             await self.send_json({"type": "error", **err.as_dict()})
             await self.close(code=4000 + err.status)
             return
-        if member is None:
+        if member is None and room is None:
             await self.error("not_member", _("Only members of the council join the video."))
             await self.close(code=4403)
             return
+        self.remote_room = room
         self.sitting, self.member, self.is_chair = sitting, member, chair
         self.room = meeting_for(self.sitting_id)
 
@@ -107,8 +119,8 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             return
         self.participant = Participant(
             id=uuid.uuid4().hex[:12],
-            member_id=self.member.id,
-            name=self.member.full_name,
+            member_id=self.member.id if self.member else 0,
+            name=self.member.full_name if self.member else str(self.remote_room),
             send=self.send_json,
             audio_only=bool(content.get("audio_only")),
         )
@@ -120,6 +132,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             await self.error("media_unavailable", _("The video server cannot be reached."))
             return
         await self.send_json({"type": "joined", "id": self.participant.id, "chair": self.is_chair})
+        await self.room.announce()
 
     async def do_publish(self, content: dict[str, Any]) -> None:
         assert self.participant is not None
@@ -137,9 +150,10 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             return
         self.participant.published = True
         await self.send_json({"type": "answer", "sdp": answer})
-        await database_sync_to_async(media_connected)(
-            sitting=self.sitting, member=self.member, channel=self.channel_name
-        )
+        if self.member is not None:
+            await database_sync_to_async(media_connected)(
+                sitting=self.sitting, member=self.member, channel=self.channel_name
+            )
 
     async def do_answer(self, content: dict[str, Any]) -> None:
         assert self.participant is not None
@@ -179,8 +193,11 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         if not self.is_chair:
             await self.error("forbidden", _("Only the chair moderates the meeting."))
             return []
-        member = content.get("member")
-        targets = self.room.find_member(member) if isinstance(member, int) else []
+        member, participant = content.get("member"), content.get("participant")
+        if isinstance(participant, str):  # a remote room, which is no member
+            targets = [p for p in self.room.participants.values() if p.id == participant]
+        else:
+            targets = self.room.find_member(member) if isinstance(member, int) else []
         if not targets:
             await self.error("unknown_participant", _("This member is not in the meeting."))
         return targets

@@ -86,7 +86,6 @@ class JanusRoom:
         await peer.join_publisher(self.room, participant.name)
         participant.publisher = peer
         self.participants[participant.id] = participant
-        await self.announce()
 
     async def publish(self, participant: Participant, offer: str) -> str:
         peer: PeerHandle = participant.publisher

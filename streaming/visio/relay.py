@@ -87,7 +87,6 @@ class RelayRoom:
     async def join(self, participant: Participant) -> None:
         async with self.lock:
             self.participants[participant.id] = participant
-        await self.announce()
 
     async def publish(self, participant: Participant, offer: str) -> str:
         """The browser's offer of its camera and microphone; returns the answer, then
