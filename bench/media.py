@@ -4,7 +4,6 @@ the CPU time of processes, free ports, a static HLS ladder producer."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,12 +22,6 @@ CAMERAS = [("Camera-A", "red", 440), ("Camera-B", "lime", 660), ("Camera-C", "bl
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # The barcode of `barcode_camera`: BITS blocks of BLOCK_W x BAND_H pixels along the top.
 BITS, BLOCK_W, BAND_H = 32, 20, 32
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(check: Callable[[], object], timeout: float, step: float = 0.1) -> object:

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .hls import hls_dir, preview_dir, recording_dir
 from .models import Broadcast, Camera
+from .ports import free_port
 from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
@@ -43,12 +44,6 @@ WORKER_STOPPING = threading.Event()
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def kill_leftovers(pids: list[int]) -> None:
@@ -70,7 +65,7 @@ def programme_config(broadcast: Broadcast, cameras: list[Camera]) -> ProgrammeCo
         output_dir=hls_dir(sitting_id),
         recording_dir=recording_dir(sitting_id),
         preview_dir=preview_dir(sitting_id),
-        control_address=f"tcp://127.0.0.1:{free_tcp_port()}",
+        control_address=f"tcp://127.0.0.1:{free_port()}",
         ladder=LADDERS[settings.SEANCE_BROADCAST_LADDER],
         preset=settings.SEANCE_BROADCAST_PRESET,
     )

@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from streaming.ports import free_port
 from streaming.programme.process import die_with_parent
 
 # Where Debian (any architecture) or a source build put the modules.
@@ -37,12 +38,6 @@ class JanusStartError(RuntimeError):
 
 def janus_available() -> bool:
     return shutil.which("janus") is not None
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def janus_lib() -> Path | None:

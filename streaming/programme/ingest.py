@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from streaming.ports import free_udp_port
 from streaming.programme.graph import FONT, ProgrammeInput, escape_value
 from streaming.programme.process import ManagedProcess
 
@@ -34,12 +35,6 @@ LOST_SLATE_TEXT = "Image momentanément indisponible"
 MIXER_SOUND = ("-c:a", "mp2", "-ar", "48000", "-ac", "2", "-b:a", "192k")
 # The mixer's UDP input: a deep queue (in 188-byte packets) that drops rather than fails.
 MIXER_INPUT_OPTIONS = "fifo_size=50000&overrun_nonfatal=1&buffer_size=4194304"
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def bound_socket() -> socket.socket:

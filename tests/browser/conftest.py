@@ -80,25 +80,30 @@ def live_url(live_server_process) -> str:
     return f"http://127.0.0.1:{live_server_process[0].port.value}"
 
 
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def launch(playwright, *extra: str):
+    return playwright.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=[*CHROMIUM_ARGS, *extra]
+    )
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per module: Playwright's loop must be gone before asyncio tests run."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch(p)
         yield browser
         browser.close()
 

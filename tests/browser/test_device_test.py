@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests import factories as f
 
-from .conftest import chromium_path, off_loop, shoot
+from .conftest import launch, off_loop, shoot
 from .test_live_sitting import login
 
 pytestmark = [pytest.mark.browser]
@@ -21,16 +21,11 @@ def media_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[
-                *("--no-sandbox", "--disable-gpu", "--no-first-run"),
-                *("--disable-background-networking", "--disable-component-update"),
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
+        browser = launch(
+            p,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
         )
         yield browser
         browser.close()

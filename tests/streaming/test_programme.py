@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
+from streaming.ports import free_port as free_tcp_port
 from streaming.programme.graph import (
     FONT,
     ProgrammeConfig,
@@ -63,12 +63,6 @@ class Feed:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(check: Callable[[], object], timeout: float, step: float = 0.1) -> object:

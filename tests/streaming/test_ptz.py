@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from streaming.ports import free_port
 from streaming.ptz import (
     NoDriver,
     OnvifDriver,
@@ -21,12 +22,6 @@ from streaming.ptz import (
 from streaming.simulator import SimulatedCamera
 
 VISCA_STEP = 1 / visca.TILT_MAX  # the coarsest of the protocol's quantisations
-
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

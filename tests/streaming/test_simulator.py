@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -10,18 +9,13 @@ from collections import Counter
 import imageio_ffmpeg
 import pytest
 
+from streaming.ports import free_udp_port as free_port
 from streaming.ptz import Position, ViscaDriver, wait_settled
 from streaming.simulator import SimulatedCamera, decode_clock, demo_cameras
 from streaming.simulator.chamber import rgb
 
 WIDTH, HEIGHT = 640, 360
 FRAME = WIDTH * HEIGHT * 3
-
-
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
