@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "council.settings")
 
+from streaming.ports import free_port  # noqa: E402, F401  (the benchmarks import it from here)
+
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 CAMERAS = [("Camera-A", "red", 440), ("Camera-B", "lime", 660), ("Camera-C", "blue", 880)]
