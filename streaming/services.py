@@ -23,8 +23,9 @@ from django.utils.translation import gettext as _
 from council.celery import app
 from council.models import Member
 from sessions.errors import Conflict, InvalidInput
-from sessions.models import Sitting
+from sessions.models import AttendanceEvent, Sitting
 from sessions.realtime import sitting_event
+from sessions.selectors import presence
 from sessions.services.common import User, log
 
 from .models import Broadcast, Camera, CameraPreset, CutSpan
@@ -232,8 +233,10 @@ def speaker_lower_third(sitting: Sitting, member: Member) -> dict[str, str]:
 
 
 def speaker_shot(sitting: Sitting, member: Member) -> tuple[int, int] | None:
-    """The camera (its input number) and the preset that frame the member's seat."""
-    if not member.seat:
+    """The camera (its input number) and the preset that frame the member's seat, if the
+    member sits in the chamber (not remote, not in a remote room)."""
+    here = presence(sitting).get(member.id)
+    if not member.seat or here is None or here.mode != AttendanceEvent.Mode.CHAMBER:
         return None
     cameras = cameras_of(sitting)
     preset = (
