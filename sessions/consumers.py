@@ -6,7 +6,6 @@ forward group events. Every refusal is an error frame {"type": "error", ...}.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
+from council.frames import action_frame
 from streaming.audience import viewer_joined, viewer_left
 from voting import actions as voting_actions
 from voting.selectors import my_ballots
@@ -69,16 +69,10 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
         return chair_snapshot(sitting)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self.error("invalid_frame", _("Send one JSON text frame of at most 16 KiB."))
-            return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.error("invalid_json", _("The message is not valid JSON."))
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("action"), str):
-            await self.error("invalid_message", _('The message needs an "action".'))
+            content = action_frame(text_data, MAX_FRAME)
+        except InvalidInput as err:
+            await self.error(err.code, err.message)
             return
         await self.receive_json(content)
 

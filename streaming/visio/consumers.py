@@ -13,7 +13,6 @@ Server to client: "joined", "participants", "offer", "left", "muted", "unmute_re
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from typing import Any
@@ -25,6 +24,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
+from council.frames import action_frame
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.services import media_connected, media_lost
 from streaming.conference.janus import JanusSettings
@@ -95,16 +95,13 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "member"):
             return
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self.error("invalid_frame", _("Send one JSON text frame of at most 64 KiB."))
-            return
         try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.error("invalid_json", _("The message is not valid JSON."))
+            content = action_frame(text_data, MAX_FRAME)
+        except InvalidInput as err:
+            await self.error(err.code, err.message)
             return
-        action = content.get("action") if isinstance(content, dict) else None
-        handler = getattr(self, f"do_{action}", None) if isinstance(action, str) else None
+        action = content["action"]
+        handler = getattr(self, f"do_{action}", None)
         if handler is None:
             await self.error("unknown_action", _("Unknown action."))
             return
