@@ -128,6 +128,11 @@ SEANCE_JANUS_API_SECRET = os.environ.get("SEANCE_JANUS_API_SECRET", "")
 SEANCE_JANUS_ADMIN_KEY = os.environ.get("SEANCE_JANUS_ADMIN_KEY", "")
 # A lost video connection is a departure after this many seconds (R26, R27).
 SEANCE_MEDIA_GRACE_SECONDS = int(os.environ.get("SEANCE_MEDIA_GRACE_SECONDS", "20"))
+# The stage of the councillors' video: besides the chair and the speaker, this many
+# councillors are seen as thumbnails; the others are heard until given the floor.
+SEANCE_VISIO_THUMBNAILS = int(os.environ.get("SEANCE_VISIO_THUMBNAILS", "8"))
+# A Janus VideoRoom takes at most this many publishers.
+SEANCE_VISIO_MAX_PUBLISHERS = int(os.environ.get("SEANCE_VISIO_MAX_PUBLISHERS", "200"))
 # The programme's ladder ("full": 720p, 480p, 360p; "small": 360p, 240p, 180p) and x264
 # preset: what the machine can encode in real time.
 SEANCE_BROADCAST_LADDER = os.environ.get("SEANCE_BROADCAST_LADDER", "full")

@@ -6,3 +6,4 @@ class StreamingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import services  # noqa: F401  (connects the direction to the sitting's events)
+        from .visio import events  # noqa: F401  (the floor opens the speaker's microphone)

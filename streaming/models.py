@@ -90,6 +90,9 @@ class Broadcast(models.Model):
     pids = models.JSONField(default=list)  # every ffmpeg the supervisor owns, for cleanup
     restarts = models.PositiveIntegerField(default=0)
     health = models.JSONField(default=dict)
+    # Where Janus forwards the speaker who joined by video (host, video_port, audio_port,
+    # index of that input in the programme); kept by the runner across a handover.
+    remote_input = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from .hls import hls_dir, preview_dir, recording_dir
 from .models import Broadcast, Camera
-from .ports import free_port
+from .ports import free_port, free_udp_pair, udp_pair_free
 from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
+from .programme.ingest import remote_sdp
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
 from .ptz import PtzDriver, PtzError, driver_for, wait_settled
@@ -57,9 +58,35 @@ def kill_leftovers(pids: list[int]) -> None:
             continue
 
 
+def remote_input(broadcast: Broadcast, index: int) -> ProgrammeInput | None:
+    """With Janus, the speaker who joined by video is forwarded to an input of the
+    programme. Its ports are kept across a handover (Janus keeps forwarding to them)."""
+    if not settings.SEANCE_JANUS_URL:
+        return None
+    ports = broadcast.remote_input or {}
+    video, audio = ports.get("video_port"), ports.get("audio_port")
+    if not (video and audio and udp_pair_free(video) and udp_pair_free(audio)):
+        video, audio = free_udp_pair(), free_udp_pair()
+        while audio == video:
+            audio = free_udp_pair()
+    sdp = recording_dir(broadcast.sitting_id).parent / "remote.sdp"
+    sdp.parent.mkdir(parents=True, exist_ok=True)
+    sdp.write_text(remote_sdp(video, audio))
+    broadcast.remote_input = {
+        "host": "127.0.0.1",
+        "video_port": video,
+        "audio_port": audio,
+        "index": index,
+    }
+    broadcast.save(update_fields=["remote_input", "updated_at"])
+    return ProgrammeInput("Visio", str(sdp), remote=True)
+
+
 def programme_config(broadcast: Broadcast, cameras: list[Camera]) -> ProgrammeConfig:
     sitting_id = broadcast.sitting_id
     inputs = tuple(ProgrammeInput(camera.name, camera.feed_url) for camera in cameras)
+    remote = remote_input(broadcast, len(inputs))
+    inputs += (remote,) if remote else ()
     return ProgrammeConfig(
         inputs=inputs,
         output_dir=hls_dir(sitting_id),

@@ -11,6 +11,7 @@ then cut)."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 from celery.exceptions import AlwaysEagerIgnored
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from council.celery import app
 from council.models import Member
 from sessions.errors import Conflict, InvalidInput
-from sessions.models import AttendanceEvent, Sitting
+from sessions.models import AttendanceEvent, MediaConnection, Sitting
 from sessions.realtime import sitting_event
 from sessions.selectors import presence
 from sessions.services.common import User, log
@@ -250,6 +251,32 @@ def speaker_shot(sitting: Sitting, member: Member) -> tuple[int, int] | None:
     return cameras.index(preset.camera), preset.slot
 
 
+@dataclass(frozen=True)
+class RemoteTarget:
+    host: str
+    video_port: int
+    audio_port: int
+    index: int  # of the remote input among the programme's inputs
+
+
+def remote_input_target(sitting_id: int) -> RemoteTarget | None:
+    """Where the speaker who joined by video is forwarded into the programme, if the
+    sitting is being broadcast with a remote input."""
+    remote = (
+        Broadcast.objects.filter(sitting_id=sitting_id, state__in=Broadcast.RUNNING)
+        .values_list("remote_input", flat=True)
+        .first()
+    )
+    if not remote or "video_port" not in remote:
+        return None
+    ports = (int(remote["video_port"]), int(remote["audio_port"]))
+    return RemoteTarget(str(remote["host"]), *ports, index=int(remote["index"]))
+
+
+def connected_by_video(sitting: Sitting, member: Member) -> bool:
+    return MediaConnection.objects.filter(sitting=sitting, member=member, lost_at=None).exists()
+
+
 def follow(broadcast: Broadcast, sitting: Sitting, event: str, data: dict[str, Any]) -> None:
     programme = broadcast.programme
     if event in ("opened", "resumed", "closed_session_left"):
@@ -266,6 +293,10 @@ def follow(broadcast: Broadcast, sitting: Sitting, event: str, data: dict[str, A
         member = Member.objects.get(pk=data["member"])
         lower_third = speaker_lower_third(sitting, member)
         shot = speaker_shot(sitting, member) if programme.get("auto", True) else None
+        remote = broadcast.remote_input
+        seen_remotely = shot is None and remote and programme.get("auto", True)
+        if seen_remotely and connected_by_video(sitting, member):  # in the corner, heard
+            programme.update(pip=remote["index"], remote_pip=True)
         if shot is None:
             programme["lower_third"] = lower_third
         else:
@@ -279,6 +310,8 @@ def follow(broadcast: Broadcast, sitting: Sitting, event: str, data: dict[str, A
             }
     elif event == "floor_ended":
         programme.update(lower_third=None, shot=None)
+        if programme.pop("remote_pip", False):
+            programme["pip"] = None
         if programme.get("auto", True):
             programme["cut"] = 0
     elif event == "item_taken_up":

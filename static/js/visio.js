@@ -6,7 +6,11 @@
   if (!config) return;
   const $ = (id) => document.getElementById(id);
   const say = config.dataset;
-  const state = { socket: null, local: null, publisher: null, feeds: {}, me: null };
+  // feeds: one peer connection per feed the server offers (the relay: one per
+  // participant; Janus: one, "room", carrying everyone, renegotiated as people come and
+  // go); streams: which participant each m-line of a feed carries.
+  const state = { socket: null, local: null, publisher: null, feeds: {}, streams: {}, me: null,
+    simulcast: false, speaking: false };
   window.visio = state; // for the browser tests: the peer connections and their stats
 
   function send(message) { state.socket.send(JSON.stringify(message)); }
@@ -35,41 +39,67 @@
     return figure;
   }
 
+  // Simulcast layers for Janus (highest first, as Janus expects): the stage shows the
+  // chair and the speaker on the top layer, thumbnails on the smallest.
+  const LAYERS = [
+    { rid: "h", maxBitrate: 900000 },
+    { rid: "m", maxBitrate: 300000, scaleResolutionDownBy: 2 },
+    { rid: "l", maxBitrate: 100000, scaleResolutionDownBy: 4 },
+  ];
+
   async function publish() {
     const pc = new RTCPeerConnection();
     state.publisher = pc;
-    state.local.getTracks().forEach((track) => pc.addTrack(track, state.local));
+    state.local.getTracks().forEach((track) => {
+      if (track.kind === "video" && state.simulcast) {
+        pc.addTransceiver(track, { direction: "sendonly", streams: [state.local], sendEncodings: LAYERS });
+      } else {
+        pc.addTrack(track, state.local);
+      }
+    });
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     send({ action: "publish", sdp: pc.localDescription.sdp });
   }
 
+  function show(participant, track) {
+    const video = tile(participant).querySelector("video");
+    const stream = video.srcObject || new MediaStream();
+    stream.getTracks().filter((t) => t.kind === track.kind).forEach((t) => stream.removeTrack(t));
+    stream.addTrack(track);
+    video.srcObject = stream;
+    video.play().catch(() => {});
+  }
+
   async function receive(feed, sdp) {
-    if (state.feeds[feed]) state.feeds[feed].close();
-    const pc = new RTCPeerConnection();
-    state.feeds[feed] = pc;
-    const stream = new MediaStream();
-    pc.ontrack = (event) => {
-      stream.addTrack(event.track);
-      const video = tile(feed).querySelector("video");
-      video.srcObject = stream;
-      video.play().catch(() => {});
-    };
+    let pc = state.feeds[feed];
+    if (pc && feed !== "room") { pc.close(); pc = null; }
+    if (!pc) {
+      pc = new RTCPeerConnection();
+      state.feeds[feed] = pc;
+      pc.ontrack = (event) => {
+        const carried = (state.streams[feed] || {})[event.transceiver.mid];
+        show(carried || feed, event.track);
+      };
+    }
     await pc.setRemoteDescription({ type: "offer", sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
     send({ action: "answer", feed, sdp: pc.localDescription.sdp });
   }
 
-  function participants(list) {
+  function participants(list, speaker) {
     const ul = $("visio-participants");
     ul.replaceChildren(...list.map((p) => {
       const li = document.createElement("li");
       li.dataset.member = p.member;
-      li.textContent = p.name + (p.muted ? " (" + say.mutedLabel + ")" : "");
+      li.textContent = p.name + (p.muted ? " (" + say.mutedLabel + ")" : "")
+        + (p.member && p.member === speaker ? " — " + say.speakingLabel : "");
       if (state.me && p.id !== state.me) {
-        const caption = tile(p.id).querySelector("figcaption");
-        caption.textContent = li.textContent;
+        const figure = tile(p.id);
+        figure.dataset.layer = p.layer; // stage, thumbnail, or none: heard, not seen
+        figure.dataset.member = p.member;
+        figure.querySelector("figcaption").textContent = li.textContent;
       }
       if (say.chair && state.me && p.id !== state.me) {
         for (const [action, label] of [["mute", say.mute], ["ask_unmute", say.ask], ["remove", say.remove]]) {
@@ -89,7 +119,7 @@
     if (state.publisher) state.publisher.close();
     if (state.local) state.local.getTracks().forEach((t) => t.stop());
     if (state.socket) state.socket.close();
-    state.feeds = {}; state.publisher = null; state.socket = null;
+    state.feeds = {}; state.streams = {}; state.publisher = null; state.socket = null;
     document.querySelectorAll(".visio-tile:not(.self)").forEach((f) => f.remove());
     $("visio-status").textContent = message || "";
     $("visio-join-button").hidden = false;
@@ -121,6 +151,7 @@
     {
       if (m.type === "joined") {
         state.me = m.id;
+        state.simulcast = Boolean(m.simulcast);
         $("visio-status").textContent = say.joined;
         $("visio-join-button").hidden = true;
         $("visio-leave").hidden = false;
@@ -130,7 +161,14 @@
       } else if (m.type === "offer") {
         await receive(m.feed, m.sdp);
       } else if (m.type === "participants") {
-        participants(m.participants);
+        participants(m.participants, m.speaker);
+      } else if (m.type === "streams") {
+        state.streams[m.feed] = Object.fromEntries(m.streams.map((s) => [s.mid, s.participant]));
+      } else if (m.type === "floor") {
+        // The floor given (the server has opened the microphone) or ended (closed).
+        state.local.getAudioTracks().forEach((t) => { t.enabled = m.open; });
+        $("visio-unmute-request").hidden = true;
+        $("visio-status").textContent = m.open ? say.floor : say.floorEnded;
       } else if (m.type === "left") {
         if (state.feeds[m.feed]) state.feeds[m.feed].close();
         delete state.feeds[m.feed];

@@ -377,13 +377,25 @@ class VideoRoomAdmin:
         video_port: int | None = None,
         audio_pt: int = 111,
         video_pt: int = 96,
+        ssrc: int | None = None,
+        simulcast: bool = False,
     ) -> list[Forwarder]:
         """Forward a publisher's first audio and video m-lines (`mids`, as for moderate)
-        as plain RTP to host:port, e.g. to the programme mixer."""
-        wanted = (("audio", audio_port, audio_pt), ("video", video_port, video_pt))
+        as plain RTP to host:port, e.g. to the programme mixer. A `simulcast` publisher's
+        video is forwarded as a viewer gets it: one layer, the best available. With `ssrc`, every
+        forward to the same ports looks like one stream (video `ssrc`, audio `ssrc` + 1)."""
+        wanted = (("audio", audio_port, audio_pt, 1), ("video", video_port, video_pt, 0))
         streams = [
-            {"mid": mid, "port": port, "pt": pt}
-            for kind, port, pt in wanted
+            _without_none(
+                {
+                    "mid": mid,
+                    "port": port,
+                    "pt": pt,
+                    "ssrc": None if ssrc is None else ssrc + offset,
+                    "simulcast": True if simulcast and kind == "video" else None,
+                }
+            )
+            for kind, port, pt, offset in wanted
             if port is not None
             for mid in list(mids.get(kind, ()))[:1]
         ]
@@ -491,6 +503,10 @@ class PeerHandle:
         self.participant_id: int | None = None
         self.private_id: int | None = None
         self.mids: dict[str, list[str]] = {}
+        # As a subscriber: Janus's description of each m-line ({"mid", "type", "feed_id",
+        # "active"...}), kept up to date by subscribe and update.
+        self.streams: list[JsonDict] = []
+        self.simulcast = False  # as a publisher: whether its video has simulcast layers
 
     @classmethod
     async def attach(cls, session: JanusSession) -> PeerHandle:
@@ -510,6 +526,7 @@ class PeerHandle:
         if reply.jsep is None:
             raise JanusError(0, "publish answered without an SDP answer")
         self.mids = sdp_mids(str(jsep_offer.get("sdp", "")))
+        self.simulcast = "a=simulcast:" in str(jsep_offer.get("sdp", ""))
         return reply.jsep
 
     async def unpublish(self) -> None:
@@ -531,7 +548,33 @@ class PeerHandle:
         if reply.jsep is None:
             raise JanusError(0, "subscribe answered without an SDP offer")
         self.room = room
+        self.streams = list(reply.data.get("streams", []))
         return reply.jsep
+
+    async def update(
+        self, subscribe: Iterable[int] = (), unsubscribe: Iterable[int] = ()
+    ) -> JsonDict:
+        """Add and remove feeds of a multistream subscription; Janus's new offer out
+        (answered with `start`), `streams` updated. Janus refuses a renegotiation while
+        one is still unanswered."""
+        body: JsonDict = {"request": "update"}
+        for key, feeds in (("subscribe", subscribe), ("unsubscribe", unsubscribe)):
+            if listed := [{"feed": feed} for feed in feeds]:
+                body[key] = listed  # Janus refuses an empty list
+        reply = await self.handle.message(body)
+        if reply.jsep is None:
+            raise JanusError(0, "update answered without an SDP offer")
+        self.streams = list(reply.data.get("streams", []))
+        return reply.jsep
+
+    async def configure_streams(self, streams: Iterable[JsonDict]) -> None:
+        """Per subscribed m-line: {"mid", "send": bool, "substream": 0-2 (simulcast
+        layer, 0 the smallest)}. Pausing a video costs no renegotiation."""
+        await self.handle.message({"request": "configure", "streams": list(streams)})
+
+    async def request_keyframe(self) -> None:
+        """As a publisher: Janus asks the browser for a key frame (PLI)."""
+        await self.handle.message({"request": "configure", "keyframe": True})
 
     async def start(self, jsep_answer: JsonDict) -> JsonDict:
         """The browser's answer to the subscription offer."""

@@ -50,6 +50,10 @@ class ProgrammeInput:
     name: str  # shown on the input's own slate when its feed is lost
     url: str  # the camera feed: udp://, srt://, rtsp://; H.264 picture
     has_sound: bool = True  # False: the ingest adds silence, the mixer needs a sound track
+    # A remote councillor forwarded by Janus (url: an SDP file of VP8 and Opus over RTP):
+    # its ingest re-encodes the small picture, and its sound is always mixed into the
+    # programme's (it is heard over the room's as the chamber's loudspeakers carry it).
+    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,18 +105,27 @@ def input_chains(config: ProgrammeConfig) -> list[str]:
     on air is scaled): a main copy and a PiP copy."""
     chains = []
     single = len(config.inputs) == 1  # the selectors need two inputs: the camera twice
-    for i in range(len(config.inputs)):
+    for i, source in enumerate(config.inputs):
         copies = (0, 1) if single else (i,)
         video = "".join(f"[main{c}][pip{c}]" for c in copies)
         audio = "".join(f"[audio{c}]" for c in copies)
         chains.append(
             f"[{i}:v]setpts={WALLCLOCK_PTS},fps={config.fps},split={2 * len(copies)}{video}"
         )
-        chains.append(
+        sound = (
             f"[{i}:a]asetpts={WALLCLOCK_PTS},aresample=48000:async=1:min_hard_comp=0.1,"
-            f"aformat=sample_fmts=fltp:channel_layouts=stereo,asplit={len(copies)}{audio}"
+            f"aformat=sample_fmts=fltp:channel_layouts=stereo"
         )
+        if source.remote:  # mixed in always; its place in the cut's selector is silent
+            chains.append(f"{sound},asplit=2[remotecut][remotesound]")
+            chains.append(f"[remotecut]volume=0{audio}")
+        else:
+            chains.append(f"{sound},asplit={len(copies)}{audio}")
     return chains
+
+
+def remote_index(config: ProgrammeConfig) -> int | None:
+    return next((i for i, source in enumerate(config.inputs) if source.remote), None)
 
 
 def selector_inputs(config: ProgrammeConfig) -> int:
@@ -178,10 +191,10 @@ def ladder_chains(config: ProgrammeConfig) -> list[str]:
 def audio_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
     n = selector_inputs(config)
     audios = "".join(f"[audio{i}]" for i in range(n))
-    return [
-        f"{audios}astreamselect@cut=inputs={n}:map={state.cut},"
-        f"volume@mute=volume={state.volume}[sound]"
-    ]
+    selected = f"{audios}astreamselect@cut=inputs={n}:map={state.cut}"
+    if remote_index(config) is not None:
+        selected += "[cutsound];[cutsound][remotesound]amix=inputs=2:normalize=0:duration=first"
+    return [f"{selected},volume@mute=volume={state.volume}[sound]"]
 
 
 def filter_graph(config: ProgrammeConfig, state: ProgrammeState) -> str:

@@ -33,6 +33,7 @@ LOST_SLATE_TEXT = "Image momentanément indisponible"
 # The sound of every source, camera or slate, alike for the mixer (which cannot change
 # sound format on the fly): MPEG audio layer 2 costs a tenth of AAC to encode.
 MIXER_SOUND = ("-c:a", "mp2", "-ar", "48000", "-ac", "2", "-b:a", "192k")
+FAST_X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency")
 # The mixer's UDP input: a deep queue (in 188-byte packets) that drops rather than fails.
 MIXER_INPUT_OPTIONS = "fifo_size=50000&overrun_nonfatal=1&buffer_size=4194304"
 
@@ -53,6 +54,24 @@ def starts_key_frame(datagram: bytes) -> bool:
         if packet[0] == 0x47 and pid == VIDEO_PID and has_adaptation and packet[5] & 0x40:
             return True
     return False
+
+
+def remote_sdp(video_port: int, audio_port: int) -> str:
+    """The remote speaker's input as Janus forwards it: VP8 and Opus over plain RTP."""
+    return "\n".join(
+        [
+            "v=0",
+            "o=- 0 0 IN IP4 127.0.0.1",
+            "s=Seance remote speaker",
+            "c=IN IP4 127.0.0.1",
+            "t=0 0",
+            f"m=video {video_port} RTP/AVP 96",
+            "a=rtpmap:96 VP8/90000",
+            f"m=audio {audio_port} RTP/AVP 111",
+            "a=rtpmap:111 opus/48000/2",
+            "",
+        ]
+    )
 
 
 def input_timeout_args(url: str, seconds: float) -> tuple[list[str], str]:
@@ -79,12 +98,16 @@ def camera_command(
     options, url = input_timeout_args(source.url, timeout)
     silence = ["-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo"]
     sound = "0:a:0" if source.has_sound else "1:a"
-    key_frames_only = ["-skip_frame", "nokey"] if preview else []
+    key_frames_only = ["-skip_frame", "nokey"] if preview and not source.remote else []
+    picture = ["-c:v", "copy"]
+    if source.remote:  # VP8 over RTP from Janus: re-encoded small, a key frame a second
+        options, url = ["-protocol_whitelist", "file,udp,rtp"], source.url
+        picture = [*FAST_X264, "-g", "25", "-vf", "scale=-2:360"]
     command = [
         *(ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+error"),
         *("-fflags", "+nobuffer", "-probesize", "1000000", "-analyzeduration", "1000000"),
         *(*options, *key_frames_only, "-i", url, *([] if source.has_sound else silence)),
-        *("-map", "0:v:0", "-map", sound, "-c:v", "copy"),
+        *("-map", "0:v:0", "-map", sound, *picture),
         *MIXER_SOUND,
         *("-f", "mpegts", f"udp://127.0.0.1:{port}?pkt_size=1316"),
     ]
@@ -107,7 +130,7 @@ def slate_command(ffmpeg: str, ports: list[int], fps: int = 5) -> list[str]:
         *("-re", "-f", "lavfi", "-i", f"color=c={LOST_SLATE_COLOUR}:s=640x360:r={fps}"),
         *("-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-map", "0:v", "-map", "1:a"),
         *("-vf", f"{drawtext}:x=(w-text_w)/2:y=(h-text_h)/2"),
-        *("-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "1"),
+        *(*FAST_X264, "-g", "1"),
         *(*MIXER_SOUND, "-f", "tee", outputs),
     ]
 

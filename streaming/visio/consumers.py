@@ -7,8 +7,13 @@ Client to server (JSON text frames):
   {"action": "answer", "feed": "<id>", "sdp": "<answer>"}   (to a server "offer")
   {"action": "unmute"}                                (accepting the chair's request)
   chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
-Server to client: "joined", "participants", "offer", "left", "muted", "unmute_request",
-"removed", and {"type": "error", "code", "message"} for every refusal.
+Server to client: "joined" (with "simulcast": whether to send simulcast layers),
+"participants" (each with its stage "layer": stage, thumbnail or none), "streams" (which
+participant each m-line of a feed carries), "offer" (a new feed, or a renegotiation of
+one already offered: Janus sends everyone on one feed, "room"), "candidate", "left",
+"muted", "unmute_request", "floor" ({"open": bool}: the floor given or ended, the
+microphone opened or closed by the server), "removed", and {"type": "error", "code",
+"message"} for every refusal.
 """
 
 from __future__ import annotations
@@ -26,11 +31,14 @@ from django.utils.translation import gettext as _
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
 from sessions.access import Role, access_sitting, can, member_of
+from sessions.models import SpeakingRequest
 from sessions.services import media_connected, media_lost
 from streaming.conference.janus import JanusSettings
 
+from .events import visio_group
 from .janus_room import JanusRoom, janus_room_for
-from .relay import Participant, RelayRoom, room_for
+from .meeting import Participant
+from .relay import RelayRoom, room_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +55,14 @@ def meeting_for(sitting_id: int) -> RelayRoom | JanusRoom:
         )
         return janus_room_for(sitting_id, janus)
     return room_for(sitting_id)
+
+
+def current_speaker(sitting_id: int) -> int | None:
+    return (
+        SpeakingRequest.objects.filter(sitting_id=sitting_id, state=SpeakingRequest.State.SPEAKING)
+        .values_list("member_id", flat=True)
+        .first()
+    )
 
 
 def _join_checks(user: Any, sitting_id: int, room_id: str) -> tuple[Any, Any, Any, bool]:
@@ -86,8 +102,11 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         self.remote_room = room
         self.sitting, self.member, self.is_chair = sitting, member, chair
         self.room = meeting_for(self.sitting_id)
+        await self.channel_layer.group_add(visio_group(self.sitting_id), self.channel_name)
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "room"):
+            await self.channel_layer.group_discard(visio_group(self.sitting_id), self.channel_name)
         if self.participant is not None:
             await self.room.leave(self.participant)
             await database_sync_to_async(media_lost)(channel=self.channel_name)
@@ -120,6 +139,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             name=self.member.full_name if self.member else str(self.remote_room),
             send=self.send_json,
             audio_only=bool(content.get("audio_only")),
+            chair=self.is_chair,
         )
         try:
             await self.room.join(self.participant)
@@ -128,7 +148,17 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             self.participant = None
             await self.error("media_unavailable", _("The video server cannot be reached."))
             return
-        await self.send_json({"type": "joined", "id": self.participant.id, "chair": self.is_chair})
+        await self.send_json(
+            {
+                "type": "joined",
+                "id": self.participant.id,
+                "chair": self.is_chair,
+                "simulcast": self.room.simulcast,
+            }
+        )
+        speaker = await database_sync_to_async(current_speaker)(self.sitting_id)
+        if speaker != self.room.speaker:
+            await self.room.floor(speaker)
         await self.room.announce()
 
     async def do_publish(self, content: dict[str, Any]) -> None:
@@ -147,6 +177,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             return
         self.participant.published = True
         await self.send_json({"type": "answer", "sdp": answer})
+        await self.room.restage()
         if self.member is not None:
             await database_sync_to_async(media_connected)(
                 sitting=self.sitting, member=self.member, channel=self.channel_name
@@ -198,6 +229,10 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         if not targets:
             await self.error("unknown_participant", _("This member is not in the meeting."))
         return targets
+
+    async def visio_floor(self, event: dict[str, Any]) -> None:
+        """The floor given or ended in the sitting (streaming.visio.events)."""
+        await self.room.floor(event.get("member"))
 
     async def error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message})

@@ -11,11 +11,15 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 
 from streaming.conference.janus import (
     GONE,
+    Forwarder,
     JanusConnection,
     JanusError,
     JanusSession,
@@ -23,13 +27,22 @@ from streaming.conference.janus import (
     PeerHandle,
     VideoRoomAdmin,
 )
+from streaming.services import remote_input_target
 
-from .relay import Participant
+from .meeting import Meeting, Participant
+from .stage import Layer
 
 logger = logging.getLogger(__name__)
 
 VIDEOROOM = "janus.plugin.videoroom"
 ROOM_EXISTS = 427
+ROOM_FEED = "room"  # the one subscription of each participant, in the browser protocol
+ANSWER_TIMEOUT = 15.0
+# The forward into the programme keeps one SSRC whoever speaks, so that the mixer's
+# input sees one stream; a key frame is asked for more than once (the first may be lost
+# while the input starts).
+FORWARD_SSRC = 0x5EA1CE
+KEY_FRAME_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 def room_secret(sitting_id: int) -> str:
@@ -58,21 +71,32 @@ class JanusBackend:
             return self.session, self.admin
 
 
-class JanusRoom:
-    """One sitting's meeting, as seen from this process."""
+class JanusRoom(Meeting):
+    """One sitting's meeting, as seen from this process. Each participant has a publisher
+    handle (its camera and microphone) and one multistream subscription (feed "room")
+    carrying everyone else, renegotiated as publishers come and go; the stage is applied
+    by pausing video streams and choosing their simulcast layer, without renegotiation."""
+
+    simulcast = True
 
     def __init__(self, backend: JanusBackend, sitting_id: int) -> None:
+        super().__init__(sitting_id)
         self.backend = backend
         self.room = sitting_id
-        self.participants: dict[str, Participant] = {}
         self.created = False
+        self.forward: tuple[Participant, list[Forwarder]] | None = None
 
     async def _ensure_room(self) -> tuple[JanusSession, VideoRoomAdmin]:
         session, admin = await self.backend.ready()
         if not self.created:
             secret = room_secret(self.room)
             try:
-                await admin.create_room(self.room, secret, description=f"sitting {self.room}")
+                await admin.create_room(
+                    self.room,
+                    secret,
+                    description=f"sitting {self.room}",
+                    publishers=settings.SEANCE_VISIO_MAX_PUBLISHERS,
+                )
             except JanusError as error:
                 if error.code != ROOM_EXISTS:
                     raise
@@ -85,25 +109,23 @@ class JanusRoom:
         peer = await PeerHandle.attach(session)
         await peer.join_publisher(self.room, participant.name)
         participant.publisher = peer
+        participant.receivers[ROOM_FEED] = Subscription()
         self.participants[participant.id] = participant
 
     async def publish(self, participant: Participant, offer: str) -> str:
         peer: PeerHandle = participant.publisher
         answer = await peer.publish({"type": "offer", "sdp": offer})
-        participant.tasks.append(
-            asyncio.get_running_loop().create_task(self._pump(participant, None, peer))
-        )
+        participant.spawn(self._pump(participant, None, peer))
         return str(answer["sdp"])
 
     async def _pump(self, participant: Participant, feed: str | None, peer: PeerHandle) -> None:
         """Janus's words about one handle: its candidates go to the browser; the
-        publisher's "webrtcup" offers its feed to everyone else."""
+        publisher's "webrtcup" brings its feed to everyone else; an offer of Janus's own
+        (a feed gone from the subscription) goes to the browser to be answered."""
         while True:
             try:
                 event = await peer.next_event(timeout=3600)
-            except GONE:
-                return
-            except asyncio.CancelledError:
+            except (TimeoutError, *GONE):
                 return
             kind = event.get("janus")
             if kind == "trickle":
@@ -111,36 +133,118 @@ class JanusRoom:
                 await participant.send({"type": "candidate", "feed": feed, "candidate": candidate})
             elif kind == "webrtcup" and feed is None:
                 participant.live = True
-                await self._connect_all(participant)
+                self.resubscribe_all()
+                if self.speaker and participant.member_id == self.speaker:
+                    await self._forward_speaker()
             elif kind == "hangup":
                 return
+            elif feed == ROOM_FEED and (event.get("jsep") or {}).get("type") == "offer":
+                data = event.get("plugindata", {}).get("data", {})
+                peer.streams = list(data.get("streams", peer.streams))
+                await self._offer(participant, event["jsep"])
+                participant.spawn(self._configure_locked(participant, sub_of(participant)))
 
-    async def _connect_all(self, newcomer: Participant) -> None:
-        for other in list(self.participants.values()):
-            if other is newcomer or not getattr(other, "live", False):
-                continue
-            await self.offer_feed(newcomer, other)
-            await self.offer_feed(other, newcomer)
+    def resubscribe_all(self) -> None:
+        for receiver in list(self.participants.values()):
+            if receiver.live:
+                receiver.spawn(self._resubscribe(receiver))
 
-    async def offer_feed(self, receiver: Participant, publisher: Participant) -> None:
-        session, _admin = await self._ensure_room()
-        old = receiver.receivers.pop(publisher.id, None)
-        if old is not None:
-            with contextlib.suppress(*GONE):
-                await old.detach()
-        peer = await PeerHandle.attach(session)
-        receiver.receivers[publisher.id] = peer
-        offer = await peer.subscribe(self.room, [publisher.publisher.participant_id])
-        receiver.tasks.append(
-            asyncio.get_running_loop().create_task(self._pump(receiver, publisher.id, peer))
+    async def _resubscribe(self, receiver: Participant) -> None:
+        """Bring the receiver's subscription to every live publisher but itself, one
+        renegotiation at a time (the next waits for the browser's answer)."""
+        sub: Subscription = receiver.receivers[ROOM_FEED]
+        async with sub.lock:
+            wanted = {
+                p.publisher.participant_id
+                for p in self.participants.values()
+                if p is not receiver and p.live
+            }
+            if sub.peer is None:
+                if not wanted:
+                    return
+                session, _admin = await self._ensure_room()
+                sub.peer = await PeerHandle.attach(session)
+                receiver.spawn(self._pump(receiver, ROOM_FEED, sub.peer))
+                jsep = await sub.peer.subscribe(
+                    self.room, sorted(wanted), private_id=receiver.publisher.private_id
+                )
+            else:
+                have = subscribed_feeds(sub.peer)
+                if wanted == have:
+                    await self._configure(receiver)
+                    return
+                jsep = await sub.peer.update(sorted(wanted - have), sorted(have - wanted))
+            sub.configured.clear()  # Janus starts every new stream in full: pause at once
+            await self._configure(receiver)
+            await self._offer(receiver, jsep)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(sub.answered.wait(), ANSWER_TIMEOUT)
+            await self._configure(receiver)
+
+    async def _offer(self, receiver: Participant, jsep: dict[str, Any]) -> None:
+        sub: Subscription = receiver.receivers[ROOM_FEED]
+        assert sub.peer is not None
+        sub.answered.clear()
+        await receiver.send(
+            {"type": "streams", "feed": ROOM_FEED, "streams": self._streams(sub.peer)}
         )
-        await receiver.send({"type": "offer", "feed": publisher.id, "sdp": offer["sdp"]})
+        await receiver.send({"type": "offer", "feed": ROOM_FEED, "sdp": jsep["sdp"]})
+
+    def _streams(self, peer: PeerHandle) -> list[dict[str, Any]]:
+        """Which participant each m-line carries, for the browser's tiles."""
+        by_feed = self._by_feed()
+        return [
+            {"mid": s.get("mid"), "kind": s.get("type"), "participant": by_feed[s["feed_id"]].id}
+            for s in peer.streams
+            if s.get("active", True) and s.get("feed_id") in by_feed
+        ]
+
+    def _by_feed(self) -> dict[int, Participant]:
+        return {
+            p.publisher.participant_id: p
+            for p in self.participants.values()
+            if p.publisher is not None
+        }
+
+    async def _configure(self, receiver: Participant) -> None:
+        """The stage as this receiver gets it: each video stream sent or paused, on the
+        stage's layer. Only what changed is asked of Janus."""
+        sub: Subscription = receiver.receivers[ROOM_FEED]
+        if sub.peer is None:
+            return
+        by_feed, wanted = self._by_feed(), {}
+        for stream in sub.peer.streams:
+            publisher = by_feed.get(int(stream.get("feed_id") or 0))
+            if stream.get("type") != "video" or publisher is None or not stream.get("active", True):
+                continue
+            layer = self.layer_for(receiver, publisher.id)
+            wanted[stream["mid"]] = {
+                "mid": stream["mid"],
+                "send": layer is not Layer.NONE,
+                "substream": max(int(layer), 0),
+            }
+        changes = [c for mid, c in wanted.items() if sub.configured.get(mid) != c]
+        if changes:
+            await sub.peer.configure_streams(changes)
+            sub.configured.update({c["mid"]: c for c in changes})
+
+    async def restage(self) -> None:
+        for receiver in list(self.participants.values()):
+            sub: Subscription = receiver.receivers[ROOM_FEED]
+            if sub.peer is not None:
+                receiver.spawn(self._configure_locked(receiver, sub))
+        await self._forward_speaker()
+
+    async def _configure_locked(self, receiver: Participant, sub: Subscription) -> None:
+        async with sub.lock:
+            await self._configure(receiver)
 
     async def answer(self, receiver: Participant, feed: str, sdp: str) -> None:
-        peer = receiver.receivers.get(feed)
-        if peer is None:
+        sub = receiver.receivers.get(feed)
+        if sub is None or sub.peer is None:
             raise KeyError(feed)
-        await peer.start({"type": "answer", "sdp": sdp})
+        await sub.peer.start({"type": "answer", "sdp": sdp})
+        sub.answered.set()
 
     async def set_muted(self, participant: Participant, muted: bool) -> None:
         """Janus stops forwarding the microphone, whatever the browser sends."""
@@ -152,28 +256,85 @@ class JanusRoom:
                 self.room, peer.participant_id, mids={"audio": peer.mids["audio"]}, mute_audio=muted
             )
 
+    async def _forward_speaker(self) -> None:
+        """The speaker's picture and sound into the public programme, as picture in
+        picture: Janus forwards them as RTP to the broadcast's remote input, and asks the
+        browser for a key frame so that the mixer's decoder can start at once."""
+        speakers = [p for p in self.find_member(self.speaker or 0) if p.live]
+        target = await database_sync_to_async(remote_input_target)(self.sitting_id)
+        current = self.forward
+        if current is not None and (not speakers or current[0] is not speakers[0]):
+            self.forward = None
+            await self._stop_forward(*current)
+        if not speakers or target is None or self.forward is not None:
+            return
+        speaker = speakers[0]
+        _session, admin = await self._ensure_room()
+        peer: PeerHandle = speaker.publisher
+        assert peer.participant_id is not None
+        forwarders = await admin.rtp_forward(
+            self.room,
+            peer.participant_id,
+            target.host,
+            mids=peer.mids,
+            video_port=target.video_port,
+            audio_port=target.audio_port,
+            ssrc=FORWARD_SSRC,
+            simulcast=peer.simulcast,
+        )
+        self.forward = (speaker, forwarders)
+        speaker.spawn(self._key_frames(peer))
+
+    async def _key_frames(self, peer: PeerHandle) -> None:
+        for delay in KEY_FRAME_DELAYS:
+            await asyncio.sleep(delay)
+            with contextlib.suppress(*GONE, JanusError):
+                await peer.request_keyframe()
+
+    async def _stop_forward(self, speaker: Participant, forwarders: list[Forwarder]) -> None:
+        _session, admin = await self._ensure_room()
+        peer: PeerHandle = speaker.publisher
+        assert peer.participant_id is not None
+        for forwarder in forwarders:
+            with contextlib.suppress(*GONE, JanusError):
+                await admin.stop_rtp_forward(self.room, peer.participant_id, forwarder.stream_id)
+
     async def leave(self, participant: Participant) -> None:
         self.participants.pop(participant.id, None)
+        if self.forward is not None and self.forward[0] is participant:
+            current, self.forward = self.forward, None
+            await self._stop_forward(*current)
         for task in participant.tasks:
             task.cancel()
-        handles = [participant.publisher, *participant.receivers.values()]
+        sub: Subscription = participant.receivers[ROOM_FEED]
         for other in self.participants.values():
-            handles.append(other.receivers.pop(participant.id, None))
             await other.send({"type": "left", "feed": participant.id})
-        for peer in handles:
+        for peer in (participant.publisher, sub.peer):
             if peer is not None:
                 with contextlib.suppress(*GONE):
                     await peer.leave()
                     await peer.detach()
+        self.resubscribe_all()
         await self.announce()
 
-    async def announce(self) -> None:
-        people = [p.describe() for p in self.participants.values()]
-        for participant in list(self.participants.values()):
-            await participant.send({"type": "participants", "participants": people})
 
-    def find_member(self, member_id: int) -> list[Participant]:
-        return [p for p in self.participants.values() if p.member_id == member_id]
+@dataclass(eq=False)
+class Subscription:
+    """A participant's one subscriber handle, and where its renegotiation stands."""
+
+    peer: PeerHandle | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    configured: dict[str, dict[str, Any]] = field(default_factory=dict)  # by mid
+
+
+def sub_of(participant: Participant) -> Subscription:
+    subscription: Subscription = participant.receivers[ROOM_FEED]
+    return subscription
+
+
+def subscribed_feeds(peer: PeerHandle) -> set[int]:
+    return {int(s["feed_id"]) for s in peer.streams if s.get("active", True) and "feed_id" in s}
 
 
 _backend: JanusBackend | None = None

@@ -11,17 +11,15 @@ from __future__ import annotations
 import asyncio
 import fractions
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
-from av import AudioFrame
+from av import AudioFrame, VideoFrame
+
+from .meeting import Meeting, Participant
+from .stage import Layer
 
 logger = logging.getLogger(__name__)
-
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class GatedAudio(MediaStreamTrack):
@@ -50,37 +48,32 @@ class GatedAudio(MediaStreamTrack):
         return silent
 
 
-@dataclass(eq=False)
-class Participant:
-    id: str
-    member_id: int
-    name: str
-    send: Send
-    audio_only: bool = False
-    muted: bool = False
-    tracks: dict[str, MediaStreamTrack] = field(default_factory=dict)
-    # The backend's connections: aiortc peer connections, or Janus handles.
-    publisher: Any = None
-    receivers: dict[str, Any] = field(default_factory=dict)  # by publisher id
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    live: bool = False
-    published: bool = False
+class GatedVideo(MediaStreamTrack):
+    """A publisher's picture as one receiver gets it: only while the stage shows it to
+    them (frames are dropped before encoding otherwise)."""
 
-    def describe(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "member": self.member_id,
-            "name": self.name,
-            "muted": self.muted,
-            "audio_only": self.audio_only,
-        }
+    kind = "video"
+
+    def __init__(
+        self, source: MediaStreamTrack, room: RelayRoom, receiver: Participant, publisher: str
+    ) -> None:
+        super().__init__()
+        self.source, self.room = source, room
+        self.receiver, self.publisher = receiver, publisher
+
+    async def recv(self) -> VideoFrame:  # type: ignore[override]
+        while True:
+            frame = await self.source.recv()
+            assert isinstance(frame, VideoFrame)
+            if self.room.layer_for(self.receiver, self.publisher) is not Layer.NONE:
+                return frame
 
 
-class RelayRoom:
+class RelayRoom(Meeting):
     """One sitting's meeting in this process."""
 
-    def __init__(self) -> None:
-        self.participants: dict[str, Participant] = {}
+    def __init__(self, sitting_id: int) -> None:
+        super().__init__(sitting_id)
         self.relay = MediaRelay()
         self.lock = asyncio.Lock()
 
@@ -122,8 +115,11 @@ class RelayRoom:
         for kind, track in publisher.tracks.items():
             if kind == "video" and receiver.audio_only:
                 continue
-            relayed = self.relay.subscribe(track)
-            pc.addTrack(GatedAudio(relayed, publisher) if kind == "audio" else relayed)
+            if kind == "audio":
+                pc.addTrack(GatedAudio(self.relay.subscribe(track), publisher))
+            else:
+                relayed = self.relay.subscribe(track, buffered=False)
+                pc.addTrack(GatedVideo(relayed, self, receiver, publisher.id))
         await pc.setLocalDescription(await pc.createOffer())
         await receiver.send({"type": "offer", "feed": publisher.id, "sdp": pc.localDescription.sdp})
 
@@ -146,17 +142,9 @@ class RelayRoom:
                 await pc.close()
         await self.announce()
 
-    async def announce(self) -> None:
-        people = [p.describe() for p in self.participants.values()]
-        for participant in list(self.participants.values()):
-            await participant.send({"type": "participants", "participants": people})
-
     async def set_muted(self, participant: Participant, muted: bool) -> None:
         """The relay sends silence instead (GatedAudio), whatever the browser sends."""
         participant.muted = muted
-
-    def find_member(self, member_id: int) -> list[Participant]:
-        return [p for p in self.participants.values() if p.member_id == member_id]
 
 
 _rooms: dict[int, RelayRoom] = {}
@@ -164,5 +152,5 @@ _rooms: dict[int, RelayRoom] = {}
 
 def room_for(sitting_id: int) -> RelayRoom:
     if sitting_id not in _rooms:
-        _rooms[sitting_id] = RelayRoom()
+        _rooms[sitting_id] = RelayRoom(sitting_id)
     return _rooms[sitting_id]
