@@ -197,8 +197,13 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             await self.error("invalid_sdp", _("This answer was refused."))
 
     async def do_unmute(self, content: dict[str, Any]) -> None:
-        """Only the councillor opens their own microphone (on the chair's request)."""
+        """Only the councillor opens their own microphone, and only on the chair's
+        request: a muted councillor cannot undo the chair's mute by themself."""
         assert self.participant is not None
+        if not self.participant.unmute_asked:
+            await self.error("not_asked", _("The chair has not asked you to open your microphone."))
+            return
+        self.participant.unmute_asked = False
         await self.room.set_muted(self.participant, False)
         await self.room.announce()
 
@@ -210,6 +215,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
 
     async def do_ask_unmute(self, content: dict[str, Any]) -> None:
         for target in await self._targets(content):
+            target.unmute_asked = True
             await target.send({"type": "unmute_request"})
 
     async def do_remove(self, content: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ class Participant:
     audio_only: bool = False
     chair: bool = False
     muted: bool = False
+    unmute_asked: bool = False  # the chair asked; the councillor may open their microphone
     # The backend's connections: aiortc peer connections, or Janus handles.
     publisher: Any = None
     receivers: dict[str, Any] = field(default_factory=dict)  # by feed

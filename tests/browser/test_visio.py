@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from sessions.models import AttendanceEvent
 from sessions.services import media_sweep
 from tests import factories as f
+from tests.streaming.test_programme import wait_for
 
 from .conftest import off_loop, shoot
 from .test_device_test import media_browser  # noqa: F401  (the fixture)
@@ -119,6 +120,13 @@ def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, me
     assert heard_nothing_for(mayor, seconds=2, within=10)
     assert other_feed(mayor)["video"]["frames"] > frames_from + 20
 
+    # The chair asks the councillor to open it again; the councillor accepts: heard again.
+    mayor.locator(f"li[data-member='{councillor.id}'] button[data-action='ask_unmute']").click()
+    member.click("#visio-unmute-accept")
+    expect(member.locator("#visio-unmute-request")).to_be_hidden()
+    energy = other_feed(mayor)["audio"]["energy"]
+    wait_for(lambda: other_feed(mayor)["audio"]["energy"] > energy + 1e-3, timeout=10)
+
     # The councillor's connection drops: a departure after the grace period.
     member.context.close()
     time.sleep(2.5)
@@ -156,6 +164,7 @@ def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
               {action: "publish", sdp: "not an sdp"},
               {action: "publish", sdp: "v=0\\r\\n" + "a=x\\r\\n".repeat(20000)},
               {action: "answer", feed: "forged", sdp: "v=0"},
+              {action: "unmute"},
               {action: "mute", member: 1},
               "{not json",
             ]),
@@ -174,6 +183,7 @@ def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
         "invalid_sdp",
         "invalid_frame",
         "unknown_feed",
+        "not_asked",
         "forbidden",
         "invalid_json",
     ]
