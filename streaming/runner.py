@@ -33,6 +33,7 @@ from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
 from .ptz import PtzDriver, PtzError, driver_for, wait_settled
 from .services import cameras_of
+from .visio.programme_feed import drop_programme_mountpoint, programme_rtp_out
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ def programme_config(broadcast: Broadcast, cameras: list[Camera]) -> ProgrammeCo
         control_address=f"tcp://127.0.0.1:{free_port()}",
         ladder=LADDERS[settings.SEANCE_BROADCAST_LADDER],
         preset=settings.SEANCE_BROADCAST_PRESET,
+        # The room's programme for the councillors by video, through Janus.
+        rtp_out=programme_rtp_out(sitting_id),
     )
 
 
@@ -263,10 +266,13 @@ class BroadcastRunner:
         self._after_stop()
 
     def _after_stop(self) -> None:
-        """A closed sitting's recording becomes its replay (R34)."""
+        """The participants' programme goes; a closed sitting's recording becomes its
+        replay (R34)."""
         from sessions.models import Sitting
 
         broadcast = Broadcast.objects.select_related("sitting").get(pk=self.broadcast_id)
+        if broadcast.worker == self.worker:
+            drop_programme_mountpoint(broadcast.sitting_id)
         if broadcast.worker == self.worker and broadcast.sitting.state == Sitting.State.CLOSED:
             from .replay import build_replay
 

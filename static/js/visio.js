@@ -71,6 +71,16 @@
     video.play().catch(() => {});
   }
 
+  // The room's programme, as the public sees it, with WebRTC delay.
+  function programme(track) {
+    const video = $("visio-programme");
+    const stream = video.srcObject || new MediaStream();
+    stream.addTrack(track);
+    video.srcObject = stream;
+    video.hidden = false;
+    video.play().catch(() => {});
+  }
+
   async function receive(feed, sdp) {
     let pc = state.feeds[feed];
     if (pc && feed !== "room") { pc.close(); pc = null; }
@@ -78,6 +88,7 @@
       pc = new RTCPeerConnection();
       state.feeds[feed] = pc;
       pc.ontrack = (event) => {
+        if (feed === "programme") { programme(event.track); return; }
         const carried = (state.streams[feed] || {})[event.transceiver.mid];
         show(carried || feed, event.track);
       };
@@ -120,6 +131,9 @@
     if (state.local) state.local.getTracks().forEach((t) => t.stop());
     if (state.socket) state.socket.close();
     state.feeds = {}; state.streams = {}; state.publisher = null; state.socket = null;
+    $("visio-programme").srcObject = null;
+    $("visio-programme").hidden = true;
+    $("visio-programme-button").hidden = true;
     document.querySelectorAll(".visio-tile:not(.self)").forEach((f) => f.remove());
     $("visio-status").textContent = message || "";
     $("visio-join-button").hidden = false;
@@ -155,6 +169,7 @@
         $("visio-status").textContent = say.joined;
         $("visio-join-button").hidden = true;
         $("visio-leave").hidden = false;
+        $("visio-programme-button").hidden = false;
         await publish();
       } else if (m.type === "answer") {
         await state.publisher.setRemoteDescription({ type: "answer", sdp: m.sdp });
@@ -167,6 +182,8 @@
       } else if (m.type === "floor") {
         // The floor given (the server has opened the microphone) or ended (closed).
         state.local.getAudioTracks().forEach((t) => { t.enabled = m.open; });
+        // The programme carries the speaker's own voice: not played back to them.
+        $("visio-programme").muted = m.open;
         $("visio-unmute-request").hidden = true;
         $("visio-status").textContent = m.open ? say.floor : say.floorEnded;
       } else if (m.type === "left") {
@@ -196,6 +213,7 @@
 
   $("visio-join").addEventListener("submit", join);
   $("visio-leave").addEventListener("click", () => leave(""));
+  $("visio-programme-button").addEventListener("click", () => send({ action: "programme" }));
   $("visio-unmute-accept").addEventListener("click", () => {
     state.local.getAudioTracks().forEach((t) => { t.enabled = true; });
     $("visio-unmute-request").hidden = true;

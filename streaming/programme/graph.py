@@ -46,6 +46,23 @@ LADDERS = {"full": LADDER, "small": SMALL_LADDER}
 
 
 @dataclass(frozen=True)
+class RtpOut:
+    """The programme as plain RTP for a Janus Streaming mountpoint, which passes it on to
+    the remote participants by WebRTC: one rendition of the ladder as it is already encoded
+    (constrained baseline, SPS and PPS before each key frame) and the sound in Opus, the
+    only extra encode. No RTCP: Janus takes consecutive ports, port + 1 is not free."""
+
+    host: str
+    video_port: int
+    audio_port: int
+    rendition: str | None = None  # a rung's name; default: the smallest of the ladder
+    video_pt: int = 96  # what the mountpoint announces (StreamingAdmin's defaults)
+    audio_pt: int = 111
+    audio_kbps: int = 64
+    pkt_size: int = 1200  # under the MTU once Janus adds SRTP and its extensions
+
+
+@dataclass(frozen=True)
 class ProgrammeInput:
     name: str  # shown on the input's own slate when its feed is lost
     url: str  # the camera feed: udp://, srt://, rtsp://; H.264 picture
@@ -72,10 +89,25 @@ class ProgrammeConfig:
     # Never under output_dir, which is public.
     preview_dir: Path | None = None
     ffmpeg: str = field(default_factory=imageio_ffmpeg.get_ffmpeg_exe)
+    # The participants' return of the programme through Janus (see RtpOut); None: none.
+    rtp_out: RtpOut | None = None
 
     @property
     def canvas(self) -> Rendition:
         return self.ladder[0]
+
+    @property
+    def rtp_rendition(self) -> int | None:
+        """The index in the ladder of the rendition sent over RTP, if any."""
+        if self.rtp_out is None:
+            return None
+        if self.rtp_out.rendition is None:
+            areas = [rung.width * rung.height for rung in self.ladder]
+            return areas.index(min(areas))
+        names = [rung.name for rung in self.ladder]
+        if self.rtp_out.rendition not in names:
+            raise ValueError(f"no rendition {self.rtp_out.rendition!r} in the ladder {names}")
+        return names.index(self.rtp_out.rendition)
 
     @property
     def recording_folder(self) -> Path:
@@ -189,12 +221,23 @@ def ladder_chains(config: ProgrammeConfig) -> list[str]:
 
 
 def audio_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
+    """The programme's sound [sound]: the cut's input, the remote speaker mixed over it,
+    silenced by a slate or protected speech. With an RTP output, also [roomsound] for the
+    participants: the room as heard in it, never silenced (councillors attend a closed
+    session) and without the remote speaker (they hear each other directly)."""
     n = selector_inputs(config)
     audios = "".join(f"[audio{i}]" for i in range(n))
     selected = f"{audios}astreamselect@cut=inputs={n}:map={state.cut}"
-    if remote_index(config) is not None:
-        selected += "[cutsound];[cutsound][remotesound]amix=inputs=2:normalize=0:duration=first"
-    return [f"{selected},volume@mute=volume={state.volume}[sound]"]
+    mute = f"volume@mute=volume={state.volume}[sound]"
+    remote = remote_index(config) is not None
+    if config.rtp_out is None and not remote:
+        return [f"{selected},{mute}"]
+    chains = [selected + (",asplit=2[cutsound][roomsound]" if config.rtp_out else "[cutsound]")]
+    if remote:
+        chains.append(f"[cutsound][remotesound]amix=inputs=2:normalize=0:duration=first,{mute}")
+    else:
+        chains.append(f"[cutsound]{mute}")
+    return chains
 
 
 def filter_graph(config: ProgrammeConfig, state: ProgrammeState) -> str:
@@ -218,8 +261,20 @@ def mixer_command(
         *[arg for url in sources for arg in input_args(url)],
         *("-filter_complex", filter_graph(config, state)),
         *encoder_args(config),
+        *rtp_muxing_args(config),
         *("-f", "tee", tee_outputs(config, run)),
     ]
+
+
+def rtp_muxing_args(config: ProgrammeConfig) -> list[str]:
+    """The tee writes each packet as soon as it is encoded. By default it would hold the
+    packets of every stream until all have caught up (up to 10 s): the RTP rendition
+    behind the slowest encoder and the sound, hundreds of milliseconds in bursts. Each of
+    its muxers still interleaves its own streams (HLS, the recording): their files are as
+    they were."""
+    if config.rtp_out is None:
+        return []
+    return ["-max_interleave_delta", "1"]
 
 
 def input_args(url: str) -> list[str]:
@@ -235,18 +290,43 @@ def input_args(url: str) -> list[str]:
 
 
 def encoder_args(config: ProgrammeConfig) -> list[str]:
+    """The ladder's videos v:0, v:1... and the AAC sound a:0; with an RTP output, its
+    Opus sound a:1 too."""
     gop = str(config.fps * config.segment_seconds)
+    rtp, sounds = config.rtp_out, ["[sound]"]
+    if rtp is not None:
+        sounds = ["[sound]", "[roomsound]"]
     args = [
         *[arg for i in range(len(config.ladder)) for arg in ("-map", f"[video{i}]")],
-        *("-map", "[sound]", "-c:v", "libx264", "-preset", config.preset),
+        *[arg for sound in sounds for arg in ("-map", sound)],
+        *("-c:v", "libx264", "-preset", config.preset),
         *("-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0"),
-        *("-c:a", "aac", "-b:a", f"{config.audio_kbps}k", "-flags", "+global_header"),
+        *aac_args(config),
     ]
     for i, rung in enumerate(config.ladder):
         kbps = rung.video_kbps
         args += [f"-b:v:{i}", f"{kbps}k", f"-maxrate:v:{i}", f"{kbps * 11 // 10}k"]
         args += [f"-bufsize:v:{i}", f"{kbps}k"]
+    if rtp is not None:
+        args += rtp_encoder_args(config, rtp)
     return args
+
+
+def aac_args(config: ProgrammeConfig) -> list[str]:
+    """AAC for every sound, or for the first only when the second is Opus."""
+    a = "a" if config.rtp_out is None else "a:0"
+    return [f"-c:{a}", "aac", f"-b:{a}", f"{config.audio_kbps}k", "-flags", "+global_header"]
+
+
+def rtp_encoder_args(config: ProgrammeConfig, rtp: RtpOut) -> list[str]:
+    """The rendition sent over RTP stays the HLS one, encoded once, in the profile the
+    mountpoint announces (constrained baseline: every WebRTC decoder has it) and without
+    look-ahead, which would hold its frames back; the Opus sound for WebRTC."""
+    k = config.rtp_rendition
+    return [
+        *(f"-profile:v:{k}", "baseline", f"-tune:v:{k}", "zerolatency"),
+        *("-c:a:1", "libopus", "-b:a:1", f"{rtp.audio_kbps}k", "-ar:a:1", "48000"),
+    ]
 
 
 def variant_map(config: ProgrammeConfig) -> str:
@@ -274,10 +354,35 @@ def hls_options(config: ProgrammeConfig) -> dict[str, str]:
 
 def tee_outputs(config: ProgrammeConfig, run: int) -> str:
     """One encode, two muxers: the public HLS ladder and this run's recording (the top
-    rendition and the sound in MPEG-TS, which survives a crash)."""
+    rendition and the sound in MPEG-TS, which survives a crash). With an RTP output, two
+    more (RTP carries one stream each) and the Opus sound kept out of the first two."""
     hls = ":".join(f"{key}={_tee_value(value)}" for key, value in hls_options(config).items())
-    recording = f"f=mpegts:select={_tee_value('v:0,a')}:onfail=ignore"
-    return f"[{hls}]{config.output_dir}/%v/index.m3u8|[{recording}]{config.recording_part(run)}"
+    if config.rtp_out is None:
+        recording = f"f=mpegts:select={_tee_value('v:0,a')}:onfail=ignore"
+    else:
+        hls += f":select={_tee_value('v,a:0')}"
+        recording = f"f=mpegts:select={_tee_value('v:0,a:0')}:onfail=ignore"
+    outputs = [
+        f"[{hls}]{config.output_dir}/%v/index.m3u8",
+        f"[{recording}]{config.recording_part(run)}",
+    ]
+    if config.rtp_out is not None:
+        outputs += rtp_tee_outputs(config, config.rtp_out)
+    return "|".join(outputs)
+
+
+def rtp_tee_outputs(config: ProgrammeConfig, rtp: RtpOut) -> list[str]:
+    """The rendition's H.264 with its parameter sets before each key frame (the encoders
+    keep them in the global header, for HLS), and the Opus sound, to the mountpoint. A
+    mountpoint that is gone costs nothing: UDP, and `onfail=ignore`."""
+    common = "f=rtp:onfail=ignore:rtpflags=skip_rtcp"
+    video = f"{common}:select={_tee_value(f'v:{config.rtp_rendition}')}:bsfs/v=dump_extra"
+    video += f":payload_type={rtp.video_pt}"
+    audio = f"{common}:select={_tee_value('a:1')}:payload_type={rtp.audio_pt}"
+    return [
+        f"[{video}]rtp://{rtp.host}:{rtp.video_port}?pkt_size={rtp.pkt_size}",
+        f"[{audio}]rtp://{rtp.host}:{rtp.audio_port}?pkt_size={rtp.pkt_size}",
+    ]
 
 
 def _tee_value(value: str) -> str:

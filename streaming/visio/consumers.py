@@ -6,6 +6,7 @@ Client to server (JSON text frames):
   {"action": "publish", "sdp": "<offer>"}            -> {"type": "answer", "sdp"}
   {"action": "answer", "feed": "<id>", "sdp": "<answer>"}   (to a server "offer")
   {"action": "unmute"}                                (accepting the chair's request)
+  {"action": "programme"}          -> an "offer" of the feed "programme" (the room's programme)
   chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
 Server to client: "joined" (with "simulcast": whether to send simulcast layers),
 "participants" (each with its stage "layer": stage, thumbnail or none), "streams" (which
@@ -37,7 +38,7 @@ from streaming.conference.janus import JanusSettings
 
 from .events import visio_group
 from .janus_room import JanusRoom, janus_room_for
-from .meeting import Participant
+from .meeting import NoProgramme, Participant
 from .relay import RelayRoom, room_for
 
 logger = logging.getLogger(__name__)
@@ -235,6 +236,17 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         if not targets:
             await self.error("unknown_participant", _("This member is not in the meeting."))
         return targets
+
+    async def do_programme(self, content: dict[str, Any]) -> None:
+        """The room's programme (what the public sees and hears), with WebRTC delay."""
+        assert self.participant is not None
+        try:
+            await self.room.programme(self.participant)
+        except NoProgramme:
+            await self.error(
+                "no_programme",
+                _("The room's programme is not available: the broadcast has not started."),
+            )
 
     async def visio_floor(self, event: dict[str, Any]) -> None:
         """The floor given or ended in the sitting (streaming.visio.events)."""

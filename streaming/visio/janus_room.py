@@ -29,7 +29,8 @@ from streaming.conference.janus import (
 )
 from streaming.services import remote_input_target
 
-from .meeting import Meeting, Participant
+from .meeting import PROGRAMME_FEED, Meeting, NoProgramme, Participant
+from .programme_feed import ProgrammeWatch
 from .stage import Layer
 
 logger = logging.getLogger(__name__)
@@ -118,7 +119,9 @@ class JanusRoom(Meeting):
         participant.spawn(self._pump(participant, None, peer))
         return str(answer["sdp"])
 
-    async def _pump(self, participant: Participant, feed: str | None, peer: PeerHandle) -> None:
+    async def _pump(
+        self, participant: Participant, feed: str | None, peer: PeerHandle | ProgrammeWatch
+    ) -> None:
         """Janus's words about one handle: its candidates go to the browser; the
         publisher's "webrtcup" brings its feed to everyone else; an offer of Janus's own
         (a feed gone from the subscription) goes to the browser to be answered."""
@@ -138,7 +141,7 @@ class JanusRoom(Meeting):
                     await self._forward_speaker()
             elif kind == "hangup":
                 return
-            elif feed == ROOM_FEED and (event.get("jsep") or {}).get("type") == "offer":
+            elif isinstance(peer, PeerHandle) and feed == ROOM_FEED and is_offer(event):
                 data = event.get("plugindata", {}).get("data", {})
                 peer.streams = list(data.get("streams", peer.streams))
                 await self._offer(participant, event["jsep"])
@@ -239,12 +242,34 @@ class JanusRoom(Meeting):
         async with sub.lock:
             await self._configure(receiver)
 
+    async def programme(self, receiver: Participant) -> None:
+        """The room's programme, offered as the feed "programme": Janus's Streaming
+        mountpoint, fed by the mixer's RTP (no second encode of the picture)."""
+        old = receiver.receivers.pop(PROGRAMME_FEED, None)
+        if old is not None:
+            with contextlib.suppress(*GONE):
+                await old.detach()
+        session, _admin = await self._ensure_room()
+        watch = await ProgrammeWatch.attach(session, self.sitting_id)
+        try:
+            offer = await watch.watch()
+        except JanusError as error:
+            with contextlib.suppress(*GONE):
+                await watch.detach()
+            raise NoProgramme from error
+        receiver.receivers[PROGRAMME_FEED] = watch
+        receiver.spawn(self._pump(receiver, PROGRAMME_FEED, watch))
+        await receiver.send({"type": "offer", "feed": PROGRAMME_FEED, "sdp": offer["sdp"]})
+
     async def answer(self, receiver: Participant, feed: str, sdp: str) -> None:
-        sub = receiver.receivers.get(feed)
-        if sub is None or sub.peer is None:
+        target = receiver.receivers.get(feed)
+        if isinstance(target, ProgrammeWatch):
+            await target.start(sdp)
+            return
+        if target is None or target.peer is None:
             raise KeyError(feed)
-        await sub.peer.start({"type": "answer", "sdp": sdp})
-        sub.answered.set()
+        await target.peer.start({"type": "answer", "sdp": sdp})
+        target.answered.set()
 
     async def set_muted(self, participant: Participant, muted: bool) -> None:
         """Janus stops forwarding the microphone, whatever the browser sends."""
@@ -309,7 +334,7 @@ class JanusRoom(Meeting):
         sub: Subscription = participant.receivers[ROOM_FEED]
         for other in self.participants.values():
             await other.send({"type": "left", "feed": participant.id})
-        for peer in (participant.publisher, sub.peer):
+        for peer in (participant.publisher, sub.peer, participant.receivers.get(PROGRAMME_FEED)):
             if peer is not None:
                 with contextlib.suppress(*GONE):
                     await peer.leave()
@@ -326,6 +351,10 @@ class Subscription:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     configured: dict[str, dict[str, Any]] = field(default_factory=dict)  # by mid
+
+
+def is_offer(event: dict[str, Any]) -> bool:
+    return bool((event.get("jsep") or {}).get("type") == "offer")
 
 
 def sub_of(participant: Participant) -> Subscription:

@@ -17,6 +17,11 @@ from .stage import Layer, Seat, stage_layers
 logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+PROGRAMME_FEED = "programme"  # the room's programme, for remote participants
+
+
+class NoProgramme(Exception):
+    """The programme cannot be offered: no broadcast, or a backend without it."""
 
 
 @dataclass(eq=False)
@@ -125,3 +130,7 @@ class Meeting:
 
     async def restage(self) -> None:
         """Apply the stage to every receiver (the backend's way)."""
+
+    async def programme(self, receiver: Participant) -> None:
+        """Offer the room's programme to the receiver (feed "programme")."""
+        raise NoProgramme

@@ -1,5 +1,6 @@
 """The floor in the councillors' video, through a real Janus: the stage shows the chair
-and a bounded number of thumbnails, the others are heard and not seen; giving the floor
+and a bounded number of thumbnails, the others are heard and not seen; the room's
+programme reaches the participants through a Streaming mountpoint; giving the floor
 opens the speaker's microphone, puts them on the stage, and into the public programme as
 picture in picture (Janus forwards their RTP to the mixer), checked on a decoded frame of
 the programme."""
@@ -157,6 +158,17 @@ def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air
         assert not tile_shows(mayor, second.id)
         shoot(mayor, "visio-stage-before-floor")
 
+        # The room's programme, as the public sees it, through Janus's Streaming plugin.
+        colleague.click("#visio-programme-button")
+        colleague.wait_for_function(
+            "document.getElementById('visio-programme').videoWidth > 0", timeout=20_000
+        )
+        start = colleague.evaluate("document.getElementById('visio-programme').currentTime")
+        colleague.wait_for_function(
+            f"document.getElementById('visio-programme').currentTime > {start} + 2",
+            timeout=10_000,
+        )
+
         # The councillor asks for the floor; the chair gives it from the queue on the
         # dashboard.
         off_loop(lambda: sittings.hand_raise(sitting=sitting, member=second))
@@ -167,6 +179,8 @@ def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air
             "Vous avez la parole : votre micro est ouvert."
         )
         assert speaker.evaluate("window.visio.local.getAudioTracks()[0].enabled")
+        # The programme carries the speaker's voice: not played back to them.
+        assert speaker.evaluate("document.getElementById('visio-programme').muted")
         wait_for(lambda: tile_shows(mayor, second.id), timeout=20)
         expect(mayor.locator(f"li[data-member='{second.id}']")).to_contain_text("a la parole")
         # Simulcast: the thumbnail arrives on a smaller layer than the speaker on stage.
@@ -189,8 +203,6 @@ def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air
             page.context.close()
     finally:
         off_loop(
-            lambda: Broadcast.objects.filter(pk=broadcast.pk).update(
-                state=Broadcast.State.STOPPING
-            )
+            lambda: Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
         )
         thread.join(20)
