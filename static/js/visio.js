@@ -169,7 +169,7 @@
         $("visio-status").textContent = say.joined;
         $("visio-join-button").hidden = true;
         $("visio-leave").hidden = false;
-        $("visio-programme-button").hidden = false;
+        $("visio-programme-button").hidden = !m.programme;
         await publish();
       } else if (m.type === "answer") {
         await state.publisher.setRemoteDescription({ type: "answer", sdp: m.sdp });

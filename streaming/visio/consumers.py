@@ -8,7 +8,8 @@ Client to server (JSON text frames):
   {"action": "unmute"}                                (accepting the chair's request)
   {"action": "programme"}          -> an "offer" of the feed "programme" (the room's programme)
   chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
-Server to client: "joined" (with "simulcast": whether to send simulcast layers),
+Server to client: "joined" (with "simulcast": whether to send simulcast layers, and
+"programme": whether the room's programme can be asked for),
 "participants" (each with its stage "layer": stage, thumbnail or none), "streams" (which
 participant each m-line of a feed carries), "offer" (a new feed, or a renegotiation of
 one already offered: Janus sends everyone on one feed, "room"), "candidate", "left",
@@ -155,6 +156,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
                 "id": self.participant.id,
                 "chair": self.is_chair,
                 "simulcast": self.room.simulcast,
+                "programme": self.room.offers_programme,
             }
         )
         speaker = await database_sync_to_async(current_speaker)(self.sitting_id)
@@ -178,7 +180,8 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             return
         self.participant.published = True
         await self.send_json({"type": "answer", "sdp": answer})
-        await self.room.restage()
+        await self.room.restage()  # a publisher is on the stage, or among the thumbnails
+        await self.room.announce()
         if self.member is not None:
             await database_sync_to_async(media_connected)(
                 sitting=self.sitting, member=self.member, channel=self.channel_name
@@ -242,11 +245,8 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         assert self.participant is not None
         try:
             await self.room.programme(self.participant)
-        except NoProgramme:
-            await self.error(
-                "no_programme",
-                _("The room's programme is not available: the broadcast has not started."),
-            )
+        except NoProgramme as refusal:
+            await self.error("no_programme", str(refusal))
 
     async def visio_floor(self, event: dict[str, Any]) -> None:
         """The floor given or ended in the sitting (streaming.visio.events)."""

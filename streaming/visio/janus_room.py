@@ -16,6 +16,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from streaming.conference.janus import (
     GONE,
@@ -79,6 +80,7 @@ class JanusRoom(Meeting):
     by pausing video streams and choosing their simulcast layer, without renegotiation."""
 
     simulcast = True
+    offers_programme = True
 
     def __init__(self, backend: JanusBackend, sitting_id: int) -> None:
         super().__init__(sitting_id)
@@ -256,7 +258,9 @@ class JanusRoom(Meeting):
         except JanusError as error:
             with contextlib.suppress(*GONE):
                 await watch.detach()
-            raise NoProgramme from error
+            raise NoProgramme(
+                _("The room's programme is not available: the broadcast has not started.")
+            ) from error
         receiver.receivers[PROGRAMME_FEED] = watch
         receiver.spawn(self._pump(receiver, PROGRAMME_FEED, watch))
         await receiver.send({"type": "offer", "feed": PROGRAMME_FEED, "sdp": offer["sdp"]})

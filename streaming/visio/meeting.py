@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .stage import Layer, Seat, stage_layers
 
@@ -78,6 +79,7 @@ class Meeting:
     and who has the floor."""
 
     simulcast = False  # whether publishers should send simulcast layers
+    offers_programme = False  # whether the room's programme can be offered
 
     def __init__(self, sitting_id: int) -> None:
         self.sitting_id = sitting_id
@@ -133,4 +135,6 @@ class Meeting:
 
     async def programme(self, receiver: Participant) -> None:
         """Offer the room's programme to the receiver (feed "programme")."""
-        raise NoProgramme
+        raise NoProgramme(
+            _("This server does not send the room's programme: follow the public broadcast.")
+        )

@@ -165,6 +165,7 @@ def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
               {action: "publish", sdp: "v=0\\r\\n" + "a=x\\r\\n".repeat(20000)},
               {action: "answer", feed: "forged", sdp: "v=0"},
               {action: "unmute"},
+              {action: "programme"},
               {action: "mute", member: 1},
               "{not json",
             ]),
@@ -184,6 +185,7 @@ def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
         "invalid_frame",
         "unknown_feed",
         "not_asked",
+        "no_programme",
         "forbidden",
         "invalid_json",
     ]
