@@ -166,7 +166,9 @@
       if (m.type === "joined") {
         state.me = m.id;
         state.simulcast = Boolean(m.simulcast);
-        $("visio-status").textContent = say.joined;
+        // A large meeting: come in with the microphone closed; the chair opens it.
+        state.local.getAudioTracks().forEach((t) => { t.enabled = !m.muted; });
+        $("visio-status").textContent = m.muted ? say.startMuted : say.joined;
         $("visio-join-button").hidden = true;
         $("visio-leave").hidden = false;
         $("visio-programme-button").hidden = !m.programme;

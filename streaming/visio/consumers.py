@@ -44,7 +44,9 @@ from .relay import RelayRoom, room_for
 
 logger = logging.getLogger(__name__)
 
-MAX_FRAME = 64 * 1024  # an SDP with simulcast is a few kilobytes
+# A browser's answer to the one subscription of a large sitting: about 0.7 KiB per m-line,
+# two m-lines per councillor (70 KiB for 50 councillors).
+MAX_FRAME = 256 * 1024
 
 
 def meeting_for(sitting_id: int) -> RelayRoom | JanusRoom:
@@ -143,6 +145,10 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             audio_only=bool(content.get("audio_only")),
             chair=self.is_chair,
         )
+        # In a large meeting, councillors come in with their microphone closed; the chair
+        # opens it, or gives them the floor (as Jitsi's "everyone starts muted").
+        crowded = len(self.room.participants) >= settings.SEANCE_VISIO_START_MUTED_AFTER
+        self.participant.muted = crowded and not self.is_chair
         try:
             await self.room.join(self.participant)
         except Exception:
@@ -157,6 +163,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
                 "chair": self.is_chair,
                 "simulcast": self.room.simulcast,
                 "programme": self.room.offers_programme,
+                "muted": self.participant.muted,
             }
         )
         speaker = await database_sync_to_async(current_speaker)(self.sitting_id)

@@ -119,6 +119,8 @@ class JanusRoom(Meeting):
         peer: PeerHandle = participant.publisher
         answer = await peer.publish({"type": "offer", "sdp": offer})
         participant.spawn(self._pump(participant, None, peer))
+        if participant.muted:  # muted before its microphone was known to Janus
+            await self.set_muted(participant, True)
         return str(answer["sdp"])
 
     async def _pump(

@@ -12,7 +12,12 @@ import asyncio
 import fractions
 import logging
 
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.contrib.media import MediaRelay
 from av import AudioFrame, VideoFrame
 
@@ -20,6 +25,10 @@ from .meeting import Meeting, Participant
 from .stage import Layer
 
 logger = logging.getLogger(__name__)
+
+# No STUN server: aiortc would otherwise ask Google's for every connection. The server's
+# own addresses are what browsers reach.
+LOCAL_ONLY = RTCConfiguration(iceServers=[])
 
 
 class GatedAudio(MediaStreamTrack):
@@ -84,7 +93,7 @@ class RelayRoom(Meeting):
     async def publish(self, participant: Participant, offer: str) -> str:
         """The browser's offer of its camera and microphone; returns the answer, then
         offers the new tracks to everyone else, and everyone else's to it."""
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(LOCAL_ONLY)
         participant.publisher = pc
 
         @pc.on("track")
@@ -98,19 +107,24 @@ class RelayRoom(Meeting):
         return answer
 
     async def _connect_all(self, newcomer: Participant) -> None:
-        for other in list(self.participants.values()):
-            if other is newcomer:
-                continue
-            if other.tracks:
-                await self.offer_feed(newcomer, other)
-            await self.offer_feed(other, newcomer)
+        """One at a time, and each pair once: two councillors publishing together would
+        otherwise each offer the other's feed, and the second offer would replace the
+        first while its answer was on its way."""
+        async with self.lock:
+            for other in list(self.participants.values()):
+                if other is newcomer:
+                    continue
+                if other.tracks and other.id not in newcomer.receivers:
+                    await self.offer_feed(newcomer, other)
+                if newcomer.id not in other.receivers:
+                    await self.offer_feed(other, newcomer)
 
     async def offer_feed(self, receiver: Participant, publisher: Participant) -> None:
         """A connection that carries `publisher` to `receiver`, offered by the server."""
         old = receiver.receivers.pop(publisher.id, None)
         if old is not None:
             await old.close()
-        pc = RTCPeerConnection()
+        pc = RTCPeerConnection(LOCAL_ONLY)
         receiver.receivers[publisher.id] = pc
         for kind, track in publisher.tracks.items():
             if kind == "video" and receiver.audio_only:

@@ -162,7 +162,7 @@ def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
               {action: "join"},
               {action: "join"},
               {action: "publish", sdp: "not an sdp"},
-              {action: "publish", sdp: "v=0\\r\\n" + "a=x\\r\\n".repeat(20000)},
+              {action: "publish", sdp: "v=0\\r\\n" + "a=x\\r\\n".repeat(60000)},
               {action: "answer", feed: "forged", sdp: "v=0"},
               {action: "unmute"},
               {action: "programme"},

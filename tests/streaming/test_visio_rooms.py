@@ -57,3 +57,36 @@ async def test_a_remote_room_joins_through_its_agent() -> None:
     refused = await member.receive_json_from(timeout=5)
     assert (refused["type"], refused["code"]) == ("error", "forbidden")
     await member.disconnect()
+
+
+async def test_in_a_large_meeting_councillors_come_in_muted_but_not_the_chair(settings) -> None:
+    """As in Jitsi's "everyone starts muted": past SEANCE_VISIO_START_MUTED_AFTER people,
+    a councillor's microphone is closed on joining; the chair's never is."""
+    settings.SEANCE_VISIO_START_MUTED_AFTER = 1
+
+    @sync_to_async
+    def people():
+        a = f.assembly(members=4, population=1_000)
+        return f.convened(a), f.councillors(a)[0].user, f.chair(a).user
+
+    sitting, councillor, chair = await people()
+    base = f"/ws/sittings/{sitting.id}/visio/"
+    first = await opened(base, councillor)
+    await first.send_json_to({"action": "join"})
+    assert (await first.receive_json_from(timeout=5))["muted"] is False  # alone: open
+    mayor = await opened(base, chair)
+    await mayor.send_json_to({"action": "join"})
+    assert (await mayor.receive_json_from(timeout=5))["muted"] is False  # the chair
+    await first.disconnect()
+    again = await opened(base, councillor)
+    await again.send_json_to({"action": "join"})
+    joined = await again.receive_json_from(timeout=5)
+    assert joined["muted"] is True
+    listed = await again.receive_json_from(timeout=5)
+    assert [p["muted"] for p in listed["participants"]] == [False, True]
+    # Opening it needs the chair's request.
+    await again.send_json_to({"action": "unmute"})
+    refused = await again.receive_json_from(timeout=5)
+    assert (refused["type"], refused["code"]) == ("error", "not_asked")
+    for comm in (mayor, again):
+        await comm.disconnect()
