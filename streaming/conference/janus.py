@@ -493,6 +493,15 @@ class StreamingAdmin:
         self.secrets.pop(mountpoint, None)
 
 
+Feed = int | tuple[int, str]  # a publisher, or one of its streams by its mid
+
+
+def _stream(feed: Feed) -> JsonDict:
+    if isinstance(feed, tuple):
+        return {"feed": feed[0], "mid": feed[1]}
+    return {"feed": feed}
+
+
 class PeerHandle:
     """One participant's VideoRoom handle: as a publisher (its camera) or as a
     subscriber (the feeds it watches). Django relays the browser's SDP and candidates."""
@@ -533,14 +542,19 @@ class PeerHandle:
         await self.handle.message({"request": "unpublish"})
 
     async def subscribe(
-        self, room: int, feeds: Iterable[int], pin: str | None = None, private_id: int | None = None
+        self,
+        room: int,
+        feeds: Iterable[Feed],
+        pin: str | None = None,
+        private_id: int | None = None,
     ) -> JsonDict:
-        """Join as a subscriber to `feeds` (publisher ids); Janus's offer out."""
+        """Join as a subscriber to `feeds`: publisher ids (all their streams) or (publisher
+        id, their mid) pairs; Janus's offer out."""
         body = {
             "request": "join",
             "ptype": "subscriber",
             "room": room,
-            "streams": [{"feed": feed} for feed in feeds],
+            "streams": [_stream(feed) for feed in feeds],
             "pin": pin,
             "private_id": private_id,
         }
@@ -552,14 +566,14 @@ class PeerHandle:
         return reply.jsep
 
     async def update(
-        self, subscribe: Iterable[int] = (), unsubscribe: Iterable[int] = ()
+        self, subscribe: Iterable[Feed] = (), unsubscribe: Iterable[Feed] = ()
     ) -> JsonDict:
-        """Add and remove feeds of a multistream subscription; Janus's new offer out
-        (answered with `start`), `streams` updated. Janus refuses a renegotiation while
-        one is still unanswered."""
+        """Add and remove feeds (or single streams, as for `subscribe`) of a multistream
+        subscription; Janus's new offer out (answered with `start`), `streams` updated.
+        Janus refuses a renegotiation while one is still unanswered."""
         body: JsonDict = {"request": "update"}
         for key, feeds in (("subscribe", subscribe), ("unsubscribe", unsubscribe)):
-            if listed := [{"feed": feed} for feed in feeds]:
+            if listed := [_stream(feed) for feed in feeds]:
                 body[key] = listed  # Janus refuses an empty list
         reply = await self.handle.message(body)
         if reply.jsep is None:

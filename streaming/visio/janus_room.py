@@ -161,11 +161,7 @@ class JanusRoom(Meeting):
         renegotiation at a time (the next waits for the browser's answer)."""
         sub: Subscription = receiver.receivers[ROOM_FEED]
         async with sub.lock:
-            wanted = {
-                p.publisher.participant_id
-                for p in self.participants.values()
-                if p is not receiver and p.live
-            }
+            wanted = self._wanted(receiver)
             if sub.peer is None:
                 if not wanted:
                     return
@@ -187,6 +183,23 @@ class JanusRoom(Meeting):
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sub.answered.wait(), ANSWER_TIMEOUT)
             await self._configure(receiver)
+
+    def _wanted(self, receiver: Participant) -> set[tuple[int, str]]:
+        """The streams the receiver subscribes to: everyone's sound, and the pictures the
+        stage shows it (the others' are not even negotiated: half the m-lines, and the
+        RTCP that goes with them, in a large sitting)."""
+        wanted: set[tuple[int, str]] = set()
+        for publisher in self.participants.values():
+            if publisher is receiver or not publisher.live:
+                continue
+            peer: PeerHandle = publisher.publisher
+            assert peer.participant_id is not None
+            kinds = ["audio"]
+            if self.layer_for(receiver, publisher.id) is not Layer.NONE:
+                kinds.append("video")
+            for kind in kinds:
+                wanted.update((peer.participant_id, mid) for mid in peer.mids.get(kind, [])[:1])
+        return wanted
 
     async def _offer(self, receiver: Participant, jsep: dict[str, Any]) -> None:
         sub: Subscription = receiver.receivers[ROOM_FEED]
@@ -236,10 +249,9 @@ class JanusRoom(Meeting):
             sub.configured.update({c["mid"]: c for c in changes})
 
     async def restage(self) -> None:
-        for receiver in list(self.participants.values()):
-            sub: Subscription = receiver.receivers[ROOM_FEED]
-            if sub.peer is not None:
-                receiver.spawn(self._configure_locked(receiver, sub))
+        """Who is seen changed: pictures come into subscriptions or leave them, layers
+        change."""
+        self.resubscribe_all()
         await self._forward_speaker()
 
     async def _configure_locked(self, receiver: Participant, sub: Subscription) -> None:
@@ -368,8 +380,12 @@ def sub_of(participant: Participant) -> Subscription:
     return subscription
 
 
-def subscribed_feeds(peer: PeerHandle) -> set[int]:
-    return {int(s["feed_id"]) for s in peer.streams if s.get("active", True) and "feed_id" in s}
+def subscribed_feeds(peer: PeerHandle) -> set[tuple[int, str]]:
+    return {
+        (int(s["feed_id"]), str(s["feed_mid"]))
+        for s in peer.streams
+        if s.get("active", True) and "feed_id" in s and "feed_mid" in s
+    }
 
 
 _backend: JanusBackend | None = None
