@@ -78,6 +78,7 @@ def test_from_convocation_to_the_floor(live_url, new_page, tmp_path):
     chair = new_page()
     login(chair, live_url, chair_member.user.username)
     chair.goto(f"{live_url}/chair/sittings/{sitting_id}/")
+    expect(chair.locator("#live-connection")).to_have_text("En direct")  # its socket is open
     for m in members[:5]:
         chair.locator(f"#live-roll li[data-member='{m.id}'] button").first.click()
         expect(chair.locator(f"#live-roll li[data-member='{m.id}']")).to_have_class("present")
