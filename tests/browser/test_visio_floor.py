@@ -26,7 +26,7 @@ from tests import factories as f
 from tests.streaming.test_programme import Feed, close_to, pixel, segment_after_now, wait_for
 
 from .conftest import launch, off_loop, shoot
-from .test_visio import joined
+from .test_visio import backend, joined  # noqa: F401  (backend: the fixture)
 
 pytestmark = [pytest.mark.browser]
 
@@ -61,24 +61,6 @@ def browsers(tmp_path_factory) -> Iterator[tuple]:
         yield pattern, magenta
         magenta.close()
         pattern.close()
-
-
-@pytest.fixture(params=["janus", "relay"])
-def backend(request, settings, tmp_path: Path) -> Iterator[str]:
-    """Janus, or the embedded relay (the same stage and floor; no picture in picture and
-    no programme for the participants: Janus does those)."""
-    if request.param == "relay":
-        settings.SEANCE_JANUS_URL = ""
-        yield "relay"
-        return
-    from streaming.conference.janus_process import JanusProcess, janus_available
-
-    assert janus_available(), "janus is not installed: apt-get install janus"
-    with JanusProcess(tmp_path / "janus") as process:
-        settings.SEANCE_JANUS_URL = process.ws_url
-        settings.SEANCE_JANUS_API_SECRET = process.api_secret or ""
-        settings.SEANCE_JANUS_ADMIN_KEY = process.admin_key
-        yield "janus"
 
 
 @pytest.fixture
@@ -153,7 +135,7 @@ def width(page, member_id: int) -> int:
 
 
 def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air(
-    backend,
+    backend,  # noqa: F811  (the fixture, from test_visio)
     configured,
     camera,
     live_url,
