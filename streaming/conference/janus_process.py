@@ -88,7 +88,7 @@ class JanusProcess:
         interfaces), so a browser on the same machine reaches it on the machine's own
         address, which the kernel routes locally. `ice_enforce_list` (e.g. "eth0" or
         "192.168.") restricts the interfaces; by default all but virtual bridges."""
-        self.workdir = Path(workdir)
+        self.workdir = Path(workdir).resolve()  # Janus runs in it: its paths must not be relative
         self.configdir = self.workdir / "etc"
         self.logfile = self.workdir / "janus.log"
         self.http_port = http_port or free_port()

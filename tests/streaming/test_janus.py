@@ -88,6 +88,14 @@ def test_janus_runs_with_only_what_seance_needs(janus: JanusProcess) -> None:
                 socket.create_connection((address, port), timeout=1)
 
 
+def test_janus_starts_in_a_relative_folder(tmp_path: Path, monkeypatch) -> None:
+    """As `bin/demo` starts it (`var/janus`): Janus runs in its folder, so the paths it is
+    given must not be relative to where it was asked for."""
+    monkeypatch.chdir(tmp_path)
+    with JanusProcess(Path("var") / "janus") as janus:
+        assert janus.info() is not None
+
+
 def outward_address() -> str | None:
     """This machine's address towards the network (no packet is sent)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
