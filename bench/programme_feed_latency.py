@@ -31,6 +31,7 @@ from pathlib import Path
 from common import last_line
 from hls_latency import HLS_JS, serve, write_page
 from media import BAND_H, BITS, barcode_camera_command, free_port, machine_load, pct, start, stop
+from programme_page import receiver, watch_on
 
 from streaming.conference.janus_process import JanusProcess
 
@@ -43,16 +44,17 @@ CHROMIUM_ARGS = [
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 
-# The participant's page: what tests/streaming/test_programme_feed.py does, plus the
-# barcode reader of bench/hls_latency.py.
-RECEIVER = """async ([offer, base, bits, band, every]) => {
+# The participant's page (programme_page, as tests/streaming/test_programme_feed.py
+# watches), with the barcode reader of bench/hls_latency.py.
+RECEIVER = receiver(
+    """
   const pc = new RTCPeerConnection();
   const video = document.createElement("video");
   video.muted = true; video.autoplay = true; video.playsInline = true;
   document.body.appendChild(video);
   const stream = new MediaStream();
   pc.ontrack = (event) => { stream.addTrack(event.track); video.srcObject = stream; };
-  window.pc = pc; window.samples = []; window.bad = 0;
+  window.samples = []; window.bad = 0;
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   setInterval(() => {
@@ -69,20 +71,9 @@ RECEIVER = """async ([offer, base, bits, band, every]) => {
     const latency = Date.now() - base - value;
     if (latency < 0 || latency > 60000) { window.bad++; return; }
     window.samples.push(latency);
-  }, every);
-  await pc.setRemoteDescription({ type: "offer", sdp: offer });
-  await pc.setLocalDescription(await pc.createAnswer());
-  if (pc.iceGatheringState !== "complete") {
-    await new Promise((done) => pc.addEventListener("icegatheringstatechange",
-      () => pc.iceGatheringState === "complete" && done()));
-  }
-  return pc.localDescription.sdp;
-}"""
-
-CANDIDATES = """async (candidates) => {
-  for (const c of candidates) await window.pc.addIceCandidate(c);
-  await window.pc.addIceCandidate(null);
-}"""
+  }, every);""",
+    *("base", "bits", "band", "every"),
+)
 
 JITTER_BUFFER = """async () => {
   let out = null;
@@ -92,19 +83,6 @@ JITTER_BUFFER = """async () => {
   });
   return [out, document.querySelector("video").videoHeight];
 }"""
-
-
-async def janus_candidates(watch) -> list[dict]:
-    candidates: list[dict] = []
-    while True:
-        event = await watch.next_event(timeout=10)
-        if event["janus"] != "trickle":
-            continue
-        if event["candidate"].get("completed"):
-            return candidates
-        candidates.append(
-            {k: event["candidate"].get(k) for k in ("candidate", "sdpMid", "sdpMLineIndex")}
-        )
 
 
 async def participant(browser, janus, base: int) -> tuple[list[float], int]:
@@ -119,11 +97,7 @@ async def participant(browser, janus, base: int) -> tuple[list[float], int]:
             page = await browser.new_page()
             watch = await ProgrammeWatch.attach(session, SITTING)
             try:
-                offer = await watch.watch()
-                args = [offer["sdp"], base, BITS, BAND_H, EVERY_MS]
-                answer = await page.evaluate(RECEIVER, args)
-                await watch.start(answer)
-                await page.evaluate(CANDIDATES, await janus_candidates(watch))
+                await watch_on(page, watch, RECEIVER, base, BITS, BAND_H, EVERY_MS)
                 await asyncio.sleep(WARMUP)
                 await page.evaluate("window.samples = []; window.bad = 0")
                 await asyncio.sleep(MEASURE)

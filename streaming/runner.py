@@ -4,7 +4,8 @@ worker of the broadcast queue (streaming.tasks).
 It claims the Broadcast row (its `worker` field), kills whatever a dead predecessor left
 running, starts the supervisor from the programme stored in the database, and then, four
 times a second: applies to the mixer what the web side changed in `programme`, carries
-out the direction's camera moves, and once a second records the health and a heartbeat.
+out the direction's camera moves, and once a second records the health and a heartbeat;
+every few seconds it checks that Janus still has the participants' programme mountpoint.
 It stops when the row asks it to (STOPPING) or when another worker has taken the
 broadcast over; the watchdog (streaming.tasks) hands a broadcast whose heartbeat stopped
 to a live worker."""
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 TICK = 0.25
 HEARTBEAT = 1.0
+# How often the participants' programme mountpoint is checked (and made again if Janus,
+# restarted, has lost it): a few requests to Janus each time.
+PROGRAMME_FEED_CHECK = 5.0
 # Set when the worker shuts down (a restart, a deployment): the runners stop their
 # processes and leave their broadcasts to be taken over by the next worker's watchdog.
 WORKER_STOPPING = threading.Event()
@@ -105,6 +109,7 @@ class BroadcastRunner:
     def __init__(self, broadcast_id: int, worker: str | None = None) -> None:
         self.broadcast_id = broadcast_id
         self.worker = worker or worker_name()
+        self.sitting_id: int | None = None
         self.supervisor: Supervisor | None = None
         self.cameras: list[Camera] = []
         self.drivers: dict[int, PtzDriver] = {}
@@ -112,11 +117,14 @@ class BroadcastRunner:
         self.direction_error = ""
         self.handing_over = False
         self._last_bytes: dict[int, tuple[float, int]] = {}
+        self._feed_checked_at = time.monotonic()  # the mountpoint was just made at start
+        self._feed_check: threading.Thread | None = None
 
     def run(self) -> None:
         broadcast = self.claim()
         if broadcast is None:
             return
+        self.sitting_id = broadcast.sitting_id
         try:
             self.cameras = cameras_of(broadcast.sitting)
             config = programme_config(broadcast, self.cameras)
@@ -168,6 +176,7 @@ class BroadcastRunner:
             if time.monotonic() - beat >= HEARTBEAT:
                 beat = time.monotonic()
                 self.heartbeat()
+                self.check_programme_feed()
 
     def apply(self, programme: dict[str, Any]) -> None:
         """Send the mixer what changed; commands to a restarting mixer wait in its state."""
@@ -249,6 +258,38 @@ class BroadcastRunner:
             restarts=self.supervisor.restarts,
             last_error=self.supervisor.mixer.last_error or "",
         )
+
+    def check_programme_feed(self) -> None:
+        """`heal_programme_feed` every PROGRAMME_FEED_CHECK s at most, in a thread of its
+        own: a Janus that does not answer holds it up to its timeouts (10 s), longer than
+        the watchdog waits for a heartbeat."""
+        if time.monotonic() - self._feed_checked_at < PROGRAMME_FEED_CHECK:
+            return
+        if self._feed_check is not None and self._feed_check.is_alive():
+            return
+        self._feed_checked_at = time.monotonic()
+        self._feed_check = threading.Thread(
+            target=self.heal_programme_feed, name="programme-feed-check", daemon=True
+        )
+        self._feed_check.start()
+
+    def heal_programme_feed(self) -> None:
+        """The participants' programme mountpoint, made again on the ports the mixer sends
+        to if Janus has lost it (Janus restarted): the mixer goes on as it was. If it had to
+        be made elsewhere, or was made at last (Janus did not answer when the broadcast
+        started), the mixer starts again to send there. Errors are logged, never raised."""
+        supervisor, sitting_id = self.supervisor, self.sitting_id
+        if supervisor is None or sitting_id is None:
+            return
+        sending_to = supervisor.config.rtp_out
+        try:
+            rtp_out = programme_rtp_out(sitting_id, keep=sending_to)
+        except Exception:
+            logger.exception("sitting %s: programme mountpoint not checked", sitting_id)
+            return
+        if rtp_out is not None and rtp_out != sending_to:
+            logger.warning("sitting %s: the programme for Janus goes to %s", sitting_id, rtp_out)
+            supervisor.send_rtp_to(rtp_out)
 
     def shutdown(self) -> None:
         if self.supervisor is not None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from streaming.programme.control import ProgrammeControl
-from streaming.programme.graph import ProgrammeConfig, mixer_command
+from streaming.programme.graph import ProgrammeConfig, RtpOut, mixer_command
 from streaming.programme.ingest import Ingest, slate_command
 from streaming.programme.process import ManagedProcess
 from streaming.programme.state import ProgrammeState
@@ -85,6 +85,12 @@ class Supervisor:
             "slate": self.slate.health(),
             "state": asdict(self.control.state),
         }
+
+    def send_rtp_to(self, rtp_out: RtpOut) -> None:
+        """The participants' programme sent to another Janus mountpoint: the mixer starts
+        again with it, as after a failure (a discontinuity in the public programme)."""
+        self.config = replace(self.config, rtp_out=rtp_out)
+        self.mixer.kill()
 
     def pids(self) -> list[int]:
         """Every process this supervisor owns and is running now."""

@@ -19,6 +19,7 @@ import hmac
 import logging
 
 from django.conf import settings
+from websockets.exceptions import WebSocketException
 
 from streaming.conference.janus import (
     GONE,
@@ -205,7 +206,7 @@ def programme_rtp_out(sitting_id: int, keep: RtpOut | None = None) -> RtpOut | N
         return None
     try:
         return ensure_programme_mountpoint(janus, sitting_id, keep)
-    except (*GONE, OSError) as error:
+    except (*GONE, OSError, WebSocketException) as error:
         logger.warning("sitting %s: no programme for the participants: %s", sitting_id, error)
         return None
 
@@ -223,7 +224,7 @@ def drop_programme_mountpoint(sitting_id: int) -> None:
 
     try:
         asyncio.run(drop())
-    except (*GONE, OSError) as error:
+    except (*GONE, OSError, WebSocketException) as error:
         logger.warning("sitting %s: programme mountpoint not destroyed: %s", sitting_id, error)
 
 

@@ -8,17 +8,21 @@ and they show the programme."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.test import override_settings
 
+from bench.programme_page import receiver, watch_on
 from streaming.conference.janus import (
     STREAMING,
+    JanusError,
     JanusSession,
     JanusSettings,
     StreamingAdmin,
@@ -35,6 +39,7 @@ from streaming.programme.graph import (
 )
 from streaming.programme.state import ProgrammeState
 from streaming.programme.supervisor import Supervisor
+from streaming.runner import PROGRAMME_FEED_CHECK, BroadcastRunner
 from streaming.visio.programme_feed import (
     ProgrammeWatch,
     destroy_mountpoint,
@@ -187,10 +192,86 @@ async def test_the_mountpoint_is_found_again_after_a_restart(
     assert await asyncio.to_thread(programme_rtp_out, SITTING, rtp_out) == rtp_out
 
 
+async def mountpoint_ports(janus: JanusSettings) -> dict[str, int]:
+    """The programme mountpoint's ports by kind; JanusError 455 if Janus has none."""
+    async with janus_session(janus) as session:
+        admin = StreamingAdmin(await session.attach(STREAMING))
+        admin.secrets[mountpoint_id(SITTING)] = mountpoint_secret(SITTING)
+        info = await admin.info(mountpoint_id(SITTING))
+        return {m["type"]: m["port"] for m in info["media"]}
+
+
+async def test_the_runner_makes_the_mountpoint_again_after_janus_restarts(
+    programme: Supervisor, janus: JanusProcess, janus_django: JanusSettings
+) -> None:
+    """Janus restarted during the broadcast: the runner's periodic check makes the
+    mountpoint again where the running mixer sends, and the mixer goes on as it was."""
+    rtp_out, mixer = programme.config.rtp_out, programme.mixer.pid
+    assert rtp_out is not None
+    runner = BroadcastRunner(0, worker="test-runner")  # as `run` leaves it, without a row
+    runner.sitting_id, runner.supervisor = SITTING, programme
+    janus.stop()
+    await asyncio.to_thread(runner.heal_programme_feed)  # Janus down: a log, no error
+    janus.start()
+    with pytest.raises(JanusError) as gone:
+        await mountpoint_ports(janus_django)
+    assert gone.value.code == 455  # the restart lost it
+    await asyncio.to_thread(runner.heal_programme_feed)
+    assert await mountpoint_ports(janus_django) == {
+        "video": rtp_out.video_port,
+        "audio": rtp_out.audio_port,
+    }
+    assert programme.config.rtp_out == rtp_out and programme.mixer.pid == mixer
+
+
+def test_the_runner_checks_the_mountpoint_every_few_seconds_in_a_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runner = BroadcastRunner(0, worker="test-runner")
+    checks: list[int] = []
+    monkeypatch.setattr(runner, "heal_programme_feed", lambda: checks.append(1))
+    runner.check_programme_feed()  # the mountpoint was made as the runner started
+    assert checks == []
+    runner._feed_checked_at -= PROGRAMME_FEED_CHECK
+    runner.check_programme_feed()
+    runner.check_programme_feed()
+    assert runner._feed_check is not None
+    runner._feed_check.join(5)
+    assert checks == [1]
+
+
+def test_the_runner_moves_the_mixer_only_to_another_mountpoint(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Elsewhere (or made at last after Janus did not answer at the start), the mixer
+    starts again to send there; the same ports, nothing; an error, a log."""
+    here, there = RtpOut("127.0.0.1", 21000, 21002), RtpOut("127.0.0.1", 21004, 21006)
+    moves: list[RtpOut] = []
+    supervisor = SimpleNamespace(config=SimpleNamespace(rtp_out=here), send_rtp_to=moves.append)
+    runner = BroadcastRunner(0, worker="test-runner")
+    runner.sitting_id, runner.supervisor = SITTING, supervisor  # type: ignore[assignment]
+    answers: list[RtpOut | None] = [here, None, there]
+    kept: list[RtpOut | None] = []
+
+    def janus_answers(sitting_id: int, keep: RtpOut | None = None) -> RtpOut | None:
+        kept.append(keep)
+        if not answers:
+            raise RuntimeError("what Janus never says")
+        return answers.pop(0)
+
+    monkeypatch.setattr("streaming.runner.programme_rtp_out", janus_answers)
+    for _ in range(4):
+        with caplog.at_level(logging.ERROR, logger="streaming.runner"):
+            runner.heal_programme_feed()
+    assert kept == [here] * 4 and moves == [there]
+    assert "programme mountpoint not checked" in caplog.text
+
+
 async def test_the_mountpoint_receives_the_mixer(
     programme: Supervisor, session: JanusSession
 ) -> None:
-    """(The mountpoint was made again by the previous test: the running mixer feeds it.)"""
+    """(The mountpoint was made again by the runner after Janus restarted, in the test
+    before: the running mixer feeds it.)"""
     admin = StreamingAdmin(await session.attach(STREAMING))
     admin.secrets[mountpoint_id(SITTING)] = mountpoint_secret(SITTING)
     deadline = asyncio.get_running_loop().time() + 20
@@ -221,7 +302,7 @@ RECEIVER_ARGS = (
     "--autoplay-policy=no-user-gesture-required",
 )
 
-RECEIVE = """async (offer) => {
+RECEIVE = receiver("""
   const pc = new RTCPeerConnection();
   const video = document.createElement("video");
   video.muted = true; video.autoplay = true; video.playsInline = true;
@@ -234,20 +315,7 @@ RECEIVE = """async (offer) => {
     if (event.track.kind === "audio") audio.srcObject = new MediaStream([event.track]);
     else { stream.addTrack(event.track); video.srcObject = stream; }
   };
-  window.pc = pc; window.video = video;
-  await pc.setRemoteDescription({ type: "offer", sdp: offer });
-  await pc.setLocalDescription(await pc.createAnswer());
-  if (pc.iceGatheringState !== "complete") {
-    await new Promise((done) => pc.addEventListener("icegatheringstatechange",
-      () => pc.iceGatheringState === "complete" && done()));
-  }
-  return pc.localDescription.sdp;
-}"""
-
-CANDIDATES = """async (candidates) => {
-  for (const c of candidates) await window.pc.addIceCandidate(c);
-  await window.pc.addIceCandidate(null);
-}"""
+  window.video = video;""")
 
 RECEIVED = """async () => {
   const out = {};
@@ -273,19 +341,6 @@ PIXEL = """() => {
 }"""
 
 
-async def janus_candidates(watch: ProgrammeWatch) -> list[dict]:
-    """Janus trickles all its candidates (full_trickle), then "completed"."""
-    candidates: list[dict] = []
-    while True:
-        event = await watch.next_event(timeout=10)
-        if event["janus"] != "trickle":
-            continue
-        candidate = event["candidate"]
-        if candidate.get("completed"):
-            return candidates
-        candidates.append({k: candidate.get(k) for k in ("candidate", "sdpMid", "sdpMLineIndex")})
-
-
 async def janus_says(watch: ProgrammeWatch, what: str, timeout: float = 10) -> dict:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -306,13 +361,9 @@ async def test_a_participant_decodes_the_programme(
         watch = await ProgrammeWatch.attach(session, SITTING)
         try:
             page = await browser.new_page()
-            offer = await watch.watch()
-            assert offer["type"] == "offer" and "H264/90000" in offer["sdp"]
-            assert "opus/48000/2" in offer["sdp"]
-            answer = await page.evaluate(RECEIVE, offer["sdp"])
+            offer, answer = await watch_on(page, watch, RECEIVE)
+            assert "H264/90000" in offer and "opus/48000/2" in offer
             assert "H264/90000" in answer  # Debian's Chromium takes H.264
-            await watch.start(answer)
-            await page.evaluate(CANDIDATES, await janus_candidates(watch))
             await janus_says(watch, "webrtcup")
 
             async def received(frames: int) -> dict:
