@@ -287,11 +287,7 @@ class Client:
     replaced: int = 0
     last_message: float = 0.0
     largest_answer: int = 0  # bytes of the largest answer frame sent
-    mute_others: bool = False  # as the chair, close every other microphone
-    chair: bool = False
     me: str | None = None
-    muting: set[str] = field(default_factory=set)  # participants muted by us
-    members: dict[str, int] = field(default_factory=dict)  # participant id -> member
 
 
 def new_pc():
@@ -399,17 +395,6 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
         for candidate in client.pending.pop(feed, []):
             await add_candidate(pc, candidate)
 
-    async def mute(participant: Any) -> None:
-        """As the chair (with mute_others), close the microphone of a participant once
-        its media reaches us: muted earlier, the server would not tell Janus (its audio
-        m-line is not known before it publishes)."""
-        member = client.members.get(participant)
-        if not (client.chair and client.mute_others) or participant == client.me or not member:
-            return
-        if participant not in client.muting:
-            client.muting.add(participant)
-            await ws.send(json.dumps({"action": "mute", "member": member}))
-
     # One message at a time, as visio.js: a candidate waits for its description.
     async for text in ws:
         client.last_message = time.monotonic()
@@ -418,16 +403,8 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
         try:
             if kind == "joined":
                 client.joined = True
-                client.chair = bool(m.get("chair"))
                 client.me = m.get("id")
                 await publish()
-            elif kind == "participants":
-                client.members.update(
-                    {p["id"]: p.get("member") for p in m.get("participants", []) if "id" in p}
-                )
-            elif kind == "streams":
-                for stream in m.get("streams", []):
-                    await mute(stream.get("participant"))
             elif kind == "answer":
                 await client.publisher.setRemoteDescription(
                     RTCSessionDescription(sdp=m["sdp"], type="answer")
@@ -437,7 +414,6 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
                     await add_candidate(client.publisher, candidate)
             elif kind == "offer":
                 await on_offer(m["feed"], m["sdp"])
-                await mute(m["feed"])
             elif kind == "candidate":
                 feed, pc = m.get("feed"), connection(m.get("feed"))
                 ready = pc is not None and pc.remoteDescription is not None
@@ -506,7 +482,7 @@ def client_stats(client: Client, reset: bool) -> dict[str, Any]:
 # --- the worker process --------------------------------------------------------------------
 
 
-def worker(conn: Any, url: str, origin: str, clip_path: str, mute_others: bool) -> None:
+def worker(conn: Any, url: str, origin: str, clip_path: str) -> None:
     """A process of load clients, driven through `conn`:
     ("add", [(index, cookie), ...]) -> "ok"; ("stats", reset) -> [client stats...];
     ("quit", None) -> exits."""
@@ -517,13 +493,13 @@ def worker(conn: Any, url: str, origin: str, clip_path: str, mute_others: bool) 
     patch_aiortc()
     clip = load_clip(clip_path)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(conn, url, origin, clip, mute_others))
+        asyncio.run(_serve(conn, url, origin, clip))
     # Closing hundreds of connections one by one is of no interest: the servers go next.
     sys.stdout.flush()
     os._exit(0)
 
 
-async def _serve(conn: Any, url: str, origin: str, clip: dict[str, Any], mute_others: bool) -> None:
+async def _serve(conn: Any, url: str, origin: str, clip: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
     clients: list[Client] = []
     quit_event = asyncio.Event()
@@ -538,7 +514,7 @@ async def _serve(conn: Any, url: str, origin: str, clip: dict[str, Any], mute_ot
         QUIET seconds (at most JOIN_TIMEOUT): councillors joining in the same instant
         make the embedded relay offer a feed twice (see the report of sfu_load)."""
         for index, cookie in batch:
-            client = Client(index=index, cookie=cookie, mute_others=mute_others)
+            client = Client(index=index, cookie=cookie)
             clients.append(client)
             task = loop.create_task(run_client(client, url, origin, clip))
             task.add_done_callback(lambda t, c=client: _crashed(t, c))

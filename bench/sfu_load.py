@@ -29,10 +29,12 @@ last line (one JSON object: the Janus figure, the relay's as baseline, target 60
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/seance_bench \
     .venv/bin/python bench/sfu_load.py
 
-About 4 minutes. SFU_JANUS_STEPS / SFU_RELAY_STEPS (comma-separated councillor counts),
+About 8 minutes. SFU_JANUS_STEPS / SFU_RELAY_STEPS (comma-separated councillor counts),
 SFU_WORKERS (load client processes, 2 by default), SFU_MEASURE (seconds, 10) change the
-defaults; SFU_MUTED=1 has the chair close every other microphone (the "mute" action)
-once it receives it, as in a sitting where only the chair and the speaker are heard.
+defaults. The microphones are the product's: councillors come in with theirs closed, the
+chair's is open, and the floor is given to one councillor (the third to join) before the
+run, so that everyone hears two people. SEANCE_VISIO_START_MUTED_AFTER=N lets the first N
+to join come in with their microphone open (a committee's setting), as a harder case.
 """
 
 from __future__ import annotations
@@ -68,28 +70,36 @@ TARGET = 60
 CLIP_SECONDS = 10
 CORES = os.cpu_count() or 1
 STABLE = 15.0  # seconds without change after which a step is taken as settled
-# SFU_MUTED=1: the chair closes every other microphone (the "mute" action), as in a sitting
-# where only the chair and the speaker are heard; by default every microphone is open.
-MUTED = os.environ.get("SFU_MUTED", "") == "1"
-MICROPHONES = (
-    "closed by the chair but the chair's"
-    if MUTED
-    else "open, but closed on joining past SEANCE_VISIO_START_MUTED_AFTER (Janus)"
-)
+SPEAKER = 2  # the councillor given the floor: the third to join (the chair is the first)
+
+
+def open_microphones(n: int) -> int:
+    """The microphones open among the first n to join: the chair's, the speaker's once
+    joined, and those of whoever joined a meeting smaller than
+    SEANCE_VISIO_START_MUTED_AFTER (none by default)."""
+    from django.conf import settings
+
+    opened = {0, *range(min(n, settings.SEANCE_VISIO_START_MUTED_AFTER))}
+    if n > SPEAKER:
+        opened.add(SPEAKER)
+    return len(opened)
+
+
+def microphones() -> str:
+    from django.conf import settings
+
+    committee = settings.SEANCE_VISIO_START_MUTED_AFTER
+    return "the chair's and the speaker's" + (
+        f", and the first {committee} to join" if committee else ""
+    )
 
 
 def sounds_expected(n: int, label: str) -> int:
-    """The sounds the n councillors must receive: only the chair's when the chair muted
-    everyone; otherwise every open microphone but one's own. Councillors who join a
-    meeting of SEANCE_VISIO_START_MUTED_AFTER people come in muted, and Janus sends
-    nothing of a muted microphone (the relay sends its silence)."""
-    from django.conf import settings
-
-    if MUTED:
-        return n - 1
+    """The sounds the n councillors must receive: each open microphone, by everyone else.
+    Janus sends nothing of a closed microphone; the relay sends its silence."""
     if label == "relay":
         return n * (n - 1)
-    return min(n, settings.SEANCE_VISIO_START_MUTED_AFTER) * (n - 1)
+    return open_microphones(n) * (n - 1)
 
 
 def make_clip() -> Path:
@@ -127,6 +137,8 @@ def seed(members: int):
     f.arrive(s, people)  # the quorum, to open the sitting
     services.secretary_name(sitting=s, member=people[1], user=None)
     services.sitting_open(sitting=s, user=None)
+    request = services.hand_raise(sitting=s, member=people[SPEAKER])
+    services.floor_give(sitting=s, request_id=request.pk, user=people[0].user)
     return s, [session_cookie(m.user) for m in people]
 
 
@@ -190,7 +202,7 @@ class Clients:
             ours, theirs = context.Pipe()
             process = context.Process(
                 target=sfu_client.worker,
-                args=(theirs, url, origin, str(clip), MUTED),
+                args=(theirs, url, origin, str(clip)),
                 daemon=True,
             )
             process.start()
@@ -486,7 +498,7 @@ def main() -> None:
     sitting, cookies = seed(max(JANUS_STEPS + RELAY_STEPS))
     make_clip()
     print(
-        f"sitting {sitting.id}: {len(cookies)} councillors; microphones {MICROPHONES}; "
+        f"sitting {sitting.id}: {len(cookies)} councillors; microphones open: {microphones()}; "
         f"{machine_load()}",
         flush=True,
     )
@@ -520,7 +532,7 @@ def main() -> None:
             TARGET,
             janus_cpu_ms_per_stream=round(janus_ms, 3) if janus_ms is not None else None,
             relay_cpu_ms_per_stream=round(relay_ms, 3) if relay_ms is not None else None,
-            microphones=MICROPHONES,
+            microphones=microphones(),
             janus_limited_by=janus_limit,
             relay_limited_by=relay_limit,
         )

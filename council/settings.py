@@ -131,9 +131,10 @@ SEANCE_MEDIA_GRACE_SECONDS = int(os.environ.get("SEANCE_MEDIA_GRACE_SECONDS", "2
 # The stage of the councillors' video: besides the chair and the speaker, this many
 # councillors are seen as thumbnails; the others are heard until given the floor.
 SEANCE_VISIO_THUMBNAILS = int(os.environ.get("SEANCE_VISIO_THUMBNAILS", "8"))
-# Councillors who join a meeting of this many participants come in with their microphone
-# closed (the chair is never muted on joining).
-SEANCE_VISIO_START_MUTED_AFTER = int(os.environ.get("SEANCE_VISIO_START_MUTED_AFTER", "10"))
+# A passive participant's microphone is closed: councillors come in with theirs closed,
+# and the chair (never muted on joining) or the floor opens it. A number N lets meetings of
+# fewer than N participants (a committee) start with microphones open.
+SEANCE_VISIO_START_MUTED_AFTER = int(os.environ.get("SEANCE_VISIO_START_MUTED_AFTER", "0"))
 # A Janus VideoRoom takes at most this many publishers.
 SEANCE_VISIO_MAX_PUBLISHERS = int(os.environ.get("SEANCE_VISIO_MAX_PUBLISHERS", "200"))
 # The programme's ladder ("full": 720p, 480p, 360p; "small": 360p, 240p, 180p) and x264

@@ -38,6 +38,7 @@ def visio(request: HttpRequest, sitting_id: int) -> HttpResponse:
     context = {
         "sitting": sitting,
         "is_chair": can(request.user, sitting, Role.CHAIR),
+        "asks_floor": not room and not can(request.user, sitting, Role.CHAIR),
         "socket": socket,
     }
     return render(request, "streaming/visio.html", context)

@@ -138,6 +138,8 @@
     $("visio-status").textContent = message || "";
     $("visio-join-button").hidden = false;
     $("visio-leave").hidden = true;
+    $("visio-hand").hidden = true;
+    $("visio-hand-lower").hidden = true;
   }
 
   async function join(event) {
@@ -166,9 +168,10 @@
       if (m.type === "joined") {
         state.me = m.id;
         state.simulcast = Boolean(m.simulcast);
-        // A large meeting: come in with the microphone closed; the chair opens it.
+        // Councillors come in with the microphone closed; the chair or the floor opens it.
         state.local.getAudioTracks().forEach((t) => { t.enabled = !m.muted; });
         $("visio-status").textContent = m.muted ? say.startMuted : say.joined;
+        hand(false);
         $("visio-join-button").hidden = true;
         $("visio-leave").hidden = false;
         $("visio-programme-button").hidden = !m.programme;
@@ -188,6 +191,11 @@
         $("visio-programme").muted = m.open;
         $("visio-unmute-request").hidden = true;
         $("visio-status").textContent = m.open ? say.floor : say.floorEnded;
+        state.speaking = m.open;
+        hand(false);
+      } else if (m.type === "hand") {
+        hand(m.raised);
+        if (m.raised) $("visio-status").textContent = say.handRaised;
       } else if (m.type === "left") {
         if (state.feeds[m.feed]) state.feeds[m.feed].close();
         delete state.feeds[m.feed];
@@ -213,7 +221,17 @@
     }
   }
 
+  // Asking for the floor (the speaking queue), for a councillor without it. Not for the
+  // chair, who gives it from the dashboard, nor for a remote room's agent.
+  function hand(raised) {
+    const member = config.dataset.asksFloor === "1";
+    $("visio-hand").hidden = !member || raised || state.speaking;
+    $("visio-hand-lower").hidden = !member || !raised || state.speaking;
+  }
+
   $("visio-join").addEventListener("submit", join);
+  $("visio-hand").addEventListener("click", () => send({ action: "raise_hand" }));
+  $("visio-hand-lower").addEventListener("click", () => send({ action: "lower_hand" }));
   $("visio-leave").addEventListener("click", () => leave(""));
   $("visio-programme-button").addEventListener("click", () => send({ action: "programme" }));
   $("visio-unmute-accept").addEventListener("click", () => {

@@ -6,6 +6,7 @@ Client to server (JSON text frames):
   {"action": "publish", "sdp": "<offer>"}            -> {"type": "answer", "sdp"}
   {"action": "answer", "feed": "<id>", "sdp": "<answer>"}   (to a server "offer")
   {"action": "unmute"}                                (accepting the chair's request)
+  {"action": "raise_hand" | "lower_hand"}  -> {"type": "hand", "raised"} (the speaking queue)
   {"action": "programme"}          -> an "offer" of the feed "programme" (the room's programme)
   chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
 Server to client: "joined" (with "simulcast": whether to send simulcast layers, and
@@ -34,7 +35,7 @@ from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.models import SpeakingRequest
-from sessions.services import media_connected, media_lost
+from sessions.services import hand_lower, hand_raise, media_connected, media_lost
 from streaming.conference.janus import JanusSettings
 
 from .events import visio_group
@@ -145,10 +146,8 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
             audio_only=bool(content.get("audio_only")),
             chair=self.is_chair,
         )
-        # In a large meeting, councillors come in with their microphone closed; the chair
-        # opens it, or gives them the floor (as Jitsi's "everyone starts muted").
-        crowded = len(self.room.participants) >= settings.SEANCE_VISIO_START_MUTED_AFTER
-        self.participant.muted = crowded and not self.is_chair
+        speaker = await database_sync_to_async(current_speaker)(self.sitting_id)
+        self.participant.muted = self.room.starts_muted(self.participant, speaker)
         try:
             await self.room.join(self.participant)
         except Exception:
@@ -166,10 +165,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
                 "muted": self.participant.muted,
             }
         )
-        speaker = await database_sync_to_async(current_speaker)(self.sitting_id)
-        if speaker != self.room.speaker:
-            await self.room.floor(speaker)
-        await self.room.announce()
+        await self.room.seat(self.participant, speaker)
 
     async def do_publish(self, content: dict[str, Any]) -> None:
         assert self.participant is not None
@@ -217,6 +213,25 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         self.participant.unmute_asked = False
         await self.room.set_muted(self.participant, False)
         await self.room.announce()
+
+    async def do_raise_hand(self, content: dict[str, Any]) -> None:
+        """Asking for the floor from the video, as from the seat: the speaking queue."""
+        await self._hand(raised=True)
+
+    async def do_lower_hand(self, content: dict[str, Any]) -> None:
+        await self._hand(raised=False)
+
+    async def _hand(self, *, raised: bool) -> None:
+        if self.member is None:
+            await self.error("not_member", _("Only a member of the council asks for the floor."))
+            return
+        service = hand_raise if raised else hand_lower
+        try:
+            await database_sync_to_async(service)(sitting=self.sitting, member=self.member)
+        except DomainError as err:
+            await self.send_json({"type": "error", **err.as_dict()})
+            return
+        await self.send_json({"type": "hand", "raised": raised})
 
     async def do_mute(self, content: dict[str, Any]) -> None:
         for target in await self._targets(content):

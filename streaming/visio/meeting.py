@@ -112,6 +112,25 @@ class Meeting:
                 {"type": "participants", "participants": people, "speaker": self.speaker}
             )
 
+    def starts_muted(self, participant: Participant, speaker: int | None) -> bool:
+        """Whether a newcomer's microphone is closed on joining. A passive participant's
+        microphone is closed, and the chair or the floor opens it: the chair's never is,
+        nor the speaker's (rejoining with the floor). SEANCE_VISIO_START_MUTED_AFTER lets a
+        meeting of fewer people (a committee) start with microphones open."""
+        if participant.chair or (speaker is not None and participant.member_id == speaker):
+            return False
+        return len(self.participants) >= settings.SEANCE_VISIO_START_MUTED_AFTER
+
+    async def seat(self, participant: Participant, speaker: int | None) -> None:
+        """After a join: the floor as the sitting has it (given or ended while nobody of
+        this process was in the meeting), and a speaker who rejoins is told it is theirs."""
+        if speaker != self.speaker:
+            await self.floor(speaker)  # which announces the change to everyone
+            return
+        if speaker is not None and participant.member_id == speaker:
+            await participant.send({"type": "floor", "open": True})
+        await self.announce()
+
     async def floor(self, member_id: int | None) -> None:
         """The floor given (or ended, with None): the speaker's microphone opens and the
         previous one's closes, the stage changes for everyone."""

@@ -5,6 +5,7 @@ the connection."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -41,7 +42,8 @@ def joined(browser, live_url, username, sitting_id):
     login(page, live_url, username)
     page.goto(f"{live_url}/visio/sittings/{sitting_id}/")
     page.click("#visio-join-button")
-    expect(page.locator("#visio-status")).to_have_text("Connecté.")
+    # "Connecté." for the chair; "Connecté, micro fermé : …" for a councillor.
+    expect(page.locator("#visio-status")).to_have_text(re.compile(r"^Connecté"))
     return page
 
 
@@ -96,6 +98,16 @@ def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, me
     sitting, chair, councillor = off_loop(prepare)
     mayor = joined(media_browser, live_url, chair.user.username, sitting.id)
     member = joined(media_browser, live_url, councillor.user.username, sitting.id)
+    # A councillor comes in with the microphone closed, and may ask for the floor; the
+    # chair may ask them to open it, which they accept.
+    expect(member.locator("#visio-status")).to_have_text(
+        "Connecté, micro fermé : le président vous donnera la parole."
+    )
+    expect(member.locator("#visio-hand")).to_have_text("Demander la parole")
+    expect(mayor.locator("#visio-hand")).to_be_hidden()
+    mayor.locator(f"li[data-member='{councillor.id}'] button[data-action='ask_unmute']").click()
+    member.click("#visio-unmute-accept")
+    expect(member.locator("#visio-unmute-request")).to_be_hidden()
     before = {"mayor": other_feed(mayor), "member": other_feed(member)}
     # Pictures keep coming (a simulcast thumbnail may start slowly while the sender's
     # bandwidth estimate grows), and so does the sound.

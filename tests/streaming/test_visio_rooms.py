@@ -10,7 +10,8 @@ from channels.testing import WebsocketCommunicator
 
 from council.models import Assembly, Room
 from council.routing import websocket_urlpatterns
-from sessions.models import AttendanceEvent
+from sessions import services as sittings
+from sessions.models import AttendanceEvent, SpeakingRequest
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -59,34 +60,94 @@ async def test_a_remote_room_joins_through_its_agent() -> None:
     await member.disconnect()
 
 
-async def test_in_a_large_meeting_councillors_come_in_muted_but_not_the_chair(settings) -> None:
-    """As in Jitsi's "everyone starts muted": past SEANCE_VISIO_START_MUTED_AFTER people,
-    a councillor's microphone is closed on joining; the chair's never is."""
-    settings.SEANCE_VISIO_START_MUTED_AFTER = 1
+async def until(comm: WebsocketCommunicator, kind: str) -> dict:
+    """The next frame of this type (participant lists and the like come in between)."""
+    for _ in range(20):
+        frame = await comm.receive_json_from(timeout=5)
+        if frame["type"] in (kind, "error"):
+            return frame
+    raise AssertionError(f"no {kind!r} frame")
 
-    @sync_to_async
-    def people():
-        a = f.assembly(members=4, population=1_000)
-        return f.convened(a), f.councillors(a)[0].user, f.chair(a).user
 
-    sitting, councillor, chair = await people()
+@sync_to_async
+def open_sitting():
+    a = f.assembly(members=5, population=1_000)
+    s = f.convened(a)
+    people = list(a.members.order_by("id"))
+    f.arrive(s, people)
+    sittings.secretary_name(sitting=s, member=people[1], user=None)
+    sittings.sitting_open(sitting=s, user=None)
+    return s, f.councillors(a)[0], f.chair(a)
+
+
+async def test_councillors_come_in_muted_and_the_floor_opens_their_microphone(settings) -> None:
+    """A passive participant's microphone is closed: a councillor comes in muted even
+    alone, the chair never does. The councillor asks for the floor from the video page;
+    the floor opens the microphone, and keeps it open across a reconnection."""
+    sitting, councillor, chair = await open_sitting()
     base = f"/ws/sittings/{sitting.id}/visio/"
-    first = await opened(base, councillor)
+    first = await opened(base, councillor.user)
     await first.send_json_to({"action": "join"})
-    assert (await first.receive_json_from(timeout=5))["muted"] is False  # alone: open
-    mayor = await opened(base, chair)
+    assert (await until(first, "joined"))["muted"] is True  # alone, and still closed
+    mayor = await opened(base, chair.user)
     await mayor.send_json_to({"action": "join"})
-    assert (await mayor.receive_json_from(timeout=5))["muted"] is False  # the chair
+    assert (await until(mayor, "joined"))["muted"] is False  # the chair
+    # Opening it needs the chair's request...
+    await first.send_json_to({"action": "unmute"})
+    assert (await until(first, "error"))["code"] == "not_asked"
+    # ... or the floor, asked for from the video: the request is in the speaking queue.
+    await first.send_json_to({"action": "raise_hand"})
+    assert await until(first, "hand") == {"type": "hand", "raised": True}
+    await first.send_json_to({"action": "raise_hand"})
+    assert (await until(first, "error"))["code"] == "already_queued"
+    waiting = await sync_to_async(
+        lambda: SpeakingRequest.objects.get(sitting=sitting, member=councillor)
+    )()
+    assert waiting.state == SpeakingRequest.State.WAITING
+    await sync_to_async(sittings.floor_give)(
+        sitting=sitting, request_id=waiting.pk, user=chair.user
+    )
+    assert await until(first, "floor") == {"type": "floor", "open": True}
+    listed = await until(mayor, "participants")
+    while listed["speaker"] is None:  # the lists sent before the floor
+        listed = await until(mayor, "participants")
+    assert listed["speaker"] == councillor.id
+    assert [p["muted"] for p in listed["participants"]] == [False, False]
+    # The speaker's connection drops and comes back: the floor is still theirs.
     await first.disconnect()
-    again = await opened(base, councillor)
+    again = await opened(base, councillor.user)
     await again.send_json_to({"action": "join"})
-    joined = await again.receive_json_from(timeout=5)
-    assert joined["muted"] is True
-    listed = await again.receive_json_from(timeout=5)
-    assert [p["muted"] for p in listed["participants"]] == [False, True]
-    # Opening it needs the chair's request.
-    await again.send_json_to({"action": "unmute"})
-    refused = await again.receive_json_from(timeout=5)
-    assert (refused["type"], refused["code"]) == ("error", "not_asked")
+    assert (await until(again, "joined"))["muted"] is False
+    assert await until(again, "floor") == {"type": "floor", "open": True}
+    # The floor ends: the microphone closes.
+    await sync_to_async(sittings.floor_end)(sitting=sitting, user=chair.user)
+    assert await until(again, "floor") == {"type": "floor", "open": False}
     for comm in (mayor, again):
+        await comm.disconnect()
+
+
+async def test_a_committee_may_start_with_microphones_open(settings) -> None:
+    """SEANCE_VISIO_START_MUTED_AFTER = N: in a meeting of fewer than N people,
+    councillors come in with their microphone open; past it, closed."""
+    settings.SEANCE_VISIO_START_MUTED_AFTER = 2
+    sitting, councillor, chair = await open_sitting()
+    base = f"/ws/sittings/{sitting.id}/visio/"
+    first = await opened(base, councillor.user)
+    await first.send_json_to({"action": "join"})
+    assert (await until(first, "joined"))["muted"] is False
+    mayor = await opened(base, chair.user)
+    await mayor.send_json_to({"action": "join"})
+    await until(mayor, "joined")
+    await first.disconnect()
+    other = await sync_to_async(lambda: f.councillors(sitting.assembly)[1].user)()
+    late = await opened(base, other)
+    await late.send_json_to({"action": "join"})  # two are there: the chair and... itself
+    assert (await until(late, "joined"))["muted"] is False  # 1 present before it: open
+    third = await opened(base, councillor.user)
+    await third.send_json_to({"action": "join"})
+    assert (await until(third, "joined"))["muted"] is True  # 2 present: closed
+    # A remote room's agent, or the chair, do not ask for the floor from the video.
+    await mayor.send_json_to({"action": "lower_hand"})
+    assert (await until(mayor, "error"))["code"] == "not_queued"
+    for comm in (mayor, late, third):
         await comm.disconnect()
