@@ -11,7 +11,12 @@ again), and aiortc cannot restart ICE: then a new connection answers it.
 
 What it sends is pre-encoded: the packets of a VP8 (360p, 15 fps) and Opus clip, read
 once, handed to aiortc's senders as av.Packet, which they packetize without encoding.
-Only one video layer: aiortc cannot send simulcast, though "joined" asks for it.
+Only one video layer: aiortc cannot send simulcast, though "joined" asks for it. The sound
+follows the microphone as Chromium does: open, the clip's 50 packets a second; closed
+(on joining, by the chair, at the end of the floor) and with usedtx=1 in the answer
+(Janus's, see streaming.conference.janus.with_opus_dtx), one packet in DTX_EVERY, of its
+first byte alone (an empty Opus frame): Chromium sent 6 a second so in tests/browser/
+test_visio.py. Without usedtx (the relay), a closed microphone sends everything.
 
 What it receives is not decrypted, reassembled nor decoded: RTP packets are counted at
 the socket from their header (in clear in SRTP): packets, bytes, sequence-number gaps
@@ -42,6 +47,7 @@ FREEZE_S = 1.0  # a stream that goes this long without a new frame is frozen
 RTCP_INTERVAL = 1.0
 QUIET, JOIN_TIMEOUT = 1.0, 20.0  # joining one councillor after the other
 RCVBUF = 1 << 20  # bytes; the kernel caps it at net.core.rmem_max
+DTX_EVERY = 8  # 20 ms packets: about 6 a second while the microphone is closed
 
 
 # --- the clip ------------------------------------------------------------------------------
@@ -67,8 +73,9 @@ def load_clip(path: str) -> dict[str, Any]:
     return {"packets": packets, "period": period}
 
 
-def clip_track(kind: str, clip: dict[str, Any]):
-    """A track whose recv() returns the clip's packets in real time, looping."""
+def clip_track(kind: str, clip: dict[str, Any], client: Client):
+    """A track whose recv() returns the clip's packets in real time, looping; the sound of
+    a closed microphone in DTX, when the answer asked for it."""
     import av
     from aiortc import MediaStreamTrack
 
@@ -83,19 +90,27 @@ def clip_track(kind: str, clip: dict[str, Any]):
             self.index = 0
             self.loop = 0
             self.start: float | None = None
+            self.silent = 0  # packets of a closed microphone so far
 
         async def recv(self):  # type: ignore[override]
             if self.start is None:
                 # Not all publishers on the same beat: start somewhere in the clip.
                 self.start = time.monotonic() - random.random() * period
-            data, at = packets[self.index]
-            at += self.loop * period
-            wait = self.start + at - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.index += 1
-            if self.index == len(packets):
-                self.index, self.loop = 0, self.loop + 1
+            while True:
+                data, at = packets[self.index]
+                at += self.loop * period
+                wait = self.start + at - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self.index += 1
+                if self.index == len(packets):
+                    self.index, self.loop = 0, self.loop + 1
+                if kind != "audio" or client.microphone_open or not client.dtx:
+                    break
+                self.silent += 1
+                if self.silent % DTX_EVERY == 0:
+                    data = data[:1]  # the TOC byte: an empty frame
+                    break
             packet = av.Packet(data)
             packet.pts = int(at * rate)
             packet.time_base = time_base
@@ -288,6 +303,8 @@ class Client:
     last_message: float = 0.0
     largest_answer: int = 0  # bytes of the largest answer frame sent
     me: str | None = None
+    microphone_open: bool = True
+    dtx: bool = False  # the answer to our offer asked for Opus DTX
 
 
 def new_pc():
@@ -363,7 +380,7 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
     async def publish() -> None:
         pc = client.publisher = new_pc()
         for kind in ("audio", "video"):
-            transceiver = pc.addTransceiver(clip_track(kind, clip), direction="sendonly")
+            transceiver = pc.addTransceiver(clip_track(kind, clip, client), direction="sendonly")
             codec = "opus" if kind == "audio" else "VP8"
             caps = RTCRtpSender.getCapabilities(kind)
             transceiver.setCodecPreferences(
@@ -404,8 +421,14 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
             if kind == "joined":
                 client.joined = True
                 client.me = m.get("id")
+                client.microphone_open = not m.get("muted")
                 await publish()
+            elif kind == "floor":
+                client.microphone_open = bool(m.get("open"))
+            elif kind == "muted":
+                client.microphone_open = False
             elif kind == "answer":
+                client.dtx = "usedtx=1" in m["sdp"]
                 await client.publisher.setRemoteDescription(
                     RTCSessionDescription(sdp=m["sdp"], type="answer")
                 )

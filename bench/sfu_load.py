@@ -272,8 +272,9 @@ def summary(stats: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def settle(clients: Clients, n: int, timeout: float, label: str) -> dict[str, Any]:
-    """Waits until the n clients have joined and published and every offered stream
-    flows, or nothing changed for STABLE seconds, or `timeout`; then SETTLE seconds more."""
+    """Waits until the n clients have joined, published and connected their subscriptions
+    and every stream that should flow does, or, all connected, nothing changed for STABLE
+    seconds, or `timeout`; then SETTLE seconds more."""
     deadline = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
@@ -282,9 +283,11 @@ def settle(clients: Clients, n: int, timeout: float, label: str) -> dict[str, An
         key = (s["joined"], s["published"], s["feeds"], s["connected"], str(s["flowing"]))
         if key != last:
             last, since = key, time.monotonic()
-        done = s["joined"] == n and s["published"] == n
-        heard = s["flowing"]["audio"] >= sounds_expected(n, label)  # whatever the stage shows
-        if done and heard and s["flowing"] == s["expected"] and s["connected"] == s["feeds"]:
+        # Every councillor in, every subscription connected; every sound that should be
+        # heard (a closed microphone's m-line carries nothing) and every picture offered.
+        done = s["joined"] == n and s["published"] == n and s["connected"] == s["feeds"]
+        heard = s["flowing"]["audio"] >= sounds_expected(n, label)
+        if done and heard and s["flowing"]["video"] == s["expected"]["video"]:
             break
         if done and time.monotonic() - since > STABLE:
             break

@@ -27,6 +27,7 @@ from streaming.conference.janus import (
     JanusSettings,
     PeerHandle,
     VideoRoomAdmin,
+    with_opus_dtx,
 )
 from streaming.services import remote_input_target
 
@@ -121,7 +122,7 @@ class JanusRoom(Meeting):
         participant.spawn(self._pump(participant, None, peer))
         if participant.muted:  # muted before its microphone was known to Janus
             await self.set_muted(participant, True)
-        return str(answer["sdp"])
+        return with_opus_dtx(str(answer["sdp"]))
 
     async def _pump(
         self, participant: Participant, feed: str | None, peer: PeerHandle | ProgrammeWatch

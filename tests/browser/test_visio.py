@@ -47,6 +47,27 @@ def joined(browser, live_url, username, sitting_id):
     return page
 
 
+def audio_packets_sent(page) -> int:
+    return int(
+        page.evaluate(
+            """async () => {
+              let sent = 0;
+              (await window.visio.publisher.getStats()).forEach((s) => {
+                if (s.type === "outbound-rtp" && s.kind === "audio") sent += s.packetsSent;
+              });
+              return sent;
+            }"""
+        )
+    )
+
+
+def audio_packet_rate(page, seconds: float = 3.0) -> float:
+    """Audio packets a second that the page's microphone sends."""
+    start = audio_packets_sent(page)
+    time.sleep(seconds)
+    return (audio_packets_sent(page) - start) / seconds
+
+
 def other_feed(page) -> dict:
     """The stats of the one remote feed, once its picture is decoded."""
     page.wait_for_function(
@@ -105,10 +126,18 @@ def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, me
     )
     expect(member.locator("#visio-hand")).to_have_text("Demander la parole")
     expect(mayor.locator("#visio-hand")).to_be_hidden()
+    if backend == "janus":
+        # Janus asks for Opus DTX: a closed microphone sends a packet every 400 ms or so,
+        # not 50 a second (what an open one sends while its fake microphone beeps).
+        wait_for(lambda: audio_packets_sent(member) > 0, timeout=10)
+        closed = audio_packet_rate(member)
+        assert closed < 10, closed  # Chromium sent 6 a second here
     mayor.locator(f"li[data-member='{councillor.id}'] button[data-action='ask_unmute']").click()
     member.click("#visio-unmute-accept")
     expect(member.locator("#visio-unmute-request")).to_be_hidden()
     before = {"mayor": other_feed(mayor), "member": other_feed(member)}
+    if backend == "janus":
+        assert audio_packet_rate(member) > 20  # open: its beeps and the gaps between
     # Pictures keep coming (a simulcast thumbnail may start slowly while the sender's
     # bandwidth estimate grows), and so does the sound.
     for who, page in (("mayor", mayor), ("member", member)):

@@ -32,6 +32,7 @@ from streaming.conference.janus import (
     StreamingAdmin,
     VideoRoomAdmin,
     janus_session,
+    with_opus_dtx,
 )
 from streaming.conference.janus_process import JanusProcess, free_port, janus_available
 
@@ -337,3 +338,35 @@ async def _media_arrives(streams: StreamingAdmin, mountpoint: int, timeout: floa
             assert received, info
             return received[0]
         await asyncio.sleep(0.2)
+
+
+def test_the_answer_to_a_publisher_asks_for_opus_dtx() -> None:
+    """usedtx=1 on every Opus format of Janus's answer, added once, whether the format
+    had parameters or none; other formats untouched."""
+    answer = "\r\n".join(
+        [
+            "v=0",
+            "m=audio 9 UDP/TLS/RTP/SAVPF 111 109",
+            "a=rtpmap:111 opus/48000/2",
+            "a=fmtp:111 useinbandfec=1",
+            "a=rtpmap:109 OPUS/48000/2",
+            "m=video 9 UDP/TLS/RTP/SAVPF 96",
+            "a=rtpmap:96 VP8/90000",
+            "a=fmtp:96 max-fs=12288",
+            "",
+        ]
+    )
+    dtx = with_opus_dtx(answer)
+    assert dtx.split("\r\n") == [
+        "v=0",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111 109",
+        "a=rtpmap:111 opus/48000/2",
+        "a=fmtp:111 useinbandfec=1;usedtx=1",
+        "a=rtpmap:109 OPUS/48000/2",
+        "a=fmtp:109 usedtx=1",
+        "m=video 9 UDP/TLS/RTP/SAVPF 96",
+        "a=rtpmap:96 VP8/90000",
+        "a=fmtp:96 max-fs=12288",
+        "",
+    ]
+    assert with_opus_dtx(dtx) == dtx
