@@ -11,7 +11,9 @@ again), and aiortc cannot restart ICE: then a new connection answers it.
 
 What it sends is pre-encoded: the packets of a VP8 (360p, 15 fps) and Opus clip, read
 once, handed to aiortc's senders as av.Packet, which they packetize without encoding.
-Only one video layer: aiortc cannot send simulcast, though "joined" asks for it. The sound
+Simulcast as Chromium sends it when "joined" asks for it (Janus): aiortc sends the top
+layer, and two lower layers of the same clip, pre-encoded too, go beside it on SSRCs that
+the offer lists in an "a=ssrc-group:SIM" (send_layers, with_simulcast). The sound
 follows the microphone as Chromium does: open, the clip's 50 packets a second; closed
 (on joining, by the chair, at the end of the floor) and with usedtx=1 in the answer
 (Janus's, see streaming.conference.janus.with_opus_dtx), one packet in DTX_EVERY, of its
@@ -54,23 +56,105 @@ DTX_EVERY = 8  # 20 ms packets: about 6 a second while the microphone is closed
 
 
 def load_clip(path: str) -> dict[str, Any]:
-    """The clip's packets by kind, as (payload, seconds from start), and its period."""
+    """The clip's packets by kind, as (payload, seconds from start), and its period; the
+    lower video layers under "layers", smallest first."""
     import av
 
-    packets: dict[str, list[tuple[bytes, float]]] = {"audio": [], "video": []}
+    by_stream: dict[int, list[tuple[bytes, float]]] = {}
+    kinds: dict[int, tuple[str, int]] = {}  # stream index -> (kind, width)
     with av.open(path) as container:
+        for stream in container.streams:
+            width = stream.codec_context.width if stream.type == "video" else 0
+            kinds[stream.index] = (stream.type, width)
         for packet in container.demux():
             if packet.size == 0 or packet.pts is None:
                 continue
-            kind = packet.stream.type
-            if kind in packets:
-                packets[kind].append((bytes(packet), float(packet.pts * packet.time_base)))
-    for kind in packets:
-        packets[kind].sort(key=lambda p: p[1])
-        first = packets[kind][0][1]
-        packets[kind] = [(data, at - first) for data, at in packets[kind]]
-    period = max(packets["video"][-1][1] + 1 / 15, packets["audio"][-1][1] + 0.02)
-    return {"packets": packets, "period": period}
+            by_stream.setdefault(packet.stream.index, []).append(
+                (bytes(packet), float(packet.pts * packet.time_base))
+            )
+    for index, packets in by_stream.items():
+        packets.sort(key=lambda p: p[1])
+        first = packets[0][1]
+        by_stream[index] = [(data, at - first) for data, at in packets]
+    videos = sorted((width, index) for index, (kind, width) in kinds.items() if kind == "video")
+    audio = next(index for index, (kind, _) in kinds.items() if kind == "audio")
+    out = {"audio": by_stream[audio], "video": by_stream[videos[-1][1]]}
+    period = max(out["video"][-1][1] + 1 / 15, out["audio"][-1][1] + 0.02)
+    layers = [by_stream[index] for _, index in videos[:-1]]
+    return {"packets": out, "layers": layers, "period": period}
+
+
+async def send_layers(pc: Any, clip: dict[str, Any], ssrcs: list[int], pt: int) -> None:
+    """The lower simulcast layers, smallest first, on `ssrcs` (the offer announced them in
+    an "a=ssrc-group:SIM"), beside what aiortc's own sender sends on the top one: VP8
+    packetized by aiortc, sent through the video sender's transport, with its header
+    extensions."""
+    from aiortc.codecs.vpx import Vp8Encoder
+    from aiortc.rtp import RtpPacket
+
+    while pc.connectionState != "connected":
+        if pc.connectionState in ("failed", "closed"):
+            return
+        await asyncio.sleep(0.1)
+    sender = next(t.sender for t in pc.getTransceivers() if t.kind == "video")
+    extensions = sender._RTCRtpSender__rtp_header_extensions_map
+    mid = sender._RTCRtpSender__mid
+    period = clip["period"]
+    start = time.monotonic() - random.random() * period
+    state = [
+        {"ssrc": ssrc, "seq": random.getrandbits(16), "ts": random.getrandbits(32), "pic": 0}
+        for ssrc in ssrcs
+    ]
+    # One loop for the layers: their frames, merged in time order.
+    frames = sorted(
+        (at, layer, data) for layer, packets in enumerate(clip["layers"]) for data, at in packets
+    )
+    loop = 0
+    try:
+        while True:
+            for at, layer, data in frames:
+                wait = start + at + loop * period - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                s = state[layer]
+                s["pic"] = (s["pic"] + 1) % (1 << 15)
+                payloads = Vp8Encoder._packetize(data, s["pic"])
+                timestamp = (s["ts"] + int((at + loop * period) * 90000)) & 0xFFFFFFFF
+                for i, payload in enumerate(payloads):
+                    packet = RtpPacket(
+                        payload_type=pt, sequence_number=s["seq"], timestamp=timestamp
+                    )
+                    packet.ssrc = s["ssrc"]
+                    packet.payload = payload
+                    packet.marker = int(i == len(payloads) - 1)
+                    packet.extensions.mid = mid
+                    await sender.transport._send_rtp(packet.serialize(extensions))
+                    s["seq"] = (s["seq"] + 1) & 0xFFFF
+            loop += 1
+    except ConnectionError:
+        return
+
+
+def with_simulcast(sdp: str, layers: int) -> tuple[str, list[int], int]:
+    """The offer with `layers` more SSRCs in its video section and an
+    "a=ssrc-group:SIM" listing them, smallest first, then aiortc's own (the top layer), as
+    Janus reads simulcast by SSRC; the new SSRCs and VP8's payload type."""
+    lines = sdp.split("\r\n")
+    video = next(i for i, line in enumerate(lines) if line.startswith("m=video"))
+    end = next((i for i in range(video + 1, len(lines)) if lines[i].startswith("m=")), len(lines))
+    section = lines[video:end]
+    vp8 = next(x for x in section if x.startswith("a=rtpmap:") and " VP8/" in x)
+    pt = int(vp8[9:].split(" ", 1)[0])
+    top, cname = next(
+        (x[7:].split(" ", 1)[0], x.split(" cname:", 1)[1])
+        for x in section
+        if x.startswith("a=ssrc:") and " cname:" in x
+    )
+    ssrcs = [random.getrandbits(32) for _ in range(layers)]
+    at = video + max(i for i, x in enumerate(section) if x.startswith("a=ssrc"))
+    added = [f"a=ssrc:{ssrc} cname:{cname}" for ssrc in ssrcs]
+    added.append("a=ssrc-group:SIM " + " ".join([*map(str, ssrcs), top]))
+    return "\r\n".join(lines[: at + 1] + added + lines[at + 1 :]), ssrcs, pt
 
 
 def clip_track(kind: str, clip: dict[str, Any], client: Client):
@@ -305,6 +389,7 @@ class Client:
     me: str | None = None
     microphone_open: bool = True
     dtx: bool = False  # the answer to our offer asked for Opus DTX
+    simulcast: bool = False  # the server asked for simulcast layers
 
 
 def new_pc():
@@ -387,7 +472,11 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
                 [c for c in caps.codecs if c.mimeType.split("/")[1] in (codec, "rtx")]
             )
         await pc.setLocalDescription(await pc.createOffer())
-        await ws.send(json.dumps({"action": "publish", "sdp": slim(pc.localDescription.sdp)}))
+        offer = slim(pc.localDescription.sdp)
+        if client.simulcast and clip["layers"]:  # Janus: the stage picks layers
+            offer, ssrcs, pt = with_simulcast(offer, len(clip["layers"]))
+            client.tasks.append(asyncio.ensure_future(send_layers(pc, clip, ssrcs, pt)))
+        await ws.send(json.dumps({"action": "publish", "sdp": offer}))
 
     async def on_offer(feed: str, sdp: str) -> None:
         client.offers += 1
@@ -422,6 +511,7 @@ async def run_client(client: Client, url: str, origin: str, clip: dict[str, Any]
                 client.joined = True
                 client.me = m.get("id")
                 client.microphone_open = not m.get("muted")
+                client.simulcast = bool(m.get("simulcast"))
                 await publish()
             elif kind == "floor":
                 client.microphone_open = bool(m.get("open"))
@@ -516,7 +606,12 @@ def worker(conn: Any, url: str, origin: str, clip_path: str) -> None:
     patch_aiortc()
     clip = load_clip(clip_path)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(conn, url, origin, clip))
+        if os.environ.get("SFU_UVLOOP") == "1":
+            import uvloop
+
+            uvloop.run(_serve(conn, url, origin, clip))
+        else:
+            asyncio.run(_serve(conn, url, origin, clip))
     # Closing hundreds of connections one by one is of no interest: the servers go next.
     sys.stdout.flush()
     os._exit(0)

@@ -104,18 +104,23 @@ def sounds_expected(n: int, label: str) -> int:
 
 def make_clip() -> Path:
     """The test clip, made once: 640x360, 15 fps, VP8 at 400 kbit/s with a key frame
-    every second (a new receiver of the relay waits for one), Opus at 32 kbit/s."""
+    every second (a new receiver of the relay waits for one), Opus at 32 kbit/s; and the
+    two lower simulcast layers a browser sends beside it, 320x180 at 150 kbit/s and
+    160x90 at 50 kbit/s (Chromium's targets for those sizes)."""
     folder = Path(os.environ["SEANCE_VAR_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    clip = folder / "sfu_clip_360p15.webm"
+    clip = folder / "sfu_clip_360p15_simulcast.webm"
     if not clip.exists():
         partial = clip.with_suffix(".part.webm")
+        layers = "[0:v]split=3[h][m0][l0];[m0]scale=320:180[m];[l0]scale=160:90[l]"
         subprocess.run(
             [
                 *(FFMPEG, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"),
                 *("-f", "lavfi", "-i", f"testsrc2=s=640x360:r=15:d={CLIP_SECONDS}"),
                 *("-f", "lavfi", "-i", f"sine=f=440:r=48000:d={CLIP_SECONDS}"),
-                *("-c:v", "libvpx", "-b:v", "400k", "-g", "15", "-keyint_min", "15"),
+                *("-filter_complex", layers, "-map", "[h]", "-map", "[m]", "-map", "[l]"),
+                *("-map", "1:a", "-c:v", "libvpx", "-g", "15", "-keyint_min", "15"),
+                *("-b:v:0", "400k", "-b:v:1", "150k", "-b:v:2", "50k"),
                 *("-deadline", "realtime", "-cpu-used", "8", "-auto-alt-ref", "0"),
                 *("-c:a", "libopus", "-b:a", "32k", "-ac", "1", "-frame_duration", "20"),
                 *("-f", "webm", str(partial)),
