@@ -606,7 +606,7 @@ def worker(conn: Any, url: str, origin: str, clip_path: str) -> None:
     patch_aiortc()
     clip = load_clip(clip_path)
     with contextlib.suppress(KeyboardInterrupt):
-        if os.environ.get("SFU_UVLOOP") == "1":
+        if os.environ.get("SFU_UVLOOP", "1") == "1":  # lighter clients, see the README
             import uvloop
 
             uvloop.run(_serve(conn, url, origin, clip))

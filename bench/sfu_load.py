@@ -31,7 +31,7 @@ last line (one JSON object: the Janus figure, the relay's as baseline, target 60
 
 About 8 minutes. SFU_JANUS_STEPS / SFU_RELAY_STEPS (comma-separated councillor counts),
 SFU_WORKERS (load client processes, 2 by default), SFU_MEASURE (seconds, 10) change the
-defaults. The microphones are the product's: councillors come in with theirs closed, the
+defaults; SFU_UVLOOP=0 runs the clients on asyncio's own loop instead of uvloop's. The microphones are the product's: councillors come in with theirs closed, the
 chair's is open, and the floor is given to one councillor (the third to join) before the
 run, so that everyone hears two people. SEANCE_VISIO_START_MUTED_AFTER=N lets the first N
 to join come in with their microphone open (a committee's setting), as a harder case.
@@ -326,11 +326,14 @@ def measure(clients: Clients, servers: dict[str, int]) -> dict[str, Any]:
     streams = {"audio": 0, "video": 0}
     expected = lost = 0
     frozen = {"audio": 0, "video": 0}
-    for key, (_, kind, packets, span, _bytes, _frames, last_frame, max_gap) in after.items():
+    kbps: list[float] = []  # of each video stream received: the stage's, the thumbnails'
+    for key, (_, kind, packets, span, size, _frames, last_frame, max_gap) in after.items():
         old = before.get(key)
         got = packets - (old[2] if old else 0)
         if got > 0:
             streams[kind] += 1
+            if kind == "video":
+                kbps.append((size - (old[4] if old else 0)) * 8 / elapsed / 1000)
         if old is None or began - old[6] >= sfu_client.FREEZE_S:
             continue  # not flowing when the window began (started since, or paused): not judged
         should = span - old[3]
@@ -343,6 +346,7 @@ def measure(clients: Clients, servers: dict[str, int]) -> dict[str, Any]:
     total = (machine1[1] - machine0[1]) / CORES
     return {
         "cpu": cpu,
+        "video_kbps": sorted(kbps),
         "streams": streams,
         "loss": lost / expected * 100 if expected else 0.0,
         "frozen": frozen,
@@ -351,6 +355,13 @@ def measure(clients: Clients, servers: dict[str, int]) -> dict[str, Any]:
         "lag": clients.lag,
         "summary": summary(after_stats),
     }
+
+
+def rates(kbps: list[float]) -> str:
+    """Smallest, median and largest."""
+    if not kbps:
+        return "none"
+    return f"{kbps[0]:.0f} / {kbps[len(kbps) // 2]:.0f} / {kbps[-1]:.0f}"
 
 
 def run_backend(
@@ -399,7 +410,8 @@ def run_backend(
                 f"never flowed {missing}, renegotiations {s['renegotiations']}, "
                 f"connections replaced {s['replaced']}, "
                 f"largest answer {s['largest_answer'] / 1024:.1f} KiB, "
-                f"ready in {ready:.0f} s; UDP datagrams dropped by the kernel: "
+                f"ready in {ready:.0f} s; video received per stream "
+                f"{rates(result['video_kbps'])} kbit/s; UDP datagrams dropped by the kernel: "
                 + ", ".join(f"{k} {v}" for k, v in result["drops"].items())
                 + f"; clients' event loop late by up to {result['lag'] * 1000:.0f} ms; "
                 f"{machine_load()}"
