@@ -31,10 +31,12 @@ last line (one JSON object: the Janus figure, the relay's as baseline, target 60
 
 About 8 minutes. SFU_JANUS_STEPS / SFU_RELAY_STEPS (comma-separated councillor counts),
 SFU_WORKERS (load client processes, 2 by default), SFU_MEASURE (seconds, 10) change the
-defaults; SFU_UVLOOP=0 runs the clients on asyncio's own loop instead of uvloop's. The microphones are the product's: councillors come in with theirs closed, the
-chair's is open, and the floor is given to one councillor (the third to join) before the
-run, so that everyone hears two people. SEANCE_VISIO_START_MUTED_AFTER=N lets the first N
-to join come in with their microphone open (a committee's setting), as a harder case.
+defaults; SFU_UVLOOP=0 runs the clients on asyncio's own loop instead of uvloop's.
+
+The microphones are the product's: councillors come in with theirs closed, the chair's is
+open, and the floor is given to one councillor (the third to join) before the run, so that
+everyone hears two people. SEANCE_VISIO_START_MUTED_AFTER=N lets the first N to join come
+in with their microphone open (a committee's setting), as a harder case.
 """
 
 from __future__ import annotations
