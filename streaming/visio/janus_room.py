@@ -145,12 +145,30 @@ class JanusRoom(Meeting):
                 if self.speaker and participant.member_id == self.speaker:
                     await self._forward_speaker()
             elif kind == "hangup":
+                if feed == ROOM_FEED and participant.id in self.participants:
+                    participant.spawn(self._subscribe_again(participant, peer))
                 return
             elif isinstance(peer, PeerHandle) and feed == ROOM_FEED and is_offer(event):
                 data = event.get("plugindata", {}).get("data", {})
                 peer.streams = list(data.get("streams", peer.streams))
                 await self._offer(participant, event["jsep"])
                 participant.spawn(self._configure_locked(participant, sub_of(participant)))
+
+    async def _subscribe_again(self, receiver: Participant, lost: Any) -> None:
+        """Janus hung the subscription up (its ICE or DTLS failed, as on a link that
+        dropped): the browser drops its connection and answers a new subscription, rather
+        than staying deaf and blind to the sitting."""
+        sub: Subscription = receiver.receivers[ROOM_FEED]
+        async with sub.lock:
+            if sub.peer is not lost:
+                return
+            sub.peer = None
+            sub.configured.clear()
+        logger.warning("sitting %s: %s's subscription hung up, made again", self.room, receiver.id)
+        with contextlib.suppress(*GONE):
+            await lost.detach()
+        await receiver.send({"type": "left", "feed": ROOM_FEED})
+        await self._resubscribe(receiver)
 
     def resubscribe_all(self) -> None:
         for receiver in list(self.participants.values()):

@@ -171,6 +171,21 @@ def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, me
     energy = other_feed(mayor)["audio"]["energy"]
     wait_for(lambda: other_feed(mayor)["audio"]["energy"] > energy + 1e-3, timeout=10)
 
+    if backend == "janus":
+        # The mayor's receiving connection dies (its DTLS closed, as when a link breaks):
+        # Janus hangs the subscription up, the server makes a new one, and the mayor sees
+        # and hears the councillor again without doing anything.
+        dead = mayor.evaluate("window.visio.feeds.room.close() || 1")
+        assert dead
+        wait_for(
+            lambda: mayor.evaluate(
+                "window.visio.feeds.room && window.visio.feeds.room.connectionState === 'connected'"
+            ),
+            timeout=30,
+        )
+        frames = other_feed(mayor)["video"]["frames"]
+        wait_for(lambda: other_feed(mayor)["video"]["frames"] > frames + 20, timeout=15)
+
     # The councillor's connection drops: a departure after the grace period.
     member.context.close()
     time.sleep(2.5)
