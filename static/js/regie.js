@@ -49,9 +49,11 @@
     body.replaceChildren(...(h.inputs || []).map((input) => {
       const row = document.createElement("tr");
       row.className = "input-" + input.state;
-      const cells = [input.name, input.state === "live" ? config.dataset.live : config.dataset.slate,
+      // The remote speaker's input shows the slate while nobody by video has the floor.
+      const waiting = input.remote ? config.dataset.waiting : config.dataset.slate;
+      const cells = [input.name, input.state === "live" ? config.dataset.live : waiting,
         String(input.kbps ?? "—"), String(input.camera_silent_for ?? "—"),
-        String(Math.max(0, ((input.camera || {}).starts || 1) - 1))];
+        String(input.restarts ?? 0)];
       cells.forEach((text) => { const td = document.createElement("td"); td.textContent = text; row.append(td); });
       return row;
     }));

@@ -223,6 +223,10 @@ class Ingest:
             lambda: camera_command(source, ffmpeg, camera_port, preview=preview),
         )
         self._camera_down_at: float | None = None
+        # The remote speaker's input waits on Janus's forward, and its ffmpeg gives up after
+        # 20 s without a packet (the SDP demuxer has no longer timeout): those ends, with
+        # nothing received since it started, are waiting, not failures.
+        self.idle_exits = 0
 
     @property
     def mixer_url(self) -> str:
@@ -237,6 +241,8 @@ class Ingest:
         if not self.camera.exited:
             return
         now = time.monotonic()
+        if self._camera_down_at is None and self.waited_in_vain():
+            self.idle_exits += 1
         self._camera_down_at = self._camera_down_at or now
         if now - self._camera_down_at >= self.backoff:
             self._camera_down_at = None
@@ -246,9 +252,16 @@ class Ingest:
         self.camera.stop(grace=1)
         self.relay.stop()
 
+    def waited_in_vain(self) -> bool:
+        """A remote input's ffmpeg that ended without a packet since it started."""
+        started = self.camera.started_at
+        return self.source.remote and started is not None and self.relay.last_camera < started
+
     def health(self) -> dict[str, object]:
         return {
             "name": self.source.name,
             **self.relay.health(),
             "camera": self.camera.health(),
+            "remote": self.source.remote,
+            "restarts": max(0, self.camera.starts - 1 - self.idle_exits),
         }

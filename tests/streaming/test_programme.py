@@ -24,7 +24,8 @@ from streaming.programme.graph import (
     Rendition,
     escape_value,
 )
-from streaming.programme.ingest import LOST_SLATE_COLOUR, free_udp_port
+from streaming.programme.ingest import LOST_SLATE_COLOUR, Ingest, free_udp_port
+from streaming.programme.process import ManagedProcess
 from streaming.programme.state import SLATES
 from streaming.programme.supervisor import Supervisor
 
@@ -327,3 +328,26 @@ def test_a_lost_feed_becomes_its_slate_and_comes_back_by_itself(programme, feeds
     wait_for(lambda: programme.health()["inputs"][2]["state"] == "live", timeout=10)
     wait_for(lambda: close_to(picture(out), RGB["blue"]), timeout=8)
     assert programme.health()["running"]
+
+
+@pytest.mark.parametrize("remote", [True, False])
+def test_a_remote_input_that_ends_without_a_speaker_is_waiting_not_failing(remote):
+    """The remote speaker's ffmpeg gives up after 20 s without Janus forwarding anything:
+    the health page counts such ends of the remote input as waiting, not as restarts; a
+    camera's ends are restarts."""
+    source = ProgrammeInput(name="Visio", url="unused.sdp", remote=remote)
+    ingest = Ingest(source, imageio_ffmpeg.get_ffmpeg_exe(), backoff=0.0)
+    ingest.camera = ManagedProcess("quits", lambda: ["true"])  # ends at once, sends nothing
+    ingest.start()
+    try:
+        for _ in range(3):
+            deadline = time.monotonic() + 5
+            while not ingest.camera.exited and time.monotonic() < deadline:
+                time.sleep(0.05)
+            ingest.poll()  # sees the end, starts it again
+        health = ingest.health()
+        assert health["camera"]["starts"] == 4
+        assert health["remote"] is remote
+        assert health["restarts"] == (0 if remote else 3)
+    finally:
+        ingest.stop()
