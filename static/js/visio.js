@@ -131,6 +131,7 @@
     if (state.local) state.local.getTracks().forEach((t) => t.stop());
     if (state.socket) state.socket.close();
     state.feeds = {}; state.streams = {}; state.publisher = null; state.socket = null;
+    state.speaking = false; // the floor is told again on joining, if still ours
     $("visio-programme").srcObject = null;
     $("visio-programme").hidden = true;
     $("visio-programme-button").hidden = true;

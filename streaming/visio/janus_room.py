@@ -154,7 +154,9 @@ class JanusRoom(Meeting):
                 await self._offer(participant, event["jsep"])
                 participant.spawn(self._configure_locked(participant, sub_of(participant)))
 
-    async def _subscribe_again(self, receiver: Participant, lost: Any) -> None:
+    async def _subscribe_again(
+        self, receiver: Participant, lost: PeerHandle | ProgrammeWatch
+    ) -> None:
         """Janus hung the subscription up (its ICE or DTLS failed, as on a link that
         dropped): the browser drops its connection and answers a new subscription, rather
         than staying deaf and blind to the sitting."""
