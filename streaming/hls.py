@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -45,3 +47,57 @@ def content_type(path: Path) -> str:
 
 def is_live(sitting_id: int) -> bool:
     return (hls_dir(sitting_id) / "master.m3u8").is_file()
+
+
+ENDLIST = "#EXT-X-ENDLIST"
+
+
+def media_playlists(directory: Path) -> list[Path]:
+    """The public media playlists under a sitting's HLS folder (`<rendition>/index.m3u8`,
+    any other servable playlist that lists segments rather than variants)."""
+    found = []
+    for path in sorted([*directory.glob("*.m3u8"), *directory.glob("*/*.m3u8")]):
+        name = path.relative_to(directory).as_posix()
+        if SERVABLE.match(name) and "#EXT-X-STREAM-INF" not in _read(path):
+            found.append(path)
+    return found
+
+
+def end_playlists(directory: Path | str) -> None:
+    """`EXT-X-ENDLIST` after the last segment of every media playlist of a sitting (RFC
+    8216, 4.3.3.4): the broadcast has ended, players stop polling and may seek over the
+    whole window. Idempotent. Each playlist is replaced whole (a temporary file renamed
+    over it), so a player never reads half of one; call it once the mixer has stopped,
+    since a playlist rewritten after it would lose the tag again."""
+    for path in media_playlists(Path(directory)):
+        text = _read(path)
+        if not text or _has_endlist(text):
+            continue
+        write_atomically(path, text.rstrip("\n") + f"\n{ENDLIST}\n")
+
+
+def _has_endlist(text: str) -> bool:
+    return any(line.strip() == ENDLIST for line in text.splitlines())
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:  # removed meanwhile (a rendition gone)
+        return ""
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """`text` as the new content of `path`, all at once for any reader: written beside it
+    under a name nobody serves, flushed, then renamed over it."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from .hls import hls_dir, preview_dir, recording_dir
+from .hls import end_playlists, hls_dir, preview_dir, recording_dir
 from .models import Broadcast, Camera
 from .ports import free_port, free_udp_pair, udp_pair_free
 from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
@@ -314,6 +314,7 @@ class BroadcastRunner:
         broadcast = Broadcast.objects.select_related("sitting").get(pk=self.broadcast_id)
         if broadcast.worker == self.worker:
             drop_programme_mountpoint(broadcast.sitting_id)
+            end_playlists(hls_dir(broadcast.sitting_id))  # the mixer has stopped
         if broadcast.worker == self.worker and broadcast.sitting.state == Sitting.State.CLOSED:
             from .replay import build_replay
 
