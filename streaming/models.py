@@ -30,6 +30,11 @@ class Camera(models.Model):
         help_text=_("RTSP, SRT or MPEG-TS over UDP."),
     )
     position = models.PositiveSmallIntegerField(_("order"), default=1)
+    # The camera's own account, for ONVIF's WS-Security UsernameToken (the password is
+    # sent only as a digest). Never rendered on a page, in a log or in a repr: the admin
+    # form takes it write-only and `__repr__` leaves it out.
+    username = models.CharField(_("camera user name"), max_length=100, blank=True)
+    password = models.CharField(_("camera password"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["room", "position", "name"]
@@ -43,6 +48,9 @@ class Camera(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room} — {self.name}"
+
+    def __repr__(self) -> str:
+        return f"<Camera {self.pk}: {self.name} ({self.protocol} {self.control_address})>"
 
 
 class CameraPreset(models.Model):
