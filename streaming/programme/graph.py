@@ -14,6 +14,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
+from streaming.hls import MIXER_MASTER, MIXER_PLAYLIST, PUBLIC_PLAYLIST, Bandwidth
 from streaming.programme.state import SLATES, ProgrammeState
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -256,7 +257,8 @@ def mixer_command(
     """The whole mixer: `sources` are the ingests' outputs, one per configured input."""
     return [
         config.ffmpeg,
-        *("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning"),
+        # -y: a restart writes over what its previous run left (see ingest.RESTARTABLE).
+        *("-y", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+warning"),
         *("-progress", "pipe:1", "-stats_period", "1", "-copyts"),
         *[arg for url in sources for arg in input_args(url)],
         *("-filter_complex", filter_graph(config, state)),
@@ -335,6 +337,44 @@ def variant_map(config: ProgrammeConfig) -> str:
     return " ".join(["a:0,agroup:audio,name:audio", *videos])
 
 
+# What fMP4 adds to the coded bits of a 1-second segment (moof, trun, mdat): measured
+# under 1 %; a 3 % margin and a floor for the smallest renditions.
+CONTAINER_OVERHEAD = 1.03
+CONTAINER_FLOOR_BPS = 8_000
+
+
+def video_peak_bps(config: ProgrammeConfig, rung: Rendition) -> int:
+    """The most bits the encoder may put in one segment, over its duration: the VBV lets
+    it spend the whole buffer at once (a key frame) on top of the maximum rate, so a
+    segment of d seconds carries at most maxrate * d + bufsize (`encoder_args`)."""
+    maxrate, bufsize = rung.video_kbps * 11 // 10 * 1000, rung.video_kbps * 1000
+    return maxrate + bufsize // config.segment_seconds
+
+
+def audio_peak_bps(config: ProgrammeConfig) -> int:
+    """AAC at a constant bit rate; its bit reservoir moves a few frames' worth across a
+    segment's boundary: a tenth more."""
+    return config.audio_kbps * 1100
+
+
+def bandwidths(config: ProgrammeConfig) -> dict[str, Bandwidth]:
+    """What the master playlist declares (RFC 8216, 4.3.4.2), by variant playlist: each
+    video rendition plays with the audio rendition, so its peak is theirs summed."""
+
+    def declared(bps: int) -> int:
+        return int(bps * CONTAINER_OVERHEAD) + CONTAINER_FLOOR_BPS
+
+    audio_avg = config.audio_kbps * 1000
+    found = {
+        f"audio/{PUBLIC_PLAYLIST}": Bandwidth(declared(audio_peak_bps(config)), declared(audio_avg))
+    }
+    for rung in config.ladder:
+        peak = video_peak_bps(config, rung) + audio_peak_bps(config)
+        average = rung.video_kbps * 1000 + audio_avg
+        found[f"{rung.name}/{PUBLIC_PLAYLIST}"] = Bandwidth(declared(peak), declared(average))
+    return found
+
+
 def hls_options(config: ProgrammeConfig) -> dict[str, str]:
     out = config.output_dir
     return {
@@ -346,7 +386,8 @@ def hls_options(config: ProgrammeConfig) -> dict[str, str]:
         # A restart appends to the playlists after a discontinuity: never a reset.
         "hls_flags": "append_list+discont_start+omit_endlist+program_date_time"
         "+independent_segments+delete_segments+temp_file",
-        "master_pl_name": "master.m3u8",
+        # Under names nobody links to: `streaming.hls.PlaylistPublisher` publishes them.
+        "master_pl_name": MIXER_MASTER,
         "hls_segment_filename": f"{out}/%v/seg_%05d.m4s",
         "var_stream_map": variant_map(config),
     }
@@ -363,7 +404,7 @@ def tee_outputs(config: ProgrammeConfig, run: int) -> str:
         hls += f":select={_tee_value('v,a:0')}"
         recording = f"f=mpegts:select={_tee_value('v:0,a:0')}:onfail=ignore"
     outputs = [
-        f"[{hls}]{config.output_dir}/%v/index.m3u8",
+        f"[{hls}]{config.output_dir}/%v/{MIXER_PLAYLIST}",
         f"[{recording}]{config.recording_part(run)}",
     ]
     if config.rtp_out is not None:

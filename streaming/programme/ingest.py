@@ -34,6 +34,10 @@ LOST_SLATE_TEXT = "Image momentanément indisponible"
 # sound format on the fly): MPEG audio layer 2 costs a tenth of AAC to encode.
 MIXER_SOUND = ("-c:a", "mp2", "-ar", "48000", "-ac", "2", "-b:a", "192k")
 FAST_X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency")
+# Every ffmpeg of the programme starts again over the files of its previous run: `-y`, or
+# ffmpeg (without a terminal to ask) refuses an existing output ("File ... already exists")
+# and a camera's ingest, whose preview is such a file, would never come back.
+RESTARTABLE = ("-y", "-hide_banner", "-nostdin", "-nostats")
 # The mixer's UDP input: a deep queue (in 188-byte packets) that drops rather than fails.
 MIXER_INPUT_OPTIONS = "fifo_size=50000&overrun_nonfatal=1&buffer_size=4194304"
 
@@ -104,7 +108,7 @@ def camera_command(
         options, url = ["-protocol_whitelist", "file,udp,rtp"], source.url
         picture = [*FAST_X264, "-g", "25", "-vf", "scale=-2:360"]
     command = [
-        *(ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+error"),
+        *(ffmpeg, *RESTARTABLE, "-loglevel", "level+error"),
         *("-fflags", "+nobuffer", "-probesize", "1000000", "-analyzeduration", "1000000"),
         *(*options, *key_frames_only, "-i", url, *([] if source.has_sound else silence)),
         *("-map", "0:v:0", "-map", sound, *picture),
@@ -126,7 +130,7 @@ def slate_command(ffmpeg: str, ports: list[int], fps: int = 5) -> list[str]:
     drawtext = f"drawtext=fontfile={FONT}:text={text}:fontsize=24:fontcolor=white"
     outputs = "|".join(f"[f=mpegts]udp://127.0.0.1:{port}?pkt_size=1316" for port in ports)
     return [
-        *(ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+error"),
+        *(ffmpeg, *RESTARTABLE, "-loglevel", "level+error"),
         *("-re", "-f", "lavfi", "-i", f"color=c={LOST_SLATE_COLOUR}:s=640x360:r={fps}"),
         *("-re", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-map", "0:v", "-map", "1:a"),
         *("-vf", f"{drawtext}:x=(w-text_w)/2:y=(h-text_h)/2"),

@@ -10,8 +10,9 @@ import threading
 import time
 from dataclasses import asdict, replace
 
+from streaming.hls import PlaylistPublisher
 from streaming.programme.control import ProgrammeControl
-from streaming.programme.graph import ProgrammeConfig, RtpOut, mixer_command
+from streaming.programme.graph import ProgrammeConfig, RtpOut, bandwidths, mixer_command
 from streaming.programme.ingest import Ingest, slate_command
 from streaming.programme.process import ManagedProcess
 from streaming.programme.state import ProgrammeState
@@ -42,6 +43,7 @@ class Supervisor:
         self.slate = ManagedProcess("slate", lambda: slate_command(config.ffmpeg, slate_ports))
         self.control = ProgrammeControl(config.control_address, len(config.inputs), state)
         self.mixer = ManagedProcess("mixer", self._mixer_command, progress=True)
+        self.playlists = PlaylistPublisher(config.output_dir, bandwidths(config))
         self.restart_delay = restart_delay
         self.restarts = 0
         self.run = self._last_run()
@@ -58,6 +60,7 @@ class Supervisor:
         self.slate.start()
         for ingest in self.ingests:
             ingest.start()
+        self.playlists.start()
         self._start_mixer()
         self.started_at = time.monotonic()
         self._watcher.start()
@@ -67,6 +70,7 @@ class Supervisor:
         if self._watcher.is_alive():
             self._watcher.join(timeout=2)
         self.mixer.stop()
+        self.playlists.stop()
         for ingest in self.ingests:
             ingest.stop()
         self.slate.stop(grace=1)
@@ -103,8 +107,14 @@ class Supervisor:
         return mixer_command(self.config, self.control.state, sources, self.run)
 
     def _last_run(self) -> int:
-        """The number of the last recording part already on disk (0 if none)."""
-        return len(list(self.config.recording_folder.glob("part-*.ts")))
+        """The number of the last recording part already on disk (0 if none): the next run
+        writes a new part, never over one (the mixer overwrites its outputs, `-y`)."""
+        numbers = [
+            int(part.stem.split("-")[1])
+            for part in self.config.recording_folder.glob("part-*.ts")
+            if part.stem.split("-")[1].isdigit()
+        ]
+        return max(numbers, default=0)
 
     def _start_mixer(self) -> None:
         self.run += 1

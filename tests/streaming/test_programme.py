@@ -94,6 +94,9 @@ def programme(feeds: list[Feed], tmp_path_factory: pytest.TempPathFactory) -> It
         control_address=f"tcp://127.0.0.1:{free_tcp_port()}",
         ladder=LADDER,
         preset="ultrafast",
+        # As the runner has it: every camera's ingest writes its preview (another output
+        # of its ffmpeg, a file left behind by each run).
+        preview_dir=tmp_path_factory.mktemp("preview"),
     )
     supervisor = Supervisor(config)
     supervisor.start()
@@ -317,16 +320,27 @@ def test_a_killed_mixer_comes_back_within_five_seconds_without_resetting_the_pla
 
 
 def test_a_lost_feed_becomes_its_slate_and_comes_back_by_itself(programme, feeds):
-    out = programme.config.output_dir
+    """The camera's ffmpeg gives up on the silent feed and is started again, over the
+    preview its previous run wrote, until the feed answers: then the camera is back on
+    air, and its preview is fresh again."""
+    out, preview = programme.config.output_dir, programme.config.preview_dir / "2.jpg"
+    wait_for(preview.exists, timeout=10)
     feeds[2].stop()
     wait_for(lambda: programme.health()["inputs"][2]["state"] == "slate", timeout=5)
     count = len(segments(out, TOP))
     assert programme.control.cut(2)
     wait_for(lambda: close_to(picture(out), LOST_SLATE_COLOUR), timeout=8)
     assert len(segments(out, TOP)) > count  # the programme went on
+    # The ingest keeps trying the silent feed: its ffmpeg is started again and again.
+    starts = programme.ingests[2].camera.starts
+    wait_for(lambda: programme.ingests[2].camera.starts >= starts + 2, timeout=15)
+    lost_at = time.time()
     feeds[2].start()
-    wait_for(lambda: programme.health()["inputs"][2]["state"] == "live", timeout=10)
+    wait_for(lambda: programme.health()["inputs"][2]["state"] == "live", timeout=15)
     wait_for(lambda: close_to(picture(out), RGB["blue"]), timeout=8)
+    wait_for(lambda: preview.stat().st_mtime > lost_at + 0.5, timeout=10)
+    camera = programme.health()["inputs"][2]["camera"]
+    assert camera["running"] and "already exists" not in str(camera["last_error"])
     assert programme.health()["running"]
 
 
