@@ -7,6 +7,7 @@ environment variable, documented in deploy/production.env.example.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -126,6 +127,14 @@ SEANCE_BROADCAST_QUEUE = os.environ.get("SEANCE_BROADCAST_QUEUE", "broadcast")
 SEANCE_JANUS_URL = os.environ.get("SEANCE_JANUS_URL", "")
 SEANCE_JANUS_API_SECRET = os.environ.get("SEANCE_JANUS_API_SECRET", "")
 SEANCE_JANUS_ADMIN_KEY = os.environ.get("SEANCE_JANUS_ADMIN_KEY", "")
+# TURN for the councillors' browsers (deploy/coturn): comma-separated URLs, e.g.
+# "turn:seance.example.fr:3478?transport=udp,turns:seance.example.fr:5349?transport=tcp",
+# the static-auth-secret shared with coturn, and how long a credential lasts (a sitting).
+SEANCE_TURN_URLS = [
+    url.strip() for url in os.environ.get("SEANCE_TURN_URLS", "").split(",") if url.strip()
+]
+SEANCE_TURN_SECRET = os.environ.get("SEANCE_TURN_SECRET", "")
+SEANCE_TURN_TTL = int(os.environ.get("SEANCE_TURN_TTL", str(12 * 3600)))
 # A lost video connection is a departure after this many seconds (R26, R27).
 SEANCE_MEDIA_GRACE_SECONDS = int(os.environ.get("SEANCE_MEDIA_GRACE_SECONDS", "20"))
 # The stage of the councillors' video: besides the chair and the speaker, this many
@@ -187,9 +196,23 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "seance@localhost")
-# Absolute base URL used in e-mails (acknowledgement links).
-SEANCE_PUBLIC_URL = os.environ.get("SEANCE_PUBLIC_URL", "http://127.0.0.1:8000")
+# A mail server that does not answer fails the try, which is then retried.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# Each member's convocation is its own job: a temporary refusal is retried after 30 s,
+# then twice as long each time (at most an hour between tries), 8 times.
+SEANCE_MAIL_MAX_RETRIES = int(os.environ.get("SEANCE_MAIL_MAX_RETRIES", "8"))
+SEANCE_MAIL_RETRY_BACKOFF = int(os.environ.get("SEANCE_MAIL_RETRY_BACKOFF", "30"))
+SEANCE_MAIL_RETRY_BACKOFF_MAX = int(os.environ.get("SEANCE_MAIL_RETRY_BACKOFF_MAX", "3600"))
+# The port Daphne serves on in the demo (bin/demo: PORT, 8000 by default).
+PORT = int(os.environ.get("PORT", "8000"))
+# Absolute base URL used in e-mails (acknowledgement links): where the demo serves unless set.
+SEANCE_PUBLIC_URL = os.environ.get("SEANCE_PUBLIC_URL", f"http://127.0.0.1:{PORT}")
+# The sender: seance@ the public host name (never its port); seance@localhost for an address.
+_PUBLIC_HOST = urlsplit(SEANCE_PUBLIC_URL).hostname or "localhost"
+if _PUBLIC_HOST.replace(".", "").isdigit() or ":" in _PUBLIC_HOST:
+    _PUBLIC_HOST = "localhost"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"seance@{_PUBLIC_HOST}")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

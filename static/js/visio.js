@@ -10,7 +10,7 @@
   // participant; Janus: one, "room", carrying everyone, renegotiated as people come and
   // go); streams: which participant each m-line of a feed carries.
   const state = { socket: null, local: null, publisher: null, feeds: {}, streams: {}, me: null,
-    simulcast: false, speaking: false };
+    simulcast: false, speaking: false, iceServers: [] };
   window.visio = state; // for the browser tests: the peer connections and their stats
 
   function send(message) { state.socket.send(JSON.stringify(message)); }
@@ -48,7 +48,7 @@
   ];
 
   async function publish() {
-    const pc = new RTCPeerConnection();
+    const pc = new RTCPeerConnection({ iceServers: state.iceServers });
     state.publisher = pc;
     state.local.getTracks().forEach((track) => {
       if (track.kind === "video" && state.simulcast) {
@@ -85,7 +85,7 @@
     let pc = state.feeds[feed];
     if (pc && feed !== "room") { pc.close(); pc = null; }
     if (!pc) {
-      pc = new RTCPeerConnection();
+      pc = new RTCPeerConnection({ iceServers: state.iceServers });
       state.feeds[feed] = pc;
       pc.ontrack = (event) => {
         if (feed === "programme") { programme(event.track); return; }
@@ -169,6 +169,9 @@
       if (m.type === "joined") {
         state.me = m.id;
         state.simulcast = Boolean(m.simulcast);
+        // TURN (coturn) with a credential of this user for this sitting, valid for hours:
+        // given by the websocket only, never written in the page.
+        state.iceServers = m.ice_servers || [];
         // Councillors come in with the microphone closed; the chair or the floor opens it.
         state.local.getAudioTracks().forEach((t) => { t.enabled = !m.muted; });
         $("visio-status").textContent = m.muted ? say.startMuted : say.joined;

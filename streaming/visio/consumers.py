@@ -9,8 +9,9 @@ Client to server (JSON text frames):
   {"action": "raise_hand" | "lower_hand"}  -> {"type": "hand", "raised"} (the speaking queue)
   {"action": "programme"}          -> an "offer" of the feed "programme" (the room's programme)
   chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
-Server to client: "joined" (with "simulcast": whether to send simulcast layers, and
-"programme": whether the room's programme can be asked for),
+Server to client: "joined" (with "simulcast": whether to send simulcast layers,
+"programme": whether the room's programme can be asked for, and "ice_servers": the
+RTCPeerConnection's iceServers, with this user's time-limited TURN credential, turn.py),
 "participants" (each with its stage "layer": stage, thumbnail or none), "streams" (which
 participant each m-line of a feed carries), "offer" (a new feed, or a renegotiation of
 one already offered: Janus sends everyone on one feed, "room"), "candidate", "left",
@@ -42,6 +43,7 @@ from .events import visio_group
 from .janus_room import JanusRoom, janus_room_for
 from .meeting import NoProgramme, Participant
 from .relay import RelayRoom, room_for
+from .turn import ice_servers
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +165,7 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
                 "simulcast": self.room.simulcast,
                 "programme": self.room.offers_programme,
                 "muted": self.participant.muted,
+                "ice_servers": ice_servers(self.scope["user"].id, self.sitting_id),
             }
         )
         await self.room.seat(self.participant, speaker)
