@@ -83,6 +83,7 @@ class JanusProcess:
         ice_enforce_list: str | None = None,
         session_timeout: int = 60,
         debug_level: int = 4,
+        server_name: str | None = None,
     ):
         """Janus never gathers ICE candidates on loopback (it skips IFF_LOOPBACK
         interfaces), so a browser on the same machine reaches it on the machine's own
@@ -102,6 +103,9 @@ class JanusProcess:
         self.ice_enforce_list = ice_enforce_list
         self.session_timeout = session_timeout
         self.debug_level = debug_level
+        # Told back by {"janus": "info"}: the answer on our port is from this Janus, not
+        # from another one (Debian's service, another demo) that holds the port.
+        self.server_name = server_name or f"seance-{secrets.token_hex(6)}"
         self._popen: subprocess.Popen[bytes] | None = None
 
     @property
@@ -163,6 +167,7 @@ class JanusProcess:
             "debug_level": self.debug_level,
             "admin_secret": self.admin_secret,
             "session_timeout": self.session_timeout,
+            "server_name": self.server_name,
             # A fixed pool of media threads instead of one per handle (two per councillor):
             # a third less CPU for a sitting's video, measured by bench/sfu_load.py.
             "event_loops": os.cpu_count() or 2,
@@ -259,6 +264,10 @@ class JanusProcess:
             if not self.running:
                 raise JanusStartError(f"janus exited at start: {self.log_tail()}")
             info = self.info()
+            if info is not None and info.get("server-name") != self.server_name:
+                raise JanusStartError(
+                    f"another Janus ({info.get('server-name')}) answers on port {self.http_port}"
+                )
             if info is not None and self._ws_listening():
                 return info
             time.sleep(0.1)
@@ -296,28 +305,57 @@ class JanusProcess:
         self.stop()
 
 
+def free_udp_block(size: int, start: int = 22000, stop: int = 60000) -> tuple[int, int]:
+    """The first block of `size` UDP ports from `start` (in steps of `size`) that are all
+    free on every address: an RTP range no other Janus or process is using now. The tests'
+    Janus instances keep the default ranges (20000-21999), below `start`."""
+    for first in range(start, stop - size + 1, size):
+        if all(_udp_free(port) for port in range(first, first + size)):
+            return first, first + size - 1
+    raise JanusStartError(f"no {size} free UDP ports in a row between {start} and {stop}")
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
-    """The demo's Janus: `python -m streaming.conference.janus_process var/janus
-    --ws-port 8188`; prints the variables for Django and runs until Ctrl-C."""
+    """The demo's Janus: `python -m streaming.conference.janus_process var/janus`; takes
+    free ports (its API's, and a free RTP range for the browsers and for the Streaming
+    inputs) unless they are given, prints the variables for Django and runs until Ctrl-C."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("workdir", type=Path)
-    parser.add_argument("--ws-port", type=int, default=8188)
-    parser.add_argument("--http-port", type=int, default=8088)
-    parser.add_argument("--admin-port", type=int, default=7088)
+    parser.add_argument("--ws-port", type=int, default=None)
+    parser.add_argument("--http-port", type=int, default=None)
+    parser.add_argument("--admin-port", type=int, default=None)
+    parser.add_argument("--rtp-ports", type=int, default=500, help="size of each RTP range")
     parser.add_argument("--ice-enforce-list", default=None)
     args = parser.parse_args(argv)
+    rtp_range = free_udp_block(args.rtp_ports)
+    mountpoint_range = free_udp_block(args.rtp_ports, start=rtp_range[1] + 1)
     janus = JanusProcess(
         args.workdir,
         ws_port=args.ws_port,
         http_port=args.http_port,
         admin_port=args.admin_port,
+        rtp_range=rtp_range,
+        mountpoint_range=mountpoint_range,
         api_secret=secrets.token_urlsafe(16),
         ice_enforce_list=args.ice_enforce_list,
     )
     signal.signal(signal.SIGTERM, _interrupt)
     janus.start()
     print("\n".join(f"export {key}={value}" for key, value in janus.environ().items()))
-    print(f"# log: {janus.logfile}; admin API: {janus.admin_url}", flush=True)
+    print(
+        f"# log: {janus.logfile}; admin API: {janus.admin_url};"
+        " RTP {}-{}, Streaming inputs {}-{}".format(*janus.rtp_range, *janus.mountpoint_range),
+        flush=True,
+    )
     try:
         while janus.running:
             time.sleep(1)

@@ -16,8 +16,9 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 SCREENSHOTS = Path(os.environ.get("SEANCE_SCREENSHOTS", Path(__file__).parents[2] / "screenshots"))
 
 
-def chromium_path() -> str | None:
-    """Debian's chromium if present; otherwise Playwright's own (bin/test installs it)."""
+def chromium_path() -> str:
+    """Debian's Chromium (bin/debian-packages.txt), or SEANCE_CHROMIUM: never Playwright's
+    own download. Without one, the browser tests stop with what to install."""
     explicit = os.environ.get("SEANCE_CHROMIUM")
     if explicit:
         return explicit
@@ -25,7 +26,12 @@ def chromium_path() -> str | None:
         found = shutil.which(name)
         if found:
             return found
-    return None
+    pytest.fail(
+        "No Chromium for the browser tests: bin/test installs Debian's chromium as root or"
+        " with passwordless sudo (or: sudo apt-get install chromium), or set SEANCE_CHROMIUM"
+        " to a Chromium executable.",
+        pytrace=False,
+    )
 
 
 def use_database(name: str) -> None:

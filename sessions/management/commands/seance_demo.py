@@ -11,6 +11,7 @@ import functools
 import io
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -414,9 +415,8 @@ class Command(BaseCommand):
             ("(no login)", "citizen: public page of Ingeco", f"/sittings/{agglo.id}/"),
             ("(no login)", "citizen: archive and open data", "/archive/ingeville/"),
         ]
-        self.stdout.write(
-            f"\nSéance demo — http://127.0.0.1:8000 — password for every login: {PASSWORD}\n"
-        )
+        url = settings.SEANCE_PUBLIC_URL.rstrip("/")  # http://127.0.0.1:$PORT unless set
+        self.stdout.write(f"\nSéance demo — {url} — password for every login: {PASSWORD}\n")
         for login, who, path in rows:
-            self.stdout.write(f"  {login:<18} {who:<36} http://127.0.0.1:8000{path}")
+            self.stdout.write(f"  {login:<18} {who:<36} {url}{path}")
         self.stdout.write("")
