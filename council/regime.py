@@ -7,6 +7,7 @@ Every number and rule the services apply is a parameter or a function of a
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -36,6 +37,9 @@ class Regime:
     notice_days_urgency: int = 1
     # R12: second convocation after a failed quorum.
     second_convocation_days: int = 3
+    # R5: a notice broken by a late dispatch (a re-send to one member) stops the opening;
+    # False lets the sitting open with the shortfall entered in its log.
+    short_notice_blocks_opening: bool = True
     # R8: a note explicative de synthèse for every item from this population.
     synthesis_note_threshold: int = 3500
     # R10 / R13: quorum as a fraction of members in office.
@@ -67,6 +71,13 @@ class Regime:
         d = dispatch.astimezone(PARIS).date()
         s = sitting_start.astimezone(PARIS).date()
         return (s - d).days - 1
+
+    def notice_clear_days(
+        self, dispatches: Iterable[datetime.datetime], sitting_start: datetime.datetime
+    ) -> int | None:
+        """R5: the notice is counted from the latest dispatch to any member (None: none)."""
+        latest = max(dispatches, default=None)
+        return None if latest is None else self.clear_days(latest, sitting_start)
 
     def required_notice_days(
         self, assembly: Assembly, *, first_after_renewal: bool, urgency: bool

@@ -1,10 +1,16 @@
-"""The convocation e-mail, with its PDF and iCalendar attachments."""
+"""The convocation e-mail, with its PDF and iCalendar attachments, and the clerk's reading
+of what the mail server answered when it did not take one."""
 
 from __future__ import annotations
+
+import smtplib
+import socket
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .documents import convocation_lines, render_ics
@@ -47,3 +53,47 @@ def send_convocation_email(recipient: ConvocationRecipient) -> None:
     convocation.pdf.seek(0)
     message.attach(f"seance-{sitting.pk}.ics", render_ics(sitting), "text/calendar")
     message.send(fail_silently=False)
+
+
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """Why the mail server did not take a message, for the clerk; `permanent` when the
+    server's answer says that trying again will not help (RFC 5321 §4.2.1: 5yz)."""
+
+    message: str
+    permanent: bool
+
+
+def delivery_failure(exc: Exception) -> DeliveryFailure:
+    """The clerk's reading of an SMTP or network error (in the site's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _reading(exc)
+
+
+def _reading(exc: Exception) -> DeliveryFailure:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, answer = next(iter(exc.recipients.values()), (0, b""))
+        return _answered(_("The mail server refused the address"), code, answer)
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return _answered(_("The mail server refused the sender"), exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _answered(_("The mail server refused the message"), exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return DeliveryFailure(_("The mail server closed the connection."), permanent=False)
+    if isinstance(exc, TimeoutError):
+        return DeliveryFailure(_("The mail server did not answer in time."), permanent=False)
+    if isinstance(exc, ConnectionError | socket.gaierror):
+        return DeliveryFailure(
+            _("The mail server could not be reached (%(error)s).") % {"error": exc},
+            permanent=False,
+        )
+    return DeliveryFailure(
+        _("The message could not be sent (%(error)s).") % {"error": exc}, permanent=False
+    )
+
+
+def _answered(what: str, code: int, answer: bytes | str) -> DeliveryFailure:
+    text = answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+    permanent = 500 <= code < 600
+    verdict = _("permanent refusal") if permanent else _("temporary refusal")
+    return DeliveryFailure(f"{what} ({verdict}, {code} {text})."[:300], permanent=permanent)

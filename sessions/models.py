@@ -188,6 +188,16 @@ class Convocation(models.Model):
 
 
 class ConvocationRecipient(models.Model):
+    """One member's copy of the convocation and its delivery: each dispatch is a job of its
+    own, retried with backoff; `sent_at` is the latest dispatch the mail server accepted."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Will be retried")
+        FAILED = "failed", _("Failed")
+
     convocation = models.ForeignKey(
         Convocation, on_delete=models.CASCADE, related_name="recipients"
     )
@@ -196,6 +206,13 @@ class ConvocationRecipient(models.Model):
     token = models.CharField(max_length=64, unique=True, default=_token)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivery_error = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # The dispatch a job belongs to: a re-send starts a new one, and a job of an older
+    # dispatch, or one already accepted by the server, sends nothing.
+    dispatch = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
     paper_requested = models.BooleanField(default=False)

@@ -29,6 +29,11 @@ urlpatterns = [
         name="clerk-convocation",
     ),
     path("sittings/<int:sitting_id>/deliveries/", clerk.deliveries, name="clerk-deliveries"),
+    path(
+        "sittings/<int:sitting_id>/deliveries/resend/",
+        clerk.delivery_resend,
+        name="clerk-delivery-resend",
+    ),
     path("sittings/<int:sitting_id>/minutes/", minutes.minutes_page, name="clerk-minutes"),
     path(
         "sittings/<int:sitting_id>/minutes/<slug:action>/",

@@ -6,6 +6,8 @@ from .convocation import (
     convocation_acknowledge,
     convocation_check,
     convocation_deliver,
+    convocation_notice,
+    convocation_resend,
     convocation_send,
 )
 from .media_presence import media_connected, media_lost, media_sweep
@@ -31,6 +33,8 @@ __all__ = [
     "convocation_acknowledge",
     "convocation_check",
     "convocation_deliver",
+    "convocation_notice",
+    "convocation_resend",
     "convocation_send",
     "document_attach",
     "floor_end",

@@ -1,25 +1,31 @@
-"""Convocation (R1-R9): checks, dispatch with PDF and iCalendar, register, proof of opening."""
+"""Convocation (R1-R9): checks, dispatch with PDF and iCalendar, register, proof of opening;
+one delivery job per member, retried, re-sent on demand, and the notice from the latest."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.regime import regime_for
 
 from ..documents import render_convocation_pdf
-from ..errors import ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
+from ..errors import Conflict, ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
 from ..realtime import broadcast
 from ..selectors import members_in_office
 from .common import User, actor, lock, log, require_in_office, require_state
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -137,39 +143,206 @@ def convocation_send(
     )
     convocation.pdf.save(f"convocation-{sitting.pk}.pdf", ContentFile(pdf), save=False)
     convocation.save()
-    for member in members_in_office(sitting):
+    recipients = [
         ConvocationRecipient.objects.create(
             convocation=convocation,
             member=member,
             email=member.email,
             paper_requested=member.wants_paper,
+            **({} if member.email else _no_address()),
         )
+        for member in members_in_office(sitting)
+    ]
     log(
         sitting, "convened", user, register=convocation.register_number, clear_days=check.clear_days
     )
-    from ..tasks import dispatch_convocation
-
-    transaction.on_commit(lambda: dispatch_convocation.delay(convocation.pk))
+    _dispatch_on_commit([r for r in recipients if r.email])
     broadcast(sitting, "convened")
     return convocation
 
 
-def convocation_deliver(*, recipient: ConvocationRecipient) -> ConvocationRecipient:
-    """Send one recipient's e-mail; record the time it left or the error."""
-    from ..mail import send_convocation_email
+def _no_address() -> dict[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("The member has no e-mail address: send it on paper or enter one.")
+    return {"status": ConvocationRecipient.Status.FAILED, "delivery_error": message}
 
-    if recipient.sent_at is not None or not recipient.email:
-        return recipient
+
+def _dispatch_on_commit(recipients: list[ConvocationRecipient]) -> None:
+    """One job per recipient and dispatch, once committed: a failure stays with its job."""
+    from ..tasks import deliver_convocation
+
+    jobs = [(r.pk, r.dispatch) for r in recipients]
+
+    def enqueue() -> None:
+        for pk, dispatch in jobs:
+            try:
+                deliver_convocation.delay(pk, dispatch)
+            except Exception:  # eager set-up: one job's fault never stops the others
+                logger.exception("convocation job %s (dispatch %s) failed", pk, dispatch)
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def convocation_resend(*, sitting: Sitting, member_id: int, user: User) -> ConvocationRecipient:
+    """Send the convocation again to one member, to the address the member has now.
+
+    A new dispatch: its jobs retry on their own, and once accepted it is the latest
+    dispatch that the notice is counted from (R5), which the board and the opening check.
+    """
+    sitting = lock(sitting)
+    require_state(sitting, Sitting.State.CONVENED, action=_("send the convocation again"))
+    recipient = (
+        ConvocationRecipient.objects.select_for_update()
+        .select_related("member")
+        .filter(convocation__sitting=sitting, member_id=member_id)
+        .first()
+    )
+    if recipient is None:
+        raise NotFound(_("This member is not a recipient of this sitting's convocation."))
+    if not recipient.member.email:
+        raise InvalidInput(
+            _("%(name)s has no e-mail address: enter one in the member's record first.")
+            % {"name": recipient.member.full_name},
+            code="no_email",
+        )
+    if recipient.status == ConvocationRecipient.Status.SENDING and not _lease_over(recipient):
+        raise Conflict(
+            _("The convocation is being sent to %(name)s right now.")
+            % {"name": recipient.member.full_name},
+            code="delivery_in_progress",
+        )
+    recipient.email = recipient.member.email
+    recipient.dispatch += 1
+    recipient.status = ConvocationRecipient.Status.QUEUED
+    recipient.attempts = 0
+    recipient.delivery_error = ""
+    recipient.next_attempt_at = None
+    recipient.save(
+        update_fields=[
+            "email",
+            "dispatch",
+            "status",
+            "attempts",
+            "delivery_error",
+            "next_attempt_at",
+        ]
+    )
+    log(sitting, "convocation_resent", user, member=member_id, dispatch=recipient.dispatch)
+    _dispatch_on_commit([recipient])
+    return recipient
+
+
+# A job that claimed a delivery and vanished (its worker killed mid-send) leaves it
+# "sending"; after this long another job may take it over.
+SENDING_LEASE = datetime.timedelta(minutes=10)
+
+
+def _lease_over(recipient: ConvocationRecipient) -> bool:
+    started = recipient.last_attempt_at
+    return started is None or started < timezone.now() - SENDING_LEASE
+
+
+class DeliveryDeferred(Exception):
+    """The mail server did not take the message this time; the job tries again later."""
+
+
+def convocation_deliver(
+    *, recipient_id: int, dispatch: int, retry_in: float | None
+) -> ConvocationRecipient | None:
+    """Send one dispatch of one recipient's e-mail, at most once once the server took it.
+
+    The job claims the delivery first (a job of an older dispatch, of a delivery already
+    sent, failed for good or being sent by another job sends nothing and returns None).
+    A refusal is recorded for the clerk; a temporary one, when `retry_in` seconds are
+    left for another try, raises `DeliveryDeferred` for the job to retry.
+    """
+    from ..mail import delivery_failure, send_convocation_email
+
+    recipient = _claim(recipient_id, dispatch)
+    if recipient is None:
+        return None
     try:
         send_convocation_email(recipient)
-    except OSError as exc:
-        recipient.delivery_error = str(exc)[:300]
-        recipient.save(update_fields=["delivery_error"])
-        raise
+    except Exception as exc:
+        if not isinstance(exc, OSError):
+            logger.exception("convocation to recipient %s", recipient_id)
+        failure = delivery_failure(exc)
+        retry = None if failure.permanent else retry_in
+        _record_failure(recipient, failure.message, retry)
+        if retry is not None:
+            raise DeliveryDeferred(failure.message) from exc
+        return recipient
     recipient.sent_at = timezone.now()
+    recipient.status = ConvocationRecipient.Status.SENT
     recipient.delivery_error = ""
-    recipient.save(update_fields=["sent_at", "delivery_error"])
+    recipient.save(update_fields=["sent_at", "status", "delivery_error"])
     return recipient
+
+
+def _claim(recipient_id: int, dispatch: int) -> ConvocationRecipient | None:
+    S = ConvocationRecipient.Status
+    now = timezone.now()
+    claimable = Q(status__in=[S.QUEUED, S.RETRYING]) | Q(
+        status=S.SENDING, last_attempt_at__lt=now - SENDING_LEASE
+    )
+    claimed = (
+        ConvocationRecipient.objects.filter(claimable, pk=recipient_id, dispatch=dispatch)
+        .exclude(email="")
+        .filter(convocation__sitting__state=Sitting.State.CONVENED)
+        .update(
+            status=S.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, next_attempt_at=None
+        )
+    )
+    if not claimed:
+        return None
+    return ConvocationRecipient.objects.select_related(
+        "convocation__sitting__assembly", "member"
+    ).get(pk=recipient_id)
+
+
+def _record_failure(recipient: ConvocationRecipient, message: str, retry_in: float | None) -> None:
+    S = ConvocationRecipient.Status
+    recipient.delivery_error = message[:300]
+    if retry_in is None:
+        recipient.status, recipient.next_attempt_at = S.FAILED, None
+    else:
+        recipient.status = S.RETRYING
+        recipient.next_attempt_at = timezone.now() + datetime.timedelta(seconds=retry_in)
+    recipient.save(update_fields=["delivery_error", "status", "next_attempt_at"])
+
+
+@dataclass
+class Notice:
+    """R5 as it stands: clear days from the latest dispatch any member was sent."""
+
+    latest_dispatch: datetime.datetime | None
+    clear_days: int | None
+    required: int
+    if_sent_now: int
+
+    @property
+    def short(self) -> bool:
+        return self.clear_days is not None and self.clear_days < self.required
+
+    @property
+    def resend_would_break(self) -> bool:
+        return self.if_sent_now < self.required
+
+
+def convocation_notice(convocation: Convocation) -> Notice:
+    sitting = convocation.sitting
+    regime = regime_for(sitting.assembly)
+    dispatches = [
+        at for at in convocation.recipients.values_list("sent_at", flat=True) if at is not None
+    ]
+    latest = max(dispatches, default=None)
+    return Notice(
+        latest_dispatch=latest,
+        clear_days=regime.notice_clear_days(dispatches, sitting.starts_at),
+        required=convocation.notice_required,
+        if_sent_now=regime.clear_days(timezone.now(), sitting.starts_at),
+    )
 
 
 @transaction.atomic

@@ -7,17 +7,19 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.regime import regime_for
 
-from ..errors import InvalidInput, QuorumNotReached, TransitionRefused
+from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
 from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..realtime import broadcast
 from ..selectors import presence, quorum_for, usable_proxies
 from .common import User, lock, log, require_in_office, require_state
+from .convocation import convocation_notice
 
 S = Sitting.State
 
@@ -50,12 +52,43 @@ def sitting_open(*, sitting: Sitting, user: User) -> Sitting:
             _("Quorum not reached: %(explanation)s.") % {"explanation": quorum.explanation},
             quorum=quorum.as_dict(),
         )
+    _check_notice(sitting, user)
     sitting.state = S.OPEN
     sitting.opened_at = timezone.now()
     sitting.save(update_fields=["state", "opened_at"])
     log(sitting, "opened", user, quorum=quorum.as_dict())
     broadcast(sitting, "opened")
     return sitting
+
+
+def _check_notice(sitting: Sitting, user: User) -> None:
+    """R5 again at the opening: a convocation sent again late to a member may have left
+    fewer clear days than required since the latest dispatch; the regime says whether the
+    sitting may still open (the shortfall then goes into its log)."""
+    convocation = getattr(sitting, "convocation", None)
+    if convocation is None:
+        return
+    notice = convocation_notice(convocation)
+    if not notice.short or notice.latest_dispatch is None:
+        return
+    words = {
+        "date": date_format(timezone.localtime(notice.latest_dispatch), "j F Y"),
+        "days": notice.clear_days,
+        "required": notice.required,
+    }
+    if regime_for(sitting.assembly).short_notice_blocks_opening:
+        raise NoticeTooShort(
+            _(
+                "The convocation was last sent on %(date)s: %(days)s clear days before the "
+                "sitting, %(required)s required (R5). The sitting cannot be opened; convene "
+                "it again at a later date."
+            )
+            % words,
+            code="notice_too_short",
+            clear_days=notice.clear_days,
+            required=notice.required,
+        )
+    log(sitting, "opened_with_short_notice", user, clear_days=notice.clear_days)
 
 
 @transaction.atomic

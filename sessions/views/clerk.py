@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from council.errors import DomainError, Forbidden, NotFound
+from council.errors import DomainError, Forbidden, InvalidInput, NotFound
 from council.models import Assembly, StaffRole
 
 from .. import services
@@ -259,6 +259,14 @@ def convocation_preview(request: HttpRequest, sitting_id: int) -> HttpResponse:
 @domain_errors
 def deliveries(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = _access(request, sitting_id)
+    return _board(request, sitting)
+
+
+def _board(
+    request: HttpRequest, sitting: Sitting, refusal: DomainError | None = None, status: int = 200
+) -> HttpResponse:
+    """The delivery board: each member's delivery, its tries and errors, and the notice
+    counted from the latest dispatch (R5)."""
     convocation = Convocation.objects.filter(sitting=sitting).first()
     recipients = (
         convocation.recipients.select_related("member") if convocation is not None else None
@@ -279,5 +287,35 @@ def deliveries(request: HttpRequest, sitting_id: int) -> HttpResponse:
         "convocation": convocation,
         "recipients": recipients,
         "totals": totals,
+        "notice": services.convocation_notice(convocation) if convocation else None,
+        "can_resend": sitting.state == Sitting.State.CONVENED,
+        "refusal": refusal,
     }
-    return render(request, TEMPLATES + "deliveries.html", context)
+    return render(request, TEMPLATES + "deliveries.html", context, status=status)
+
+
+@login_required
+@require_POST
+@domain_errors
+def delivery_resend(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    """The clerk sends the convocation again to one member (the board's button)."""
+    sitting = _access(request, sitting_id)
+    member = request.POST.get("member", "")
+    if not member.isdigit():
+        refusal = InvalidInput(
+            _("Choose the member to send the convocation to again."), code="member_missing"
+        )
+        return _board(request, sitting, refusal, status=400)
+    try:
+        recipient = services.convocation_resend(
+            sitting=sitting, member_id=int(member), user=request.user
+        )
+    except DomainError as err:
+        sitting.refresh_from_db()
+        return _board(request, sitting, err, status=err.status)
+    messages.success(
+        request,
+        _("The convocation is being sent again to %(name)s.")
+        % {"name": recipient.member.full_name},
+    )
+    return redirect("clerk-deliveries", sitting_id=sitting.pk)
