@@ -22,6 +22,7 @@ from sessions.views.errors import domain_errors
 from . import services
 from .audience import viewers
 from .hls import preview_dir
+from .lease import runner_gone
 from .models import Broadcast
 from .programme.state import SLATES
 
@@ -47,11 +48,20 @@ def broadcast_of(sitting: Sitting) -> Broadcast:
     return Broadcast.objects.get_or_create(sitting=sitting)[0]
 
 
+def shown_state(broadcast: Broadcast) -> tuple[str, str]:
+    """The broadcast's state and its label, "lost" when it should run and its runner is
+    gone (streaming.lease): never "Live" from a heartbeat that has stopped."""
+    if broadcast.state in Broadcast.RUNNING and runner_gone(broadcast):
+        return "lost", _("Interrupted: no broadcast worker runs it")
+    return broadcast.state, str(broadcast.get_state_display())
+
+
 def status(broadcast: Broadcast, sitting: Sitting) -> dict[str, Any]:
     """What the régie and the health page show, refreshed every second."""
+    state, label = shown_state(broadcast)
     return {
-        "state": broadcast.state,
-        "state_label": broadcast.get_state_display(),
+        "state": state,
+        "state_label": label,
         "programme": broadcast.programme,
         "restarts": broadcast.restarts,
         "last_error": broadcast.last_error,
@@ -70,6 +80,7 @@ def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
     context = {
         "sitting": sitting,
         "broadcast": broadcast,
+        "state": shown_state(broadcast),
         "cameras": services.cameras_of(sitting),
         "slates": [(key, slate.text) for key, slate in SLATES.items()],
         "status": json.dumps(status(broadcast, sitting)),
@@ -83,7 +94,12 @@ def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
 def health_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
     broadcast = broadcast_of(sitting)
-    context = {"sitting": sitting, "broadcast": broadcast, "viewers": viewers(sitting.pk)}
+    context = {
+        "sitting": sitting,
+        "broadcast": broadcast,
+        "state": shown_state(broadcast),
+        "viewers": viewers(sitting.pk),
+    }
     return render(request, "streaming/health.html", context)
 
 

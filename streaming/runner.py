@@ -1,21 +1,23 @@
 """The broadcast runner: the long-running owner of one sitting's programme, in a Celery
 worker of the broadcast queue (streaming.tasks).
 
-It claims the Broadcast row (its `worker` field), kills whatever a dead predecessor left
-running, starts the supervisor from the programme stored in the database, and then, four
-times a second: applies to the mixer what the web side changed in `programme`, carries
-out the direction's camera moves, and once a second records the health and a heartbeat;
-every few seconds it checks that Janus still has the participants' programme mountpoint.
-It stops when the row asks it to (STOPPING) or when another worker has taken the
-broadcast over; the watchdog (streaming.tasks) hands a broadcast whose heartbeat stopped
-to a live worker."""
+It claims the Broadcast row (its `worker` field, the lease of streaming.lease), kills
+whatever a dead predecessor left running, starts the supervisor from the programme stored
+in the database, and then, four times a second: applies to the mixer what the web side
+changed in `programme` (and what the feeds call for: a lost camera on air gives way to a
+live one), carries out the direction's camera moves, and once a second records the
+health; every few seconds it checks that Janus still has the participants' programme
+mountpoint. A thread of its own renews the lease every second, whatever the loop is
+doing, and a sentinel process ends the public playlists if the worker dies. It stops when
+the row asks it to (STOPPING) or when another worker has taken the broadcast over; the
+watchdog (streaming.tasks) hands a broadcast whose runner is really gone to a live
+worker."""
 
 from __future__ import annotations
 
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 from pathlib import Path
@@ -26,10 +28,12 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from .hls import end_playlists, hls_dir, preview_dir, recording_dir
+from .lease import LEASE_RENEW, LOCAL_RUNNERS, Owner, runner_gone
 from .models import Broadcast, Camera
 from .ports import free_port, free_udp_pair, udp_pair_free
 from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
 from .programme.ingest import remote_sdp
+from .programme.sentinel import Sentinel
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
 from .ptz import PtzDriver, PtzError, driver_for, wait_settled
@@ -49,7 +53,43 @@ WORKER_STOPPING = threading.Event()
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    return str(Owner.here())
+
+
+class Lease(threading.Thread):
+    """Renews the runner's lease every LEASE_RENEW s from its own thread: a loop held up
+    (a slow database write, a loaded machine) does not make the runner look dead. A write
+    that fails is tried again at the next beat; one that finds the row held by another
+    worker ends the lease (`lost`)."""
+
+    def __init__(self, broadcast_id: int, worker: str) -> None:
+        super().__init__(name=f"lease-{broadcast_id}", daemon=True)
+        self.broadcast_id, self.worker = broadcast_id, worker
+        self.lost = threading.Event()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.wait(LEASE_RENEW):
+                if not self.renew():
+                    self.lost.set()
+                    return
+        finally:
+            connection.close()  # this thread's own
+
+    def renew(self) -> bool:
+        try:
+            mine = Broadcast.objects.filter(pk=self.broadcast_id, worker=self.worker)
+            return bool(mine.update(heartbeat_at=timezone.now()))
+        except Exception:
+            logger.warning("broadcast %s: lease not renewed", self.broadcast_id, exc_info=True)
+            close_old_connections()
+            return True
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout=5)
 
 
 def kill_leftovers(pids: list[int]) -> None:
@@ -119,13 +159,23 @@ class BroadcastRunner:
         self._last_bytes: dict[int, tuple[float, int]] = {}
         self._feed_checked_at = time.monotonic()  # the mountpoint was just made at start
         self._feed_check: threading.Thread | None = None
+        self.lease = Lease(broadcast_id, self.worker)
+        self.sentinel: Sentinel | None = None
 
     def run(self) -> None:
-        broadcast = self.claim()
-        if broadcast is None:
-            return
-        self.sitting_id = broadcast.sitting_id
         try:
+            broadcast = self.claim()
+            if broadcast is not None:
+                self.run_claimed(broadcast)
+        finally:
+            if LOCAL_RUNNERS.get(self.broadcast_id) is threading.current_thread():
+                del LOCAL_RUNNERS[self.broadcast_id]
+
+    def run_claimed(self, broadcast: Broadcast) -> None:
+        self.sitting_id = broadcast.sitting_id
+        self.lease.start()
+        try:
+            self.sentinel = Sentinel(hls_dir(broadcast.sitting_id))
             self.cameras = cameras_of(broadcast.sitting)
             config = programme_config(broadcast, self.cameras)
             self.supervisor = Supervisor(config, state_from_dict(broadcast.programme))
@@ -142,6 +192,9 @@ class BroadcastRunner:
 
     @transaction.atomic
     def claim(self) -> Broadcast | None:
+        """The broadcast, if it should run and nobody alive runs it (a task sent twice
+        does not take it from its live runner). This process's watchdog knows of this
+        runner as soon as the claim can be read (streaming.lease.runner_gone)."""
         broadcast = (
             Broadcast.objects.select_for_update()
             .select_related("sitting")
@@ -149,6 +202,10 @@ class BroadcastRunner:
         )
         if broadcast.state not in Broadcast.RUNNING:
             return None
+        if broadcast.worker and not runner_gone(broadcast):
+            logger.warning("broadcast %s: still run by %s", broadcast.pk, broadcast.worker)
+            return None
+        LOCAL_RUNNERS[self.broadcast_id] = threading.current_thread()
         kill_leftovers(broadcast.pids)
         broadcast.worker = self.worker
         broadcast.pids = []
@@ -168,6 +225,8 @@ class BroadcastRunner:
                 "state", "worker", "programme"
             )[0]
             if row["worker"] != self.worker or row["state"] == Broadcast.State.STOPPING:
+                return
+            if self.lease.lost.is_set():
                 return
             if WORKER_STOPPING.is_set():
                 self.handing_over = True
@@ -249,10 +308,10 @@ class BroadcastRunner:
             self._last_bytes[i] = (now, source["bytes"])
         health["direction_error"] = self.direction_error
         running = self.supervisor.mixer.running
-        self._mine().update(
+        # Not over a stop asked for since the loop read the row (a late write).
+        self._mine().filter(state__in=Broadcast.RUNNING).update(
             state=Broadcast.State.LIVE if running else Broadcast.State.RESTARTING,
             health=health,
-            heartbeat_at=timezone.now(),
             pid=self.supervisor.mixer.pid if running else None,
             pids=self.supervisor.pids(),
             restarts=self.supervisor.restarts,
@@ -298,13 +357,19 @@ class BroadcastRunner:
             driver.close()
         close_old_connections()
         if self.handing_over:
-            # Silent from now on: the next worker's watchdog restarts it at once.
+            # Silent from now on: the next worker's watchdog restarts it once this process
+            # has ended; meanwhile the playlists say that nothing more is coming.
             self._mine().update(state=Broadcast.State.RESTARTING, pid=None, pids=[])
-            return
-        self._mine().filter(state__in=[*Broadcast.RUNNING, Broadcast.State.STOPPING]).update(
-            state=Broadcast.State.STOPPED, pid=None, pids=[], heartbeat_at=None
-        )
-        self._after_stop()
+            assert self.sitting_id is not None
+            end_playlists(hls_dir(self.sitting_id))
+        else:
+            self._mine().filter(state__in=[*Broadcast.RUNNING, Broadcast.State.STOPPING]).update(
+                state=Broadcast.State.STOPPED, pid=None, pids=[], heartbeat_at=None
+            )
+            self._after_stop()
+        self.lease.stop()
+        if self.sentinel is not None:
+            self.sentinel.release()
 
     def _after_stop(self) -> None:
         """The participants' programme goes; a closed sitting's recording becomes its

@@ -29,6 +29,7 @@ from sessions.realtime import sitting_event
 from sessions.selectors import presence
 from sessions.services.common import User, log
 
+from .lease import runner_gone
 from .models import Broadcast, Camera, CameraPreset, CutSpan
 from .programme.state import SLATES
 
@@ -120,8 +121,11 @@ def dispatch(broadcast: Broadcast) -> None:
 
 @transaction.atomic
 def broadcast_stop(*, sitting: Sitting, user: User) -> Broadcast:
+    """The runner stops at its next tick; a broadcast whose runner is gone (no worker
+    left) is stopped at once, there is nobody to ask."""
     broadcast = running_broadcast(sitting)
-    broadcast.state = Broadcast.State.STOPPING
+    gone = runner_gone(broadcast)
+    broadcast.state = Broadcast.State.STOPPED if gone else Broadcast.State.STOPPING
     broadcast.save(update_fields=["state", "updated_at"])
     log(sitting, "broadcast_stopped", user)
     return broadcast

@@ -3,13 +3,13 @@
     celery -A council worker -Q broadcast --pool threads --concurrency 4
 
 (one thread per sitting broadcast at the same time). Each worker also runs a watchdog:
-a broadcast that should be running but whose runner stopped beating (its worker was
-killed or restarted) is handed to a live worker, which kills what is left and starts
-the programme again, appending to the same playlists after a discontinuity."""
+a broadcast that should be running but whose runner is really gone (its worker was
+killed or restarted, or its lease lapsed: streaming.lease; a runner late to write is not
+gone) is handed to a live worker, which kills what is left and starts the programme
+again, appending to the same playlists after a discontinuity."""
 
 from __future__ import annotations
 
-import datetime
 import logging
 import threading
 from typing import Any
@@ -17,21 +17,17 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutting_down
 from django.db import close_old_connections, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from sessions.services import media_sweep
 
+from .lease import runner_gone
 from .models import Broadcast
 from .runner import WORKER_STOPPING, BroadcastRunner
 from .services import dispatch
 
 logger = logging.getLogger(__name__)
 
-# A runner beats every second: this much silence means it is gone.
-STALE_AFTER = datetime.timedelta(seconds=4)
-# A broadcast asked for but not claimed this long after: its message was lost.
-UNCLAIMED_AFTER = datetime.timedelta(seconds=20)
 WATCH_EVERY = 1.0
 
 
@@ -41,27 +37,31 @@ def run_broadcast(broadcast_id: int) -> None:
 
 
 def orphaned_broadcasts() -> list[Broadcast]:
-    """Claimed and silent, or never claimed; locked, skipping those another worker holds."""
-    now = timezone.now()
-    return list(
-        Broadcast.objects.select_for_update(skip_locked=True).filter(
-            Q(heartbeat_at__lt=now - STALE_AFTER)
-            | Q(heartbeat_at__isnull=True, started_at__lt=now - UNCLAIMED_AFTER),
-            state__in=Broadcast.RUNNING,
-        )
+    """The running broadcasts whose runner is gone, read without a lock, then locked
+    (skipping those another watchdog holds) and judged again as they are now."""
+    running = Broadcast.objects.filter(state__in=Broadcast.RUNNING)
+    gone = [broadcast.pk for broadcast in running if runner_gone(broadcast)]
+    if not gone:
+        return []
+    locked = Broadcast.objects.select_for_update(skip_locked=True).filter(
+        pk__in=gone, state__in=Broadcast.RUNNING
     )
+    return [broadcast for broadcast in locked if runner_gone(broadcast)]
 
 
 @transaction.atomic
 def rescue_orphans() -> list[int]:
+    """Each orphan is handed to the queue, unclaimed: no watchdog sends it again while
+    the task travels (streaming.lease.UNCLAIMED_AFTER), the next runner claims it."""
     rescued = []
     for broadcast in orphaned_broadcasts():
         logger.warning(
             "broadcast %s lost its runner (%s): restarting", broadcast.pk, broadcast.worker
         )
         broadcast.state = Broadcast.State.RESTARTING
-        broadcast.heartbeat_at = timezone.now()  # not rescued twice while the task travels
-        broadcast.save(update_fields=["state", "heartbeat_at", "updated_at"])
+        broadcast.worker = ""
+        broadcast.heartbeat_at = timezone.now()
+        broadcast.save(update_fields=["state", "worker", "heartbeat_at", "updated_at"])
         dispatch(broadcast)
         rescued.append(broadcast.pk)
     return rescued
