@@ -282,7 +282,8 @@ def _link_or_copy(src: Path, dst: Path, previous: Path | None, old: dict[str, st
         stat, seen = src.stat(), before.stat()
         if stat.st_size == seen.st_size and int(stat.st_mtime) == int(seen.st_mtime):
             digest = sha256_of(src)
-            if digest == old[name]:
+            # The earlier copy itself is read too: a link never carries its damage forward.
+            if digest == old[name] and sha256_of(before) == digest:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.link(before, dst)
                 return digest
@@ -384,6 +385,7 @@ def _manage(server: Server, command: str) -> subprocess.CompletedProcess[str]:
 def restore(server: Server, folder: Path, check: bool) -> list[str]:
     """Restore `folder` into the server's empty database and directories; return the
     checks' reports."""
+    server.pg_env()  # a DATABASE_URL that is not PostgreSQL is said before the long check
     sums = verify_backup(folder)
     _require_empty(server)
     major = _server_major(server)

@@ -335,3 +335,24 @@ def test_a_restore_into_a_database_in_use_is_refused(source, tmp_path):
                check=False)  # fmt: skip
     assert done.returncode != 0 and "is not empty" in done.stderr, done.stderr
     assert snapshot(source["env"]) == before
+
+
+@pytest.mark.parametrize(
+    ("env_text", "message"),
+    [
+        (None, "not found"),
+        ("SEANCE_VAR_DIR=/nonexistent\n", "not a PostgreSQL URL"),
+        ("DATABASE_URL = postgresql://x/y\nnot a line\n", "not a KEY=value line"),
+    ],
+)
+def test_a_server_the_scripts_cannot_read_is_a_clear_refusal(tmp_path, env_text, message):
+    env_file = tmp_path / "seance.env"
+    if env_text is not None:
+        env_file.write_text(env_text)
+    for script in ("seance-backup", "seance-restore"):
+        target = tmp_path / ("backups" if script == "seance-backup" else "missing-backup")
+        argv = [str(ROOT / "deploy" / "backup" / script), "--env-file", str(env_file), str(target)]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1 and message in done.stderr, (script, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())
