@@ -1,4 +1,8 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Broadcast, Camera, CameraPreset
 
@@ -8,11 +12,58 @@ class PresetInline(admin.TabularInline):
     extra = 1
 
 
+class CameraForm(forms.ModelForm):
+    """The camera's password is write-only: never rendered back into the page (not even
+    masked), kept as it is when the field is left empty, erased on request."""
+
+    password = forms.CharField(
+        label=_("camera password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+    clear_password = forms.BooleanField(label=_("Erase the password"), required=False)
+
+    class Meta:
+        model = Camera
+        fields = [
+            "room",
+            "name",
+            "protocol",
+            "control_address",
+            "feed_url",
+            "position",
+            "username",
+            "password",
+        ]
+
+    def clean_password(self) -> str:
+        typed: str = self.cleaned_data.get("password") or ""
+        if not typed and self.instance.pk:
+            return self.instance.password
+        return typed
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("clear_password"):
+            cleaned["password"] = ""
+        return cleaned
+
+
 @admin.register(Camera)
 class CameraAdmin(admin.ModelAdmin):
-    list_display = ["name", "room", "protocol", "control_address", "feed_url"]
+    form = CameraForm
+    list_display = ["name", "room", "protocol", "control_address", "feed_url", "username"]
     list_filter = ["room__assembly", "protocol"]
     inlines = [PresetInline]
+    fieldsets = [
+        (None, {"fields": ["room", "name", "position", "feed_url"]}),
+        (
+            _("Control"),
+            {"fields": ["protocol", "control_address", "username", "password", "clear_password"]},
+        ),
+    ]
 
 
 @admin.register(Broadcast)

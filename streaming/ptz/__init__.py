@@ -9,10 +9,16 @@ refuses to move and always reports the centre, so callers need no special case.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 
 from streaming.ptz.base import Position, PtzDriver, PtzError
 from streaming.ptz.onvif import OnvifDriver
 from streaming.ptz.visca import ViscaDriver
+
+if TYPE_CHECKING:
+    from streaming.models import Camera
 
 __all__ = [
     "NoDriver",
@@ -21,6 +27,7 @@ __all__ = [
     "PtzDriver",
     "PtzError",
     "ViscaDriver",
+    "camera_driver",
     "driver_for",
     "wait_settled",
 ]
@@ -40,6 +47,12 @@ class NoDriver:
     def move_to(self, position: Position) -> None:
         raise PtzError("fixed camera: it cannot move")
 
+    def drive(self, pan: float = 0.0, tilt: float = 0.0, zoom: float = 0.0) -> None:
+        raise PtzError("fixed camera: it cannot move")
+
+    def stop(self) -> None:
+        pass
+
     def position(self) -> Position:
         return CENTRE
 
@@ -50,15 +63,46 @@ class NoDriver:
         pass
 
 
-def driver_for(protocol: str, address: str, timeout: float = 2.0) -> PtzDriver:
-    """The driver for a camera's control `protocol` ("visca", "onvif" or "none")."""
+def driver_for(
+    protocol: str,
+    address: str,
+    timeout: float = 2.0,
+    *,
+    username: str = "",
+    password: str = "",
+    preset_names: dict[int, str] | None = None,
+    move_timeout: float | None = None,
+) -> PtzDriver:
+    """The driver for a camera's control `protocol` ("visca", "onvif" or "none").
+    ONVIF takes the camera's account and the names of its presets (by slot); VISCA
+    waits up to `move_timeout` (SEANCE_PTZ_MOVE_TIMEOUT, 20 s) for a move to end."""
     if protocol == "visca":
-        return ViscaDriver(address, timeout=timeout)
+        limit = move_timeout or float(getattr(settings, "SEANCE_PTZ_MOVE_TIMEOUT", 20.0))
+        return ViscaDriver(address, timeout=timeout, move_timeout=limit)
     if protocol == "onvif":
-        return OnvifDriver(address, timeout=timeout)
+        return OnvifDriver(
+            address,
+            timeout=max(timeout, 5.0),
+            username=username,
+            password=password,
+            preset_names=preset_names,
+        )
     if protocol in ("none", ""):
         return NoDriver()
     raise PtzError(f"unknown PTZ protocol {protocol!r} (expected visca, onvif or none)")
+
+
+def camera_driver(camera: Camera, timeout: float = 2.0) -> PtzDriver:
+    """The driver of a registered camera: its protocol, address, account, and its
+    presets' labels as the names of the camera's own presets (ONVIF)."""
+    return driver_for(
+        camera.protocol,
+        camera.control_address,
+        timeout,
+        username=camera.username,
+        password=camera.password,
+        preset_names={preset.slot: preset.label for preset in camera.presets.all()},
+    )
 
 
 def wait_settled(driver: PtzDriver, timeout: float = 8.0, interval: float = 0.1) -> Position:

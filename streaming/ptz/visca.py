@@ -6,9 +6,13 @@ Each datagram is an 8-byte header, then the VISCA message (81 ... FF):
                             0x0200 control, 0x0201 control reply
     payload length (2 bytes), sequence number (4 bytes), all big-endian.
 
-A command is answered by an ACK (90 4y FF) then a Completion (90 5y FF), or by an
-error (90 6y ee FF); an inquiry by a Completion carrying the data. The control
-message 0x0200 / payload 01 resets the camera's sequence number.
+A command is answered by an ACK (90 4y FF, y the camera's command socket, 1 or 2)
+then, when it is done, a Completion (90 5y FF) carrying the same sequence number: for a
+move, seconds later, once the head has arrived. Or by an error (90 6y ee FF). An
+inquiry is answered by a Completion carrying the data (90 50 ... FF). IF_Clear (81 01
+00 01 FF) is answered by 90 50 FF alone. The control message 0x0200 / payload 01
+(RESET) sets the camera's count of our sequence numbers back; the camera answers a
+number it does not expect with the control message 0F 01.
 
 Protocol units used here (and by the simulator), a common Sony range:
     pan   -0x0990 .. +0x0990  (signed 16-bit, sent as four nibbles 0Y0Y0Y0Y)
@@ -23,6 +27,7 @@ from __future__ import annotations
 import itertools
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable
 
@@ -44,6 +49,10 @@ ERRORS = {
 
 INQ_PAN_TILT = bytes.fromhex("81090612FF")
 INQ_ZOOM = bytes.fromhex("81090447FF")
+INQ_POWER = bytes.fromhex("81090400FF")
+IF_CLEAR = bytes.fromhex("81010001FF")
+SEQUENCE_ERROR, MESSAGE_ERROR = b"\x0f\x01", b"\x0f\x02"
+MOVE_TIMEOUT = 20.0  # the longest a move may take: a full pan at a real head's speed is 4 s
 
 
 def frame(payload_type: int, sequence: int, payload: bytes) -> bytes:
@@ -107,16 +116,51 @@ def zoom_direct(zoom: int) -> bytes:
     return bytes([0x81, 0x01, 0x04, 0x47]) + nibbles(zoom) + b"\xff"
 
 
-class ViscaDriver:
-    """A VISCA over IP camera at "host:port" (UDP). One command at a time."""
+def pan_tilt_drive(pan: float, tilt: float) -> bytes:
+    """Continuous pan-tilt at fractions of the top speeds (sign: right / up), 0 stops."""
+    pan_speed = max(1, round(abs(pan) * PAN_SPEED))
+    tilt_speed = max(1, round(abs(tilt) * TILT_SPEED))
+    pan_way = 0x03 if pan == 0 else (0x02 if pan > 0 else 0x01)
+    tilt_way = 0x03 if tilt == 0 else (0x01 if tilt > 0 else 0x02)
+    return bytes([0x81, 0x01, 0x06, 0x01, pan_speed, tilt_speed, pan_way, tilt_way, 0xFF])
 
-    def __init__(self, address: str, timeout: float = 2.0):
+
+def zoom_drive(zoom: float) -> bytes:
+    """Continuous zoom at a fraction of the top speed (sign: tele / wide), 0 stops."""
+    if zoom == 0:
+        return bytes.fromhex("8101040700FF")
+    speed = min(7, max(0, round(abs(zoom) * 8) - 1))
+    return bytes([0x81, 0x01, 0x04, 0x07, (0x20 if zoom > 0 else 0x30) | speed, 0xFF])
+
+
+class ViscaDriver:
+    """A VISCA over IP camera at "host:port" (UDP), one exchange at a time (a lock
+    keeps callers from several threads in turn).
+
+    `timeout` bounds the wait for an ACK or an inquiry's answer; `move_timeout` the
+    wait for a move's Completion after its ACK (as long as the move takes, bounded).
+    Replies are matched by sequence number and, for a command, by the socket its ACK
+    named: a late Completion of an earlier command (one that timed out) is skipped.
+    `inquiry_type` is the payload type of inquiries: 0x0110 as Sony's specification
+    says, or 0x0100 for heads that only take commands."""
+
+    def __init__(
+        self,
+        address: str,
+        timeout: float = 2.0,
+        move_timeout: float = MOVE_TIMEOUT,
+        inquiry_type: int = INQUIRY,
+    ):
         self.address = address
-        self.timeout = timeout
+        self.timeout, self.move_timeout, self.inquiry_type = timeout, move_timeout, inquiry_type
         self._peer = split_address(address)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._lock = threading.RLock()
         self._sequence = itertools.count(1)
-        self._reset_sequence()
+        self.skipped = 0  # replies to earlier messages read and ignored
+        with self._lock:
+            self._reset_sequence()
+            self._command(IF_CLEAR, "IF_Clear")  # frees sockets a lost controller left busy
 
     def recall(self, slot: int) -> None:
         self._command(memory_recall(self._slot(slot)), f"recall preset {slot}")
@@ -125,13 +169,25 @@ class ViscaDriver:
         self._command(memory_set(self._slot(slot)), f"store preset {slot}")
 
     def move_to(self, position: Position) -> None:
+        """Pan-tilt, and once it has completed, the zoom."""
         pan, tilt, zoom = to_units(position)
-        self._command(absolute_pan_tilt(pan, tilt), "absolute pan-tilt")
-        self._command(zoom_direct(zoom), "zoom direct")
+        with self._lock:
+            self._command(absolute_pan_tilt(pan, tilt), "absolute pan-tilt")
+            self._command(zoom_direct(zoom), "zoom direct")
+
+    def drive(self, pan: float = 0.0, tilt: float = 0.0, zoom: float = 0.0) -> None:
+        """Move continuously at fractions of the top speeds until `stop()`."""
+        with self._lock:
+            self._command(pan_tilt_drive(pan, tilt), "pan-tilt drive")
+            self._command(zoom_drive(zoom), "zoom drive")
+
+    def stop(self) -> None:
+        self.drive(0.0, 0.0, 0.0)
 
     def position(self) -> Position:
-        pan_tilt = self._inquiry(INQ_PAN_TILT, "pan-tilt position", data_bytes=8)
-        zoom = self._inquiry(INQ_ZOOM, "zoom position", data_bytes=4)
+        with self._lock:
+            pan_tilt = self._inquiry(INQ_PAN_TILT, "pan-tilt position", data_bytes=8)
+            zoom = self._inquiry(INQ_ZOOM, "zoom position", data_bytes=4)
         return from_units(
             from_nibbles(pan_tilt[:4], signed=True),
             from_nibbles(pan_tilt[4:], signed=True),
@@ -149,17 +205,25 @@ class ViscaDriver:
     def _reset_sequence(self) -> None:
         self._sequence = itertools.count(1)
         self._send(CONTROL, 0, b"\x01")
-        self._receive("sequence reset", 0, lambda payload: True, CONTROL_REPLY)
+        self._exchange("sequence reset", 0, lambda payload: payload == b"\x01", None)
 
     def _command(self, message: bytes, what: str) -> None:
-        sequence = next(self._sequence)
-        self._send(COMMAND, sequence, message)
-        self._receive(what, sequence, _is_completion)
+        with self._lock:
+            sequence = next(self._sequence)
+            self._send(COMMAND, sequence, message)
+            try:
+                self._exchange(what, sequence, None, self.move_timeout)
+            except _OutOfSequence:
+                self._reset_sequence()  # the camera lost count (restarted?): once more
+                sequence = next(self._sequence)
+                self._send(COMMAND, sequence, message)
+                self._exchange(what, sequence, None, self.move_timeout)
 
     def _inquiry(self, message: bytes, what: str, data_bytes: int) -> bytes:
-        sequence = next(self._sequence)
-        self._send(INQUIRY, sequence, message)
-        payload = self._receive(what, sequence, _is_completion)
+        with self._lock:
+            sequence = next(self._sequence)
+            self._send(self.inquiry_type, sequence, message)
+            payload = self._exchange(what, sequence, _is_completion, None)
         data = payload[2:-1]
         if len(data) != data_bytes:
             raise PtzError(
@@ -173,36 +237,86 @@ class ViscaDriver:
         except OSError as error:
             raise PtzError(f"VISCA camera {self.address} unreachable: {error}") from error
 
-    def _receive(
-        self, what: str, sequence: int, done: Callable[[bytes], bool], kind: int | None = None
+    def _exchange(
+        self,
+        what: str,
+        sequence: int,
+        done: Callable[[bytes], bool] | None,
+        move_timeout: float | None,
     ) -> bytes:
-        """Read the replies to `sequence` until `done(payload)`: ACKs are skipped, an
-        error raises, replies to earlier (timed out) messages are ignored."""
+        """Read the replies to `sequence` until it is done: `done(payload)` for an
+        inquiry or a control message; for a command (done None), its Completion on the
+        socket its ACK named, waited for up to `move_timeout` after the ACK."""
         deadline = time.monotonic() + self.timeout
+        socket_number: int | None = None
         while (left := deadline - time.monotonic()) > 0:
-            self._socket.settimeout(left)
-            try:
-                datagram, _ = self._socket.recvfrom(1024)
-            except TimeoutError:
-                break
-            except OSError as error:  # ICMP port unreachable surfaces here on Linux
-                raise PtzError(
-                    f"VISCA camera {self.address} unreachable ({what}): {error}"
-                ) from error
-            try:
-                reply_kind, reply_sequence, payload = unframe(datagram)
-            except ValueError:
+            kind, payload = self._next_reply(what, sequence, left)
+            if kind is None:
                 continue
-            if reply_sequence != sequence or (kind is not None and reply_kind != kind):
+            if kind == CONTROL and payload[:1] == b"\x0f":
+                if payload == SEQUENCE_ERROR:
+                    raise _OutOfSequence(what)
+                raise PtzError(f"VISCA camera {self.address} refused {what}: abnormal message")
+            if done is not None:
+                if _is_error(payload):
+                    raise self._refused(what, payload)
+                if done(payload):
+                    return payload
                 continue
-            if len(payload) >= 3 and payload[1] & 0xF0 == 0x60:
-                reason = ERRORS.get(payload[2], f"error {payload[2]:#04x}")
-                raise PtzError(f"VISCA camera {self.address} refused {what}: {reason}")
-            if done(payload):
+            number = payload[1] & 0x0F if len(payload) >= 3 else -1
+            if socket_number is not None and number not in (socket_number, 0):
+                self.skipped += 1  # another socket's reply: not this command's
+                continue
+            if _is_error(payload):
+                raise self._refused(what, payload)
+            if _is_ack(payload):
+                socket_number = number
+                deadline = time.monotonic() + (move_timeout or self.timeout)
+            elif _is_completion(payload):
                 return payload
+        if socket_number is not None:
+            raise PtzError(
+                f"VISCA camera {self.address}: {what} did not complete within "
+                f"{move_timeout or self.timeout:g} s"
+            )
         raise PtzError(
             f"VISCA camera {self.address}: no answer to {what} within {self.timeout:g} s"
         )
+
+    def _next_reply(self, what: str, sequence: int, left: float) -> tuple[int | None, bytes]:
+        """The next datagram replying to `sequence`: (payload type, payload), or (None,
+        b"") for one that is not (a late reply to an earlier message, garbage)."""
+        self._socket.settimeout(left)
+        try:
+            datagram, _ = self._socket.recvfrom(1024)
+        except TimeoutError:
+            return None, b""
+        except OSError as error:  # ICMP port unreachable surfaces here on Linux
+            raise PtzError(f"VISCA camera {self.address} unreachable ({what}): {error}") from error
+        try:
+            kind, reply_sequence, payload = unframe(datagram)
+        except ValueError:
+            return None, b""
+        if reply_sequence != sequence:
+            self.skipped += 1
+            return None, b""
+        return kind, payload
+
+    def _refused(self, what: str, payload: bytes) -> PtzError:
+        reason = ERRORS.get(payload[2], f"error {payload[2]:#04x}")
+        return PtzError(f"VISCA camera {self.address} refused {what}: {reason}")
+
+
+class _OutOfSequence(PtzError):
+    """The camera answered 'abnormal sequence number': our count must be reset."""
+
+
+def _is_ack(payload: bytes) -> bool:
+    return len(payload) == 3 and payload[0] == 0x90 and payload[1] & 0xF0 == 0x40
+
+
+def _is_error(payload: bytes) -> bool:
+    return len(payload) == 4 and payload[0] == 0x90 and payload[1] & 0xF0 == 0x60
 
 
 def _is_completion(payload: bytes) -> bool:

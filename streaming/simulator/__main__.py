@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
             camera.start()
             print(
                 f"{camera.name}: feed {camera.feed_url}  VISCA udp {camera.control_address}"
-                f"  ONVIF http://{camera.onvif_address}/onvif/ptz_service",
+                f"  ONVIF http://{camera.onvif_address}/onvif/device_service",
                 flush=True,
             )
         done.wait()

@@ -10,17 +10,23 @@ from streaming.ptz.base import Position
 from streaming.simulator.chamber import render_chamber
 from streaming.simulator.feed import Feed
 from streaming.simulator.onvif import OnvifServer
-from streaming.simulator.state import PtzHead
+from streaming.simulator.state import NamedPreset, PtzHead
 from streaming.simulator.visca import ViscaServer
 
 DEMO_COLOURS = ("0xB03030", "0x30A050", "0x3050B0", "0xB09030", "0x9030B0", "0x30A0B0")
+# The account the demo's cameras accept over ONVIF (a real camera's is set at its install).
+DEMO_ONVIF_USER, DEMO_ONVIF_PASSWORD = "regie", "chambre-demo"
 
 
 class SimulatedCamera:
-    """VISCA over IP on UDP 127.0.0.1:visca_port, ONVIF PTZ on HTTP 127.0.0.1:onvif_port
-    (when given), and an SRT listener at 127.0.0.1:feed_port serving MPEG-TS (H.264 +
-    AAC); consumers call `feed_url`. The head moves at `speed` normalised units per
-    second on each axis. `start()` and `stop()` (or use it as a context manager)."""
+    """VISCA over IP on UDP host:visca_port, the ONVIF device on HTTP host:onvif_port
+    (when given; `onvif_users` maps user names to passwords, the demo's account by
+    default; `onvif_services=False` makes an older camera without GetServices;
+    `clock_offset` sets its clock that many seconds off; `share_port`: see
+    ViscaServer), and an SRT listener at
+    127.0.0.1:feed_port serving MPEG-TS (H.264 + AAC); consumers call `feed_url`. The
+    head moves at a real head's speed times `pace`. `start()` and `stop()` (or use it
+    as a context manager)."""
 
     def __init__(
         self,
@@ -34,14 +40,25 @@ class SimulatedCamera:
         fps: int = 25,
         tone_hz: int = 440,
         ffmpeg: str | None = None,
-        speed: float = 2.0,
+        pace: float = 1.0,
+        host: str = "127.0.0.1",
+        onvif_users: dict[str, str] | None = None,
+        onvif_services: bool = True,
+        clock_offset: float = 0.0,
+        share_port: bool = False,
     ):
         self.name, self.colour, self.size, self.fps, self.tone_hz = name, colour, size, fps, tone_hz
         self.visca_port, self.onvif_port, self.feed_port = visca_port, onvif_port, feed_port
         self.ffmpeg = ffmpeg or _wheel_ffmpeg()
-        self.head = PtzHead(speed=speed)
-        self.control_address = f"127.0.0.1:{visca_port}"
-        self.onvif_address = f"127.0.0.1:{onvif_port}" if onvif_port else None
+        self.head = PtzHead(pace=pace)
+        self.host = host
+        self.onvif_users = (
+            onvif_users if onvif_users is not None else {DEMO_ONVIF_USER: DEMO_ONVIF_PASSWORD}
+        )
+        self.onvif_services, self.clock_offset = onvif_services, clock_offset
+        self.share_port = share_port
+        self.control_address = f"{host}:{visca_port}"
+        self.onvif_address = f"{host}:{onvif_port}" if onvif_port else None
         self.feed_url = f"srt://127.0.0.1:{feed_port}?mode=caller"
         self._workdir: Path | None = None
         self._visca: ViscaServer | None = None
@@ -51,6 +68,11 @@ class SimulatedCamera:
     @property
     def presets(self) -> dict[int, Position]:
         return self.head.presets
+
+    @property
+    def named_presets(self) -> list[NamedPreset]:
+        """The ONVIF presets (token, name, position)."""
+        return self.head.named_presets
 
     @property
     def position(self) -> Position:
@@ -69,10 +91,21 @@ class SimulatedCamera:
         self._workdir = Path(tempfile.mkdtemp(prefix=f"seance-camera-{self.feed_port}-"))
         picture_size = (2 * self.size[0], 2 * self.size[1])
         picture = render_chamber(self._workdir / "chamber.png", picture_size, self.colour)
-        self._visca = ViscaServer(self.head, self.visca_port)
+        self._visca = ViscaServer(
+            self.head, self.visca_port, host=self.host, share_port=self.share_port
+        )
         self._visca.start()
         if self.onvif_port:
-            self._onvif = OnvifServer(self.head, self.onvif_port)
+            self._onvif = OnvifServer(
+                self.head,
+                self.onvif_port,
+                host=self.host,
+                users=self.onvif_users,
+                stream_uri=self.feed_url,
+                name=self.name,
+                services=self.onvif_services,
+                clock_offset=self.clock_offset,
+            )
             self._onvif.start()
         self._feed = Feed(
             name=self.name,

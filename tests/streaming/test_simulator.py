@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from collections import Counter
 
@@ -21,7 +22,7 @@ FRAME = WIDTH * HEIGHT * 3
 @pytest.fixture(scope="module")
 def camera():
     with SimulatedCamera(
-        "Feed test", "0x30A050", visca_port=free_port(), feed_port=free_port(), speed=4.0
+        "Feed test", "0x30A050", visca_port=free_port(), feed_port=free_port()
     ) as camera:
         yield camera
 
@@ -97,11 +98,12 @@ def test_the_picture_follows_the_ptz_head(camera):
     moved = []
 
     def zoom_in(elapsed: float) -> None:
-        if elapsed > 1.0 and not moved:
-            driver.move_to(camera.presets[4])
-            moved.append(elapsed)
+        if elapsed > 1.0 and not moved:  # the recall waits for its Completion: a thread
+            moved.append(threading.Thread(target=driver.recall, args=(4,)))
+            moved[0].start()
 
-    frames = read_frames(camera.feed_url, 3.0, during=zoom_in)
+    frames = read_frames(camera.feed_url, 4.0, during=zoom_in)
+    moved[0].join()
     driver.close()
 
     wide, close = frames[5][1], frames[-1][1]
