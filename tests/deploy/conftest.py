@@ -40,6 +40,8 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> obje
     while time.monotonic() < deadline:
         try:
             result = predicate()
+        except AssertionError:
+            raise  # a process that died: no use waiting
         except Exception as exc:  # noqa: BLE001 - reported below if it never succeeds
             last_error = exc
         else:
