@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -46,18 +47,20 @@ class Preset:
 
 
 class _Loop:
-    """One asyncio loop in a daemon thread, shared by every ONVIF driver."""
+    """One asyncio loop in a daemon thread, shared by every ONVIF driver of a process
+    (made again in a forked child, a Celery worker's, where the thread is gone)."""
 
     _lock = threading.Lock()
     _loop: asyncio.AbstractEventLoop | None = None
+    _pid = 0
 
     @classmethod
     def get(cls) -> asyncio.AbstractEventLoop:
         with cls._lock:
-            if cls._loop is None or cls._loop.is_closed():
+            if cls._loop is None or cls._loop.is_closed() or cls._pid != os.getpid():
                 loop = asyncio.new_event_loop()
                 threading.Thread(target=loop.run_forever, name="onvif-loop", daemon=True).start()
-                cls._loop = loop
+                cls._loop, cls._pid = loop, os.getpid()
             return cls._loop
 
 

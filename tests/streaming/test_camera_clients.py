@@ -313,3 +313,39 @@ def test_a_bad_move_is_refused_and_changes_nothing(strict_camera):
     )
     assert status == 400 and b"ter:InvalidPosition" in reply
     assert strict_camera.position == before and strict_camera.target == before
+
+
+def signed(camera: SimulatedCamera, path: str, body: str) -> tuple[int, bytes]:
+    return soap(camera, path, body, username_token(DEMO_ONVIF_USER, DEMO_ONVIF_PASSWORD))
+
+
+def test_remove_preset_snapshot_and_a_continuous_move_that_times_out(strict_camera):
+    profile = "<tptz:ProfileToken>main_stream</tptz:ProfileToken>"
+    status, reply = signed(
+        strict_camera,
+        "/onvif/PTZ",
+        f"<tptz:SetPreset>{profile}<tptz:PresetName>Pupitre</tptz:PresetName></tptz:SetPreset>",
+    )
+    assert status == 200
+    token = next(p.token for p in strict_camera.named_presets if p.name == "Pupitre")
+    assert f"<tptz:PresetToken>{token}</tptz:PresetToken>".encode() in reply
+    remove = f"<tptz:PresetToken>{token}</tptz:PresetToken>"
+    remove = f"<tptz:RemovePreset>{profile}{remove}</tptz:RemovePreset>"
+    assert signed(strict_camera, "/onvif/PTZ", remove)[0] == 200
+    assert all(p.name != "Pupitre" for p in strict_camera.named_presets)
+    status, reply = signed(strict_camera, "/onvif/PTZ", remove)
+    assert status == 400 and b"ter:NoToken" in reply
+
+    snapshot = '<trt:GetSnapshotUri xmlns:trt="http://www.onvif.org/ver10/media/wsdl">'
+    snapshot += "<trt:ProfileToken>main_stream</trt:ProfileToken></trt:GetSnapshotUri>"
+    status, reply = signed(strict_camera, "/onvif/Media", snapshot)
+    assert status == 200 and b"/onvif/snapshot.jpg</tt:Uri>" in reply
+
+    drive = (
+        f'<tptz:ContinuousMove>{profile}<tptz:Velocity><tt:Zoom xmlns:tt="{NS["tt"]}" x="0.5"/>'
+        "</tptz:Velocity><tptz:Timeout>PT0.4S</tptz:Timeout></tptz:ContinuousMove>"
+    )
+    before = strict_camera.position.zoom
+    assert signed(strict_camera, "/onvif/PTZ", drive)[0] == 200
+    assert wait_until(lambda: not strict_camera.head.moving, timeout=5)
+    assert 0 < strict_camera.position.zoom - before < 0.5  # stopped by its Timeout
