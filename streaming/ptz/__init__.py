@@ -4,6 +4,12 @@ Positions are normalised, whatever the protocol: pan and tilt in [-1, 1] (0 is t
 centre; pan +1 is right, tilt +1 is up), zoom in [0, 1] (0 is the widest shot). Each
 driver converts to its protocol's units. A fixed camera gets a `NoDriver`, which
 refuses to move and always reports the centre, so callers need no special case.
+
+A VISCA recall or move returns once the head reports it done (its Completion); an
+ONVIF one as soon as the camera has taken it, so callers that need the camera still
+follow with `wait_settled`, which costs nothing after a VISCA move. A registered
+camera's driver is `camera_driver(camera)`: it carries the camera's account and the
+names of its presets, which ONVIF needs.
 """
 
 from __future__ import annotations

@@ -159,6 +159,17 @@ def test_visca_a_late_completion_is_not_taken_for_the_next_reply(camera):
     driver.close()
 
 
+def test_visca_drive_then_stop(camera, visca_driver):
+    visca_driver.move_to(Position(0, 0, 0))
+    visca_driver.drive(pan=0.5, tilt=-0.5, zoom=0.5)
+    time.sleep(0.3)
+    assert camera.head.moving
+    visca_driver.stop()
+    assert not camera.head.moving
+    stopped = visca_driver.position()
+    assert stopped.pan > 0 and stopped.tilt < 0 and stopped.zoom > 0
+
+
 def test_visca_dead_port_is_unreachable():
     with pytest.raises(PtzError, match="unreachable|no answer"):
         ViscaDriver(f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}", timeout=0.5)
