@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
+import warnings
 
 from celery import Task, shared_task
+from celery.exceptions import AlwaysEagerIgnored
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from .services.convocation import DeliveryDeferred, convocation_deliver
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -39,13 +38,15 @@ def deliver_convocation(self: Task, recipient_id: int, dispatch: int = 1) -> Non
         if not self.app.conf.task_always_eager:
             raise self.retry(exc=exc, countdown=retry_in) from exc
         # Eager configuration (Daphne and its worker alike): Task.retry would run the
-        # retry at once, inline; send_task always goes through the broker.
-        self.app.send_task(
-            self.name,
-            args=[recipient_id, dispatch],
-            countdown=retry_in,
-            retries=self.request.retries + 1,
-        )
+        # retry at once, inline; send_task always goes through the broker, on purpose.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AlwaysEagerIgnored)
+            self.app.send_task(
+                self.name,
+                args=[recipient_id, dispatch],
+                countdown=retry_in,
+                retries=self.request.retries + 1,
+            )
 
 
 def _retry_in(task: Task) -> float | None:

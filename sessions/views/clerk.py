@@ -6,6 +6,7 @@ one concerns it, with the refusal's status (400 for bad input, 409 for a state r
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -289,6 +291,8 @@ def _board(
         "totals": totals,
         "notice": services.convocation_notice(convocation) if convocation else None,
         "can_resend": sitting.state == Sitting.State.CONVENED,
+        # A retry this late was lost (its worker stopped while holding it): say so.
+        "overdue_before": timezone.now() - datetime.timedelta(minutes=5),
         "refusal": refusal,
     }
     return render(request, TEMPLATES + "deliveries.html", context, status=status)

@@ -152,25 +152,29 @@ def smtp(settings):
 
 
 @pytest.fixture
-def mail_worker(monkeypatch):
-    """A real Celery worker (a thread of this process) on a throw-away in-memory broker,
-    with a backoff of 1 s, 2 s, 4 s... instead of 30 s, 60 s..."""
-    from celery.contrib.testing.worker import start_worker
-
+def memory_broker():
+    """A throw-away in-memory broker instead of the configured one (var/broker)."""
     from council.celery import app
 
-    monkeypatch.setattr(deliver_convocation, "retry_backoff", 1)
     saved = app.conf.broker_url, app.conf.broker_transport_options
     app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
     app._pool = None  # connections are pooled per app: drop those of the configured broker
     app.amqp._producer_pool = None
-    try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30) as worker:
-            yield worker
-    finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        app._pool = None
-        app.amqp._producer_pool = None
+    yield app
+    app.conf.broker_url, app.conf.broker_transport_options = saved
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def mail_worker(monkeypatch, memory_broker):
+    """A real Celery worker (a thread of this process) on that broker, with a backoff of
+    1 s, 2 s, 4 s... instead of 30 s, 60 s..."""
+    from celery.contrib.testing.worker import start_worker
+
+    monkeypatch.setattr(deliver_convocation, "retry_backoff", 1)
+    with start_worker(memory_broker, perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker
 
 
 def wait_until(predicate, timeout: float = 60.0, what: str = "condition"):
@@ -225,34 +229,36 @@ def test_a_refused_first_recipient_does_not_stop_the_others(client, smtp):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_temporary_refusal_is_retried_once_the_server_recovers(client, smtp, mail_worker):
+def test_a_temporary_refusal_is_retried_once_the_server_recovers(
+    client, smtp, mail_worker, monkeypatch
+):
+    monkeypatch.setattr(deliver_convocation, "retry_backoff", 3)  # 3 s, then 6 s...
     a = f.assembly(members=4, population=1_200)
     s = f.sitting(a, days=10, notes=False)
     members = list(a.members.order_by("id"))
-    late = members[0]
+    late = members[-1]  # its first try is the last one the request makes
     smtp.refuse(late.email, "451 4.3.0 Mailbox temporarily unavailable")
     response, elapsed = send_by_the_page(client, s)
     assert response.status_code == 302
-    for m in members[1:]:
-        smtp.wait_for(m.email)
     # Recorded and handed to the worker: the request did not wait for the retry.
     deferred = recipient_of(s, late)
-    assert (deferred.status, deferred.attempts) == ("retrying", 1) and "451" in (
-        deferred.delivery_error
-    )
+    assert (deferred.status, deferred.attempts) == ("retrying", 1), elapsed
+    assert "451" in deferred.delivery_error
     backoff = (deferred.next_attempt_at - deferred.last_attempt_at).total_seconds()
-    assert 0.9 < backoff < 1.5, backoff  # the first retry after 1 s (the fixture's factor)
+    assert 2.9 < backoff < 3.5, backoff  # the first retry after 3 s
     board = client.get(f"/clerk/sittings/{s.id}/deliveries/").content.decode()
     row = board.split(f'data-recipient="{late.id}"')[1].split("</tr>")[0]
     assert 'data-status="retrying"' in row and "Nouvel essai prévu" in row
     assert "data-next-attempt" in row and "451" in row
+    for m in members[:-1]:
+        smtp.wait_for(m.email)
     # Until the server recovers, each retry fails again and waits twice as long.
     second = wait_until(
         lambda: (r := recipient_of(s, late)).attempts >= 2 and r.status == "retrying" and r,
         what="a second try",
     )
     backoff = (second.next_attempt_at - second.last_attempt_at).total_seconds()
-    expected = 2 ** (second.attempts - 1)  # then twice as long each time: 2 s, 4 s...
+    expected = 3 * 2 ** (second.attempts - 1)
     assert expected - 0.1 < backoff < expected + 0.5, (second.attempts, backoff)
     smtp.recover()
     [message] = smtp.wait_for(late.email)
@@ -435,3 +441,41 @@ def test_a_job_of_an_old_dispatch_or_a_sent_delivery_sends_nothing(
     assert len(mail.outbox) == 3  # the re-send only
     recipient.refresh_from_db()
     assert (recipient.dispatch, recipient.status, recipient.attempts) == (2, "sent", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_send_answers_201_whatever_the_mail_server_says(smtp):
+    from rest_framework.test import APIClient
+
+    a = f.assembly(members=3, population=1_200)
+    s = f.sitting(a, days=10, notes=False)
+    members = list(a.members.order_by("id"))
+    smtp.refuse(members[0].email, "550 5.1.1 No such user")
+    smtp.drop_at(members[1].email)
+    api = APIClient()
+    api.force_authenticate(f.staff(a))
+    with override_max_retries(0):
+        answer = api.post(f"/api/sittings/{s.id}/convocation/")
+    assert answer.status_code == 201, answer.content
+    smtp.wait_for(members[2].email)
+    statuses = [recipient_of(s, m).status for m in members]
+    assert statuses == ["failed", "failed", "sent"]
+    assert "fermé la connexion" in recipient_of(s, members[1]).delivery_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_lost_with_its_worker_is_shown_overdue(client, smtp, memory_broker):
+    a = f.assembly(members=2, population=1_200)
+    s = f.sitting(a, days=10, notes=False)
+    member = a.members.order_by("id").first()
+    smtp.refuse(member.email, "451 4.3.0 Try again later")
+    response, _elapsed = send_by_the_page(client, s)
+    assert response.status_code == 302
+    board = client.get(f"/clerk/sittings/{s.id}/deliveries/").content.decode()
+    assert "data-next-attempt" in board and "data-overdue" not in board
+    ConvocationRecipient.objects.filter(member=member).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    board = client.get(f"/clerk/sittings/{s.id}/deliveries/").content.decode()
+    row = board.split(f'data-recipient="{member.id}"')[1].split("</tr>")[0]
+    assert "data-overdue" in row and "renvoyez-la" in row and f'data-resend="{member.id}"' in row
