@@ -95,19 +95,26 @@ def test_the_picture_follows_the_ptz_head(camera):
     driver = ViscaDriver(camera.control_address)
     driver.move_to(Position(0, 0, 0))
     wait_settled(driver)
-    moved = []
+    arrived: list[float] = []
 
-    def zoom_in(elapsed: float) -> None:
-        if elapsed > 1.0 and not moved:  # the recall waits for its Completion: a thread
-            moved.append(threading.Thread(target=driver.recall, args=(4,)))
-            moved[0].start()
+    def zoom_in() -> None:  # the recall returns on its Completion, 1.5 s later
+        driver.recall(4)
+        arrived.append(time.time())
 
-    frames = read_frames(camera.feed_url, 4.0, during=zoom_in)
-    moved[0].join()
+    mover = threading.Timer(0.5, zoom_in)
+
+    def start_moving(elapsed: float) -> None:
+        if not mover.is_alive() and not arrived:
+            mover.start()  # half a second after the first frame
+
+    frames = read_frames(camera.feed_url, 5.0, during=start_moving)
+    mover.join()
     driver.close()
 
-    wide, close = frames[5][1], frames[-1][1]
-    assert difference(wide, close) > 10
+    wide = [frame for read_at, frame in frames if read_at < arrived[0] - 1.5]
+    close = [frame for read_at, frame in frames if read_at > arrived[0] + 0.5]
+    assert wide and close, f"{len(frames)} frames"
+    assert difference(wide[0], close[-1]) > 10
     assert camera.position.close_to(camera.presets[4], tolerance=1e-3)
 
 
