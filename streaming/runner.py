@@ -20,6 +20,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,7 @@ class BroadcastRunner:
         self.drivers: dict[int, PtzDriver] = {}
         self.shot_in_hand: int | None = None
         self.direction_error = ""
+        self.wanted_cut = 0
         self.handing_over = False
         self._last_bytes: dict[int, tuple[float, int]] = {}
         self._feed_checked_at = time.monotonic()  # the mountpoint was just made at start
@@ -238,9 +240,13 @@ class BroadcastRunner:
                 self.check_programme_feed()
 
     def apply(self, programme: dict[str, Any]) -> None:
-        """Send the mixer what changed; commands to a restarting mixer wait in its state."""
+        """Send the mixer what changed; commands to a restarting mixer wait in its state.
+        The cut is the one asked for, unless its camera has lost its feed: then a live
+        camera stands in until the feed is back (Supervisor.on_air)."""
         assert self.supervisor is not None
         control, wanted = self.supervisor.control, state_from_dict(programme)
+        self.wanted_cut = wanted.cut
+        wanted = replace(wanted, cut=self.supervisor.on_air(wanted.cut))
         current: ProgrammeState = control.state
         if wanted.slate != current.slate:
             control.slate(wanted.slate)
@@ -307,6 +313,11 @@ class BroadcastRunner:
             )
             self._last_bytes[i] = (now, source["bytes"])
         health["direction_error"] = self.direction_error
+        on_air = self.supervisor.control.state.cut
+        # The camera asked for lost its feed: which one stands in for it.
+        health["stand_in"] = (
+            {"for": self.wanted_cut, "camera": on_air} if on_air != self.wanted_cut else None
+        )
         running = self.supervisor.mixer.running
         # Not over a stop asked for since the loop read the row (a late write).
         self._mine().filter(state__in=Broadcast.RUNNING).update(

@@ -19,9 +19,13 @@
       button.disabled = !button.dataset.when.split(" ").includes(status.state);
     });
     const p = status.programme || {};
+    // The camera asked for has lost its feed: another one stands in for it on air.
+    const standIn = (status.health || {}).stand_in;
+    const replaced = standIn && standIn.for === p.cut ? standIn : null;
+    const onAir = replaced ? replaced.camera : p.cut;
     document.querySelectorAll(".preview").forEach((figure) => {
       const input = Number(figure.dataset.input);
-      figure.querySelector(".on-air").hidden = !(p.cut === input && !p.slate);
+      figure.querySelector(".on-air").hidden = !(onAir === input && !p.slate);
       figure.querySelector(".in-pip").hidden = p.pip !== input;
       figure.classList.toggle("live", p.cut === input);
     });
@@ -29,6 +33,10 @@
     if (direction) {
       const lines = [p.auto === false ? config.dataset.autoOff : config.dataset.autoOn];
       if (p.muted) lines.push(config.dataset.muted);
+      if (replaced) {
+        const name = (i) => (document.querySelector(`.preview[data-input="${i}"]`) || {}).dataset?.name || String(i);
+        lines.push(config.dataset.standIn.replace("{lost}", name(replaced.for)).replace("{shown}", name(replaced.camera)));
+      }
       direction.textContent = lines.join(" ");
     }
     healthTable(status);

@@ -3,6 +3,7 @@ so a restarted mixer comes back showing exactly what it showed before."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -83,3 +84,32 @@ def state_from_dict(data: dict[str, object]) -> ProgrammeState:
         slate=slate if isinstance(slate, str) and slate in SLATES else None,
         muted=bool(data.get("muted")),
     )
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """An input's feed as its ingest sees it."""
+
+    live: bool  # the camera's own picture, not its lost-feed slate
+    steady: bool  # live for a while: back for good, not flickering
+    remote: bool = False  # the remote speaker's input, never a stand-in for a camera
+
+
+def cut_on_air(wanted: int, current: int, feeds: Sequence[FeedState]) -> int:
+    """The input the programme shows when the cut asked for is `wanted` and `current` is
+    on air: never a camera's lost-feed slate while another camera is live.
+
+    The wanted camera while its feed is live (once steady if the programme is elsewhere);
+    when its feed is lost, the camera on air if it is live, else the wide shot (input 0),
+    else the first live camera; the wanted one's slate only if no camera is live. So the
+    programme cuts back to the speaker's camera when its feed returns, as long as the cut
+    asked for is still that camera (the floor has not ended meanwhile)."""
+    if not 0 <= wanted < len(feeds):
+        return wanted
+    if feeds[wanted].live and (feeds[wanted].steady or current == wanted):
+        return wanted
+    stand_ins = [i for i in (current, 0, *range(len(feeds))) if 0 <= i < len(feeds)]
+    for index in stand_ins:
+        if index != wanted and feeds[index].live and not feeds[index].remote:
+            return index
+    return wanted

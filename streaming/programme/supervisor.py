@@ -15,7 +15,7 @@ from streaming.programme.control import ProgrammeControl
 from streaming.programme.graph import ProgrammeConfig, RtpOut, bandwidths, mixer_command
 from streaming.programme.ingest import Ingest, slate_command
 from streaming.programme.process import ManagedProcess
-from streaming.programme.state import ProgrammeState
+from streaming.programme.state import FeedState, ProgrammeState, cut_on_air
 
 WATCH_PERIOD = 0.1
 # A mixer that dies this soon after starting is failing: wait longer before the next try.
@@ -23,6 +23,8 @@ QUICK_DEATH = 5.0
 MAX_DELAY = 10.0
 # ffmpeg reports its progress every second: silence this long means it is stuck.
 STALL_AFTER = 8.0
+# A camera whose feed came back is cut back to once it has been live this long.
+RETURN_AFTER = 2.0
 PROGRESS_KEYS = ("frame", "fps", "out_time", "speed", "drop_frames", "dup_frames", "bitrate")
 
 
@@ -89,6 +91,19 @@ class Supervisor:
             "slate": self.slate.health(),
             "state": asdict(self.control.state),
         }
+
+    def on_air(self, wanted: int) -> int:
+        """The input to show for the cut `wanted`, given the feeds (state.cut_on_air)."""
+        now = time.monotonic()
+        feeds = [
+            FeedState(
+                live=ingest.relay.live,
+                steady=ingest.relay.live and now - ingest.relay.switched_at >= RETURN_AFTER,
+                remote=ingest.source.remote,
+            )
+            for ingest in self.ingests
+        ]
+        return cut_on_air(wanted, self.control.state.cut, feeds)
 
     def send_rtp_to(self, rtp_out: RtpOut) -> None:
         """The participants' programme sent to another Janus mountpoint: the mixer starts

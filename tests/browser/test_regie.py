@@ -1,21 +1,27 @@
 """The technician's control room in real Chromium, on the real programme: the previews
-show the cameras, a click cuts, and a citizen's player plays the programme meanwhile."""
+show the cameras, a click cuts, a camera on air that loses its feed gives way to the wide
+shot (and the régie says so), a citizen's player plays the programme meanwhile, and a
+broadcast whose runner is gone reads as interrupted, not live."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
 import time
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from streaming.hls import hls_dir
+from streaming.lease import Owner
 from streaming.models import Broadcast, Camera
 from streaming.programme.ingest import free_udp_port
 from streaming.runner import BroadcastRunner
 from streaming.services import broadcast_start
 from tests import factories as f
-from tests.streaming.test_programme import Feed, close_to, picture
+from tests.streaming.test_programme import Feed, close_to, picture, wait_for
 
 from .conftest import off_loop, shoot
 from .test_live_sitting import login
@@ -72,8 +78,19 @@ def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
         second.get_by_role("button", name="Couper dessus").click()
         expect(second.locator(".on-air")).to_be_visible()
         expect(first.locator(".on-air")).to_be_hidden()
-        time.sleep(1)
-        assert close_to(off_loop(picture, hls_dir(sitting.id)), (0, 255, 0))
+        off_loop(wait_for, lambda: close_to(picture(hls_dir(sitting.id)), (0, 255, 0)), 10)
+
+        # The camera on air loses its feed: the wide shot stands in, and the régie says so.
+        cameras[1].stop()
+        expect(first.locator(".on-air")).to_be_visible(timeout=15_000)
+        expect(second.locator(".on-air")).to_be_hidden()
+        expect(page.locator("#direction-state")).to_contain_text(
+            "Tribune a perdu son signal : Plan large est à l’antenne jusqu’à son retour."
+        )
+        off_loop(wait_for, lambda: close_to(picture(hls_dir(sitting.id)), (255, 0, 0)), 10)
+        cameras[1].start()
+        expect(second.locator(".on-air")).to_be_visible(timeout=40_000)
+        expect(page.locator("#direction-state")).not_to_contain_text("perdu son signal")
 
         page.select_option("#slate-select", "suspended")
         page.locator("#slate-select + button").click()
@@ -96,8 +113,34 @@ def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
         expect(page.locator("#health-inputs tr")).to_have_count(2)
         expect(page.locator("#health-inputs tr").first).to_contain_text("Plan large")
         shoot(page, "stream-health")
+
+        # The runner's process gone (a worker killed): interrupted, not "Live".
+        stop_runner(broadcast, thread)
+        off_loop(
+            lambda: Broadcast.objects.filter(pk=broadcast.pk).update(
+                state=Broadcast.State.LIVE, worker=dead_owner(), heartbeat_at=timezone.now()
+            )
+        )
+        interrupted = "Interrompue : aucun worker de diffusion ne la prend en charge"
+        expect(page.locator("#health-state")).to_have_text(interrupted, timeout=10_000)
+        page.goto(f"{live_url}/broadcast/sittings/{sitting.id}/")
+        expect(page.locator("#broadcast-state")).to_have_text(interrupted)
+        expect(page.get_by_role("button", name="Arrêter la diffusion")).to_be_enabled()
     finally:
+        stop_runner(broadcast, thread)
+
+
+def stop_runner(broadcast: Broadcast, thread: threading.Thread) -> None:
+    if thread.is_alive():
         off_loop(
             lambda: Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
         )
         thread.join(20)
+    assert not thread.is_alive()
+
+
+def dead_owner() -> str:
+    """The name a runner of this host had, in a process that has ended since."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    return str(Owner(socket.gethostname(), ended.pid, "1", 1))

@@ -8,6 +8,7 @@ import pytest
 from sessions import services as sittings
 from sessions.models import SpeakingRequest
 from streaming.models import Broadcast, Camera, CameraPreset
+from streaming.programme.state import FeedState, cut_on_air
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +51,20 @@ def test_the_camera_moves_only_for_a_speaker_in_the_chamber() -> None:
     programme = give_floor(sitting, remote)
     assert programme["shot"] is None
     assert programme["lower_third"]["name"] == remote.full_name
+
+
+def test_a_live_camera_stands_in_for_a_lost_one_on_air() -> None:
+    """The rule the runner applies at every tick (the mixer and its frames are checked in
+    test_direction): the wide shot, else the first live camera, never the remote speaker's
+    input; back to the camera asked for once its feed is steady again."""
+    live, back, lost = FeedState(True, True), FeedState(True, False), FeedState(False, False)
+    remote = FeedState(True, True, remote=True)
+    assert cut_on_air(1, 1, [live, live]) == 1
+    assert cut_on_air(1, 1, [live, lost]) == 0  # the wide shot stands in
+    assert cut_on_air(2, 2, [lost, live, lost]) == 1  # no wide shot: the first live one
+    assert cut_on_air(1, 1, [lost, lost, remote]) == 1  # nothing live: its own slate
+    assert cut_on_air(1, 0, [live, back]) == 0  # just back: not yet
+    assert cut_on_air(1, 0, [live, live]) == 1  # steady: cut back
+    assert cut_on_air(1, 1, [live, back]) == 1  # on air already: it stays
+    assert cut_on_air(2, 1, [live, live, lost]) == 1  # a stand-in on air stays
+    assert cut_on_air(5, 0, [live]) == 5  # not an input: left as asked
