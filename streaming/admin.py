@@ -1,10 +1,15 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import Broadcast, Camera, CameraPreset
+from .ptz import PtzError
+from .ptz.registry import camera_feed_discover
 
 
 class PresetInline(admin.TabularInline):
@@ -57,6 +62,7 @@ class CameraAdmin(admin.ModelAdmin):
     list_display = ["name", "room", "protocol", "control_address", "feed_url", "username"]
     list_filter = ["room__assembly", "protocol"]
     inlines = [PresetInline]
+    actions = ["read_feed_from_camera"]
     fieldsets = [
         (None, {"fields": ["room", "name", "position", "feed_url"]}),
         (
@@ -64,6 +70,20 @@ class CameraAdmin(admin.ModelAdmin):
             {"fields": ["protocol", "control_address", "username", "password", "clear_password"]},
         ),
     ]
+
+    @admin.action(description=_("Read the feed URL from the camera (ONVIF)"))
+    def read_feed_from_camera(self, request: HttpRequest, queryset: QuerySet[Camera]) -> None:
+        for camera in queryset:
+            try:
+                uri = camera_feed_discover(camera=camera)
+            except PtzError as error:
+                message = gettext("%(camera)s: feed URL not read (%(error)s).")
+                self.message_user(
+                    request, message % {"camera": camera.name, "error": error}, messages.ERROR
+                )
+            else:
+                message = gettext("%(camera)s: feed URL %(uri)s.")
+                self.message_user(request, message % {"camera": camera.name, "uri": uri})
 
 
 @admin.register(Broadcast)

@@ -465,3 +465,31 @@ def test_the_admin_never_shows_the_camera_password(client, registered):
     assert registered.password == ""
     listing = client.get("/admin/streaming/camera/").content.decode()
     assert "n0uveau" not in listing and DEMO_ONVIF_PASSWORD not in listing
+
+
+def test_the_admin_reads_an_onvif_cameras_feed_url(client, camera, registered):
+    from django.contrib.auth import get_user_model
+
+    from streaming.models import Camera
+
+    client.force_login(get_user_model().objects.create_superuser("root", "r@example.fr", "pw"))
+    Camera.objects.filter(pk=registered.pk).update(feed_url="rtsp://192.0.2.1/old")
+    Camera.objects.create(
+        room=registered.room,
+        name="Mauvais compte",
+        protocol=Camera.Protocol.ONVIF,
+        control_address=camera.onvif_address,
+        feed_url="rtsp://192.0.2.2/kept",
+        username=DEMO_ONVIF_USER,
+        password="wrong",
+    )
+    action = {
+        "action": "read_feed_from_camera",
+        "_selected_action": [c.pk for c in Camera.objects.all()],
+    }
+
+    page = client.post("/admin/streaming/camera/", action, follow=True).content.decode()
+
+    assert Camera.objects.get(pk=registered.pk).feed_url == camera.feed_url
+    assert Camera.objects.get(name="Mauvais compte").feed_url == "rtsp://192.0.2.2/kept"
+    assert "not authorised" in page and "wrong" not in page.replace("Mauvais", "")
