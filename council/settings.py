@@ -203,6 +203,9 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 SEANCE_MAIL_MAX_RETRIES = int(os.environ.get("SEANCE_MAIL_MAX_RETRIES", "8"))
 SEANCE_MAIL_RETRY_BACKOFF = int(os.environ.get("SEANCE_MAIL_RETRY_BACKOFF", "30"))
 SEANCE_MAIL_RETRY_BACKOFF_MAX = int(os.environ.get("SEANCE_MAIL_RETRY_BACKOFF_MAX", "3600"))
+# Without Redis, the first tries run in the clerk's request for at most this many seconds;
+# the rest go through var/broker to the worker.
+SEANCE_MAIL_INLINE_SECONDS = float(os.environ.get("SEANCE_MAIL_INLINE_SECONDS", "10"))
 # The port Daphne serves on in the demo (bin/demo: PORT, 8000 by default).
 PORT = int(os.environ.get("PORT", "8000"))
 # Absolute base URL used in e-mails (acknowledgement links): where the demo serves unless set.

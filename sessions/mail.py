@@ -78,9 +78,12 @@ def _reading(exc: Exception) -> DeliveryFailure:
         return _answered(_("The mail server refused the sender"), exc.smtp_code, exc.smtp_error)
     if isinstance(exc, smtplib.SMTPResponseException):
         return _answered(_("The mail server refused the message"), exc.smtp_code, exc.smtp_error)
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and not isinstance(
+        exc.__context__,
+        TimeoutError,  # smtplib reports a read that timed out so
+    ):
         return DeliveryFailure(_("The mail server closed the connection."), permanent=False)
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError | smtplib.SMTPServerDisconnected):
         return DeliveryFailure(_("The mail server did not answer in time."), permanent=False)
     if isinstance(exc, ConnectionError | socket.gaierror):
         return DeliveryFailure(

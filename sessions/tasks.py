@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import warnings
 
 from celery import Task, shared_task
@@ -10,6 +12,29 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from .services.convocation import DeliveryDeferred, convocation_deliver
+
+logger = logging.getLogger(__name__)
+
+
+def deliver_convocations(jobs: list[tuple[int, int]]) -> None:
+    """Enqueue one job per (recipient id, dispatch).
+
+    With a broker, they all go to the workers. Eager (the embedded set-up), they run in
+    the request that sent the convocation, each on its own (one job's fault never stops
+    the others), until `SEANCE_MAIL_INLINE_SECONDS` have passed: the rest goes through the
+    broker to the worker, so that a mail server that does not answer never holds the
+    clerk's page for each member's timeout in turn.
+    """
+    app = deliver_convocation.app
+    deadline = time.monotonic() + settings.SEANCE_MAIL_INLINE_SECONDS
+    for recipient_id, dispatch in jobs:
+        try:
+            if app.conf.task_always_eager and time.monotonic() > deadline:
+                _through_broker(recipient_id, dispatch)
+            else:
+                deliver_convocation.delay(recipient_id, dispatch)
+        except Exception:
+            logger.exception("convocation job %s (dispatch %s)", recipient_id, dispatch)
 
 
 @shared_task(
@@ -38,15 +63,24 @@ def deliver_convocation(self: Task, recipient_id: int, dispatch: int = 1) -> Non
         if not self.app.conf.task_always_eager:
             raise self.retry(exc=exc, countdown=retry_in) from exc
         # Eager configuration (Daphne and its worker alike): Task.retry would run the
-        # retry at once, inline; send_task always goes through the broker, on purpose.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", AlwaysEagerIgnored)
-            self.app.send_task(
-                self.name,
-                args=[recipient_id, dispatch],
-                countdown=retry_in,
-                retries=self.request.retries + 1,
-            )
+        # retry at once, inline.
+        _through_broker(
+            recipient_id, dispatch, countdown=retry_in, retries=self.request.retries + 1
+        )
+
+
+def _through_broker(
+    recipient_id: int, dispatch: int, countdown: float | None = None, retries: int = 0
+) -> None:
+    """send_task goes through the broker even when tasks are eager, on purpose."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AlwaysEagerIgnored)
+        deliver_convocation.app.send_task(
+            deliver_convocation.name,
+            args=[recipient_id, dispatch],
+            countdown=countdown,
+            retries=retries,
+        )
 
 
 def _retry_in(task: Task) -> float | None:

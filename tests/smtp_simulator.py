@@ -2,12 +2,14 @@
 
 It speaks the protocol as a real MTA does (greeting, EHLO before MAIL, RCPT, DATA, the
 dot), keeps every message it accepted, and can be told to answer one recipient's RCPT
-with a refusal (``550 5.1.1 …`` permanent, ``451 4.3.0 …`` temporary) or to drop the
-connection at that recipient's RCPT, as a server that crashes or a network that cuts would.
+with a refusal (``550 5.1.1 …`` permanent, ``451 4.3.0 …`` temporary), to drop the
+connection at that recipient's RCPT, as a server that crashes or a network that cuts would,
+or to stall before every answer, as an overloaded server does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
@@ -28,12 +30,15 @@ class Accepted:
 class Handler:
     refusals: dict[str, str] = field(default_factory=dict)
     drops: set[str] = field(default_factory=set)
+    stall: float = 0.0  # seconds each RCPT waits before its answer
     accepted: list[Accepted] = field(default_factory=list)
     received: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        if self.stall:
+            await asyncio.sleep(self.stall)
         if address in self.drops:
             server.transport.close()
             return "421 4.4.2 connection dropped"
@@ -70,9 +75,14 @@ class SMTPSimulator:
     def drop_at(self, address: str) -> None:
         self.handler.drops.add(address)
 
+    def stall(self, seconds: float) -> None:
+        """Answer every RCPT only after `seconds`: a server that is there but does not answer."""
+        self.handler.stall = seconds
+
     def recover(self) -> None:
         self.handler.refusals.clear()
         self.handler.drops.clear()
+        self.handler.stall = 0.0
 
     def messages_to(self, address: str) -> list[Message]:
         return [a.message for a in self.handler.accepted if address in a.recipients]

@@ -169,18 +169,10 @@ def _no_address() -> dict[str, str]:
 
 def _dispatch_on_commit(recipients: list[ConvocationRecipient]) -> None:
     """One job per recipient and dispatch, once committed: a failure stays with its job."""
-    from ..tasks import deliver_convocation
+    from ..tasks import deliver_convocations
 
     jobs = [(r.pk, r.dispatch) for r in recipients]
-
-    def enqueue() -> None:
-        for pk, dispatch in jobs:
-            try:
-                deliver_convocation.delay(pk, dispatch)
-            except Exception:  # eager set-up: one job's fault never stops the others
-                logger.exception("convocation job %s (dispatch %s) failed", pk, dispatch)
-
-    transaction.on_commit(enqueue)
+    transaction.on_commit(lambda: deliver_convocations(jobs))
 
 
 @transaction.atomic

@@ -245,7 +245,8 @@ def test_a_temporary_refusal_is_retried_once_the_server_recovers(
     assert (deferred.status, deferred.attempts) == ("retrying", 1), elapsed
     assert "451" in deferred.delivery_error
     backoff = (deferred.next_attempt_at - deferred.last_attempt_at).total_seconds()
-    assert 2.9 < backoff < 3.5, backoff  # the first retry after 3 s
+    # The first retry 3 s after the try failed (the try itself took a moment after its start).
+    assert 2.9 < backoff < 3 + 2, backoff
     board = client.get(f"/clerk/sittings/{s.id}/deliveries/").content.decode()
     row = board.split(f'data-recipient="{late.id}"')[1].split("</tr>")[0]
     assert 'data-status="retrying"' in row and "Nouvel essai prévu" in row
@@ -259,7 +260,7 @@ def test_a_temporary_refusal_is_retried_once_the_server_recovers(
     )
     backoff = (second.next_attempt_at - second.last_attempt_at).total_seconds()
     expected = 3 * 2 ** (second.attempts - 1)
-    assert expected - 0.1 < backoff < expected + 0.5, (second.attempts, backoff)
+    assert expected - 0.1 < backoff < expected + 2, (second.attempts, backoff)
     smtp.recover()
     [message] = smtp.wait_for(late.email)
     assert recipient_of(s, late).token in message.get_payload()[0].get_payload(decode=True).decode()
@@ -479,3 +480,26 @@ def test_a_retry_lost_with_its_worker_is_shown_overdue(client, smtp, memory_brok
     board = client.get(f"/clerk/sittings/{s.id}/deliveries/").content.decode()
     row = board.split(f'data-recipient="{member.id}"')[1].split("</tr>")[0]
     assert "data-overdue" in row and "renvoyez-la" in row and f'data-resend="{member.id}"' in row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_that_does_not_answer_holds_the_page_no_longer_than_the_inline_budget(
+    client, smtp, settings, mail_worker
+):
+    """Embedded: past SEANCE_MAIL_INLINE_SECONDS, the first tries go to the worker."""
+    settings.EMAIL_TIMEOUT, settings.SEANCE_MAIL_INLINE_SECONDS = 1, 1.5
+    a = f.assembly(members=6, population=1_200)
+    s = f.sitting(a, days=10, notes=False)
+    members = list(a.members.order_by("id"))
+    smtp.stall(3)  # longer than the client's timeout
+    response, elapsed = send_by_the_page(client, s)
+    assert response.status_code == 302
+    assert elapsed < 1.5 + 2 * 1 + 3, elapsed  # the budget and the try under way, not 6 × 1 s
+    tried = ConvocationRecipient.objects.filter(convocation__sitting=s, attempts__gte=1)
+    assert 1 <= tried.count() < len(members)
+    assert "n'a pas répondu à temps" in tried.first().delivery_error
+    smtp.recover()
+    for m in members:
+        smtp.wait_for(m.email)
+    wait_until(lambda: all(recipient_of(s, m).status == "sent" for m in members), what="all sent")
+    assert [len(smtp.messages_to(m.email)) for m in members] == [1] * len(members)
