@@ -15,8 +15,8 @@ generic spaces, already normalised: pan/tilt in [-1, 1], zoom in [0, 1].
 The library is asyncio-only; the direction calls drivers from plain threads, so every
 driver runs its calls on one shared event loop in a daemon thread, each bounded by
 `timeout` (the first connection, which parses the WSDLs, by `connect_timeout`).
-The password is handed to the library and kept nowhere else: not in this object's
-attributes, its repr or any message.
+The password is handed to the library (held until then only in the closure that makes
+the client): never in a plain attribute, the repr or a message, and never logged.
 """
 
 from __future__ import annotations
