@@ -37,7 +37,7 @@ from .programme.ingest import remote_sdp
 from .programme.sentinel import Sentinel
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
-from .ptz import PtzDriver, PtzError, driver_for, wait_settled
+from .ptz import PtzDriver, PtzError, camera_driver, wait_settled
 from .services import cameras_of
 from .visio.programme_feed import drop_programme_mountpoint, programme_rtp_out
 
@@ -286,7 +286,7 @@ class BroadcastRunner:
     def _driver(self, index: int) -> PtzDriver:
         if index not in self.drivers:
             camera = self.cameras[index]
-            self.drivers[index] = driver_for(camera.protocol, camera.control_address)
+            self.drivers[index] = camera_driver(camera)
         return self.drivers[index]
 
     def _programme(self) -> dict[str, Any]:

@@ -431,6 +431,20 @@ def test_camera_driver_uses_the_registrys_account_and_labels(camera, registered)
     assert DEMO_ONVIF_PASSWORD not in repr(registered) + str(registered) + repr(driver)
 
 
+def test_the_broadcast_runner_recalls_with_the_registrys_account(camera, registered):
+    """The runner of a broadcast drives an ONVIF camera with its account and preset names."""
+    from streaming.runner import BroadcastRunner
+
+    runner = BroadcastRunner(broadcast_id=0, worker="test")
+    runner.cameras = [registered]
+    driver = runner._driver(0)
+    try:
+        driver.recall(8)
+        assert wait_settled(driver).close_to(camera.presets[8], tolerance=1e-5)
+    finally:
+        driver.close()
+
+
 def test_the_admin_never_shows_the_camera_password(client, registered):
     from django.contrib.auth import get_user_model
 
