@@ -1,6 +1,9 @@
 // The public player: hls.js (vendored) on the sitting's master playlist, a quality menu,
 // a sound-only choice (the audio rendition's own playlist: hls.js drops audio-only levels
-// from a master that has video), and a retry while the broadcast is not there.
+// from a master that has video), and a retry while the broadcast is not there. A
+// broadcast whose playlists end (EXT-X-ENDLIST: stopped, or its worker lost) is played to
+// its last segment, then tried again every few seconds: it plays again by itself when it
+// comes back (a new mixer appends to the same playlists).
 (function () {
   "use strict";
   const video = document.getElementById("programme");
@@ -12,6 +15,7 @@
   const say = {
     waiting: lang.startsWith("fr") ? "La diffusion n’a pas commencé ; nouvel essai dans quelques secondes." : "The broadcast has not started; trying again in a few seconds.",
     lost: lang.startsWith("fr") ? "Diffusion interrompue ; reconnexion…" : "Broadcast interrupted; reconnecting…",
+    ended: lang.startsWith("fr") ? "La diffusion est arrêtée ; elle reprendra ici d’elle-même." : "The broadcast has stopped; it will resume here by itself.",
   };
   let hls = null;
 
@@ -40,6 +44,12 @@
       return;
     }
     hls = new window.Hls({ enableWorker: false, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5 });
+    let wasLive = false;
+    hls.on(window.Hls.Events.LEVEL_LOADED, (_e, data) => {
+      if (data.details.live) { wasLive = true; return; }
+      // Ended before we played it live: not a replay of its last seconds, wait for it.
+      if (!wasLive) setTimeout(() => retry(say.ended), 0);
+    });
     hls.on(window.Hls.Events.MANIFEST_PARSED, (_e, data) => {
       levels(data);
       video.play().catch(() => {});
@@ -51,6 +61,7 @@
     hls.loadSource(src);
     hls.attachMedia(video);
   }
+  video.addEventListener("ended", () => { if (hls) retry(say.ended); });
   quality.addEventListener("change", () => {
     if (hls) hls.currentLevel = Number(quality.value);
   });

@@ -1,16 +1,29 @@
 """The server dies in the middle of a vote: no acknowledged ballot is lost, and every page
-reconnects and resynchronises by itself."""
+reconnects and resynchronises by itself. A broadcast that ends and comes back plays again
+by itself in the citizen's player."""
 
 from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from streaming.hls import hls_dir
+from streaming.models import Broadcast, Camera
+from streaming.runner import BroadcastRunner
+from streaming.services import broadcast_start
 from tests import factories as f
 from voting.models import Ballot
 
 from .conftest import off_loop, start_daphne
 from .test_live_sitting import login
+from .test_player import until
+from .test_regie import cameras, stop_runner
+
+__all__ = ["cameras"]  # the fixture, used here
 
 pytestmark = [pytest.mark.browser]
 
@@ -59,3 +72,55 @@ def test_a_killed_server_loses_no_ballot_and_pages_come_back(
     expect(public.locator("#live-vote")).to_contain_text(people[1].full_name)
     ballots = off_loop(lambda: sorted(Ballot.objects.values_list("member_id", "choice")))
     assert ballots == [(people[1].id, "for"), (people[2].id, "against")]
+
+
+def test_a_broadcast_that_ends_and_comes_back_plays_again_by_itself(cameras, live_url, new_page):
+    """Its playlists end (EXT-X-ENDLIST, as when its worker is lost or it is stopped): the
+    citizen's player says so and tries again; a new runner appends to the same playlists,
+    and the same page plays again without being reloaded."""
+
+    def prepare():
+        a = f.assembly(members=5, population=1_000)
+        s = f.in_session(a, present=5)
+        for n, feed in enumerate(cameras, start=1):
+            Camera.objects.create(room=s.place, name=feed.name, feed_url=feed.url, position=n)
+        return s, broadcast_start(sitting=s, user=None)
+
+    sitting, broadcast = off_loop(prepare)
+    thread = run_broadcast(broadcast)
+    try:
+        viewer = new_page()
+        viewer.goto(f"{live_url}/sittings/{sitting.id}/")
+        until(viewer, "v.currentTime > 1 ? v.currentTime : 0", timeout=60)
+
+        stop_runner(broadcast, thread)
+        assert ends(hls_dir(sitting.id) / "360p" / "index.m3u8")
+        expect(viewer.locator("#player-status")).to_have_text(
+            "La diffusion est arrêtée ; elle reprendra ici d’elle-même.", timeout=30_000
+        )
+        stopped_at = viewer.evaluate("document.getElementById('programme').currentTime")
+
+        broadcast = off_loop(broadcast_start, sitting=sitting, user=None)
+        thread = run_broadcast(broadcast)
+        expect(viewer.locator("#player-status")).to_have_text("", timeout=60_000)
+        again = until(viewer, "!v.paused && v.currentTime > 1 ? v.currentTime : 0", timeout=60)
+        wait_until = time.monotonic() + 30
+        while time.monotonic() < wait_until:
+            now = viewer.evaluate("document.getElementById('programme').currentTime")
+            if now > again + 3:
+                break
+            time.sleep(0.5)
+        assert now > again + 3, f"played {now - again:.1f} s after coming back"
+        print(f"stopped at {stopped_at:.1f} s; playing again, {now:.1f} s")
+    finally:
+        stop_runner(broadcast, thread)
+
+
+def run_broadcast(broadcast: Broadcast) -> threading.Thread:
+    thread = threading.Thread(target=BroadcastRunner(broadcast.pk).run, daemon=True)
+    thread.start()
+    return thread
+
+
+def ends(playlist: Path) -> bool:
+    return playlist.read_text().rstrip().endswith("#EXT-X-ENDLIST")
