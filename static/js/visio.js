@@ -94,9 +94,27 @@
       };
     }
     await pc.setRemoteDescription({ type: "offer", sdp });
+    await flush(feed, pc);
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc);
     send({ action: "answer", feed, sdp: pc.localDescription.sdp });
+  }
+
+  // Janus may trickle a candidate before its answer reaches us (the publisher's answer
+  // comes back once Janus has processed the offer, its candidates as it gathers them): keep
+  // it until the description it belongs to is set. Dropping it would leave a browser that
+  // can only use TURN (iceTransportPolicy "relay") without Janus's address to permit.
+  const pending = {};
+  async function candidate(feed, c) {
+    const pc = feed ? state.feeds[feed] : state.publisher;
+    const init = { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex };
+    if (pc && pc.remoteDescription) await pc.addIceCandidate(init);
+    else (pending[feed] = pending[feed] || []).push(init);
+  }
+  async function flush(feed, pc) {
+    const waiting = pending[feed] || [];
+    delete pending[feed];
+    for (const init of waiting) await pc.addIceCandidate(init);
   }
 
   function participants(list, speaker) {
@@ -131,6 +149,7 @@
     if (state.local) state.local.getTracks().forEach((t) => t.stop());
     if (state.socket) state.socket.close();
     state.feeds = {}; state.streams = {}; state.publisher = null; state.socket = null;
+    Object.keys(pending).forEach((feed) => delete pending[feed]);
     state.speaking = false; // the floor is told again on joining, if still ours
     $("visio-programme").srcObject = null;
     $("visio-programme").hidden = true;
@@ -182,6 +201,7 @@
         await publish();
       } else if (m.type === "answer") {
         await state.publisher.setRemoteDescription({ type: "answer", sdp: m.sdp });
+        await flush("", state.publisher);
       } else if (m.type === "offer") {
         await receive(m.feed, m.sdp);
       } else if (m.type === "participants") {
@@ -214,11 +234,7 @@
         leave(say.removed);
       } else if (m.type === "candidate") {
         // Janus trickles its candidates; the relay puts them in its descriptions.
-        const pc = m.feed ? state.feeds[m.feed] : state.publisher;
-        if (pc && m.candidate && !m.candidate.completed) {
-          await pc.addIceCandidate({ candidate: m.candidate.candidate, sdpMid: m.candidate.sdpMid,
-            sdpMLineIndex: m.candidate.sdpMLineIndex });
-        }
+        if (m.candidate && !m.candidate.completed) await candidate(m.feed || "", m.candidate);
       } else if (m.type === "error") {
         $("visio-error").textContent = m.message;
       }

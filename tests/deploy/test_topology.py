@@ -237,3 +237,75 @@ def test_a_broadcast_runs_on_the_broadcast_worker_and_plays_through_nginx(
     finally:
         page.click("button[name=action][value=stop]")
         context.close()
+
+
+FORCE_RELAY = """(() => {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (config) {
+    return new Native({ ...(config || {}), iceTransportPolicy: "relay" });
+  };
+  window.RTCPeerConnection.prototype = Native.prototype;
+})();"""
+
+SELECTED = """async () => {
+  const out = [];
+  for (const pc of [window.visio.publisher, ...Object.values(window.visio.feeds)]) {
+    if (!pc) continue;
+    const stats = await pc.getStats();
+    stats.forEach((s) => {
+      if (s.type === "candidate-pair" && s.state === "succeeded" && s.nominated) {
+        const local = stats.get(s.localCandidateId);
+        out.push(local.candidateType);
+      }
+    });
+  }
+  return out;
+}"""
+
+
+STATES = """() => JSON.stringify({
+  publisher: window.visio.publisher && [window.visio.publisher.connectionState,
+    window.visio.publisher.iceConnectionState],
+  feeds: Object.fromEntries(Object.entries(window.visio.feeds).map(
+    ([k, pc]) => [k, [pc.connectionState, pc.iceConnectionState, pc.signalingState]])),
+  status: document.getElementById("visio-status").textContent,
+  error: document.getElementById("visio-error").textContent,
+})"""
+
+
+def test_councillors_video_relayed_by_the_shipped_coturn(topology, sitting_id, chromium):
+    pages = []
+    try:
+        for username in ("conseiller01", "conseiller02"):
+            context, page = logged_in(chromium, topology, username)
+            context.add_init_script(FORCE_RELAY)
+            page.goto(f"{topology.base}/visio/sittings/{sitting_id}/")
+            page.on("console", lambda m, u=username: print(u, "console:", m.text))  # in -s
+            page.click("#visio-join-button")
+            pages.append((context, page))
+        for _, page in pages:
+            try:
+                page.wait_for_function(
+                    "[...document.querySelectorAll('.visio-tile:not(.self) video')]"
+                    ".some(v => v.videoWidth > 0)",
+                    timeout=90_000,
+                )
+            except Exception:
+                raise AssertionError(
+                    f"no video from the other: {page.evaluate(STATES)}\n"
+                    f"Janus: {topology.tail('janus', 15)}"
+                ) from None
+            kinds = page.evaluate(SELECTED)
+            assert kinds and set(kinds) == {"relay"}, kinds
+            servers = page.evaluate("window.visio.iceServers")
+            assert servers[0]["username"].split(":")[1].endswith(f"-{sitting_id}")
+        # One meeting, one process: nginx pinned both video sockets to the same Daphne.
+        holders = [port for port in topology.daphne_ports
+                   if f"WSCONNECT /ws/sittings/{sitting_id}/visio/" in
+                   topology.log(f"daphne-{port}").read_text()]  # fmt: skip
+        assert len(holders) == 1, f"the sitting's video sockets went to Daphne {holders}"
+        html = pages[0][1].content()
+        assert "credential" not in html and topology.env["SEANCE_TURN_SECRET"] not in html
+    finally:
+        for context, _ in pages:
+            context.close()

@@ -133,6 +133,8 @@ def unit_environment(topology: Topology) -> dict[str, str]:
         "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "LANG": "C.UTF-8",
         "HOME": str(topology.var),
+        # The test reads the processes' logs while they run (which Daphne took a socket).
+        "PYTHONUNBUFFERED": "1",
         **topology.env,
     }
 
@@ -218,11 +220,16 @@ def start_janus(topology: Topology) -> dict[str, str]:
 def nginx_site(topology: Topology, certs: tuple[Path, Path]) -> Path:
     """The shipped site with the test's ports, certificates, prefix and Daphne instances."""
     text = (DEPLOY / "nginx" / "seance.conf").read_text()
-    upstream = re.findall(r"server 127\.0\.0\.1:(\d+)", text)
-    assert len(upstream) >= 2, "the nginx upstream must list several Daphne instances"
-    assert len(upstream) == len(topology.daphne_ports)
-    for port, ours in zip(upstream, topology.daphne_ports, strict=True):
-        text = text.replace(f"server 127.0.0.1:{port}", f"server 127.0.0.1:{ours}", 1)
+    upstreams = re.findall(r"upstream (\w+) \{(.*?)\}", text, re.S)
+    servers = {name: re.findall(r"server 127\.0\.0\.1:(\d+)", body) for name, body in upstreams}
+    assert servers["seance_daphne"], "no Daphne upstream in the nginx site"
+    for name, ports in servers.items():
+        assert ports == servers["seance_daphne"], f"upstream {name} lists {ports}"
+    shipped = servers["seance_daphne"]
+    assert len(shipped) >= 2, "the nginx upstream must list several Daphne instances"
+    assert len(shipped) == len(topology.daphne_ports)
+    for port, ours in zip(shipped, topology.daphne_ports, strict=True):
+        text = text.replace(f"server 127.0.0.1:{port} ", f"server 127.0.0.1:{ours} ")
     text = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", text)  # the test machine: IPv4 only
     text = text.replace("listen 80;", f"listen 127.0.0.1:{topology.http_port};")
     text = text.replace(
