@@ -199,11 +199,12 @@ def test_worker_killed_outright(environment, workers, tmp_path: Path) -> None:
         ffmpegs = list(broadcast.pids)
         workers[1].kill(signal.SIGKILL)
         killed_at = time.monotonic()
-        wait_for(lambda: ends(playlist(sitting.pk)), timeout=5, step=0.05)
-        print(f"playlist ended {time.monotonic() - killed_at:.1f} s after the kill")
-        for rendition in ("audio", RENDITION, "240p", "180p"):
-            text = (hls_dir(sitting.pk) / rendition / "index.m3u8").read_text()
-            assert ends(text) and text.count("#EXT-X-ENDLIST") == 1, rendition
+        renditions = [
+            hls_dir(sitting.pk) / r / "index.m3u8" for r in ("180p", "240p", RENDITION, "audio")
+        ]
+        wait_for(lambda: all(ends(p.read_text()) for p in renditions), timeout=5, step=0.05)
+        print(f"playlists ended {time.monotonic() - killed_at:.1f} s after the kill")
+        assert all(p.read_text().count("#EXT-X-ENDLIST") == 1 for p in renditions)
         status = regie_status(sitting, assembly)
         assert status["state"] == "lost", status
         assert (
