@@ -18,7 +18,7 @@ from websockets.sync.client import connect
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 
 from .conftest import wait_for
-from .shipped import DEPLOY, ROOT, unit_sections
+from .shipped import DEPLOY, ROOT, exec_argv, read_env_file, unit_sections
 from .topology import HOST, SYSTEMD, start_topology
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
@@ -33,7 +33,7 @@ def celery_queues(unit) -> list[str]:
     return argv[argv.index(flag) + 1].split(",")
 
 
-def test_units_consume_the_queues_the_code_routes_to():
+def check_queues(units) -> None:
     """Every queue a unit consumes is one the code sends tasks to, and every such queue
     has a unit: Celery's default queue (e-mails) and the broadcast queue."""
     from django.conf import settings
@@ -43,11 +43,46 @@ def test_units_consume_the_queues_the_code_routes_to():
     routed = {app.conf.task_default_queue, settings.SEANCE_BROADCAST_QUEUE}
     routes = app.conf.task_routes or {}
     routed |= {r["queue"] for r in (routes.values() if isinstance(routes, dict) else [])}
-    consumed = {q for unit in SYSTEMD.glob("*.service") for q in celery_queues(unit)}
+    consumed = {q for unit in units for q in celery_queues(unit)}
     assert consumed == routed, f"units consume {consumed}, the code routes to {routed}"
+
+
+def test_units_consume_the_queues_the_code_routes_to():
+    check_queues(SYSTEMD.glob("*.service"))
     broadcast = SYSTEMD / "seance-broadcast.service"
     argv = dict(unit_sections(broadcast)["Service"])["ExecStart"].split()
     assert argv[argv.index("--pool") + 1] == "threads"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "caught"),
+    [
+        ("-Q broadcast", "-Q broadcasts", "units consume"),
+        ("-Q celery", "-Q default", "units consume"),
+        ("/.venv/bin/celery", "/.venv/bin/celeri", "does not exist"),
+        ("--hostname broadcast@%H", "--hostname broadcast@%q", "unknown systemd specifiers"),
+        ("--concurrency 4", "--concurrency ${SEANCE_BROADCAST_THREADS}", "does not define"),
+    ],
+)
+def test_a_unit_naming_what_does_not_exist_is_refused(tmp_path, old, new, caught):
+    """The checks the topology runs on each unit fail on a wrong queue, binary, specifier
+    or variable (a copy of the broadcast and e-mail units, altered)."""
+    units = []
+    for name in ("seance-broadcast.service", "seance-celery.service"):
+        text = (SYSTEMD / name).read_text()
+        (tmp_path / name).write_text(text.replace(old, new))
+        units.append(tmp_path / name)
+    assert any(old in (SYSTEMD / u.name).read_text() for u in units), old
+    env = read_env_file(DEPLOY / "production.env.example")
+    paths = {"/opt/seance": str(ROOT), "/var/lib/seance": str(tmp_path)}
+    with pytest.raises(AssertionError, match=caught):
+        check_queues(units)
+        for unit in units:
+            exec_argv(unit, paths, env)
+    # The units as shipped pass the same checks.
+    check_queues(SYSTEMD.glob("*.service"))
+    for name in ("seance-broadcast.service", "seance-celery.service"):
+        exec_argv(SYSTEMD / name, paths, env)
 
 
 def test_environment_file_names_only_variables_the_code_reads():
