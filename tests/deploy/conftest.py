@@ -15,7 +15,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,12 +24,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from streaming.ports import free_port
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a server this session started: TERM, then KILL if it lingers."""
+    server.terminate()
+    try:
+        server.wait(30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:
@@ -132,12 +136,7 @@ def postgres_url() -> Iterator[str]:
         )
         yield create_database(server_url, "seance")
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         log_file.close()
         shutil.rmtree(root, ignore_errors=True)
 
@@ -168,10 +167,5 @@ def redis_url() -> Iterator[str]:
         wait_for(lambda: redis.Redis.from_url(url).ping(), 30, f"the private Redis on {port}")
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         shutil.rmtree(root, ignore_errors=True)

@@ -13,9 +13,10 @@ import time
 import pytest
 import trustme
 
+from streaming.ports import free_port
 from streaming.visio.turn import ice_servers, turn_password, turn_username
 
-from .conftest import free_port, wait_for
+from .conftest import wait_for
 from .shipped import coturn_argv, coturn_config, host_address
 from .turnclient import allocate
 

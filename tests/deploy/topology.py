@@ -21,7 +21,9 @@ from pathlib import Path
 
 import trustme
 
-from .conftest import free_port, wait_for
+from streaming.ports import free_port
+
+from .conftest import wait_for
 from .shipped import (
     DEPLOY,
     ROOT,

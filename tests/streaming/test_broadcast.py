@@ -5,7 +5,7 @@ mixer, and the proof is read back from the HLS segments a viewer receives."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,14 @@ from streaming.programme.ingest import free_udp_port
 from streaming.programme.state import SLATES
 from streaming.runner import BroadcastRunner
 from tests import factories as f
-from tests.streaming.test_programme import Feed, close_to, loudness, picture, wait_for
+from tests.streaming.test_programme import (
+    Feed,
+    close_to,
+    eventually,
+    loudness,
+    picture,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,33 +80,18 @@ def running(setup) -> Iterator[tuple[Sitting, Broadcast]]:
     assert not thread.is_alive()
 
 
-def eventually(check: Callable[[], bool], timeout: float = 60) -> bool:
-    """`check` of the programme's segments comes true: waited for, not sampled once after
-    a fixed delay (on a loaded machine the runner's tick and the segments come late). A
-    check that found no new segment within its own bound is tried again."""
-
-    def attempt() -> bool:
-        try:
-            return check()
-        except AssertionError:
-            return False
-
-    wait_for(attempt, timeout=timeout, step=0)
-    return True
-
-
 def shows(out: Path, colour: tuple[int, int, int] | str) -> bool:
-    return eventually(lambda: close_to(picture(out), colour))
+    return eventually(lambda: close_to(picture(out), colour), timeout=60)
 
 
 def silent(out: Path) -> bool:
     """Silence comes, and it lasts."""
-    eventually(lambda: loudness(out) < -80)
+    eventually(lambda: loudness(out) < -80, timeout=60)
     return loudness(out) < -80
 
 
 def sounds(out: Path) -> bool:
-    return eventually(lambda: loudness(out) > -30)
+    return eventually(lambda: loudness(out) > -30, timeout=60)
 
 
 def refreshed(broadcast: Broadcast) -> Broadcast:
