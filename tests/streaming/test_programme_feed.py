@@ -105,9 +105,11 @@ def test_the_rtp_output_reuses_the_smallest_rendition_and_adds_only_opus(tmp_pat
     assert maps == ["[video0]", "[video1]", "[video2]", "[sound]", "[roomsound]"]
     # The participants hear the room, never silenced (a closed session is theirs too).
     graph = command[command.index("-filter_complex") + 1]
-    assert "asplit=2[cutsound][roomsound];\n[cutsound]volume@mute" in graph
+    assert "asplit=2[cutsound][roomsound];\n" in graph
+    public = next(chain for chain in graph.split(";\n") if chain.endswith("[sound]"))
+    assert "volume@mute" in public and graph.count("volume@mute") == 1
     hls, recording, video, audio = tee_slaves(command)
-    assert hls.endswith(":select=v,a\\\\:0]" + f"{tmp_path}/%v/index.m3u8")  # no Opus in HLS
+    assert hls.endswith(":select=v,a\\\\:0]" + f"{tmp_path}/%v/.mixer.m3u8")  # no Opus in HLS
     assert "select=v\\\\:0,a\\\\:0:" in recording
     assert "select=v\\\\:2:bsfs/v=dump_extra:payload_type=96]" in video
     assert video.endswith("]rtp://127.0.0.1:21001?pkt_size=1200")
@@ -411,4 +413,6 @@ def test_the_remote_speaker_is_mixed_for_the_public_not_sent_back_to_participant
     assert "[1:a]asetpts" in text and "asplit=2[remotecut][remotesound]" in text
     assert "[remotecut]volume=0[audio1]" in text  # its place in the cut is silent
     assert "asplit=2[cutsound][roomsound]" in text
-    assert "[cutsound][remotesound]amix=inputs=2:normalize=0:duration=first,volume@mute" in text
+    assert "[cutsound][remotesound]amix=inputs=2:normalize=0:duration=first[mixedsound]" in text
+    public = next(chain for chain in text.split(";\n") if chain.endswith("[sound]"))
+    assert public.startswith("[mixedsound]") and "volume@mute" in public
