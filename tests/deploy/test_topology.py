@@ -190,18 +190,24 @@ def test_an_event_on_daphne_a_reaches_a_citizen_on_daphne_b(topology, sitting_id
     a, b = topology.daphne_ports
     origin = {"Origin": topology.base}
     chair = connect(f"ws://127.0.0.1:{a}/ws/sittings/{sitting_id}/chair/",
-                    additional_headers={**origin, "Cookie": cookie})  # fmt: skip
+                    additional_headers={**origin, "Cookie": cookie}, open_timeout=30)  # fmt: skip
     citizen = connect(f"ws://127.0.0.1:{b}/ws/sittings/{sitting_id}/public/",
-                      additional_headers=origin)  # fmt: skip
+                      additional_headers=origin, open_timeout=30)  # fmt: skip
     tls = ssl.create_default_context()
     topology.ca.configure_trust(tls)
     # And a citizen through nginx's /ws/ over TLS, on whichever process nginx picks.
-    through_nginx = connect(
-        f"wss://{HOST}:{topology.https_port}/ws/sittings/{sitting_id}/public/",
-        sock=socket.create_connection(("127.0.0.1", topology.https_port)),
-        additional_headers=origin,
-        ssl=tls,
-    )
+    try:
+        through_nginx = connect(
+            f"wss://{HOST}:{topology.https_port}/ws/sittings/{sitting_id}/public/",
+            sock=socket.create_connection(("127.0.0.1", topology.https_port)),
+            additional_headers=origin,
+            ssl=tls,
+            open_timeout=30,
+        )
+    except TimeoutError as exc:  # seen once on a fresh machine: say where it stopped
+        logs = sorted(p.stem for p in topology.log("x").parent.glob("*.log"))
+        tails = "\n".join(f"--- {name}\n{topology.tail(name, 15)}" for name in logs)
+        raise AssertionError(f"no websocket handshake through nginx in 30 s\n{tails}") from exc
     try:
         snapshot = frames_until(chair, lambda f: f.get("type") == "sittings.snapshot")
         before = frames_until(citizen, lambda f: f.get("type") == "sittings.snapshot")
