@@ -3,7 +3,6 @@ stream's health. Staff only (Role.BROADCAST: chair, clerk, technician)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -83,7 +82,7 @@ def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
         "state": shown_state(broadcast),
         "cameras": services.cameras_of(sitting),
         "slates": [(key, slate.text) for key, slate in SLATES.items()],
-        "status": json.dumps(status(broadcast, sitting)),
+        "status": status(broadcast, sitting),
     }
     return render(request, "streaming/regie.html", context)
 

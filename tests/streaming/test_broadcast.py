@@ -204,3 +204,26 @@ def test_start_refused_without_camera(setup) -> None:
     assert response.status_code == 409
     assert "n’a aucune caméra" in response.json()["message"]
     assert not Broadcast.objects.filter(sitting=sitting, state__in=Broadcast.RUNNING).exists()
+
+
+def test_regie_status_in_the_page_is_escaped(db) -> None:
+    """What the broadcast reports (an error quoting a camera's name, a lower third typed by
+    hand) reaches the régie's script as data, never as markup."""
+    import json
+    import re
+
+    assembly = f.assembly(members=3)
+    sitting = f.convened(assembly)
+    hostile = "</script><script>alert(1)</script>"
+    Broadcast.objects.create(
+        sitting=sitting, last_error=f"camera {hostile} lost", programme={"lower_third": hostile}
+    )
+    client = Client()
+    client.force_login(f.staff(assembly, role="technician"))
+    page = client.get(f"/broadcast/sittings/{sitting.pk}/").content.decode()
+    assert hostile not in page
+    data = re.search(r'<script id="regie-status" type="application/json">(.*?)</script>', page)
+    assert data is not None
+    status = json.loads(data.group(1))
+    assert status["last_error"] == f"camera {hostile} lost"
+    assert status["programme"]["lower_third"] == hostile
