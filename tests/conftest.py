@@ -78,3 +78,17 @@ def _clean_redis():
 
         redis.Redis.from_url(url).flushdb()
     yield
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a free port, and Django's SMTP backend pointed at it (set
+    before a live server starts, so that Daphne's process uses it too)."""
+    from tests.smtp_simulator import SMTPSimulator
+
+    server = SMTPSimulator().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 10
+    yield server
+    server.stop()

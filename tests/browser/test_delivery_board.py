@@ -9,23 +9,11 @@ from playwright.sync_api import expect
 
 from sessions.models import ConvocationRecipient
 from tests import factories as f
-from tests.smtp_simulator import SMTPSimulator
 
 from .conftest import off_loop, shoot
 from .test_live_sitting import login
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server; set before the server starts, so that Daphne's process uses it."""
-    server = SMTPSimulator().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 10
-    yield server
-    server.stop()
 
 
 def test_a_refused_address_is_shown_and_sent_again_from_the_board(smtp, live_url, new_page):

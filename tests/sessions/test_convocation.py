@@ -141,17 +141,6 @@ def test_dispatch_sends_pdf_and_calendar_and_records_opening(client):
 
 
 @pytest.fixture
-def smtp(settings):
-    """A real SMTP server on a free port, and Django's SMTP backend pointed at it."""
-    server = SMTPSimulator().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = False, 10
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def memory_broker():
     """A throw-away in-memory broker instead of the configured one (var/broker)."""
     from council.celery import app
