@@ -13,9 +13,10 @@ from council.models import Member
 from sessions.selectors import presence
 from sessions.services.common import User
 
+from ..ballot_box import box_add
 from ..chain import record_append
 from ..errors import BallotRefused, InvalidChoice
-from ..models import Ballot, Choice, SecretBallot, SecretParticipation, Vote
+from ..models import Ballot, Choice, SecretParticipation, Vote
 from ..realtime import ballot_broadcast
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -45,10 +46,11 @@ def _voice(vote: Vote, member_id: int) -> dict | None:
 
 
 def _check_choice(vote: Vote, choice: str) -> str:
+    if not isinstance(choice, str):
+        raise InvalidChoice(_("Choose for, against or abstention."))
     if vote.kind == Vote.Kind.ELECTION:
-        if choice == Choice.BLANK or (
-            choice.isdigit() and vote.candidates.filter(pk=int(choice)).exists()
-        ):
+        candidates = {str(pk) for pk in vote.candidates.values_list("pk", flat=True)}
+        if choice == Choice.BLANK or choice in candidates:
             return choice
         raise InvalidChoice(_("Choose a candidate or vote blank."))
     allowed = MOTION_CHOICES | ({Choice.BLANK} if vote.is_secret else set())
@@ -108,7 +110,7 @@ def _store(vote: Vote, name: Member, voter: Member, choice: str, client_id: str)
                 SecretParticipation.objects.create(
                     vote=vote, member=name, cast_by=voter, client_id=client_id, cast_at=now
                 )
-                SecretBallot.objects.create(vote=vote, choice=choice)
+                box_add(vote, choice)
                 payload: dict[str, object] = {"member": name.id, "cast_by": voter.id}
             else:
                 ballot = Ballot.objects.create(

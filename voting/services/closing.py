@@ -14,9 +14,10 @@ from council.regime import regime_for
 from sessions.minutes.services import minutes_vote_closed
 from sessions.services.common import User, lock
 
+from ..ballot_box import box_contents, box_seal
 from ..chain import record_append
 from ..errors import InvalidChoice, VoteRefused
-from ..models import Ballot, Choice, SecretBallot, Vote
+from ..models import Ballot, Choice, Vote
 from ..realtime import vote_broadcast
 
 
@@ -38,9 +39,7 @@ def _tally(vote: Vote, counts: dict[str, Any] | None) -> tuple[Counter[str], str
     if vote.kind == Vote.Kind.HANDS and counts is not None:
         return _counts_checked(vote, counts), counts.get("chair_choice")
     if vote.is_secret:
-        return Counter(
-            SecretBallot.objects.filter(vote=vote).values_list("choice", flat=True)
-        ), None
+        return Counter(box_seal(vote)), None
     ballots = list(Ballot.objects.filter(vote=vote))
     chair = next((b.choice for b in ballots if b.member_id == vote.chair_id), None)
     return Counter(b.choice for b in ballots), chair
@@ -110,7 +109,10 @@ def vote_close(*, vote: Vote, user: User, counts: dict[str, Any] | None = None) 
     vote.state = Vote.State.CLOSED
     vote.closed_at = timezone.now()
     vote.save(update_fields=["result", "state", "closed_at", "adopted", "winner"])
-    record_append(vote=vote, kind="closed", payload={"result": result})
+    closed: dict[str, Any] = {"result": result}
+    if vote.is_secret:
+        closed["box"] = box_contents(vote)  # the box as a whole, never ballot by ballot
+    record_append(vote=vote, kind="closed", payload=closed)
     minutes_vote_closed(vote)
     vote_broadcast(vote, "vote_closed")
     return vote
