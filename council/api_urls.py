@@ -1,12 +1,12 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 
+from council.accounts import obtain_token
 from sessions import api_views as v
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", obtain_token, name="api-token"),
     path("sittings/", v.SittingList.as_view()),
     path("sittings/<int:sitting_id>/", v.SittingDetail.as_view()),
     path("sittings/<int:sitting_id>/items/", v.ItemList.as_view()),

@@ -6,11 +6,14 @@ environment variable, documented in deploy/production.env.example.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from council import production
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SEANCE_VAR_DIR", BASE_DIR / "var"))
@@ -21,7 +24,12 @@ SEANCE_HLS_DIR = Path(os.environ.get("SEANCE_HLS_DIR", VAR_DIR / "hls"))
 # (they hold closed sessions and muted speech).
 SEANCE_RECORDING_DIR = Path(os.environ.get("SEANCE_RECORDING_DIR", VAR_DIR / "recordings"))
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-demo-key-change-me-in-production")
+# SEANCE_ENV=production (deploy/production.env.example) refuses to start without its secrets
+# (council/production.py, checked at the end of this file); "demo", the default, signs the
+# demo's sessions with a key published with the code.
+SEANCE_ENV = production.environment(os.environ.get("SEANCE_ENV", "demo"))
+PRODUCTION = SEANCE_ENV == "production"
+SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else production.DEMO_SECRET_KEY)
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -37,6 +45,7 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "council",
     "sessions.apps.SittingsConfig",
@@ -54,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: a locked-out login becomes the 429 page (council/accounts.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "council.urls"
@@ -160,9 +171,29 @@ SEANCE_BROADCAST_PRESET = os.environ.get("SEANCE_BROADCAST_PRESET", "veryfast")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 
+# Django's validators, for every password set through a form or `manage.py
+# changepassword` (the demo's and the tests' accounts are made with a hash, not validated).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Password guessing (django-axes, council/accounts.py): after SEANCE_LOGIN_FAILURE_LIMIT
+# failed logins within SEANCE_LOGIN_COOLOFF_MINUTES, on /login/ or /api/token/, the account
+# and, separately, the address are refused (HTTP 429) until that many minutes have passed.
+AUTHENTICATION_BACKENDS = [
+    "council.accounts.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("SEANCE_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEANCE_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "council.accounts.client_address"
+AXES_LOCKOUT_CALLABLE = "council.accounts.locked_out"
+AXES_VERBOSE = False
+# An API token lasts this many seconds (a working day by default), then answers 401.
+SEANCE_API_TOKEN_TTL = int(os.environ.get("SEANCE_API_TOKEN_TTL", str(10 * 3600)))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -231,8 +262,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: a request without credentials is answered 401 (WWW-Authenticate: Token).
+        "council.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -252,3 +284,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+if PRODUCTION:
+    # Behind nginx (deploy/nginx/seance.conf sets X-Forwarded-Proto on every request it
+    # passes on): request.is_secure() and absolute URLs follow the browser's https.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    production.check_production(
+        {**os.environ, **{k: v for k, v in globals().items() if k.isupper()}}
+    )

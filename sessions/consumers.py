@@ -10,11 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
+from council.sockets import UserSocket
 from streaming.audience import viewer_joined, viewer_left
 from voting import actions as voting_actions
 from voting.selectors import my_ballots
@@ -38,7 +38,7 @@ def in_thread_pool(fn: Callable[..., Any]) -> Callable[..., Any]:
 Handler = Callable[[Any, Sitting, dict[str, Any]], Any]
 
 
-class SittingConsumer(AsyncJsonWebsocketConsumer):
+class SittingConsumer(UserSocket):
     role: Role = Role.PUBLIC
     actions: dict[str, Handler] = {}
 
@@ -55,6 +55,8 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = self.group_names(sitting)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        if self.role != Role.PUBLIC:  # closed at logout, checked again before each action
+            await self.bind_user(lambda: access_sitting(self.user, self.sitting_id, self.role))
         snapshot = await in_thread_pool(self.snapshot)(sitting)
         await self.send_json({"type": "sittings.snapshot", "state": snapshot})
 
@@ -95,7 +97,8 @@ class SittingConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(ack)
 
     def run(self, handler: Handler, content: dict[str, Any]) -> Any:
-        # Access was checked when the socket connected; the services re-read the state.
+        # Access was checked again before this frame (council/sockets.py); the services
+        # re-read the state.
         sitting = Sitting.objects.select_related("assembly", "current_item", "chair").get(
             pk=self.sitting_id
         )

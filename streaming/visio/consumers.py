@@ -28,12 +28,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
+from council.sockets import UserSocket
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.models import SpeakingRequest
 from sessions.services import hand_lower, hand_raise, media_connected, media_lost
@@ -87,7 +87,7 @@ def _join_checks(user: Any, sitting_id: int, room_id: str) -> tuple[Any, Any, An
     return sitting, None, room, can(user, sitting, Role.CHAIR)
 
 
-class VisioConsumer(AsyncJsonWebsocketConsumer):
+class VisioConsumer(UserSocket):
     participant: Participant | None = None
 
     async def connect(self) -> None:
@@ -110,6 +110,8 @@ class VisioConsumer(AsyncJsonWebsocketConsumer):
         self.sitting, self.member, self.is_chair = sitting, member, chair
         self.room = meeting_for(self.sitting_id)
         await self.channel_layer.group_add(visio_group(self.sitting_id), self.channel_name)
+        query = self.scope.get("query_string", b"")  # closed at logout, checked at each frame
+        await self.bind_user(lambda: _join_checks(self.scope["user"], self.sitting_id, query))
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "room"):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +29,7 @@ from streaming.conference.janus import (
 )
 from streaming.services import remote_input_target
 
+from .derivation import janus_secret
 from .meeting import PROGRAMME_FEED, Meeting, NoProgramme, Participant
 from .programme_feed import ProgrammeWatch
 from .stage import Layer
@@ -50,8 +49,7 @@ KEY_FRAME_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 def room_secret(sitting_id: int) -> str:
     """The same in every Daphne process, known to nobody outside the server."""
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"videoroom-{sitting_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return janus_secret("videoroom", sitting_id)
 
 
 class JanusBackend:

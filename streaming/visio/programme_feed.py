@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 
 from django.conf import settings
@@ -33,6 +31,8 @@ from streaming.conference.janus import (
     janus_session,
 )
 from streaming.programme.graph import RtpOut
+
+from .derivation import janus_secret
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,7 @@ def mountpoint_id(sitting_id: int) -> int:
 
 def _derived(purpose: str, sitting_id: int) -> str:
     """The same in every process (runner, Daphne), known to nobody outside the server."""
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"{purpose}-{sitting_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return janus_secret(purpose, sitting_id)
 
 
 def mountpoint_secret(sitting_id: int) -> str:

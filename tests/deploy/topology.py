@@ -157,6 +157,7 @@ def write_env_file(topology: Topology, postgres_url: str, redis_url: str, janus:
         SEANCE_BROADCAST_LADDER="small",
         SEANCE_TURN_URLS=f"turn:{topology.host_ip}:{topology.turn_port}?transport=udp",
         SEANCE_TURN_SECRET=secrets.token_hex(32),
+        SEANCE_VOTE_LOG_KEY=secrets.token_hex(32),
         **janus,
     )
     missing = [k for k in ("SEANCE_TURN_URLS", "SEANCE_TURN_SECRET", "SEANCE_JANUS_URL")
