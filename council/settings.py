@@ -30,6 +30,13 @@ SEANCE_RECORDING_DIR = Path(os.environ.get("SEANCE_RECORDING_DIR", VAR_DIR / "re
 SEANCE_ENV = production.environment(os.environ.get("SEANCE_ENV", "demo"))
 PRODUCTION = SEANCE_ENV == "production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "" if PRODUCTION else production.DEMO_SECRET_KEY)
+# The vote log's key (R31): every record is an HMAC-SHA256 with it, kept out of the database
+# and its backups: the value, or a file holding it. Unset (demo, tests), voting/chain.py
+# makes one once in VAR_DIR/vote-log.key. The legacy head: the last record made before the
+# log had a key (README, "The vote log").
+SEANCE_VOTE_LOG_KEY = os.environ.get("SEANCE_VOTE_LOG_KEY", "")
+SEANCE_VOTE_LOG_KEY_FILE = os.environ.get("SEANCE_VOTE_LOG_KEY_FILE", "")
+SEANCE_VOTE_LOG_LEGACY_HEAD = os.environ.get("SEANCE_VOTE_LOG_LEGACY_HEAD", "")
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -74,6 +74,8 @@ def _quorum_at(journal: list[SittingLog], kind: str, **match: Any) -> str:
 
 
 def _vote_dict(vote: Any) -> dict[str, Any]:
+    from voting.chain import vote_anchor
+
     result = vote.result or {}
     requests = {k: len(set(v)) for k, v in (vote.requests or {}).items() if v}
     return {
@@ -86,6 +88,8 @@ def _vote_dict(vote: Any) -> dict[str, Any]:
         "quorum": (vote.quorum or {}).get("explanation", ""),
         "adopted": vote.adopted,
         "result": result,
+        # R31: the vote log's hash at the close, published outside the database.
+        "anchor": vote_anchor(vote.pk),
     }
 
 
@@ -134,6 +138,8 @@ def _spans(journal: list[SittingLog], start: str, end: str) -> list[dict[str, st
 
 
 def minutes_draft(sitting: Sitting, minutes: Minutes | None = None) -> dict[str, Any]:
+    from voting.chain import sitting_anchor
+
     journal = _journal(sitting)
     chair, secretary = sitting.chair, sitting.secretary
     return {
@@ -153,6 +159,7 @@ def minutes_draft(sitting: Sitting, minutes: Minutes | None = None) -> dict[str,
         "closed_sessions": _spans(journal, "closed_session_vote", "closed_session_left"),
         "items": _items(sitting, minutes, journal),
         "regime": regime_for(sitting.assembly).label,
+        "vote_log_head": sitting_anchor(sitting.pk),
     }
 
 

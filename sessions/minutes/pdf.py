@@ -13,6 +13,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, Spacer, Table
 
 from council.regime import PARIS
+from voting.chain import sitting_anchor, vote_anchor
 
 from ..documents import pdf_from
 from ..models import Sitting
@@ -24,6 +25,12 @@ STYLES = getSampleStyleSheet()
 def _p(text: str, style: str = "Normal") -> Paragraph:
     """A paragraph of plain text: user input is escaped, newlines kept."""
     return Paragraph(escape(text).replace("\n", "<br/>"), STYLES[style])
+
+
+def _anchor(label: str, digest: str) -> list[Any]:
+    """R31: a vote log hash, printed whole on its own line so it can be copied and checked
+    with `manage.py verify_votes --anchor` (nothing, for an act from before the log)."""
+    return [_p(label), _p(digest, "Code")] if digest else []
 
 
 def _at(iso: str) -> str:
@@ -89,6 +96,7 @@ def _item(item: dict[str, Any]) -> list[Any]:
         story += [_p(_("Debates"), "Heading3"), _p(item["debate"])]
     for vote in item["votes"]:
         story += [_p(line) for line in _result_lines(vote)]
+        story += _anchor(_("Vote log, hash of the close of this vote:"), vote.get("anchor", ""))
     return story
 
 
@@ -98,6 +106,10 @@ def _signatures(minutes: Minutes) -> list[Any]:
         if sig:
             rows.append([sig["name"], sig["capacity"], _at(sig["at"])])
     return [Spacer(1, 0.6 * cm), Table(rows, hAlign="LEFT")]
+
+
+def _head(digest: str) -> list[Any]:
+    return _anchor(_("Vote log, head of the chain after the last vote of this sitting:"), digest)
 
 
 def render_minutes(minutes: Minutes) -> bytes:
@@ -122,6 +134,7 @@ def render_minutes(minutes: Minutes) -> bytes:
     if minutes.adopted_at:
         adopted = formats.date_format(minutes.adopted_at.astimezone(PARIS), "j F Y")
         story.append(_p(_("Adopted by the council on %(date)s.") % {"date": adopted}))
+    story += _head(c.get("vote_log_head", ""))
     story += _signatures(minutes)
     return pdf_from(_("Minutes") + " — " + c["title"], story)
 
@@ -147,6 +160,7 @@ def render_deliberation(d: Deliberation) -> bytes:
         _p(d.item.summary),
         _p(_counts_line(d)),
         _p(_("Adopted") if d.adopted else _("Rejected")),
+        *_anchor(_("Vote log, hash of the close of this vote:"), vote_anchor(d.vote_id or 0)),
         Spacer(1, 0.6 * cm),
         _p(f"{chair.full_name}, {chair.capacity}" if chair else ""),
     ]
@@ -164,5 +178,7 @@ def render_list(sitting: Sitting) -> bytes:
         _p(sitting.assembly.name, "Title"),
         _p(_("List of deliberations of the sitting of %(date)s") % {"date": when}, "Heading1"),
         Table(rows, colWidths=[4 * cm, 10 * cm, 3 * cm], hAlign="LEFT"),
+        Spacer(1, 0.4 * cm),
+        *_head(sitting_anchor(sitting.pk)),
     ]
     return pdf_from(_("List of deliberations"), story)

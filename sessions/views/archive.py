@@ -41,17 +41,21 @@ def archive_assembly(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @domain_errors
 def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    from voting.chain import closed_anchors, sitting_anchor
     from voting.models import Vote
 
     sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
     votes: dict[int, list[Vote]] = {}
+    anchors = closed_anchors(sitting.pk)  # R31: the vote log's hashes, published
     for vote in Vote.objects.filter(sitting=sitting, state=Vote.State.CLOSED):
+        vote.anchor = anchors.get(vote.pk, "")  # type: ignore[attr-defined]
         votes.setdefault(vote.item_id, []).append(vote)
     items = list(sitting.items.select_related("rapporteur"))
     for item in items:
         item.closed_votes = votes.get(item.pk, [])  # type: ignore[attr-defined]
     context = {
         "sitting": sitting,
+        "vote_log_head": sitting_anchor(sitting.pk),
         "items": items,
         "deliberations": sitting.deliberations.filter(publication__isnull=False).select_related(
             "publication"

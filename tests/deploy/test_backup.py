@@ -116,6 +116,8 @@ def write_server(folder: Path, database_url: str) -> Path:
     lines = {
         "DJANGO_SETTINGS_MODULE": "council.settings",
         "SECRET_KEY": "backup-test-secret-key-not-for-production",
+        # Kept with the env file, not in the backup: the restored log verifies with it.
+        "SEANCE_VOTE_LOG_KEY": "backup-test-vote-log-key-not-for-production",
         "DATABASE_URL": database_url,
         "SEANCE_VAR_DIR": str(var),
         "STATIC_ROOT": str(var / "static"),
