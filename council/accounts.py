@@ -105,6 +105,11 @@ def _user_saved(sender: Any, instance: User, **kwargs: Any) -> None:
         transaction.on_commit(lambda: revoke_sockets(user_id, reason=reason))
 
 
+def _user_deleted(sender: Any, instance: User, **kwargs: Any) -> None:
+    user_id = instance.pk
+    transaction.on_commit(lambda: revoke_sockets(user_id, reason="deleted"))
+
+
 def _role_before_save(sender: Any, instance: Member | StaffRole, **kwargs: Any) -> None:
     instance._seance_old_user = None  # type: ignore[union-attr]
     if instance.pk is not None and not kwargs.get("raw"):
@@ -131,6 +136,7 @@ def connect_signals() -> None:
     user_logged_out.connect(_logged_out, dispatch_uid="seance-logout-sockets")
     pre_save.connect(_user_before_save, sender=User, dispatch_uid="seance-user-before")
     post_save.connect(_user_saved, sender=User, dispatch_uid="seance-user-saved")
+    post_delete.connect(_user_deleted, sender=User, dispatch_uid="seance-user-deleted")
     for model in (Member, StaffRole):
         pre_save.connect(_role_before_save, sender=model, dispatch_uid=f"seance-{model.__name__}")
         post_save.connect(_role_saved, sender=model, dispatch_uid=f"seance-{model.__name__}-s")

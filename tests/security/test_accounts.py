@@ -174,6 +174,16 @@ async def test_a_deactivated_account_loses_its_sockets():
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_a_deleted_account_loses_its_sockets():
+    s, people = await sitting_with_open_vote_setup()
+    tab = await logged_in(people[2].user)
+    seat = await seat_socket(s.id, tab)
+    await sync_to_async(people[2].user.delete)()
+    code, errors = await closing(seat)
+    assert code == 4401 and errors[0]["code"] == "session_ended"
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_member_unlinked_from_the_account_is_closed_and_cannot_vote():
     s, people = await sitting_with_open_vote_setup()
     chair, vote = await open_vote(s.id, people[0].user)
