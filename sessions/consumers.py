@@ -165,12 +165,12 @@ class PublicConsumer(SittingConsumer):
         await super().connect()
         if getattr(self, "groups_joined", None):
             self.counted = True
-            await viewer_joined(self.sitting_id)
+            await viewer_joined(self.sitting_id, self.channel_name)
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)
         if getattr(self, "counted", False):
-            await viewer_left(self.sitting_id)
+            await viewer_left(self.sitting_id, self.channel_name)
 
     def group_names(self, sitting: Sitting) -> list[str]:
         return [public_group(sitting.id)]

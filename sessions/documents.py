@@ -6,6 +6,7 @@ import datetime
 import io
 from collections.abc import Iterable
 from typing import Any
+from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -60,9 +61,17 @@ def convocation_lines(sitting: Sitting) -> dict[str, Any]:
     return lines
 
 
+def _markup_free(lines: dict[str, Any]) -> dict[str, Any]:
+    """The texts escaped for ReportLab's paragraph markup: a title or a name such as
+    `<img src=...>` is printed, not read as markup (which would crash the PDF or pull a
+    server file into it)."""
+    escaped = {key: escape(v) for key, v in lines.items() if isinstance(v, str)}
+    return {**lines, **escaped, "items": [escape(i) for i in lines["items"]]}
+
+
 def render_convocation_pdf(sitting: Sitting) -> bytes:
     styles = getSampleStyleSheet()
-    w = convocation_lines(sitting)
+    w = _markup_free(convocation_lines(sitting))
     story: list[Any] = [
         Paragraph(w["assembly"], styles["Title"]),
         Paragraph(_("Convocation"), styles["Heading1"]),
@@ -99,16 +108,18 @@ def render_proxy_pdf(
 ) -> bytes:
     """The written proxy (R14) made from the grantor's authenticated request."""
     styles = getSampleStyleSheet()
-    covered = [f"{s.title} — {_when(s)}" for s in sorted(sittings, key=lambda s: s.starts_at)]
+    covered = [
+        escape(f"{s.title} — {_when(s)}") for s in sorted(sittings, key=lambda s: s.starts_at)
+    ]
     story = [
-        Paragraph(grantor.assembly.name, styles["Title"]),
+        Paragraph(escape(grantor.assembly.name), styles["Title"]),
         Paragraph(_("Proxy (pouvoir)"), styles["Heading1"]),
         Paragraph(
             _(
                 "I, the undersigned %(grantor)s, member of the council, give proxy to "
                 "%(holder)s to vote in my name at the following sittings:"
             )
-            % {"grantor": grantor.full_name, "holder": holder.full_name},
+            % {"grantor": escape(grantor.full_name), "holder": escape(holder.full_name)},
             styles["Normal"],
         ),
         ListFlowable(
@@ -119,7 +130,7 @@ def render_proxy_pdf(
             _("Signed electronically on %(at)s by %(grantor)s.")
             % {
                 "at": formats.date_format(at.astimezone(PARIS), "j F Y H:i"),
-                "grantor": grantor.full_name,
+                "grantor": escape(grantor.full_name),
             },
             styles["Normal"],
         ),

@@ -16,15 +16,10 @@ from ..services import convocation_acknowledge
 from .errors import domain_errors
 from .labels import live_config
 
-PUBLIC_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; media-src 'self' blob:; frame-ancestors *; base-uri 'none'; "
-    "form-action 'self'"
-)
-
 
 def public_headers(response: HttpResponse) -> HttpResponse:
-    response["Content-Security-Policy"] = PUBLIC_CSP
+    """No referrer leaves a public page. (The Content-Security-Policy, the same on every
+    page, is council.csp's middleware.)"""
     response["Referrer-Policy"] = "no-referrer"
     return response
 

@@ -35,9 +35,17 @@
       if (p.muted) lines.push(config.dataset.muted);
       if (replaced) {
         const name = (i) => (document.querySelector(`.preview[data-input="${i}"]`) || {}).dataset?.name || String(i);
-        lines.push(config.dataset.standIn.replace("{lost}", name(replaced.for)).replace("{shown}", name(replaced.camera)));
+        // Replaced by functions: a camera named "$&" stays its name, not a pattern.
+        lines.push(config.dataset.standIn.replace("{lost}", () => name(replaced.for))
+          .replace("{shown}", () => name(replaced.camera)));
       }
       direction.textContent = lines.join(" ");
+    }
+    const lowerThird = $("lower-third-state");
+    if (lowerThird) {
+      const lt = p.lower_third;
+      const text = lt ? [lt.name, lt.role, lt.item].filter(Boolean).join(" — ") : "";
+      lowerThird.textContent = text ? config.dataset.lowerThird.replace("{text}", () => text) : "";
     }
     healthTable(status);
   }

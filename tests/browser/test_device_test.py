@@ -41,7 +41,7 @@ def test_device_test_shows_camera_microphone_and_connection(live_url, media_brow
     expect(page.locator("h1")).to_have_text("Tester ma caméra et mon micro")
     page.click("#device-start")
     page.wait_for_function(
-        "document.getElementById('device-preview').videoWidth > 0", timeout=15_000
+        "() => document.getElementById('device-preview').videoWidth > 0", timeout=15_000
     )
     expect(page.locator("#device-camera-result")).to_have_text("Fonctionne.")
     expect(page.locator("#device-microphone-result")).to_have_text("Fonctionne.", timeout=15_000)

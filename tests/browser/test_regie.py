@@ -71,7 +71,8 @@ def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
         expect(second.locator(".on-air")).to_be_hidden()
         # The previews are the cameras' key frames.
         page.wait_for_function(
-            "[...document.querySelectorAll('.preview img')].every(i => i.naturalWidth === 320)",
+            "() => [...document.querySelectorAll('.preview img')]"
+            ".every(i => i.naturalWidth === 320)",
             timeout=20_000,
         )
 

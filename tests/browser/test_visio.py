@@ -71,7 +71,7 @@ def audio_packet_rate(page, seconds: float = 3.0) -> float:
 def other_feed(page) -> dict:
     """The stats of the one remote feed, once its picture is decoded."""
     page.wait_for_function(
-        "[...document.querySelectorAll('.visio-tile:not(.self) video')]"
+        "() => [...document.querySelectorAll('.visio-tile:not(.self) video')]"
         ".some(v => v.videoWidth > 0)",
         timeout=30_000,
     )

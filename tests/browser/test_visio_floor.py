@@ -97,11 +97,12 @@ def tile_shows(page, member_id: int) -> bool:
 
 def watches_the_room(page) -> None:
     page.wait_for_function(
-        "document.getElementById('visio-programme').videoWidth > 0", timeout=20_000
+        "() => document.getElementById('visio-programme').videoWidth > 0", timeout=20_000
     )
     start = page.evaluate("document.getElementById('visio-programme').currentTime")
     page.wait_for_function(
-        f"document.getElementById('visio-programme').currentTime > {start} + 2", timeout=10_000
+        f"() => document.getElementById('visio-programme').currentTime > {start} + 2",
+        timeout=10_000,
     )
 
 
