@@ -227,8 +227,16 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # Uploaded reports and proxies: PDF only, bounded size.
 SEANCE_MAX_UPLOAD_BYTES = int(os.environ.get("SEANCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
-DATA_UPLOAD_MAX_MEMORY_SIZE = SEANCE_MAX_UPLOAD_BYTES + 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Any request body past this is refused with 413 before it is read (council/bodylimit.py,
+# in Daphne itself; nginx's client_max_body_size is the same figure): the largest upload
+# and the form around it.
+SEANCE_MAX_REQUEST_BYTES = int(
+    os.environ.get("SEANCE_MAX_REQUEST_BYTES", SEANCE_MAX_UPLOAD_BYTES + 1024 * 1024)
+)
+# A body's fields other than files (forms, JSON): Django's default. An upload above
+# FILE_UPLOAD_MAX_MEMORY_SIZE is spooled to a temporary file, not held in memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -18,6 +18,7 @@ from council.regime import regime_for
 from ..errors import InvalidInput, UploadRefused
 from ..models import AgendaItem, Document, Sitting
 from .common import User, log, require_in_office, require_state
+from .files import files_undone_on_failure
 
 EDITABLE = (Sitting.State.DRAFT,)
 
@@ -178,22 +179,24 @@ def pdf_checked(upload: UploadedFile) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-@transaction.atomic
 def document_attach(
     *, item: AgendaItem, user: User, kind: str, title: str, upload: UploadedFile
 ) -> Document:
-    require_state(item.sitting, *EDITABLE, action=_("attach a document"))
-    if kind not in Document.Kind.values:
-        raise InvalidInput(_("Unknown document kind."), code="invalid_kind")
-    size, sha = pdf_checked(upload)
-    doc = Document(
-        item=item,
-        kind=kind,
-        title=title.strip() or upload.name or "document.pdf",
-        size=size,
-        sha256=sha,
-    )
-    doc.file.save(f"{sha[:16]}.pdf", upload, save=False)
-    doc.save()
-    log(item.sitting, "document_attached", user, item=item.id, document=doc.id)
-    return doc
+    """The file is written once every check has passed, and removed again if the
+    transaction does not commit (files.py)."""
+    with files_undone_on_failure() as written, transaction.atomic():
+        require_state(item.sitting, *EDITABLE, action=_("attach a document"))
+        if kind not in Document.Kind.values:
+            raise InvalidInput(_("Unknown document kind."), code="invalid_kind")
+        size, sha = pdf_checked(upload)
+        doc = Document(
+            item=item,
+            kind=kind,
+            title=title.strip() or upload.name or "document.pdf",
+            size=size,
+            sha256=sha,
+        )
+        written.save(doc.file, f"{sha[:16]}.pdf", upload)
+        doc.save()
+        log(item.sitting, "document_attached", user, item=item.id, document=doc.id)
+        return doc

@@ -19,6 +19,7 @@ from ..models import Proxy, ProxyCover, Sitting
 from ..realtime import broadcast
 from .agenda import pdf_checked
 from .common import User, actor, log, require_in_office
+from .files import files_undone_on_failure
 
 OPEN_TO_PROXIES = (
     Sitting.State.DRAFT,
@@ -70,7 +71,6 @@ def _covered_before(grantor: Member, first: Sitting) -> int:
     return run
 
 
-@transaction.atomic
 def proxy_grant(
     *,
     grantor: Member,
@@ -80,6 +80,34 @@ def proxy_grant(
     document: UploadedFile | None = None,
     illness: bool = False,
 ) -> Proxy:
+    """R14-R15. Every rule is checked before the written proxy is stored: the uploaded
+    PDF (or the one made from the request) is written last, inside the transaction, and
+    removed again if the transaction does not commit (files.py)."""
+    # A damaged or oversized PDF is refused before anything is read or written.
+    sha = pdf_checked(document)[1] if document is not None else ""
+    with files_undone_on_failure() as written, transaction.atomic():
+        proxy = Proxy(grantor=grantor, holder=holder, illness=illness, created_by=actor(user))
+        _check_grant(proxy, sittings)
+        if document is not None:
+            written.save(proxy.document, f"{sha[:16]}.pdf", document)
+        else:
+            at = timezone.now()
+            pdf = render_proxy_pdf(grantor=grantor, holder=holder, sittings=sittings, at=at)
+            name = f"{secrets.token_hex(8)}.pdf"  # never a guessable path
+            written.save(proxy.document, name, ContentFile(pdf))
+        proxy.save()
+        for sitting in sittings:
+            _cover(proxy, sitting)
+        for sitting in sittings:
+            log(
+                sitting, "proxy_granted", user, proxy=proxy.id, grantor=grantor.id, holder=holder.id
+            )
+            broadcast(sitting, "proxy_changed", proxy=proxy.id)
+        return proxy
+
+
+def _check_grant(proxy: Proxy, sittings: list[Sitting]) -> None:
+    grantor, holder, illness = proxy.grantor, proxy.holder, proxy.illness
     if not sittings:
         raise ProxyRefused(_("Choose the sittings the proxy covers."), code="no_sitting")
     if grantor.pk == holder.pk:
@@ -98,40 +126,29 @@ def proxy_grant(
             % {"n": regime.proxy_max_consecutive_sittings},
             code="too_many_sittings",
         )
-    proxy = Proxy(
-        grantor=grantor,
-        holder=holder,
-        illness=illness,
-        created_by=actor(user),
-    )
-    if document is not None:
-        _size, sha = pdf_checked(document)
-        proxy.document.save(f"{sha[:16]}.pdf", document, save=False)
-    else:
-        pdf = render_proxy_pdf(grantor=grantor, holder=holder, sittings=sittings, at=timezone.now())
-        name = f"{secrets.token_hex(8)}.pdf"  # never a guessable path
-        proxy.document.save(name, ContentFile(pdf), save=False)
-    proxy.save()
     for sitting in sittings:
-        _cover(proxy, sitting)
-    for sitting in sittings:
-        log(sitting, "proxy_granted", user, proxy=proxy.id, grantor=grantor.id, holder=holder.id)
-        broadcast(sitting, "proxy_changed", proxy=proxy.id)
-    return proxy
+        _check_free(sitting, grantor, holder)
+
+
+def _check_free(sitting: Sitting, grantor: Member, holder: Member) -> None:
+    """R15: one proxy given by a member, and one held, per sitting."""
+    if ProxyCover.objects.filter(sitting=sitting, grantor=grantor, active=True).exists():
+        raise ProxyRefused(
+            _("%(name)s has already given a proxy for this sitting.") % {"name": grantor},
+            code="grantor_has_proxy",
+        )
+    if ProxyCover.objects.filter(sitting=sitting, holder=holder, active=True).exists():
+        raise ProxyRefused(
+            _("%(name)s already holds a proxy for this sitting: a member holds only one.")
+            % {"name": holder},
+            code="holder_has_proxy",
+        )
 
 
 def _cover(proxy: Proxy, sitting: Sitting) -> None:
-    if ProxyCover.objects.filter(sitting=sitting, grantor=proxy.grantor, active=True).exists():
-        raise ProxyRefused(
-            _("%(name)s has already given a proxy for this sitting.") % {"name": proxy.grantor},
-            code="grantor_has_proxy",
-        )
-    if ProxyCover.objects.filter(sitting=sitting, holder=proxy.holder, active=True).exists():
-        raise ProxyRefused(
-            _("%(name)s already holds a proxy for this sitting: a member holds only one.")
-            % {"name": proxy.holder},
-            code="holder_has_proxy",
-        )
+    """Checked again when the row is written: a proxy recorded at the same time by
+    another request is caught by the unique constraints."""
+    _check_free(sitting, proxy.grantor, proxy.holder)
     try:
         with transaction.atomic():
             ProxyCover.objects.create(

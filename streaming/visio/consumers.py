@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -117,6 +118,7 @@ class VisioConsumer(UserSocket):
         if hasattr(self, "room"):
             await self.channel_layer.group_discard(visio_group(self.sitting_id), self.channel_name)
         if self.participant is not None:
+            await self.participant.settled()  # an arrival under way is recorded first
             await self.room.leave(self.participant)
             await database_sync_to_async(media_lost)(channel=self.channel_name)
 
@@ -190,9 +192,14 @@ class VisioConsumer(UserSocket):
         await self.send_json({"type": "answer", "sdp": answer})
         await self.room.restage()  # a publisher is on the stage, or among the thumbnails
         await self.room.announce()
-        if self.member is not None:
-            await database_sync_to_async(media_connected)(
-                sitting=self.sitting, member=self.member, channel=self.channel_name
+        if self.member is not None:  # R26: present once media flows, not on the answer
+            self.participant.on_media(
+                partial(
+                    database_sync_to_async(media_connected),
+                    sitting=self.sitting,
+                    member=self.member,
+                    channel=self.channel_name,
+                )
             )
 
     async def do_answer(self, content: dict[str, Any]) -> None:
