@@ -30,7 +30,7 @@ from streaming.conference.janus import (
 from streaming.services import remote_input_target
 
 from .derivation import janus_secret
-from .meeting import PROGRAMME_FEED, Meeting, NoProgramme, Participant
+from .meeting import PROGRAMME_FEED, Meeting, NoProgramme, Participant, offer_checked
 from .programme_feed import ProgrammeWatch
 from .stage import Layer
 
@@ -116,7 +116,7 @@ class JanusRoom(Meeting):
 
     async def publish(self, participant: Participant, offer: str) -> str:
         peer: PeerHandle = participant.publisher
-        answer = await peer.publish({"type": "offer", "sdp": offer})
+        answer = await peer.publish({"type": "offer", "sdp": offer_checked(offer)})
         participant.spawn(self._pump(participant, None, peer))
         if participant.muted:  # muted before its microphone was known to Janus
             await self.set_muted(participant, True)
@@ -126,8 +126,10 @@ class JanusRoom(Meeting):
         self, participant: Participant, feed: str | None, peer: PeerHandle | ProgrammeWatch
     ) -> None:
         """Janus's words about one handle: its candidates go to the browser; the
-        publisher's "webrtcup" brings its feed to everyone else; an offer of Janus's own
-        (a feed gone from the subscription) goes to the browser to be answered."""
+        publisher's "webrtcup" brings its feed to everyone else, and its first "media"
+        event with "receiving" (Janus got its packets) says its media flows; an offer of
+        Janus's own (a feed gone from the subscription) goes to the browser to be
+        answered."""
         while True:
             try:
                 event = await peer.next_event(timeout=3600)
@@ -142,6 +144,8 @@ class JanusRoom(Meeting):
                 self.resubscribe_all()
                 if self.speaker and participant.member_id == self.speaker:
                     await self._forward_speaker()
+            elif kind == "media" and feed is None and event.get("receiving") is True:
+                participant.media_flowing.set()
             elif kind == "hangup":
                 if feed == ROOM_FEED and participant.id in self.participants:
                     participant.spawn(self._subscribe_again(participant, peer))

@@ -5,7 +5,9 @@ this decides who is heard and seen."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,21 @@ class NoProgramme(Exception):
     """The programme cannot be offered: no broadcast, or a backend without it."""
 
 
+class InvalidOffer(ValueError):
+    """A publisher's offer that carries no sound and no picture."""
+
+
+MEDIA_LINE = re.compile(r"^m=(audio|video) [1-9]\d* ", re.M)
+
+
+def offer_checked(sdp: str) -> str:
+    """A publisher's offer must describe a camera or a microphone (`v=0` alone, which was
+    once answered and taken for an arrival, is refused before any media server sees it)."""
+    if not sdp.startswith("v=0") or not MEDIA_LINE.search(sdp.replace("\r\n", "\n")):
+        raise InvalidOffer("no audio or video in the offer")
+    return sdp
+
+
 @dataclass(eq=False)
 class Participant:
     id: str
@@ -42,6 +59,10 @@ class Participant:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     live: bool = False
     published: bool = False
+    # Set by the backend when the participant's media reaches the server: ICE connected
+    # and packets received (the relay's statistics, Janus's "media" event).
+    media_flowing: asyncio.Event = field(default_factory=asyncio.Event)
+    arrival: asyncio.Task[None] | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -63,6 +84,27 @@ class Participant:
     def _forget(self, task: asyncio.Task[None]) -> None:
         if task in self.tasks:
             self.tasks.remove(task)
+
+    def on_media(self, arrive: Callable[[], Awaitable[Any]]) -> None:
+        """R26: `arrive` (the presence by video) runs once, when media flows from this
+        participant, not when its offer is answered: an answer proves nothing."""
+
+        async def once_flowing() -> None:
+            await self.media_flowing.wait()
+            await arrive()
+
+        self.arrival = asyncio.get_running_loop().create_task(_logged(once_flowing()))
+
+    async def settled(self) -> None:
+        """Before the participant's presence is closed: an arrival still waiting for media
+        is called off; one under way is let finish, so that the loss comes after it."""
+        task, self.arrival = self.arrival, None
+        if task is None:
+            return
+        if not self.media_flowing.is_set():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _logged(work: Awaitable[None]) -> None:

@@ -21,7 +21,7 @@ from aiortc import (
 from aiortc.contrib.media import MediaRelay
 from av import AudioFrame, VideoFrame
 
-from .meeting import Meeting, Participant
+from .meeting import Meeting, Participant, offer_checked
 from .stage import Layer
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 # No STUN server: aiortc would otherwise ask Google's for every connection. The server's
 # own addresses are what browsers reach.
 LOCAL_ONLY = RTCConfiguration(iceServers=[])
+# How often a publisher's connection is looked at until its media flows.
+MEDIA_POLL_SECONDS = 0.25
 
 
 class GatedAudio(MediaStreamTrack):
@@ -93,6 +95,7 @@ class RelayRoom(Meeting):
     async def publish(self, participant: Participant, offer: str) -> str:
         """The browser's offer of its camera and microphone; returns the answer, then
         offers the new tracks to everyone else, and everyone else's to it."""
+        offer_checked(offer)
         pc = RTCPeerConnection(LOCAL_ONLY)
         participant.publisher = pc
 
@@ -104,7 +107,24 @@ class RelayRoom(Meeting):
         await pc.setLocalDescription(await pc.createAnswer())
         answer = pc.localDescription.sdp
         asyncio.get_running_loop().create_task(self._connect_all(participant))
+        participant.spawn(self._watch_media(participant, pc))
         return answer
+
+    async def _watch_media(self, participant: Participant, pc: RTCPeerConnection) -> None:
+        """The participant's media flows once ICE is connected and RTP packets have come
+        in on its connection (aiortc's statistics), whatever was said in the offer."""
+        while pc.connectionState not in ("closed", "failed"):
+            if pc.iceConnectionState in ("connected", "completed"):
+                stats = await pc.getStats()
+                received = sum(
+                    getattr(s, "packetsReceived", 0) or 0
+                    for s in stats.values()
+                    if getattr(s, "type", "") == "inbound-rtp"
+                )
+                if received > 0:
+                    participant.media_flowing.set()
+                    return
+            await asyncio.sleep(MEDIA_POLL_SECONDS)
 
     async def _connect_all(self, newcomer: Participant) -> None:
         """One at a time, and each pair once: two councillors publishing together would
@@ -146,6 +166,8 @@ class RelayRoom(Meeting):
     async def leave(self, participant: Participant) -> None:
         async with self.lock:
             self.participants.pop(participant.id, None)
+        for task in participant.tasks:
+            task.cancel()
         connections = [participant.publisher, *participant.receivers.values()]
         for other in self.participants.values():
             pc = other.receivers.pop(participant.id, None)

@@ -1,0 +1,186 @@
+"""Presence without media (issue 14): an absent member who sent `publish` with
+`sdp: "v=0"` on the video socket was logged as arrived by video. Presence by video starts
+when media actually flows (ICE connected and packets received), for both backends: the
+embedded relay and a real Janus. A bogus offer gets an error frame and no arrival; an
+offer answered but never followed by media is no arrival; a real publisher (aiortc,
+sending sound and pictures) arrives."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from aiortc.sdp import candidate_from_sdp
+from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from council.routing import websocket_urlpatterns
+from sessions.models import AttendanceEvent, MediaConnection
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+app = URLRouter(websocket_urlpatterns)
+
+
+@pytest.fixture(params=["relay", "janus"])
+def backend(request, settings, tmp_path):
+    if request.param == "relay":
+        settings.SEANCE_JANUS_URL = ""
+        yield "relay"
+        return
+    from streaming.conference.janus_process import JanusProcess, janus_available
+
+    assert janus_available(), "janus is not installed: apt-get install janus"
+    with JanusProcess(tmp_path / "janus") as janus:
+        settings.SEANCE_JANUS_URL = janus.ws_url
+        settings.SEANCE_JANUS_API_SECRET = janus.api_secret or ""
+        settings.SEANCE_JANUS_ADMIN_KEY = janus.admin_key
+        yield "janus"
+
+
+@sync_to_async
+def convened_sitting():
+    """A convened sitting nobody has arrived at yet (arrivals are logged from now on)."""
+    a = f.assembly(members=5, population=1_000)
+    s = f.convened(a, notes=False)
+    return s, f.councillors(a)
+
+
+@sync_to_async
+def arrivals(sitting) -> list[tuple[int, str, str]]:
+    return list(
+        AttendanceEvent.objects.filter(sitting=sitting).values_list("member_id", "kind", "mode")
+    )
+
+
+@sync_to_async
+def connections(sitting) -> int:
+    return MediaConnection.objects.filter(sitting=sitting).count()
+
+
+async def joined(sitting, member) -> WebsocketCommunicator:
+    comm = WebsocketCommunicator(app, f"/ws/sittings/{sitting.id}/visio/")
+    comm.scope["user"] = member.user
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.send_json_to({"action": "join"})
+    assert (await until(comm, "joined"))["type"] == "joined"
+    return comm
+
+
+async def until(comm: WebsocketCommunicator, kind: str, timeout: float = 20) -> dict:
+    """The next frame of this type, or the next error (others come in between)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = await comm.receive_json_from(timeout=max(0.1, deadline - time.monotonic()))
+        if frame["type"] in (kind, "error"):
+            return frame
+
+
+async def camera_offer() -> RTCPeerConnection:
+    """What a councillor's browser offers: a microphone and a camera, sending."""
+    pc = RTCPeerConnection()
+    pc.addTrack(AudioStreamTrack())
+    pc.addTrack(VideoStreamTrack())
+    await pc.setLocalDescription(await pc.createOffer())
+    return pc
+
+
+async def connect_media(comm: WebsocketCommunicator, pc: RTCPeerConnection) -> asyncio.Task:
+    """What the browser does with the answer and the server's trickled candidates (Janus
+    trickles them, maybe before the answer is sent; aiortc puts them in its answer)."""
+    early = []
+    while True:
+        frame = await comm.receive_json_from(timeout=20)
+        assert frame["type"] != "error", frame
+        if frame["type"] == "candidate":
+            early.append(frame)
+        elif frame["type"] == "answer":
+            break
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=frame["sdp"], type="answer"))
+
+    async def add(frame: dict) -> None:
+        trickled = frame.get("candidate") or {}
+        if frame.get("feed") is not None or not trickled.get("candidate"):
+            return  # another feed's, or {"completed": true}
+        candidate = candidate_from_sdp(trickled["candidate"].split(":", 1)[1])
+        candidate.sdpMid = trickled.get("sdpMid")
+        candidate.sdpMLineIndex = trickled.get("sdpMLineIndex")
+        await pc.addIceCandidate(candidate)
+
+    for frame in early:
+        await add(frame)
+
+    async def later() -> None:
+        while True:
+            frame = await comm.receive_json_from(timeout=3600)
+            if frame["type"] == "candidate":
+                await add(frame)
+
+    return asyncio.get_running_loop().create_task(later())
+
+
+async def eventually(check, timeout: float = 25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await check()
+        if value:
+            return value
+        await asyncio.sleep(0.2)
+    return await check()
+
+
+async def test_a_bogus_offer_gets_an_error_and_no_arrival(backend) -> None:
+    sitting, people = await convened_sitting()
+    absent = people[0]
+    comm = await joined(sitting, absent)
+    for sdp in ("v=0", "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"):
+        await comm.send_json_to({"action": "publish", "sdp": sdp})
+        refused = await until(comm, "answer")
+        assert (refused["type"], refused["code"]) == ("error", "invalid_sdp"), refused
+    await asyncio.sleep(2)
+    assert await arrivals(sitting) == []
+    assert await connections(sitting) == 0
+    await comm.disconnect()
+    assert await arrivals(sitting) == []
+
+
+async def test_an_answered_offer_without_media_is_no_arrival(backend) -> None:
+    """A real offer (as copied from a browser), answered, then nothing: no ICE, no packet."""
+    sitting, people = await convened_sitting()
+    absent = people[0]
+    comm = await joined(sitting, absent)
+    pc = await camera_offer()
+    await comm.send_json_to({"action": "publish", "sdp": pc.localDescription.sdp})
+    answer = await until(comm, "answer")
+    assert answer["type"] == "answer", answer
+    await pc.close()  # the offer's sender never connects
+    await asyncio.sleep(5)
+    assert await arrivals(sitting) == []
+    await comm.disconnect()
+    assert await arrivals(sitting) == [] and await connections(sitting) == 0
+
+
+async def test_a_publisher_whose_media_flows_arrives(backend) -> None:
+    sitting, people = await convened_sitting()
+    member = people[0]
+    comm = await joined(sitting, member)
+    pc = await camera_offer()
+    reader = None
+    try:
+        await comm.send_json_to({"action": "publish", "sdp": pc.localDescription.sdp})
+        reader = await connect_media(comm, pc)
+        logged = await eventually(lambda: arrivals(sitting))
+        assert logged == [(member.id, "arrival", "remote")]
+        assert pc.iceConnectionState in ("connected", "completed")
+    finally:
+        if reader is not None:
+            reader.cancel()
+        await pc.close()
+        await comm.disconnect()
+    assert await connections(sitting) == 1  # its loss is recorded: the grace period runs
