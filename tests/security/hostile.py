@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from council.models import Member
 from sessions import services as sittings
 from sessions.minutes import services as minutes
 from sessions.models import AgendaItem, Sitting
 from streaming import services as broadcasting
-from streaming.models import Broadcast, Camera
+from streaming.models import Broadcast, Camera, Replay
+from streaming.replay import chapters_file, replay_file
 from tests import factories as f
 from voting import services as voting
 
@@ -111,7 +113,25 @@ def _held_sitting(a, members: list[Member], clerk: User) -> Sitting:
     record = minutes.minutes_start(sitting=s, user=clerk)
     minutes.debate_summary_save(minutes=record, item=item, text=payload("minutes"), user=clerk)
     minutes.deliberations_publish(sitting=s, user=clerk)
+    _replay(s, item)
     return s
+
+
+def _replay(s: Sitting, item: AgendaItem) -> None:
+    """A published replay whose chapter is the item (its file a stand-in: the page is
+    what is looked at, not the video)."""
+    replay = Replay.objects.create(
+        sitting=s,
+        state=Replay.State.READY,
+        duration=60,
+        size=4,
+        sha256="0" * 64,
+        chapters=[{"start": 0, "end": 60, "title": item.title}],
+        made_at=timezone.now(),
+    )
+    replay_file(replay).parent.mkdir(parents=True, exist_ok=True)
+    replay_file(replay).write_bytes(b"mp4?")
+    chapters_file(replay).write_text(f"WEBVTT\n\n00:00.000 --> 01:00.000\n{item.title}\n")
 
 
 def hostile_council() -> HostileCouncil:
@@ -155,9 +175,11 @@ def pages(c: HostileCouncil) -> list[Page]:
         Page("archive", "/archive/", shows=("assembly",)),
         Page("archive-assembly", f"/archive/{slug}/", shows=("held",)),
         Page("archive-sitting", f"/archive/sittings/{held}/", shows=("held", "deliberation")),
-        Page("replay", f"/archive/sittings/{held}/replay/", status=404, shows=("held",)),
+        Page("replay", f"/archive/sittings/{held}/replay/", shows=("held", "deliberation")),
+        Page("no-replay", f"/archive/sittings/{live}/replay/", status=404, shows=("sitting",)),
         Page("login", "/login/"),
         Page("not-found", "/sittings/999999999/", status=404),
+        Page("no-such-page", "/no-such-page/", status=404),
         Page("chair", f"/chair/sittings/{live}/", 0, shows=(*everyone, "item1", "question")),
         Page("roll", f"/roll/sittings/{live}/", 0, shows=(*everyone, "room")),
         Page(
