@@ -176,6 +176,12 @@ SEANCE_VISIO_MAX_PUBLISHERS = int(os.environ.get("SEANCE_VISIO_MAX_PUBLISHERS", 
 # preset: what the machine can encode in real time.
 SEANCE_BROADCAST_LADDER = os.environ.get("SEANCE_BROADCAST_LADDER", "full")
 SEANCE_BROADCAST_PRESET = os.environ.get("SEANCE_BROADCAST_PRESET", "veryfast")
+# The replays' transcripts (streaming/transcript): a faster-whisper model directory, its
+# model.bin's SHA-256 (checked before loading when given) and the CPU threads it may use.
+# Without a path: the Whisper base model of the `[model]` extra, when installed.
+SEANCE_TRANSCRIPT_MODEL = os.environ.get("SEANCE_TRANSCRIPT_MODEL", "")
+SEANCE_TRANSCRIPT_MODEL_SHA256 = os.environ.get("SEANCE_TRANSCRIPT_MODEL_SHA256", "")
+SEANCE_TRANSCRIPT_THREADS = int(os.environ.get("SEANCE_TRANSCRIPT_THREADS", "2"))
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 

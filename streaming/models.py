@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from council.models import Room
-from sessions.models import Sitting
+from council.models import Member, Room
+from sessions.models import AgendaItem, Sitting
 
 
 class Camera(models.Model):
@@ -154,9 +154,82 @@ class Replay(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     chapters = models.JSONField(default=list)  # [{"start": s, "end": s, "title": ...}]
     cut = models.JSONField(default=list)  # [{"kind": ..., "start": s, "end": s}] of the recording
+    # Where each kept stretch of the sitting is in the replay: [{"start": epoch s, "end":
+    # epoch s, "offset": s}], to put the sitting's events on the replay's timeline.
+    timeline = models.JSONField(default=list)
     transcript = models.TextField(_("transcript or captions (WebVTT)"), blank=True)
     error = models.TextField(blank=True)
     made_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.sitting} ({self.get_state_display()})"
+
+
+class Transcript(models.Model):
+    """The French transcript of a replay (R34), made after the sitting by a resumable job:
+    its segments are stored as they are recognised, and the job resumes from the last one.
+    `done` and `spent` (seconds of sound transcribed, seconds of work) give the progress
+    and the time left."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for a worker")
+        RUNNING = "running", _("Being transcribed")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    replay = models.OneToOneField(Replay, on_delete=models.CASCADE, related_name="transcription")
+    replay_sha256 = models.CharField(max_length=64)  # the build of the replay transcribed
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    model = models.CharField(_("speech-to-text model"), max_length=200, blank=True)
+    duration = models.FloatField(default=0)  # seconds of sound to transcribe
+    done = models.FloatField(default=0)  # seconds of sound transcribed so far
+    spent = models.FloatField(default=0)  # seconds of work so far (for the time left)
+    worker = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    captioned_sha256 = models.CharField(max_length=64, blank=True)  # the MP4 with subtitles
+    captioned_size = models.PositiveBigIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.replay} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.READY:
+            return 100
+        return min(99, int(100 * self.done / self.duration)) if self.duration else 0
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Seconds of work left at the pace so far; None before any is measured."""
+        if self.state == self.State.READY:
+            return 0.0
+        if self.done <= 0 or self.spent <= 0:
+            return None
+        return self.spent / self.done * max(0.0, self.duration - self.done)
+
+
+class TranscriptSegment(models.Model):
+    """A stretch of the transcript, on the replay's timeline, with who had the floor (the
+    chair between speakers) and the agenda item under discussion, from the sitting's log.
+    `words` are [start, end, word] as the recogniser timed them."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    words = models.JSONField(default=list)
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    speaker = models.CharField(_("speaker"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    item_title = models.CharField(_("agenda item"), max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["transcript", "start", "id"]

@@ -126,11 +126,15 @@ def build_replay(sitting: Sitting) -> Replay:
     replay.sha256 = made["sha256"]
     replay.chapters = made["chapters"]
     replay.cut = made["cut"]
+    replay.timeline = made["timeline"]
     replay.error = ""
     replay.made_at = timezone.now()
     replay.save()
     if old is not None and old != target:
         old.unlink(missing_ok=True)
+    from .transcript.job import transcript_schedule
+
+    transcript_schedule(replay=replay)  # its captions, once committed (streaming.transcript)
     return replay
 
 
@@ -170,6 +174,10 @@ def _build_into(sitting: Sitting, tmp: Path) -> dict:
         "sha256": _sha256(mp4),
         "chapters": chapters,
         "cut": cut,
+        "timeline": [
+            {"start": round(p.start, 3), "end": round(p.end, 3), "offset": round(p.offset, 3)}
+            for p in pieces
+        ],
     }
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sessions.access import Role, access_sitting
+from sessions.models import Sitting
 from sessions.views.errors import domain_errors
 from sessions.views.public import public_headers
 
@@ -56,6 +57,7 @@ def replay_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
         {**c, "second": int(c["start"]), "clock": clock(c["start"])} for c in replay.chapters
     ]
     context = {"sitting": sitting, "replay": replay, "chapters": chapters, "cuts": cuts}
+    context |= transcript_context(request, sitting, replay)  # streaming.transcript
     return public_headers(render(request, "streaming/replay.html", context))
 
 
@@ -72,6 +74,12 @@ def replay_chapters(request: HttpRequest, sitting_id: int) -> HttpResponse:
     replay = _ready_replay(request, sitting_id)
     text = chapters_file(replay).read_text(encoding="utf-8")
     return HttpResponse(text, content_type="text/vtt; charset=utf-8")
+
+
+def transcript_context(request: HttpRequest, sitting: Sitting, replay: Replay) -> dict:
+    from .transcript.views import transcript_context as context
+
+    return context(request, sitting, replay)
 
 
 def clock(seconds: float) -> str:

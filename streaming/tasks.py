@@ -36,6 +36,17 @@ def run_broadcast(broadcast_id: int) -> None:
     BroadcastRunner(broadcast_id).run()
 
 
+@shared_task(
+    name="streaming.tasks.transcribe_replay", ignore_result=True, acks_late=True,
+    reject_on_worker_lost=True,
+)  # fmt: skip
+def transcribe_replay(transcript_id: int) -> None:
+    """A replay's transcript (streaming.transcript.job); resumes where a lost run stopped."""
+    from .transcript.job import transcript_run
+
+    transcript_run(transcript_id=transcript_id)
+
+
 def orphaned_broadcasts() -> list[Broadcast]:
     """The running broadcasts whose runner is gone, read without a lock, then locked
     (skipping those another watchdog holds) and judged again as they are now."""
@@ -83,6 +94,18 @@ def watch(stop: threading.Event) -> None:
 def hand_over(**_: Any) -> None:
     """A warm shutdown waits for the running tasks: the runners must end theirs."""
     WORKER_STOPPING.set()
+
+
+@worker_ready.connect
+def resume_transcripts(sender: Any = None, **_: Any) -> None:
+    """Transcripts whose worker is gone (restarted) are queued again: each resumes from
+    its last stored segment."""
+    from .transcript.job import transcripts_to_resume
+
+    try:
+        transcripts_to_resume()
+    except Exception:  # a database not yet reachable must not stop the worker
+        logger.exception("transcripts to resume")
 
 
 @worker_ready.connect

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import control_views, device_views, replay_views, views
+from .transcript.urls import urlpatterns as transcript_urls
 
 urlpatterns = [
     path("hls/<int:sitting_id>/<path:name>", views.hls_file, name="hls-file"),
@@ -40,4 +41,5 @@ urlpatterns = [
         replay_views.replay_chapters,
         name="replay-chapters",
     ),
+    *transcript_urls,
 ]

@@ -1,0 +1,236 @@
+"""The replay's French transcript (R34), with the real model (Whisper base, int8), the
+real ffmpeg and French speech made by espeak-ng: two councillors given the floor in
+turn, a closed session between them, the chair closing. The transcript's segments carry
+who had the floor and the item; the closed session's words are never transcribed; the
+captions fall inside the replay; a lost worker's job resumes from its last segment."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions.models import SittingLog, SpeakingRequest
+from streaming.hls import recording_dir
+from streaming.models import Broadcast, CutSpan, Replay, Transcript
+from streaming.replay import build_replay, ffmpeg
+from streaming.transcript.captions import captioned_file
+from streaming.transcript.job import transcripts_to_resume
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+RATE = 22_050  # espeak-ng's
+# What is said, when (seconds from the start of the recording): A on item 1, a closed
+# session, B on item 2, the chair right after B's floor ends (no pause between them).
+SAID = {
+    "a": "Nous passons au budget primitif de la commune. Je propose de voter ce budget.",
+    "closed": "Nous parlons maintenant du personnel de la mairie.",
+    "b": "Nous passons aux travaux de la piscine. Les travaux commencent au printemps.",
+    "chair": "Merci à tous. Bonne soirée.",
+}
+
+
+def speak(text: str, path: Path) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", "fr", "-s", "130", "-w", str(path), text], check=True)
+    with wave.open(str(path)) as w:
+        assert w.getframerate() == RATE and w.getnchannels() == 1
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+
+
+@pytest.fixture(scope="module")
+def chamber_sound(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, tuple]]:
+    """One mixer run's recording (a still picture and the speech) and when each utterance
+    starts and ends."""
+    folder = tmp_path_factory.mktemp("speech")
+    voices = {key: speak(text, folder / f"{key}.wav") for key, text in SAID.items()}
+    starts = {"a": 2.0, "closed": 2.0 + len(voices["a"]) / RATE + 2.0}
+    starts["b"] = starts["closed"] + len(voices["closed"]) / RATE + 3.0
+    starts["chair"] = starts["b"] + len(voices["b"]) / RATE  # straight after B
+    spans = {k: (starts[k], starts[k] + len(voices[k]) / RATE) for k in SAID}
+    total = spans["chair"][1] + 1.5
+    sound = np.zeros(int(total * RATE), dtype=np.int16)
+    for key, voice in voices.items():
+        at = int(starts[key] * RATE)
+        sound[at : at + len(voice)] = voice
+    with wave.open(str(folder / "chamber.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(sound.tobytes())
+    part = folder / "part-0001.ts"
+    subprocess.run(
+        [ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=gray:s=160x90:r=10",
+         "-i", str(folder / "chamber.wav"), "-t", f"{total:.2f}",
+         "-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-ar", "48000", "-f", "mpegts", str(part)],
+        check=True,
+    )  # fmt: skip
+    return part, spans
+
+
+@pytest.fixture
+def sitting(settings, tmp_path, chamber_sound):
+    """A closed sitting whose log gives the floor to A, then B, around a closed session."""
+    part, spans = chamber_sound
+    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
+    a = factories.assembly(members=5)
+    s = factories.convened(a, items=2)
+    first, second = s.items.order_by("position")
+    first.title, second.title = "Budget primitif", "Travaux de la piscine"
+    first.save(update_fields=["title"])
+    second.save(update_fields=["title"])
+    a_member, b_member = factories.councillors(a)[:2]
+    t0 = timezone.now() - datetime.timedelta(hours=1)
+    at = lambda seconds: t0 + datetime.timedelta(seconds=seconds)  # noqa: E731
+    rec = recording_dir(s.pk)
+    rec.mkdir(parents=True)
+    (rec / "part-0001.ts").write_bytes(part.read_bytes())
+    (rec / "part-0001.json").write_text(json.dumps({"run": 1, "started": t0.timestamp()}))
+    log = lambda seconds, kind, **data: SittingLog.objects.create(  # noqa: E731
+        sitting=s, at=at(seconds), kind=kind, data=data
+    )
+    log(0.5, "opened")
+    log(1.0, "item_taken_up", item=first.pk)
+    log(spans["b"][0] - 1.5, "item_taken_up", item=second.pk)
+    log(spans["chair"][1] + 1.0, "closed")
+    for member, (start, end), item in [
+        (a_member, (1.0, spans["a"][1] + 0.5), first),
+        (b_member, (spans["b"][0] - 1.0, spans["b"][1]), second),
+    ]:
+        SpeakingRequest.objects.create(
+            sitting=s, item=item, member=member, state=SpeakingRequest.State.DONE,
+            requested_at=at(start - 0.2), started_at=at(start), ended_at=at(end),
+        )  # fmt: skip
+    broadcast = Broadcast.objects.create(sitting=s)
+    closed = spans["closed"]
+    CutSpan.objects.create(
+        broadcast=broadcast, kind=CutSpan.Kind.CLOSED_SESSION,
+        started_at=at(closed[0] - 1.0), ended_at=at(closed[1] + 1.0),
+    )  # fmt: skip
+    s.state = s.State.CLOSED
+    s.save(update_fields=["state"])
+    return s, a_member, b_member, factories.chair(a)
+
+
+def stems_of(text: str) -> set[str]:
+    """The words' first six letters: "primitif" and "primitive" both count (the small model
+    hears the synthetic voice's endings loosely), "budget" and "budgets" too."""
+    return {w.strip(".,!?;:'’").lower()[:6] for w in text.split()}
+
+
+def test_transcript_names_the_floor_and_captions_the_replay(
+    sitting, client, django_capture_on_commit_callbacks
+):
+    s, a_member, b_member, chair = sitting
+    with django_capture_on_commit_callbacks(execute=True):
+        replay = build_replay(s)  # queues the transcription, run here (eager)
+    assert replay.state == Replay.State.READY, replay.error
+    transcript = Transcript.objects.get(replay=replay)
+    assert transcript.state == Transcript.State.READY, transcript.error
+    segments = list(transcript.segments.order_by("start"))
+    for seg in segments:
+        print(f"{seg.start:6.2f}-{seg.end:6.2f} {seg.speaker} [{seg.item_title}] {seg.text}")
+
+    # nobody is given words said while someone else had the floor
+    speakers = {seg.speaker for seg in segments}
+    assert speakers <= {a_member.full_name, b_member.full_name, chair.full_name}
+    said_by = {name: " ".join(x.text for x in segments if x.speaker == name) for name in speakers}
+    assert {"budget", "primit"} <= stems_of(said_by[a_member.full_name])
+    assert {"travau", "piscin"} <= stems_of(said_by[b_member.full_name])
+    assert "merci" in stems_of(said_by[chair.full_name])
+    assert not {"piscin", "merci"} & stems_of(said_by[a_member.full_name])
+    assert not {"budget", "merci"} & stems_of(said_by[b_member.full_name])
+    by_item = {seg.item_title for seg in segments if seg.speaker == a_member.full_name}
+    assert by_item == {"1. Budget primitif"}
+    assert {seg.item_title for seg in segments if seg.speaker == b_member.full_name} == {
+        "2. Travaux de la piscine"
+    }
+    assert {seg.role for seg in segments if seg.speaker == chair.full_name} == {"Maire"}
+    everything = " ".join(seg.text for seg in segments).lower()
+    assert "maintenant" not in everything and "personnel" not in everything  # huis clos
+    assert all(0 <= seg.start <= seg.end <= replay.duration + 0.1 for seg in segments)
+
+    vtt = client.get(reverse("replay-captions", args=[s.pk]))
+    assert vtt.status_code == 200 and vtt["Content-Type"].startswith("text/vtt")
+    text = vtt.content.decode()
+    assert text.startswith("WEBVTT") and "maintenant" not in text.lower()
+    assert f"<v {b_member.full_name}>{b_member.full_name} : " in text
+    for line in text.splitlines():
+        if " --> " in line:
+            start, _, end = line.split()
+            assert "00:00:00.000" <= start < end <= vtt_clock(replay.duration + 0.1)
+
+    page = client.get(reverse("replay", args=[s.pk])).content.decode()
+    assert 'kind="captions"' in page and 'srclang="fr"' in page
+    assert reverse("replay-captions", args=[s.pk]) in page
+    transcript_html = page.split('data-testid="replay-transcript"')[1]
+    assert transcript_html.index("1. Budget primitif") < transcript_html.index(
+        "2. Travaux de la piscine"
+    )
+    assert a_member.full_name in transcript_html and 'data-seek="' in transcript_html
+    assert "<script>" not in page and "js/transcript.js" in page
+
+    mp4 = captioned_file(transcript)
+    assert transcript.captioned_sha256 and mp4.stat().st_size == transcript.captioned_size
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_name:stream_tags=language",
+         "-of", "json", str(mp4)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    streams = json.loads(probe.stdout)["streams"]
+    assert {"codec_name": "mov_text", "tags": {"language": "fra"}} in streams
+    download = client.get(reverse("replay-captioned", args=[s.pk]), HTTP_RANGE="bytes=0-99")
+    assert download.status_code == 206
+    assert 'data-testid="replay-captioned-download"' in page
+
+
+def vtt_clock(seconds: float) -> str:
+    from streaming.replay import vtt_time
+
+    return vtt_time(seconds)
+
+
+def test_a_lost_worker_resumes_from_the_last_segment(
+    sitting, client, django_capture_on_commit_callbacks
+):
+    s, *_ = sitting
+    with django_capture_on_commit_callbacks(execute=True):
+        replay = build_replay(s)
+    transcript = Transcript.objects.get(replay=replay)
+    complete = " ".join(transcript.segments.order_by("start").values_list("text", flat=True))
+    # what a worker killed after its first segment leaves: that segment, its progress
+    first = transcript.segments.order_by("start").first()
+    transcript.segments.exclude(pk=first.pk).delete()
+    Transcript.objects.filter(pk=transcript.pk).update(
+        state=Transcript.State.RUNNING, done=first.end, spent=2.0, worker="gone-host:1",
+        heartbeat_at=timezone.now() - datetime.timedelta(minutes=10), captioned_sha256="",
+    )  # fmt: skip
+    clerk = factories.staff(s.assembly)
+    client.force_login(clerk)
+    progress = client.get(reverse("replay-transcript-progress", args=[s.pk])).content.decode()
+    percent = int(100 * first.end / replay.duration)
+    assert f'data-testid="transcript-percent">{percent} %' in progress
+    assert 'data-testid="transcript-left">environ ' in progress
+    assert 'http-equiv="refresh"' in progress
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert transcripts_to_resume() == [transcript.pk]
+
+    transcript.refresh_from_db()
+    assert transcript.state == Transcript.State.READY
+    kept = transcript.segments.order_by("start").first()
+    assert (kept.start, kept.end) == (first.start, first.end)
+    resumed = " ".join(transcript.segments.order_by("start").values_list("text", flat=True))
+    assert stems_of(resumed) >= {"piscin", "merci"} and resumed.count("primiti") == 1
+    print("complete:", complete, "\nresumed: ", resumed)
+    progress = client.get(reverse("replay-transcript-progress", args=[s.pk])).content.decode()
+    assert 'data-testid="transcript-percent">100 %' in progress
+    assert "http-equiv" not in progress
