@@ -29,6 +29,7 @@ from sessions import services
 from sessions.minutes import services as minutes
 from sessions.minutes.models import Minutes
 from sessions.models import Sitting
+from sessions.services.files import files_undone_on_failure
 from streaming.demo import seed_cameras
 
 from ._demo_history import hold_past_sitting
@@ -241,7 +242,8 @@ class Command(BaseCommand):
                 )
             call_command("flush", interactive=False, verbosity=0)
         if not Assembly.objects.filter(slug="ingeville").exists():
-            with transaction.atomic():
+            # One transaction: a failure leaves no demo, nor the proxies' PDFs it wrote.
+            with files_undone_on_failure(), transaction.atomic():
                 self.ingeville()
                 self.ingeco()
         self.print_logins()
