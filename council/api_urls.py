@@ -1,12 +1,29 @@
-from django.urls import path
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import parsers, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
-from council.accounts import obtain_token
+from council.accounts import ObtainToken
+from council.api import JSONParser, errors, not_found
 from sessions import api_views as v
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+    expires = serializers.DateTimeField(required=False)
+
+
+@extend_schema(request=AuthTokenSerializer, responses={200: TokenOut, **errors(400, 401, 429)})
+class TokenView(ObtainToken):
+    """The token view, its JSON bodies read with the API's bounds (council.api.JSONParser)."""
+
+    parser_classes = (parsers.FormParser, parsers.MultiPartParser, JSONParser)
+
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("token/", obtain_token, name="api-token"),
+    path("token/", TokenView.as_view(), name="api-token"),
     path("sittings/", v.SittingList.as_view()),
     path("sittings/<int:sitting_id>/", v.SittingDetail.as_view()),
     path("sittings/<int:sitting_id>/items/", v.ItemList.as_view()),
@@ -20,4 +37,5 @@ urlpatterns = [
     path("votes/<int:vote_id>/ballots/", v.Ballots.as_view()),
     path("votes/<int:vote_id>/close/", v.VoteClose.as_view()),
     path("assemblies/<slug:slug>/deliberations/", v.Deliberations.as_view()),
+    re_path(r"", not_found),  # the rest: a JSON 404, like the API's other errors
 ]

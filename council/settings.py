@@ -291,12 +291,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "council.api.exception_handler",
+    # JSON only, read with the sockets' bounds (council.frames: nesting, NaN).
+    "DEFAULT_PARSER_CLASSES": ["council.api.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Séance API",
     "DESCRIPTION": "Council sittings: assemblies, sittings, agenda, attendance, proxies, quorum.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "council.api.bounded_path_ids",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AgendaItemKindEnum": "sessions.models.AgendaItem.Kind",
+        "VoteKindEnum": "voting.models.Vote.Kind",
+        "AttendanceKindEnum": [("arrival", "arrival"), ("departure", "departure")],
+    },
 }
 
 LOGGING = {

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from council.errors import InvalidInput
 from council.models import Member, StaffRole
+from council.parsing import parse_id
 
 from .errors import Forbidden, NotFound
 from .models import Sitting
@@ -69,8 +71,8 @@ def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitt
     """The sitting, if `user` may act on it as `role`; NotFound or Forbidden otherwise.
     A draft is never shown to the public."""
     try:
-        pk = int(sitting_id)
-    except (TypeError, ValueError):
+        pk = parse_id(sitting_id, field="sitting", strings=True)
+    except InvalidInput:
         raise NotFound(_("No such sitting.")) from None
     sitting = (
         Sitting.objects.select_related("assembly", "place", "chair", "secretary", "current_item")

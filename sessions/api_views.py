@@ -1,8 +1,10 @@
 """The REST API over the same services as the pages and websockets.
 
-Thin views: a serializer checks the input's shape, `access_sitting` checks who is asking,
-a service does the work; a refusal is a DomainError, turned into a 4xx by
-council.api.exception_handler.
+Thin views: a serializer checks the input's shape (its ids read by council.parsing, its
+unknown fields refused), `access_sitting` checks who is asking, every id is checked
+against the sitting, a service does the work; a refusal is a DomainError, turned into a
+4xx by council.api.exception_handler. Each endpoint's schema declares its answers and its
+errors (council.api.errors).
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from council.api import CountField, IdField, IdListField, StrictSerializer, errors
 from council.errors import Forbidden, InvalidInput, NotFound
 from council.models import Assembly, Member, Room, StaffRole
+from council.parsing import parse_optional_id
 from voting import services as voting
 from voting.models import Vote
 
@@ -29,17 +34,76 @@ from .models import AgendaItem, Sitting
 from .selectors import chair_snapshot, public_snapshot, quorum_for
 from .views.archive import publication_url
 
+# --- Inputs ---------------------------------------------------------------------------------
 
-class SittingIn(serializers.Serializer):
-    assembly = serializers.PrimaryKeyRelatedField(queryset=Assembly.objects.all())
+
+class SittingIn(StrictSerializer):
+    assembly = IdField()
     title = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
-    remote_rooms = serializers.PrimaryKeyRelatedField(
-        queryset=Room.objects.all(), many=True, required=False
-    )
+    remote_rooms = IdListField(required=False)
     urgency = serializers.BooleanField(default=False)
-    urgency_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    urgency_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000
+    )
     first_after_renewal = serializers.BooleanField(default=False)
+
+
+class ItemIn(StrictSerializer):
+    title = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=AgendaItem.Kind.choices, default="deliberation")
+    summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+
+
+class TransitionIn(StrictSerializer):
+    action = serializers.ChoiceField(choices=["open", "suspend", "resume", "close"])
+
+
+class ItemRefIn(StrictSerializer):
+    item = IdField()
+
+
+class AttendanceIn(StrictSerializer):
+    member = IdField()
+    kind = serializers.ChoiceField(choices=["arrival", "departure"])
+    mode = serializers.ChoiceField(choices=["chamber", "remote_room", "remote"], default="chamber")
+    room = IdField(required=False, allow_null=True)
+
+
+class ProxyIn(StrictSerializer):
+    holder = IdField()
+    sittings = IdListField(required=False)
+
+
+class VoteIn(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Vote.Kind.choices)
+    question = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    roll_call = IdListField(required=False)
+    secret = IdListField(required=False)
+
+
+class BallotIn(StrictSerializer):
+    choice = serializers.CharField(max_length=20)
+    client_id = serializers.CharField(max_length=64)
+    on_behalf_of = IdField(required=False, allow_null=True)
+
+
+class HandsIn(StrictSerializer):
+    for_ = CountField(required=False)
+    against = CountField(required=False)
+    abstain = CountField(required=False)
+    chair_choice = serializers.ChoiceField(choices=["for", "against"], required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["for"] = self.fields.pop("for_")
+
+
+class CountsIn(StrictSerializer):
+    counts = HandsIn(required=False)
+
+
+# --- Outputs --------------------------------------------------------------------------------
 
 
 class SittingOut(serializers.ModelSerializer):
@@ -48,53 +112,157 @@ class SittingOut(serializers.ModelSerializer):
         fields = ["id", "assembly", "title", "starts_at", "state", "in_closed_session"]
 
 
-class ItemIn(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
-    kind = serializers.ChoiceField(choices=AgendaItem.Kind.choices, default="deliberation")
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-
-
 class ItemOut(serializers.ModelSerializer):
     class Meta:
         model = AgendaItem
         fields = ["id", "position", "title", "kind", "state"]
 
 
-class TransitionIn(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["open", "suspend", "resume", "close"])
+class QuorumOut(serializers.Serializer):
+    in_office = serializers.IntegerField()
+    present = serializers.IntegerField()
+    counted = serializers.IntegerField()
+    needed = serializers.IntegerField()
+    reached = serializers.BooleanField()
+    exempt = serializers.BooleanField()
+    excluded = serializers.ListField(child=serializers.CharField())
+    explanation = serializers.CharField(allow_blank=True)
 
 
-class ItemRefIn(serializers.Serializer):
+class SnapshotSittingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    in_closed_session = serializers.BooleanField()
+    starts_at = serializers.DateTimeField()
+
+
+class SnapshotItemOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    rapporteur = serializers.CharField(allow_null=True)
+    interests = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class AttendanceCountsOut(serializers.Serializer):
+    in_office = serializers.IntegerField()
+    present = serializers.IntegerField()
+    represented = serializers.IntegerField()
+    absent = serializers.IntegerField()
+
+
+class PublicQuorumOut(serializers.Serializer):
+    """The public sees whether the quorum is reached and why; members see it all."""
+
+    reached = serializers.BooleanField()
+    explanation = serializers.CharField(allow_blank=True)
+    in_office = serializers.IntegerField(required=False)
+    present = serializers.IntegerField(required=False)
+    counted = serializers.IntegerField(required=False)
+    needed = serializers.IntegerField(required=False)
+    exempt = serializers.BooleanField(required=False)
+    excluded = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class NameOut(serializers.Serializer):
+    name = serializers.CharField()
+
+
+class CandidateOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class VoteSummaryOut(serializers.Serializer):
+    id = serializers.IntegerField()
     item = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    state = serializers.CharField()
+    question = serializers.CharField(allow_blank=True)
+    round = serializers.IntegerField()
+    voices = serializers.IntegerField()
+    cast = serializers.IntegerField()
+    secret = serializers.BooleanField()
+    candidates = CandidateOut(many=True)
+    result = serializers.JSONField(allow_null=True)
+    eligible = serializers.JSONField(required=False)
+    voted = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
-class AttendanceIn(serializers.Serializer):
+class SnapshotOut(serializers.Serializer):
+    """A sitting as its public page shows it; a member, the chair and the staff also get
+    the roll, the proxies, the speaking queue, the secretary, the chair and the urgency."""
+
+    sitting = SnapshotSittingOut()
+    current_item = SnapshotItemOut(allow_null=True)
+    items = SnapshotItemOut(many=True)
+    attendance = AttendanceCountsOut()
+    quorum = PublicQuorumOut()
+    speaker = NameOut(allow_null=True)
+    vote = VoteSummaryOut(allow_null=True)
+    server_time = serializers.DateTimeField()
+    members = serializers.JSONField(required=False)
+    proxies = serializers.JSONField(required=False)
+    queue = serializers.JSONField(required=False)
+    secretary = serializers.CharField(allow_null=True, required=False)
+    chair = serializers.CharField(allow_null=True, required=False)
+    urgency = serializers.JSONField(required=False)
+
+
+class ConvocationOut(serializers.Serializer):
+    register_number = serializers.CharField()
+    clear_days = serializers.IntegerField()
+    pdf_sha256 = serializers.CharField()
+
+
+class AttendanceOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    quorum = QuorumOut()
+
+
+class ProxyOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    sittings = serializers.ListField(child=serializers.IntegerField())
+
+
+class VoteOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    voices = serializers.IntegerField()
+
+
+class ReceiptOut(serializers.Serializer):
+    vote = serializers.IntegerField()
     member = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=["arrival", "departure"])
-    mode = serializers.ChoiceField(choices=["chamber", "remote_room", "remote"], default="chamber")
-    room = serializers.IntegerField(required=False, allow_null=True)
+    client_id = serializers.CharField()
+    cast_at = serializers.DateTimeField()
+    duplicate = serializers.BooleanField()
 
 
-class ProxyIn(serializers.Serializer):
-    holder = serializers.IntegerField()
-    sittings = serializers.ListField(child=serializers.IntegerField(), required=False)
+class ResultOut(serializers.Serializer):
+    """A closed vote's result: a motion adds for, against, abstain, adopted (and the names
+    in a public vote); an election adds its round, tallies and winner."""
+
+    blank = serializers.IntegerField()
+    expressed = serializers.IntegerField()
+    cast = serializers.IntegerField()
+    voices = serializers.IntegerField()
 
 
-class VoteIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Vote.Kind.choices)
-    question = serializers.CharField(required=False, allow_blank=True, default="")
-    roll_call = serializers.ListField(child=serializers.IntegerField(), required=False)
-    secret = serializers.ListField(child=serializers.IntegerField(), required=False)
+class DeliberationsOut(serializers.Serializer):
+    schema = serializers.CharField()
+    count = serializers.IntegerField()
+    results = serializers.ListField(child=serializers.DictField())
 
 
-class BallotIn(serializers.Serializer):
-    choice = serializers.CharField(max_length=20)
-    client_id = serializers.CharField(max_length=64)
-    on_behalf_of = serializers.IntegerField(required=False, allow_null=True)
-
-
-class CountsIn(serializers.Serializer):
-    counts = serializers.DictField(child=serializers.IntegerField(min_value=0), required=False)
+# --- Helpers --------------------------------------------------------------------------------
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -103,11 +271,32 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(serializer.validated_data)
 
 
-def _member(sitting: Sitting, member_id: int | None) -> Member:
-    member = sitting.assembly.members.filter(pk=member_id or 0).first()
+def _member(sitting: Sitting, member_id: int) -> Member:
+    member = sitting.assembly.members.filter(pk=member_id).first()
     if member is None:
         raise InvalidInput(_("No such member in this assembly."), code="unknown_member")
     return member
+
+
+def _item(sitting: Sitting, item_id: int) -> AgendaItem:
+    item = sitting.items.filter(pk=item_id).first()
+    if item is None:
+        raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
+    return item
+
+
+def _rooms(assembly: Assembly, ids: list[int]) -> list[Room]:
+    rooms = list(assembly.rooms.filter(pk__in=ids))
+    if len(rooms) != len(set(ids)):
+        raise InvalidInput(_("No such room in this assembly."), code="unknown_room")
+    return rooms
+
+
+def _sittings(sitting: Sitting, ids: list[int]) -> list[Sitting]:
+    found = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise InvalidInput(_("No such sitting of this council."), code="unknown_sitting")
+    return found
 
 
 def _state(request: Request, sitting: Sitting) -> dict[str, Any]:
@@ -116,8 +305,11 @@ def _state(request: Request, sitting: Sitting) -> dict[str, Any]:
     return public_snapshot(sitting)
 
 
+# --- Endpoints ------------------------------------------------------------------------------
+
+
 class SittingList(APIView):
-    @extend_schema(responses=SittingOut(many=True))
+    @extend_schema(responses={200: SittingOut(many=True), **errors(401, 403)})
     def get(self, request: Request) -> Response:
         sittings = Sitting.objects.exclude(state=Sitting.State.DRAFT)
         clerk_of = StaffRole.objects.filter(
@@ -126,26 +318,30 @@ class SittingList(APIView):
         drafts = Sitting.objects.filter(state=Sitting.State.DRAFT, assembly_id__in=clerk_of)
         return Response(SittingOut((sittings | drafts).order_by("-starts_at"), many=True).data)
 
-    @extend_schema(request=SittingIn, responses={201: SittingOut})
+    @extend_schema(request=SittingIn, responses={201: SittingOut, **errors(400, 401, 403)})
     def post(self, request: Request) -> Response:
         data = _valid(SittingIn, request)
-        if "clerk" not in staff_roles(request.user, data["assembly"].id):
+        assembly = Assembly.objects.filter(pk=data.pop("assembly")).first()
+        if assembly is None:
+            raise InvalidInput(_("No such assembly."), code="unknown_assembly")
+        if "clerk" not in staff_roles(request.user, assembly.id):
             raise Forbidden(_("Only the clerk creates sittings."))
-        sitting = services.sitting_create(user=request.user, **data)
+        data["remote_rooms"] = _rooms(assembly, data.get("remote_rooms", []))
+        sitting = services.sitting_create(user=request.user, assembly=assembly, **data)
         return Response(SittingOut(sitting).data, status=201)
 
 
 class SittingDetail(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: SnapshotOut, **errors(401, 403, 404)})
     def get(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
         return Response(_state(request, sitting))
 
 
 class ItemList(APIView):
-    @extend_schema(request=ItemIn, responses={201: ItemOut})
+    @extend_schema(request=ItemIn, responses={201: ItemOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CLERK)
         item = services.item_add(sitting=sitting, user=request.user, **_valid(ItemIn, request))
@@ -153,7 +349,7 @@ class ItemList(APIView):
 
 
 class Convocation(APIView):
-    @extend_schema(request=None, responses={201: dict})
+    @extend_schema(request=None, responses={201: ConvocationOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CLERK)
         convocation = services.convocation_send(sitting=sitting, user=request.user)
@@ -175,7 +371,9 @@ class Transition(APIView):
         "close": services.sitting_close,
     }
 
-    @extend_schema(request=TransitionIn, responses=SittingOut)
+    @extend_schema(
+        request=TransitionIn, responses={200: SittingOut, **errors(400, 401, 403, 404, 409)}
+    )
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
         action = _valid(TransitionIn, request)["action"]
@@ -184,23 +382,23 @@ class Transition(APIView):
 
 
 class CurrentItem(APIView):
-    @extend_schema(request=ItemRefIn, responses=ItemOut)
+    @extend_schema(request=ItemRefIn, responses={200: ItemOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        item = sitting.items.filter(pk=_valid(ItemRefIn, request)["item"]).first()
-        if item is None:
-            raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
+        item = _item(sitting, _valid(ItemRefIn, request)["item"])
         return Response(
             ItemOut(services.item_take_up(sitting=sitting, item=item, user=request.user)).data
         )
 
 
 class Attendance(APIView):
-    @extend_schema(request=AttendanceIn, responses={201: dict})
+    @extend_schema(
+        request=AttendanceIn, responses={201: AttendanceOut, **errors(400, 401, 403, 404, 409)}
+    )
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.ATTENDANCE)
         data = _valid(AttendanceIn, request)
-        room = sitting.assembly.rooms.filter(pk=data.get("room") or 0).first()
+        room = _rooms(sitting.assembly, [data["room"]])[0] if data.get("room") else None
         event = services.attendance_record(
             sitting=sitting,
             member=_member(sitting, data["member"]),
@@ -215,26 +413,32 @@ class Attendance(APIView):
 
 
 class Quorum(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "item",
+                OpenApiTypes.INT,
+                description="The quorum for this item of the sitting (R13: interests).",
+            )
+        ],
+        responses={200: QuorumOut, **errors(400, 401, 403, 404)},
+    )
     def get(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-        item = sitting.items.filter(pk=request.query_params.get("item") or 0).first()
+        item_id = parse_optional_id(request.query_params.get("item"), field="item", strings=True)
+        item = None if item_id is None else _item(sitting, item_id)
         return Response(quorum_for(sitting, item).as_dict())
 
 
 class Proxies(APIView):
-    @extend_schema(request=ProxyIn, responses={201: dict})
+    @extend_schema(request=ProxyIn, responses={201: ProxyOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
         grantor = member_of(request.user, sitting.assembly_id)
         if grantor is None:
             raise InvalidInput(_("Only a member of the council gives a proxy."), code="not_member")
         data = _valid(ProxyIn, request)
-        covered = list(
-            Sitting.objects.filter(
-                assembly=sitting.assembly, pk__in=data.get("sittings") or [sitting.pk]
-            )
-        )
+        covered = _sittings(sitting, data.get("sittings") or [sitting.pk])
         proxy = services.proxy_grant(
             grantor=grantor,
             holder=_member(sitting, data["holder"]),
@@ -245,8 +449,9 @@ class Proxies(APIView):
 
 
 class Votes(APIView):
-    @extend_schema(request=VoteIn, responses={201: dict})
+    @extend_schema(request=VoteIn, responses={201: VoteOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
+        """R17, R18: "roll_call" and "secret" list the members present who ask for it."""
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
         if sitting.current_item is None:
             raise InvalidInput(_("Take up an item first."), code="no_current_item")
@@ -271,26 +476,32 @@ def _vote(request: Request, vote_id: int, role: Role) -> Vote:
 
 
 class Ballots(APIView):
-    @extend_schema(request=BallotIn, responses={201: dict})
+    @extend_schema(
+        request=BallotIn,
+        responses={200: ReceiptOut, 201: ReceiptOut, **errors(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, vote_id: int) -> Response:
+        """A ballot in the voter's own name, or with "on_behalf_of" (a member id, a JSON
+        integer) in the name of the member whose proxy they hold (R15). 200: this
+        client_id was already cast, the same receipt."""
         vote = _vote(request, vote_id, Role.MEMBER)
         voter = member_of(request.user, vote.sitting.assembly_id)
         if voter is None:
             raise InvalidInput(_("Only a member of the council can vote."), code="not_member")
         data = _valid(BallotIn, request)
-        grantor = _member(vote.sitting, data["on_behalf_of"]) if data.get("on_behalf_of") else None
+        grantor_id = data.get("on_behalf_of")
         receipt = voting.ballot_cast(
             vote=vote,
             voter=voter,
             choice=data["choice"],
             client_id=data["client_id"],
-            on_behalf_of=grantor,
+            on_behalf_of=None if grantor_id is None else _member(vote.sitting, grantor_id),
         )
         return Response(receipt.as_dict(), status=200 if receipt.duplicate else 201)
 
 
 class VoteClose(APIView):
-    @extend_schema(request=CountsIn, responses=dict)
+    @extend_schema(request=CountsIn, responses={200: ResultOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, vote_id: int) -> Response:
         vote = _vote(request, vote_id, Role.CHAIR)
         vote = voting.vote_close(
@@ -305,7 +516,7 @@ class Deliberations(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: DeliberationsOut, **errors(404)})
     def get(self, request: Request, slug: str) -> Response:
         assembly = Assembly.objects.filter(slug=slug).first()
         if assembly is None:

@@ -14,6 +14,16 @@ from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
+from council.parsing import (
+    MAX_IDS,
+    parse_count,
+    parse_flag,
+    parse_id,
+    parse_ids,
+    parse_optional_id,
+    parse_ref,
+    parse_text,
+)
 from council.sockets import UserSocket
 from streaming.audience import viewer_joined, viewer_left
 from voting import actions as voting_actions
@@ -24,6 +34,7 @@ from .access import Role, access_sitting, member_of
 from .models import AgendaItem, Sitting
 from .realtime import desk_group, private_group, public_group, seat_view
 from .selectors import chair_snapshot, public_snapshot
+from .services.requesters import present_requesters
 
 MAX_FRAME = 16 * 1024
 
@@ -73,13 +84,14 @@ class SittingConsumer(UserSocket):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
             content = action_frame(text_data, MAX_FRAME)
+            parse_ref(content.get("ref"))
         except InvalidInput as err:
-            await self.error(err.code, err.message)
+            await self.send_json({"type": "error", **err.as_dict()})
             return
         await self.receive_json(content)
 
     async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        action = content["action"]
+        action, ref = content["action"], content.get("ref")
         handler = self.actions.get(action)
         if handler is None:
             await self.error("unknown_action", _("Unknown action: %(a)s.") % {"a": action[:40]})
@@ -87,11 +99,9 @@ class SittingConsumer(UserSocket):
         try:
             result = await in_thread_pool(self.run)(handler, content)
         except DomainError as err:
-            await self.send_json(
-                {"type": "error", "action": action, "ref": content.get("ref"), **err.as_dict()}
-            )
+            await self.send_json({"type": "error", "action": action, "ref": ref, **err.as_dict()})
             return
-        ack = {"type": "ack", "action": action, "ref": content.get("ref")}
+        ack = {"type": "ack", "action": action, "ref": ref}
         if isinstance(result, dict):
             ack["result"] = result
         await self.send_json(ack)
@@ -120,31 +130,25 @@ class SittingConsumer(UserSocket):
         await self.send(text_data=message["text"])
 
 
-def _int(content: dict[str, Any], key: str) -> int:
-    value = content.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(_('"%(key)s" must be an integer.') % {"key": key}, code="invalid_field")
-    return value
-
-
 def _member(sitting: Sitting, content: dict[str, Any], key: str = "member"):  # type: ignore[no-untyped-def]
-    member = sitting.assembly.members.filter(pk=_int(content, key)).first()
+    member = sitting.assembly.members.filter(pk=parse_id(content.get(key), field=key)).first()
     if member is None:
         raise InvalidInput(_("No such member in this assembly."), code="unknown_member")
     return member
 
 
 def _item(sitting: Sitting, content: dict[str, Any]) -> AgendaItem:
-    item = sitting.items.filter(pk=_int(content, "item")).first()
+    item = sitting.items.filter(pk=parse_id(content.get("item"), field="item")).first()
     if item is None:
         raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
     return item
 
 
 def _room(sitting: Sitting, content: dict[str, Any]):  # type: ignore[no-untyped-def]
-    if content.get("room") is None:
+    room_id = parse_optional_id(content.get("room"), field="room")
+    if room_id is None:
         return None
-    room = sitting.assembly.rooms.filter(pk=_int(content, "room")).first()
+    room = sitting.assembly.rooms.filter(pk=room_id).first()
     if room is None:
         raise InvalidInput(_("No such room."), code="unknown_room")
     return room
@@ -179,8 +183,12 @@ class PublicConsumer(SittingConsumer):
         return public_snapshot(sitting)
 
 
+def _declared(m: dict[str, Any]) -> bool:
+    return parse_flag(m.get("declared"), field="declared", default=True)
+
+
 def _own_interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
-    fn = services.interest_declare if m.get("declared", True) else services.interest_withdraw
+    fn = services.interest_declare if _declared(m) else services.interest_withdraw
     fn(item=_item(s, m), member=_own_member(c, s), user=c.user)
 
 
@@ -203,17 +211,18 @@ class SeatConsumer(SittingConsumer):
 
 
 def _interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
-    fn = services.interest_declare if m.get("declared", True) else services.interest_withdraw
+    fn = services.interest_declare if _declared(m) else services.interest_withdraw
     fn(item=_item(s, m), member=_member(s, m), user=c.user)
 
 
 def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
-    ids = m.get("requested_by")
-    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
-        raise InvalidInput(_('"requested_by" must be a list of member ids.'), code="invalid_field")
-    members = list(s.assembly.members.filter(pk__in=ids))
+    """R25: the requesters are members present (sessions.services.requesters)."""
+    ids = parse_ids(m.get("requested_by"), field="requested_by")
     services.closed_session_enter(
-        sitting=s, requested_by=members, votes_for=_int(m, "votes_for"), user=c.user
+        sitting=s,
+        requested_by=present_requesters(s, ids, field="requested_by"),
+        votes_for=parse_count(m.get("votes_for"), field="votes_for", maximum=MAX_IDS),
+        user=c.user,
     )
 
 
@@ -221,8 +230,8 @@ def _attendance(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     services.attendance_record(
         sitting=s,
         member=_member(s, m),
-        kind=str(m.get("kind", "")),
-        mode=str(m.get("mode", "chamber")),
+        kind=parse_text(m.get("kind"), field="kind", max_length=20),
+        mode=parse_text(m.get("mode"), field="mode", max_length=20, default="chamber"),
         room=_room(s, m),
         user=c.user,
     )
@@ -255,11 +264,11 @@ class ChairConsumer(SittingConsumer):
         ),
         "attendance": _attendance,
         "give_floor": lambda c, s, m: services.floor_give(
-            sitting=s, request_id=_int(m, "request"), user=c.user
+            sitting=s, request_id=parse_id(m.get("request"), field="request"), user=c.user
         ),
         "end_floor": lambda c, s, m: services.floor_end(sitting=s, user=c.user),
         "urgency": lambda c, s, m: services.urgency_decide(
-            sitting=s, accepted=bool(m.get("accepted")), user=c.user
+            sitting=s, accepted=parse_flag(m.get("accepted"), field="accepted"), user=c.user
         ),
         "interest": _interest,
         "closed_session_enter": _closed_session,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from council.errors import DomainError, InvalidInput
+from council.parsing import parse_count, parse_flag
 from sessions.access import Role, access_sitting
 from sessions.models import Sitting
 from sessions.views.errors import domain_errors
@@ -26,20 +27,36 @@ from .models import Broadcast
 from .programme.state import SLATES
 
 Command = Callable[[Sitting, Any, dict[str, str]], Broadcast]
+MAX_CAMERAS = 64
+
+
+def _camera(data: dict[str, str], *, optional: bool = False) -> int | None:
+    """A camera's index in the room, in ASCII digits (the service checks the room has it);
+    for a picture in picture, empty is none."""
+    if optional and data.get("camera") in (None, ""):
+        return None
+    return parse_count(data.get("camera"), field="camera", maximum=MAX_CAMERAS, strings=True)
+
+
+def _on(data: dict[str, str]) -> bool:
+    return parse_flag(data.get("on"), field="on")
+
 
 COMMANDS: dict[str, Command] = {
     "start": lambda s, u, d: services.broadcast_start(sitting=s, user=u),
     "stop": lambda s, u, d: services.broadcast_stop(sitting=s, user=u),
-    "cut": lambda s, u, d: services.programme_cut(sitting=s, user=u, camera=d.get("camera")),
-    "pip": lambda s, u, d: services.programme_pip(sitting=s, user=u, camera=d.get("camera")),
+    "cut": lambda s, u, d: services.programme_cut(sitting=s, user=u, camera=_camera(d)),
+    "pip": lambda s, u, d: services.programme_pip(
+        sitting=s, user=u, camera=_camera(d, optional=True)
+    ),
     "lower_third": lambda s, u, d: services.programme_lower_third(
         sitting=s, user=u, name=d.get("name", ""), role=d.get("role", ""), item=d.get("item", "")
     ),
     "slate": lambda s, u, d: services.programme_slate(sitting=s, user=u, slate=d.get("slate")),
     "protected": lambda s, u, d: services.protected_speech(
-        sitting=s, user=u, on=d.get("on") == "1", reason=d.get("reason", "")
+        sitting=s, user=u, on=_on(d), reason=d.get("reason", "")
     ),
-    "auto": lambda s, u, d: services.direction_auto(sitting=s, user=u, on=d.get("on") == "1"),
+    "auto": lambda s, u, d: services.direction_auto(sitting=s, user=u, on=_on(d)),
 }
 
 

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from council.errors import InvalidInput
+from council.parsing import parse_count, parse_optional_id
 from sessions.access import Role, access_sitting, can
 from sessions.views.errors import domain_errors
 
@@ -32,7 +34,7 @@ def device_test(request: HttpRequest) -> HttpResponse:
 def visio(request: HttpRequest, sitting_id: int) -> HttpResponse:
     """The councillor's (or the chair's) video of the sitting; `?room=<id>`: a remote
     room of an intercommunality joining through its agent (the socket checks the room)."""
-    room = request.GET.get("room", "")
+    room = parse_optional_id(request.GET.get("room"), field="room", strings=True)
     sitting = access_sitting(request.user, sitting_id, Role.ATTENDANCE if room else Role.MEMBER)
     socket = f"/ws/sittings/{sitting.pk}/visio/" + (f"?{urlencode({'room': room})}" if room else "")
     context = {
@@ -50,10 +52,10 @@ def visio(request: HttpRequest, sitting_id: int) -> HttpResponse:
 def probe(request: HttpRequest) -> HttpResponse:
     """`?bytes=N`: N zero bytes, uncompressible by nobody in between (no-transform)."""
     try:
-        size = int(request.GET.get("bytes", "0"))
-    except ValueError:
-        size = -1
-    if not 0 <= size <= MAX_PROBE:
+        size = parse_count(
+            request.GET.get("bytes", "0"), field="bytes", maximum=MAX_PROBE, strings=True
+        )
+    except InvalidInput:
         return HttpResponseBadRequest(
             _("Ask for between 0 and %(max)s bytes.") % {"max": MAX_PROBE},
             content_type="text/plain; charset=utf-8",

@@ -29,7 +29,7 @@ from .models import CutSpan, Replay
 from .replay import chapters_file, cut_seconds, replay_file, replay_for
 
 CHUNK = 1 << 16
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+RANGE = re.compile(r"^bytes=([0-9]{0,19})-([0-9]{0,19})$")  # ASCII digits only, bounded
 
 
 def _ready_replay(request: HttpRequest, sitting_id: int) -> Replay:

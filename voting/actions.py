@@ -9,22 +9,27 @@ from django.utils.translation import gettext as _
 
 from council.errors import InvalidInput
 from council.models import Member
+from council.parsing import (
+    parse_choice,
+    parse_count,
+    parse_flag,
+    parse_id,
+    parse_ids,
+    parse_optional_id,
+    parse_text,
+)
 from sessions.access import member_of
 from sessions.models import Sitting
 
 from . import services
 from .models import Vote
+from .services.opening import REQUEST_KINDS
+
+COUNTED = ("for", "against", "abstain")
 
 
-def _ids(message: dict[str, Any], key: str) -> list[int]:
-    value = message.get(key, [])
-    if not isinstance(value, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in value
-    ):
-        raise InvalidInput(
-            _('"%(key)s" must be a list of member ids.') % {"key": key}, code="invalid_field"
-        )
-    return value
+MAX_QUESTION = 300
+MAX_COUNT = 100_000
 
 
 def _members(sitting: Sitting, ids: list[int]) -> list[Member]:
@@ -34,77 +39,92 @@ def _members(sitting: Sitting, ids: list[int]) -> list[Member]:
     return found
 
 
+def _member(sitting: Sitting, message: dict[str, Any], key: str) -> Member | None:
+    """The member named by `key`, or None when the field is absent or null."""
+    member_id = parse_optional_id(message.get(key), field=key)
+    return None if member_id is None else _members(sitting, [member_id])[0]
+
+
 def _vote(sitting: Sitting, message: dict[str, Any]) -> Vote:
-    vote_id = message.get("vote")
-    vote = (
-        Vote.objects.filter(sitting=sitting, pk=vote_id).first()
-        if isinstance(vote_id, int) and not isinstance(vote_id, bool)
-        else None
-    )
+    vote_id = parse_id(message.get("vote"), field="vote")
+    vote = Vote.objects.filter(sitting=sitting, pk=vote_id).first()
     if vote is None:
         raise InvalidInput(_("No such vote in this sitting."), code="unknown_vote")
     return vote
 
 
-def _text(message: dict[str, Any], key: str) -> str:
-    value = message.get(key, "")
-    if not isinstance(value, str):
-        raise InvalidInput(_('"%(key)s" must be text.') % {"key": key}, code="invalid_field")
-    return value
+def counts_parse(value: object) -> dict[str, Any] | None:
+    """The counts of a show of hands: for, against, abstain (whole numbers) and the chair's
+    own choice for a casting vote (R16); absent: the ballots are counted."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= {*COUNTED, "chair_choice"}:
+        raise InvalidInput(
+            _('"counts" must be an object of "for", "against", "abstain" and "chair_choice".'),
+            code="invalid_field",
+            field="counts",
+        )
+    counts: dict[str, Any] = {
+        c: parse_count(value[c], field=c, maximum=MAX_COUNT) for c in COUNTED if c in value
+    }
+    if "chair_choice" in value:
+        counts["chair_choice"] = parse_choice(
+            value["chair_choice"], field="chair_choice", choices=COUNTED
+        )
+    return counts
 
 
 def vote_open(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     if sitting.current_item is None:
         raise InvalidInput(_("Take up an item first."), code="no_current_item")
-    chair_id = message.get("chair")
     services.vote_open(
         item=sitting.current_item,
-        kind=_text(message, "kind"),
+        kind=parse_text(message.get("kind"), field="kind", max_length=20),
         user=consumer.user,
-        question=_text(message, "question")[:300],
-        candidates=_members(sitting, _ids(message, "candidates")),
-        requests={k: _ids(message, k) for k in ("roll_call", "secret") if k in message},
-        secret_waived=bool(message.get("secret_waived")),
-        chair=_members(sitting, [chair_id])[0] if isinstance(chair_id, int) else None,
+        question=parse_text(message.get("question"), field="question", max_length=MAX_QUESTION),
+        candidates=_members(sitting, parse_ids(message.get("candidates", []), field="candidates")),
+        requests={k: parse_ids(message[k], field=k) for k in REQUEST_KINDS if k in message},
+        secret_waived=parse_flag(
+            message.get("secret_waived"), field="secret_waived", default=False
+        ),
+        chair=_member(sitting, message, "chair"),
     )
 
 
 def vote_close(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
-    counts = message.get("counts")
-    if counts is not None and not isinstance(counts, dict):
-        raise InvalidInput(_('"counts" must be an object.'), code="invalid_field")
+    counts = counts_parse(message.get("counts"))
     services.vote_close(vote=_vote(sitting, message), user=consumer.user, counts=counts)
 
 
 def answer(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
-    [member] = _members(sitting, _ids({"m": [message.get("member")]}, "m"))
     services.answer_record(
         vote=_vote(sitting, message),
-        member=member,
-        choice=_text(message, "choice"),
+        member=_members(sitting, [parse_id(message.get("member"), field="member")])[0],
+        choice=parse_text(message.get("choice"), field="choice", max_length=20),
         user=consumer.user,
     )
 
 
 def next_round(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
-    candidates = _members(sitting, _ids(message, "candidates")) or None
+    ids = parse_ids(message.get("candidates", []), field="candidates")
     services.election_next_round(
-        vote=_vote(sitting, message), user=consumer.user, candidates=candidates
+        vote=_vote(sitting, message), user=consumer.user, candidates=_members(sitting, ids) or None
     )
 
 
 def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str, object]:
+    """A ballot in the voter's own name, or with "on_behalf_of" in the name of the member
+    whose proxy they hold (R15): an id that is not a JSON integer naming a member of the
+    assembly is refused, never read as the voter's own name."""
     voter = member_of(consumer.user, sitting.assembly_id)
     if voter is None:
         raise InvalidInput(_("Only a member of the council can vote."), code="not_member")
-    grantor_id = message.get("on_behalf_of")
-    grantor = _members(sitting, [grantor_id])[0] if isinstance(grantor_id, int) else None
     receipt = services.ballot_cast(
         vote=_vote(sitting, message),
         voter=voter,
-        choice=_text(message, "choice"),
-        client_id=_text(message, "client_id"),
-        on_behalf_of=grantor,
+        choice=parse_text(message.get("choice"), field="choice", max_length=20),
+        client_id=parse_text(message.get("client_id"), field="client_id", max_length=64),
+        on_behalf_of=_member(sitting, message, "on_behalf_of"),
     )
     return receipt.as_dict()
 
@@ -112,10 +132,9 @@ def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str
 def secret_request(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     if sitting.current_item is None:
         raise InvalidInput(_("Take up an item first."), code="no_current_item")
+    ids = parse_ids(message.get("requested_by"), field="requested_by")
     services.secret_request_record(
-        item=sitting.current_item,
-        requested_by=_members(sitting, _ids(message, "requested_by")),
-        user=consumer.user,
+        item=sitting.current_item, requested_by=_members(sitting, ids), user=consumer.user
     )
 
 

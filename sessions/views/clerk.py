@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from council.errors import DomainError, Forbidden, InvalidInput, NotFound
 from council.models import Assembly, StaffRole
+from council.parsing import parse_id
 
 from .. import services
 from ..access import Role, access_sitting, staff_roles
@@ -304,15 +305,16 @@ def _board(
 def delivery_resend(request: HttpRequest, sitting_id: int) -> HttpResponse:
     """The clerk sends the convocation again to one member (the board's button)."""
     sitting = _access(request, sitting_id)
-    member = request.POST.get("member", "")
-    if not member.isdigit():
+    try:
+        member_id = parse_id(request.POST.get("member"), field="member", strings=True)
+    except InvalidInput:
         refusal = InvalidInput(
             _("Choose the member to send the convocation to again."), code="member_missing"
         )
         return _board(request, sitting, refusal, status=400)
     try:
         recipient = services.convocation_resend(
-            sitting=sitting, member_id=int(member), user=request.user
+            sitting=sitting, member_id=member_id, user=request.user
         )
     except DomainError as err:
         sitting.refresh_from_db()

@@ -9,7 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from council.errors import DomainError, Forbidden
+from council.errors import DomainError, Forbidden, InvalidInput
+from council.parsing import parse_ids, parse_optional_id
 
 from .. import services
 from ..access import Role, access_sitting, can, member_of
@@ -78,13 +79,9 @@ def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
     grantor = member_of(request.user, sitting.assembly_id)
     if grantor is None:
         raise Forbidden(_("Only a member of the council can give a proxy."))
-    holder = sitting.assembly.members.filter(pk=request.POST.get("holder") or 0).first()
-    ids = request.POST.getlist("sittings") or [str(sitting.pk)]
-    sittings = list(
-        Sitting.objects.filter(
-            assembly=sitting.assembly, pk__in=[int(i) for i in ids if i.isdigit()]
-        )
-    )
+    holder_id = parse_optional_id(request.POST.get("holder"), field="holder", strings=True)
+    holder = sitting.assembly.members.filter(pk=holder_id).first() if holder_id else None
+    sittings = _covered(sitting, request.POST.getlist("sittings"))
     try:
         if holder is None:
             raise DomainError(_("Choose the member who will hold your proxy."), code="no_holder")
@@ -102,6 +99,16 @@ def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
     return redirect("seat", sitting_id=sitting.pk)
 
 
+def _covered(sitting: Sitting, values: list[str]) -> list[Sitting]:
+    """The sittings a proxy is to cover (this one if none is named), each of this
+    assembly: a malformed or unknown id is refused, never dropped."""
+    ids = parse_ids(values, field="sittings", strings=True) or [sitting.pk]
+    found = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise InvalidInput(_("No such sitting of this council."), code="unknown_sitting")
+    return found
+
+
 @login_required
 @require_POST
 @domain_errors
@@ -109,14 +116,16 @@ def seat_proxy_revoke(request: HttpRequest, proxy_id: int) -> HttpResponse:
     proxy = get_object_or_404(Proxy.objects.select_related("grantor"), pk=proxy_id)
     if proxy.grantor.user_id != request.user.pk:
         raise Forbidden(_("Only the member who gave a proxy can revoke it."))
-    sitting_id = request.POST.get("sitting", "")
+    # Read before anything is changed: a malformed page to come back to is refused with
+    # the proxy still in force, never after revoking it.
+    sitting_id = parse_optional_id(request.POST.get("sitting"), field="sitting", strings=True)
     try:
         services.proxy_revoke(proxy=proxy, user=request.user)
         messages.success(request, _("Your proxy is revoked."))
     except DomainError as err:
         messages.error(request, err.message)
-    if sitting_id.isdigit():
-        return redirect("seat", sitting_id=int(sitting_id))
+    if sitting_id is not None:
+        return redirect("seat", sitting_id=sitting_id)
     return redirect("home")
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from council.errors import DomainError, InvalidInput, NotFound
+from council.parsing import parse_id
 
 from ..access import Role, access_sitting, can
 from ..minutes import services as minutes
@@ -81,7 +82,8 @@ def _reopen(request: HttpRequest, sitting: Sitting, record: Minutes) -> str:
 
 def _put_on_agenda(request: HttpRequest, sitting: Sitting, record: Minutes) -> str:
     access_sitting(request.user, sitting.pk, Role.CLERK)
-    target = access_sitting(request.user, request.POST.get("target"), Role.CLERK)
+    target_id = parse_id(request.POST.get("target"), field="target", strings=True)
+    target = access_sitting(request.user, target_id, Role.CLERK)
     minutes.minutes_put_on_agenda(minutes=record, sitting=target, user=request.user)
     return _("The adoption of the minutes is item 1 of “%(title)s”.") % {"title": target.title}
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
+from council.parsing import parse_flag, parse_id, parse_optional_id
 from council.sockets import UserSocket
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.models import SpeakingRequest
@@ -73,14 +74,19 @@ def current_speaker(sitting_id: int) -> int | None:
     )
 
 
-def _join_checks(user: Any, sitting_id: int, room_id: str) -> tuple[Any, Any, Any, bool]:
+def _join_checks(user: Any, sitting_id: int, query: bytes) -> tuple[Any, Any, Any, bool]:
     """A member joins as themself; a remote room of an intercommunality joins through its
-    agent (who keeps that room's roll, R27: its presence is not the video's business)."""
-    if not room_id:
+    agent (who keeps that room's roll, R27: its presence is not the video's business),
+    with `?room=<id>`, the id in ASCII digits."""
+    rooms = parse_qs(query.decode("latin-1"), keep_blank_values=True).get("room", [])
+    if len(rooms) > 1:
+        raise InvalidInput(_("Name one room."), code="invalid_field", field="room")
+    room_id = parse_optional_id(rooms[0] if rooms else None, field="room", strings=True)
+    if room_id is None:
         sitting = access_sitting(user, sitting_id, Role.MEMBER)
         return sitting, member_of(user, sitting.assembly_id), None, can(user, sitting, Role.CHAIR)
     sitting = access_sitting(user, sitting_id, Role.ATTENDANCE)
-    room = sitting.remote_rooms.filter(pk=int(room_id)).first() if room_id.isdigit() else None
+    room = sitting.remote_rooms.filter(pk=room_id).first()
     if room is None:
         raise InvalidInput(
             _("This room is not a designated remote room of the sitting."), code="wrong_room"
@@ -94,10 +100,9 @@ class VisioConsumer(UserSocket):
     async def connect(self) -> None:
         await self.accept()
         self.sitting_id = int(self.scope["url_route"]["kwargs"]["sitting_id"])
-        query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
             sitting, member, room, chair = await database_sync_to_async(_join_checks)(
-                self.scope.get("user"), self.sitting_id, query.get("room", [""])[0]
+                self.scope.get("user"), self.sitting_id, self.scope.get("query_string", b"")
             )
         except DomainError as err:
             await self.send_json({"type": "error", **err.as_dict()})
@@ -128,7 +133,7 @@ class VisioConsumer(UserSocket):
         try:
             content = action_frame(text_data, MAX_FRAME)
         except InvalidInput as err:
-            await self.error(err.code, err.message)
+            await self.send_json({"type": "error", **err.as_dict()})
             return
         action = content["action"]
         handler = getattr(self, f"do_{action}", None)
@@ -138,7 +143,10 @@ class VisioConsumer(UserSocket):
         if action != "join" and self.participant is None:
             await self.error("not_joined", _("Join the meeting first."))
             return
-        await handler(content)
+        try:
+            await handler(content)
+        except InvalidInput as err:
+            await self.send_json({"type": "error", "action": action, **err.as_dict()})
 
     async def do_join(self, content: dict[str, Any]) -> None:
         if self.participant is not None:
@@ -149,7 +157,7 @@ class VisioConsumer(UserSocket):
             member_id=self.member.id if self.member else 0,
             name=self.member.full_name if self.member else str(self.remote_room),
             send=self.send_json,
-            audio_only=bool(content.get("audio_only")),
+            audio_only=parse_flag(content.get("audio_only"), field="audio_only", default=False),
             chair=self.is_chair,
         )
         speaker = await database_sync_to_async(current_speaker)(self.sitting_id)
@@ -269,7 +277,7 @@ class VisioConsumer(UserSocket):
         if isinstance(participant, str):  # a remote room, which is no member
             targets = [p for p in self.room.participants.values() if p.id == participant]
         else:
-            targets = self.room.find_member(member) if isinstance(member, int) else []
+            targets = self.room.find_member(parse_id(member, field="member"))
         if not targets:
             await self.error("unknown_participant", _("This member is not in the meeting."))
         return targets

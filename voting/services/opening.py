@@ -15,6 +15,7 @@ from sessions.models import AgendaItem, Sitting
 from sessions.realtime import broadcast
 from sessions.selectors import members_in_office, presence, quorum_for, usable_proxies
 from sessions.services.common import User, lock, log, require_state
+from sessions.services.requesters import present_requesters
 
 from ..chain import record_append
 from ..errors import VoteRefused
@@ -148,6 +149,8 @@ def vote_open(
             code="quorum_not_reached",
             quorum=quorum.as_dict(),
         )
+    if previous_round is None:
+        requests = _requesters(sitting, requests)
     present = len(presence(sitting))
     _check_kind(regime, sitting, item, kind, requests, secret_waived, present)
     vote_chair, exclude = _chair_for(sitting, item, chair)
@@ -186,6 +189,24 @@ def vote_open(
     return vote
 
 
+REQUEST_KINDS = ("roll_call", "secret")
+
+
+def _requesters(sitting: Sitting, requests: dict[str, list[int]]) -> dict[str, list[int]]:
+    """R17, R18: the members who ask for a roll call or a secret ballot, each a member of
+    the sitting's assembly present now (sessions.services.requesters), each counted once.
+    A further round of an election keeps the requests of its first round."""
+    unknown = set(requests) - set(REQUEST_KINDS)
+    if unknown:
+        raise VoteRefused(
+            _("A vote is requested by roll call or by secret ballot only."), code="invalid_request"
+        )
+    return {
+        kind: [m.id for m in present_requesters(sitting, ids, field=kind)]
+        for kind, ids in requests.items()
+    }
+
+
 def _chair_for(
     sitting: Sitting, item: AgendaItem, chair: Member | None
 ) -> tuple[Member, list[int]]:
@@ -216,7 +237,10 @@ def secret_request_record(*, item: AgendaItem, requested_by: list[Member], user:
     require_state(sitting, Sitting.State.OPEN, action=_("record a request for a secret ballot"))
     regime = regime_for(sitting.assembly)
     present = len(presence(sitting))
-    ids = sorted({m.id for m in requested_by if m.assembly_id == sitting.assembly_id})
+    ids = sorted(
+        m.id
+        for m in present_requesters(sitting, [m.id for m in requested_by], field="requested_by")
+    )
     adopted = regime.secret_requested(len(ids), present)
     postpone = adopted and sitting.is_teleconference
     if postpone:
