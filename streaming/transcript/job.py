@@ -34,11 +34,16 @@ logger = logging.getLogger(__name__)
 CHUNK = 120.0  # seconds of sound decoded at a time (about 7.7 MB of samples)
 GUARD = 3.0  # a segment ending this close to a stretch's end is redone in the next one
 STALE = timedelta(minutes=5)  # a running job silent this long has lost its worker
-# Greedy decoding only: Whisper's fallback decodes a window again at up to five higher
-# temperatures when it doubts, which on a 2-core server can multiply the time tenfold. A
-# council's prompt (its names, its items) made the small models invent them on silence.
-TEMPERATURE = 0.0
-LANGUAGE = "fr"
+# Greedy decoding, decoded again at a higher temperature only when a window comes out as a
+# repetition loop or improbable (two tries more, not faster-whisper's five: each one costs
+# the window's time again on a 2-core server). No prompt: a council's names and items
+# given as Whisper's prompt made the small models invent them on silence.
+TEMPERATURE = (0.0, 0.4, 0.8)
+LANGUAGE = "fr"  # forced: never guessed from the first 30 s
+RECOGNISER = {
+    "language": LANGUAGE, "task": "transcribe", "word_timestamps": True, "vad_filter": True,
+    "condition_on_previous_text": False, "temperature": TEMPERATURE,
+}  # fmt: skip
 
 
 def worker_name() -> str:
@@ -197,10 +202,7 @@ def recognise(model: Any, transcript: Transcript) -> Iterator[tuple[Segment | No
         length = samples.size / RATE
         last = length < 1.0 or position + length >= transcript.duration - 0.25
         resume = position + length if last else position + length - GUARD
-        found, _info = model.transcribe(
-            samples, language=LANGUAGE, task="transcribe", word_timestamps=True,
-            vad_filter=True, condition_on_previous_text=False, temperature=TEMPERATURE,
-        )  # fmt: skip
+        found, _info = model.transcribe(samples, **RECOGNISER)
         for s in found:
             if not last and s.end > position + length - GUARD:
                 resume = max(position + 0.5, position + s.start)

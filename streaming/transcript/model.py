@@ -129,7 +129,7 @@ def _check(path: Path, expected: str) -> None:
         )
 
 
-_loaded: dict[tuple[str, str], Any] = {}
+_loaded: dict[tuple[str, str, int], Any] = {}
 _lock = threading.Lock()
 
 
@@ -138,12 +138,12 @@ def load_model(spec: ModelSpec) -> Any:
     the first load in this process."""
     from faster_whisper import WhisperModel
 
-    key = (str(spec.path), spec.sha256)
+    threads = int(getattr(settings, "SEANCE_TRANSCRIPT_THREADS", 2))
+    key = (str(spec.path), spec.sha256, threads)
     with _lock:
         if key not in _loaded:
             if spec.sha256:
                 _check(spec.path / "model.bin", spec.sha256)
-            threads = int(getattr(settings, "SEANCE_TRANSCRIPT_THREADS", 2))
             _loaded[key] = WhisperModel(
                 str(spec.path), device="cpu", compute_type="int8", cpu_threads=threads,
                 local_files_only=True,
