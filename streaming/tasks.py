@@ -99,13 +99,19 @@ def hand_over(**_: Any) -> None:
 @worker_ready.connect
 def resume_transcripts(sender: Any = None, **_: Any) -> None:
     """Transcripts whose worker is gone (restarted) are queued again: each resumes from
-    its last stored segment."""
+    its last stored segment. From a thread: with eager tasks (no broker) the job runs
+    there, and must not hold up the worker's start (nor its broadcast watchdog)."""
     from .transcript.job import transcripts_to_resume
 
-    try:
-        transcripts_to_resume()
-    except Exception:  # a database not yet reachable must not stop the worker
-        logger.exception("transcripts to resume")
+    def resume() -> None:
+        try:
+            transcripts_to_resume()
+        except Exception:  # a database not yet reachable must not stop the worker
+            logger.exception("transcripts to resume")
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=resume, name="transcripts-resume", daemon=True).start()
 
 
 @worker_ready.connect

@@ -91,3 +91,38 @@ def test_the_bundled_model_is_assembled_from_its_pinned_parts(settings):
     spec = model_spec()
     assert spec.sha256 and (spec.path / "model.bin").stat().st_size == 145_217_532
     assert isinstance(spec, ModelSpec) and "whisper-base" in spec.name
+
+
+@pytest.mark.django_db
+def test_the_clerk_asks_again_for_a_failed_transcript(
+    client, settings, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from streaming.replay import replay_file
+
+    s = factories.convened(factories.assembly(members=3), items=1)
+    replay = Replay.objects.create(
+        sitting=s, state=Replay.State.READY, duration=5, sha256="ab" * 32
+    )
+    replay_file(replay).parent.mkdir(parents=True, exist_ok=True)
+    replay_file(replay).write_bytes(b"mp4?")
+    Transcript.objects.create(
+        replay=replay, replay_sha256=replay.sha256, state=Transcript.State.FAILED,
+        error="ffmpeg failed (1): no sound",
+    )  # fmt: skip
+    progress = reverse("replay-transcript-progress", args=[s.pk])
+    assert client.get(progress).status_code == 403  # the public does not see the job
+    assert client.get(reverse("replay-captions", args=[s.pk])).status_code == 404
+
+    client.force_login(factories.staff(s.assembly))
+    page = client.get(progress).content.decode()
+    assert "ffmpeg failed (1): no sound" in page and "Transcrire la rediffusion" in page
+    with django_capture_on_commit_callbacks() as queued:
+        answer = client.post(reverse("replay-transcript-restart", args=[s.pk]))
+
+    assert answer.status_code == 302 and len(queued) == 1
+    transcript = Transcript.objects.get(replay=replay)
+    assert transcript.state == Transcript.State.PENDING and transcript.error == ""
+    page = client.get(progress).content.decode()
+    assert "En attente" in page and 'http-equiv="refresh"' in page
