@@ -102,7 +102,8 @@ def parse_flag(value: object, *, field: str, default: bool | None = None) -> boo
 
 
 def parse_text(value: object, *, field: str, max_length: int, default: str = "") -> str:
-    """Text of at most `max_length` characters (absent: `default`)."""
+    """Text of at most `max_length` characters (absent: `default`), that the database can
+    store: no NUL character, no half of a UTF-16 pair (JSON's "\\ud800" decodes to one)."""
     if value is None:
         return default
     if not isinstance(value, str) or len(value) > max_length:
@@ -112,7 +113,24 @@ def parse_text(value: object, *, field: str, max_length: int, default: str = "")
             code="invalid_field",
             field=field,
         )
+    if not _storable(value):
+        raise InvalidInput(
+            _('"%(field)s" holds a character that is not text (NUL, or half a pair).')
+            % {"field": field},
+            code="invalid_field",
+            field=field,
+        )
     return value
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_choice(

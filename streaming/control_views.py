@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from council.errors import DomainError, InvalidInput
-from council.parsing import parse_count, parse_flag
+from council.parsing import parse_count, parse_flag, parse_text
 from sessions.access import Role, access_sitting
 from sessions.models import Sitting
 from sessions.views.errors import domain_errors
@@ -42,6 +42,11 @@ def _on(data: dict[str, str]) -> bool:
     return parse_flag(data.get("on"), field="on")
 
 
+def _text(data: dict[str, str], key: str) -> str:
+    """A line of the form (the service says how long it may be once trimmed)."""
+    return parse_text(data.get(key), field=key, max_length=1000)
+
+
 COMMANDS: dict[str, Command] = {
     "start": lambda s, u, d: services.broadcast_start(sitting=s, user=u),
     "stop": lambda s, u, d: services.broadcast_stop(sitting=s, user=u),
@@ -50,11 +55,11 @@ COMMANDS: dict[str, Command] = {
         sitting=s, user=u, camera=_camera(d, optional=True)
     ),
     "lower_third": lambda s, u, d: services.programme_lower_third(
-        sitting=s, user=u, name=d.get("name", ""), role=d.get("role", ""), item=d.get("item", "")
+        sitting=s, user=u, name=_text(d, "name"), role=_text(d, "role"), item=_text(d, "item")
     ),
-    "slate": lambda s, u, d: services.programme_slate(sitting=s, user=u, slate=d.get("slate")),
+    "slate": lambda s, u, d: services.programme_slate(sitting=s, user=u, slate=_text(d, "slate")),
     "protected": lambda s, u, d: services.protected_speech(
-        sitting=s, user=u, on=_on(d), reason=d.get("reason", "")
+        sitting=s, user=u, on=_on(d), reason=_text(d, "reason")
     ),
     "auto": lambda s, u, d: services.direction_auto(sitting=s, user=u, on=_on(d)),
 }

@@ -141,26 +141,42 @@ async def still_open(comm: WebsocketCommunicator) -> None:
     await refused(comm, {"action": "no_such_action"}, "unknown_action")
 
 
+ROUTES = [str(p.pattern).rstrip("/").rsplit("/", 1)[-1] for p in websocket_urlpatterns]
+
+
+def route_clients(c: Council) -> dict[str, tuple[str, User | None]]:
+    """How each route of council/routing.py is joined: the query string and the user."""
+    chair, seat = c.people[0].user, c.people[4].user
+    clients: dict[str, tuple[str, User | None]] = {
+        "public": ("", None),
+        "seat": ("", seat),
+        "chair": ("", chair),
+        "roll": ("", c.clerk),
+        "visio": ("", seat),
+    }
+    if "screen" in ROUTES:  # the room's screen: a device token, no login
+        from sessions.services.screens import screen_issue
+
+        _screen, token = screen_issue(assembly=c.s.assembly, label="Écran", user=c.clerk)
+        clients["screen"] = (f"?token={token}", None)
+    return clients
+
+
 async def test_a_deeply_nested_frame_is_refused_on_every_route_and_the_socket_stays_open():
     c = await sync_to_async(build)()
     before = await sync_to_async(stored)(c)
-    chair, seat, clerk = c.people[0].user, c.people[4].user, c.clerk
-    routes = [
-        (f"/ws/sittings/{c.s.id}/public/", None),
-        (f"/ws/sittings/{c.s.id}/seat/", seat),
-        (f"/ws/sittings/{c.s.id}/chair/", chair),
-        (f"/ws/sittings/{c.s.id}/roll/", clerk),
-        (f"/ws/sittings/{c.s.id}/visio/", seat),
-    ]
-    assert {path.rsplit("/", 2)[-2] for path, _ in routes} == {
-        str(p.pattern).rstrip("/").rsplit("/", 1)[-1] for p in websocket_urlpatterns
-    }  # every route of council/routing.py
-    for path, user in routes:
-        comm = await connect(path, user)
-        reply = await refused(comm, DEEP, "too_deep")
-        assert "32" in reply["message"]
-        await refused(comm, '{"action": "raise_hand", "x": NaN}', "invalid_json")
-        await still_open(comm)
+    clients = await sync_to_async(route_clients)(c)
+    assert set(clients) == set(ROUTES)  # every route of council/routing.py
+    for route, (query, user) in clients.items():
+        comm = await connect(f"/ws/sittings/{c.s.id}/{route}/{query}", user)
+        if route == "screen":  # read only: every frame gets the same refusal, undecoded
+            for frame in (DEEP, "[NaN]", '{"action": "raise_hand"}'):
+                await refused(comm, frame, "read_only")
+        else:
+            reply = await refused(comm, DEEP, "too_deep")
+            assert "32" in reply["message"]
+            await refused(comm, '{"action": "raise_hand", "x": NaN}', "invalid_json")
+            await still_open(comm)
         await comm.disconnect()
     assert await sync_to_async(stored)(c) == before
 
@@ -299,6 +315,10 @@ async def test_invented_or_absent_requesters_are_refused_and_nothing_is_opened()
     await refused(chair, frame, "requester_absent")
     frame = {"action": "closed_session_enter", "requested_by": present, "votes_for": "4"}
     await refused(chair, frame, "invalid_field")
+    # Text the database cannot store (NUL; half a UTF-16 pair, which JSON spells "\\ud800").
+    for question in ('"a\\u0000b"', '"a\\ud800b"'):
+        frame = '{"action": "vote_open", "kind": "electronic", "question": QUESTION}'
+        await refused(chair, frame.replace("QUESTION", question), "invalid_field")
     assert await sync_to_async(stored)(c) == before
     # The members present who ask are counted: the roll call opens.
     await chair.send_json_to({"action": "vote_open", "kind": "roll_call", "roll_call": present})
@@ -421,6 +441,12 @@ def test_the_clerk_forms_and_the_regie_parse_their_ids():
             HTTP_ACCEPT="application/json",
         )
         assert response.status_code == 400
+    response = clerk.post(
+        f"/broadcast/sittings/{c.s.id}/command/",
+        {"action": "lower_third", "name": "Nom\x00"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid_field"
     response = clerk.post(
         f"/clerk/assemblies/{c.s.assembly_id}/sittings/new/",
         {"title": "Conseil", "starts_at": "2030-01-10T18:00", "remote_rooms": ["²", "9" * 30]},
