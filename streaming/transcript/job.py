@@ -204,7 +204,7 @@ def recognise(model: Any, transcript: Transcript) -> Iterator[tuple[Segment | No
         resume = position + length if last else position + length - GUARD
         found, _info = model.transcribe(samples, **RECOGNISER)
         for s in found:
-            if not last and s.end > position + length - GUARD:
+            if not last and s.end > length - GUARD:  # the stretch's own times
                 resume = max(position + 0.5, position + s.start)
                 break
             spent += time.monotonic() - clock

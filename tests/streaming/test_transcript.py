@@ -150,3 +150,25 @@ def test_a_lost_worker_resumes_from_the_last_segment(
     progress = client.get(reverse("replay-transcript-progress", args=[s.pk])).content.decode()
     assert 'data-testid="transcript-percent">100 %' in progress
     assert "http-equiv" not in progress
+
+
+def test_stretches_of_sound_join_without_a_word_lost_or_doubled(
+    sitting, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A four-hour sitting is read two minutes at a time; here 7 s at a time, so that the
+    cuts fall inside sentences: the segment a cut would split is redone in the next
+    stretch, from its start."""
+    s, a_member, b_member, chair = sitting
+    monkeypatch.setattr("streaming.transcript.job.CHUNK", 7.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        replay = build_replay(s)
+    transcript = Transcript.objects.get(replay=replay)
+    assert transcript.state == Transcript.State.READY, transcript.error
+    segments = list(transcript.segments.order_by("start"))
+    text = " ".join(seg.text for seg in segments)
+    print("7 s at a time:", text)
+    assert all(a.end <= b.start + 0.05 for a, b in zip(segments, segments[1:], strict=False))
+    stems = [w.strip(".,!?;:'’").lower()[:6] for w in text.split()]
+    for stem, times in [("budget", 2), ("primit", 1), ("piscin", 1)]:  # none lost or doubled
+        assert stems.count(stem) == times, stem
+    assert segments[-1].end > replay.duration - 3  # read to the end
