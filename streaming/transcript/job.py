@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from ..models import Replay, Transcript, TranscriptSegment
 from ..replay import ReplayError, replay_file, replay_folder
@@ -169,7 +170,7 @@ def transcript_run(*, transcript_id: int, worker: str | None = None) -> Transcri
     replay = transcript.replay
     try:
         if replay.sha256 != transcript.replay_sha256 or not replay_file(replay).is_file():
-            raise ReplayError("The replay was rebuilt or removed during its transcription.")
+            raise ReplayError(_("The replay was rebuilt or removed during its transcription."))
         spec = model_spec()
         transcript.model = spec.name
         transcript.duration = replay.duration
@@ -179,7 +180,8 @@ def transcript_run(*, transcript_id: int, worker: str | None = None) -> Transcri
             if not _store(transcript, worker, seg, done, spent):
                 return None  # taken over by another worker
         _finish(transcript)
-    except (ModelUnavailable, ReplayError, OSError) as err:
+    except (ModelUnavailable, ReplayError, OSError, RuntimeError, ValueError) as err:
+        # RuntimeError, ValueError: CTranslate2's own, for a model it cannot load or run
         logger.exception("transcript %s", transcript.pk)
         Transcript.objects.filter(pk=transcript.pk).update(
             state=Transcript.State.FAILED, error=str(err), worker=""
