@@ -398,5 +398,61 @@ class MediaConnection(models.Model):
         indexes = [models.Index(fields=["sitting", "member"])]
 
 
+class ItemProposal(models.Model):
+    """A subject a councillor proposes for a sitting's agenda before its convocation (seed
+    002: "chacun peut y ajouter un sujet"); the clerk or the chair accepts it (a new item),
+    merges it into an item already on the agenda (its proposer credited) or declines it
+    with a reason. R3: once the convocation is sent the agenda is fixed, and so is this."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        ACCEPTED = "accepted", _("Accepted")
+        MERGED = "merged", _("Merged into an item")
+        DECLINED = "declined", _("Declined")
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="proposals")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("subject"), max_length=300)
+    note = models.TextField(_("note"), blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposals"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ScreenToken(models.Model):
+    """A device token for the room's screens (R-access): a display shows an assembly's
+    sitting with no login, only this token in its URL. Only its SHA-256 is stored; the
+    clerk sees the token once, when issuing it, and may revoke it at any time."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="screens")
+    label = models.CharField(_("screen"), max_length=100)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 # The minutes' models belong to this app; they live in their own module.
 from .minutes.models import DebateSummary, Deliberation, Minutes, Publication  # noqa: E402, F401

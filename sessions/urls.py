@@ -1,6 +1,8 @@
 from django.urls import path
 
-from .views import archive, live, public
+from .views import archive, live, public, screen
+from .views import sittings as my_sittings
+from .views.proposals import proposal_submit
 
 urlpatterns = [
     path("sittings/<int:sitting_id>/", public.sitting_public, name="sitting-public"),
@@ -14,6 +16,9 @@ urlpatterns = [
     path("seat/sittings/<int:sitting_id>/", live.seat, name="seat"),
     path("seat/sittings/<int:sitting_id>/proxy/", live.seat_proxy_give, name="seat-proxy-give"),
     path("seat/proxies/<int:proxy_id>/revoke/", live.seat_proxy_revoke, name="seat-proxy-revoke"),
+    path("seat/sittings/<int:sitting_id>/propose/", proposal_submit, name="seat-propose"),
+    path("my/sittings/", my_sittings.my_sittings, name="my-sittings"),
+    path("screen/<str:token>/", screen.screen_page, name="screen"),
     path("proxies/<int:proxy_id>/document/", live.proxy_document, name="proxy-document"),
     path("archive/", archive.archive_index, name="archive"),
     path("archive/sittings/<int:sitting_id>/", archive.archive_sitting, name="archive-sitting"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import clerk, minutes
+from .views import clerk, minutes, proposals, screen
 
 urlpatterns = [
     path("", clerk.sitting_list, name="clerk-sittings"),
@@ -33,6 +33,18 @@ urlpatterns = [
         "sittings/<int:sitting_id>/deliveries/resend/",
         clerk.delivery_resend,
         name="clerk-delivery-resend",
+    ),
+    path("assemblies/<int:assembly_id>/screens/", screen.screens, name="clerk-screens"),
+    path(
+        "assemblies/<int:assembly_id>/screens/<int:screen_id>/revoke/",
+        screen.screen_revoke_view,
+        name="clerk-screen-revoke",
+    ),
+    path("sittings/<int:sitting_id>/proposals/", proposals.proposals_page, name="clerk-proposals"),
+    path(
+        "sittings/<int:sitting_id>/proposals/<int:proposal_id>/<slug:decision>/",
+        proposals.proposal_decide,
+        name="clerk-proposal-decide",
     ),
     path("sittings/<int:sitting_id>/minutes/", minutes.minutes_page, name="clerk-minutes"),
     path(

@@ -20,6 +20,7 @@ from ..access import Role, access_sitting, can
 from ..minutes import services as minutes
 from ..minutes.draft import minutes_draft, missing_fields
 from ..minutes.models import Minutes
+from ..minutes.steps import agenda_targets, minutes_steps, next_for_you
 from ..models import AgendaItem, Sitting
 from .errors import domain_errors
 
@@ -29,16 +30,19 @@ def _page(
 ) -> HttpResponse:
     record = minutes.minutes_start(sitting=sitting, user=request.user)
     content = record.content or minutes_draft(sitting, record)
-    later = Sitting.objects.filter(
-        assembly=sitting.assembly, starts_at__gt=sitting.starts_at, state=Sitting.State.DRAFT
-    ).order_by("starts_at")
+    steps = minutes_steps(record, request.user, content)
+    targets = agenda_targets(record)
     context = {
         "sitting": sitting,
         "minutes": record,
         "content": content,
         "missing": missing_fields(content) if record.is_draft else [],
         "done_items": [i for i in content["items"] if i["state"] == AgendaItem.State.DONE],
-        "later_sittings": later,
+        "targets": targets,
+        "eligible_targets": [t for t in targets if t.eligible],
+        "steps": steps,
+        "next_for_you": next_for_you(steps),
+        "agenda_step": steps[2],
         "is_clerk": can(request.user, sitting, Role.CLERK),
         "sign_as": minutes.can_sign(record, request.user),
         "deliberations": sitting.deliberations.select_related("publication"),
