@@ -152,6 +152,7 @@
         }
         return;
       }
+      if (msg.type === "sittings.snapshot") document.body.dataset.connected = "true";
       if (msg.state) { render(msg.state); return; }
       if (msg.type === "voting.ballot_cast" && state && state.vote && msg.data
           && msg.data.vote === state.vote.id && typeof msg.data.cast === "number") {
@@ -160,6 +161,7 @@
       }
     };
     socket.onclose = () => {
+      delete document.body.dataset.connected;
       if (stopped) return;
       banner.textContent = L.reconnecting;
       banner.hidden = false;

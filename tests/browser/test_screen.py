@@ -1,0 +1,136 @@
+"""The room's screen in Chromium at 1920x1080: the clerk issues its link, the display
+follows the sitting without reloading (an item taken up, the floor given, a vote opened
+and closed, a closed session), and a revoked link stops it with a French message."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from sessions import services
+from sessions.models import AgendaItem, Sitting
+from tests import factories as f
+from voting import services as voting
+
+from .conftest import off_loop, shoot
+
+pytestmark = [pytest.mark.browser]
+
+TEXT = (
+    "Le conseil municipal est invité à approuver le budget primitif 2027.\n\n"
+    "Vu le code général des collectivités territoriales ; vu l'avis de la commission."
+)
+
+
+def _sitting_now():
+    """A sitting convened for now (its convocation is not what this test is about)."""
+    a = f.assembly(members=7, population=1_000)
+    clerk = f.staff(a)
+    s = f.sitting(a, clerk=clerk, items=2, notes=False)
+    AgendaItem.objects.filter(sitting=s, position=1).update(summary=TEXT)
+    Sitting.objects.filter(pk=s.pk).update(state="convened", starts_at=timezone.now())
+    s.refresh_from_db()
+    people = list(a.members.order_by("id").select_related("user"))
+    f.arrive(s, people[:6])
+    services.secretary_name(sitting=s, member=people[1], user=None)
+    services.sitting_open(sitting=s, user=None)
+    return a, s, clerk, people, list(s.items.order_by("position"))
+
+
+def _login(page, base, user):
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", f.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+
+
+def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
+    a, s, clerk, people, items = off_loop(_sitting_now)
+    desk = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
+    desk.set_default_timeout(10_000)
+    clerk_page = desk.new_page()
+    _login(clerk_page, live_url, clerk)
+    clerk_page.goto(f"{live_url}/clerk/assemblies/{a.pk}/screens/")
+    clerk_page.fill("#screen-label", "Salle du conseil, mur du fond")
+    clerk_page.click("form.clerk-form button[type=submit]")
+    url = clerk_page.locator("[data-testid=screen-url]").inner_text().strip()
+    assert url.startswith(f"{live_url}/screen/")
+    assert _no_horizontal_scroll(clerk_page)
+    shoot(clerk_page, "screens-clerk-phone")
+
+    room = browser.new_context(locale="fr-FR", viewport={"width": 1920, "height": 1080})
+    room.set_default_timeout(10_000)
+    screen = room.new_page()
+    screen.goto(url)
+    assert room.cookies() == []
+    expect(screen.locator("#scr-state")).to_have_text("Ouverte")
+    expect(screen.locator("#scr-item-title")).to_have_text("Aucun point en discussion")
+    expect(screen.locator("body[data-connected=true]")).to_have_count(1)
+    screen.evaluate("() => { window.notReloaded = true; }")
+
+    off_loop(services.item_take_up, sitting=s, item=items[0], user=None)
+    expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)
+    expect(screen.locator("#scr-item-number")).to_contain_text("Point 1")
+    expect(screen.locator("#scr-item-text")).to_contain_text("budget primitif 2027")
+
+    speaker, next_one = people[3], people[4]
+    request = off_loop(services.hand_raise, sitting=s, member=speaker)
+    off_loop(services.hand_raise, sitting=s, member=next_one)
+    expect(screen.locator("#scr-queue")).to_contain_text(next_one.full_name)
+    off_loop(services.floor_give, sitting=s, request_id=request.id, user=None)
+    expect(screen.locator("#scr-speaker")).to_have_text(speaker.full_name)
+    expect(screen.locator("#scr-queue")).not_to_contain_text(speaker.full_name)
+
+    vote = off_loop(voting.vote_open, item=items[0], kind="electronic", user=None)
+    expect(screen.locator("#scr-vote")).to_contain_text("Vote en cours")
+    expect(screen.locator("#scr-vote")).to_contain_text("0 vote")
+    shoot(screen, "screen-vote-open-1920")
+    for index, member in enumerate(people[:6]):
+        choice = "against" if index == 5 else "for"
+        off_loop(
+            voting.ballot_cast,
+            vote=vote,
+            voter=member,
+            choice=choice,
+            client_id=f"screen-{vote.id}-{index}",
+        )
+    off_loop(voting.vote_close, vote=vote, user=None)
+    expect(screen.locator("#scr-vote")).to_contain_text("Résultat du vote")
+    expect(screen.locator("#scr-vote .scr-result")).to_have_text("Adopté")
+    expect(screen.locator("#scr-vote .tally-for .n")).to_have_text("5")
+    shoot(screen, "screen-vote-closed-1920")
+
+    off_loop(
+        services.closed_session_enter, sitting=s, requested_by=people[:3], votes_for=6, user=None
+    )
+    expect(screen.locator("#scr-closed")).to_be_visible()
+    expect(screen.locator("#scr-closed")).to_contain_text("Huis clos")
+    expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)  # the members' view
+    shoot(screen, "screen-closed-session-1920")
+    assert screen.evaluate("() => window.notReloaded === true")
+    size = screen.evaluate(
+        "() => parseFloat(getComputedStyle(document.getElementById('scr-item-title')).fontSize)"
+    )
+    assert size >= 48  # readable from the back of the chamber
+    assert _no_horizontal_scroll(screen)
+
+    tablet = room.new_page()
+    tablet.set_viewport_size({"width": 820, "height": 1180})
+    tablet.goto(url)
+    expect(tablet.locator("#scr-item-title")).to_have_text(items[0].title)
+    assert _no_horizontal_scroll(tablet)
+    shoot(tablet, "screen-tablet")
+
+    clerk_page.click("[data-testid=screens] button.danger")
+    expect(screen.locator("#scr-connection")).to_contain_text("révoqué par le greffe")
+    answer = screen.goto(url)
+    assert answer is not None and answer.status == 403
+    expect(screen.locator("body")).to_contain_text("révoqué par le greffe")
+    desk.close()
+    room.close()
