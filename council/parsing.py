@@ -58,6 +58,18 @@ def parse_optional_id(value: object, *, field: str, strings: bool = False) -> in
     return parse_id(value, field=field, strings=strings)
 
 
+def parse_single(values: list[str], *, field: str) -> str | None:
+    """The one value of a query string's or a form's field (absent: None); a field given
+    twice is refused, never read as its first or last value."""
+    if len(values) > 1:
+        raise InvalidInput(
+            _('"%(field)s" is given more than once.') % {"field": field},
+            code="invalid_field",
+            field=field,
+        )
+    return values[0] if values else None
+
+
 def parse_ids(
     value: object, *, field: str, strings: bool = False, limit: int = MAX_IDS
 ) -> list[int]:

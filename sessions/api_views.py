@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from council.api import CountField, IdField, IdListField, StrictSerializer, errors
 from council.errors import Forbidden, InvalidInput, NotFound
 from council.models import Assembly, Member, Room, StaffRole
-from council.parsing import parse_optional_id
+from council.parsing import parse_id, parse_single
 from voting import services as voting
 from voting.models import Vote
 
@@ -425,9 +425,11 @@ class Quorum(APIView):
     )
     def get(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-        item_id = parse_optional_id(request.query_params.get("item"), field="item", strings=True)
-        item = None if item_id is None else _item(sitting, item_id)
-        return Response(quorum_for(sitting, item).as_dict())
+        item = parse_single(request.query_params.getlist("item"), field="item")
+        item_id = None if item is None else parse_id(item, field="item", strings=True)
+        return Response(
+            quorum_for(sitting, None if item_id is None else _item(sitting, item_id)).as_dict()
+        )
 
 
 class Proxies(APIView):

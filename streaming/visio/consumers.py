@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
-from council.parsing import parse_flag, parse_id, parse_optional_id
+from council.parsing import parse_flag, parse_id, parse_optional_id, parse_single
 from council.sockets import UserSocket
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.models import SpeakingRequest
@@ -79,9 +79,8 @@ def _join_checks(user: Any, sitting_id: int, query: bytes) -> tuple[Any, Any, An
     agent (who keeps that room's roll, R27: its presence is not the video's business),
     with `?room=<id>`, the id in ASCII digits."""
     rooms = parse_qs(query.decode("latin-1"), keep_blank_values=True).get("room", [])
-    if len(rooms) > 1:
-        raise InvalidInput(_("Name one room."), code="invalid_field", field="room")
-    room_id = parse_optional_id(rooms[0] if rooms else None, field="room", strings=True)
+    given = parse_single(rooms, field="room")
+    room_id = parse_optional_id(given, field="room", strings=True)
     if room_id is None:
         sitting = access_sitting(user, sitting_id, Role.MEMBER)
         return sitting, member_of(user, sitting.assembly_id), None, can(user, sitting, Role.CHAIR)

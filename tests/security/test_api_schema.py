@@ -26,6 +26,7 @@ from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core import NOT_SET
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -132,9 +133,9 @@ def exercise(schema, role: str, token: str | None, ids, tally: Tally) -> None:  
                 response = case.call(headers=headers, timeout=30)
                 tally.requests[role] += 1
                 tally.statuses[str(response.status_code)] += 1
-                label = (
-                    f"{role} {case.meta.generation.mode.value} {case.method} {case.formatted_path}"
-                )
+                mode_name = case.meta.generation.mode.value
+                sent = f"{case.query or ''} {case.body if case.body is not NOT_SET else ''}"
+                label = f"{role} {mode_name} {case.method} {case.formatted_path} {sent[:200]}"
                 if response.status_code >= 500:
                     tally.server_errors.append(f"{label} -> {response.status_code}")
                 try:

@@ -528,7 +528,7 @@ def test_the_api_refuses_deep_bodies_malformed_ids_and_unknown_fields():
     )
     assert response.status_code == 400
     other_item = c.other_sitting.items.first()
-    for query in ("²", "٣", "-1", str(other_item.id)):
+    for query in ("²", "٣", "-1", "", str(other_item.id), [str(c.item.id)] * 2):
         response = seat.get(f"/api/sittings/{c.s.id}/quorum/", {"item": query})
         assert response.status_code == 400, query
     member = api_for(c.people[3].user)
