@@ -185,8 +185,9 @@ def next_for_you(steps: list[Step]) -> str:
     if current is None:
         return _("The minutes are published: nothing is left to do.")
     if current.blocked:
-        return _("Next step, “%(step)s”, cannot be taken yet: %(why)s") % {
+        return _("Next step, “%(step)s”: %(who)s Not possible yet. %(why)s") % {
             "step": current.label,
+            "who": current.who,
             "why": current.blocked,
         }
     if current.you:

@@ -134,3 +134,46 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     expect(screen.locator("body")).to_contain_text("révoqué par le greffe")
     desk.close()
     room.close()
+
+
+def _prepared_agenda():
+    a = f.assembly(members=5, population=1_000)
+    clerk = f.staff(a)
+    s = f.sitting(a, clerk=clerk, items=1, notes=False)
+    return a, s, clerk, f.councillors(a)[0]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_councillor_proposes_from_the_seat_and_the_clerk_accepts(live_url, browser, width):
+    a, s, clerk, member = off_loop(_prepared_agenda)
+    ctx = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    ctx.set_default_timeout(10_000)
+    page = ctx.new_page()
+    _login(page, live_url, member.user)
+    page.click("nav >> text=Séances")
+    expect(page.locator("h1")).to_have_text("Mes séances")
+    page.click("text=Proposer un point à l’ordre du jour")
+    page.fill("#proposal-title", "Piste cyclable rue Haute")
+    page.fill("#proposal-note", "Pétition de 300 habitants.")
+    page.click("#proposals button[type=submit]")
+    expect(page.locator("[data-testid=my-proposals] li")).to_contain_text("En attente de décision")
+    assert _no_horizontal_scroll(page)
+    shoot(page, f"proposal-seat-{width}")
+
+    clerk_ctx = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    clerk_ctx.set_default_timeout(10_000)
+    desk = clerk_ctx.new_page()
+    _login(desk, live_url, clerk)
+    desk.goto(f"{live_url}/clerk/sittings/{s.pk}/")
+    expect(desk.locator("[data-testid=proposals]")).to_contain_text(member.full_name)
+    assert _no_horizontal_scroll(desk)
+    shoot(desk, f"proposal-clerk-{width}")
+    desk.click("[data-testid=proposals] button:has-text('Accepter')")
+    expect(desk.locator(".clerk-items")).to_contain_text("Piste cyclable rue Haute")
+
+    page.goto(f"{live_url}/seat/sittings/{s.pk}/")
+    expect(page.locator("[data-testid=my-proposals] li")).to_contain_text(
+        "point 2 de l’ordre du jour"
+    )
+    ctx.close()
+    clerk_ctx.close()

@@ -34,8 +34,8 @@ def test_the_secretary_agent_is_told_to_finalise_a_draft(client, held):
     client.force_login(agent)
     page = _text(client.get(f"/clerk/sittings/{s.pk}/minutes/"))
     assert "Du brouillon à la publication" in page
-    assert "L’étape suivante, « Finalisé », n’est pas encore possible" in page
-    assert "Il manque encore" in page
+    assert "Étape suivante, « Finalisé » : Le secrétaire de séance" in page
+    assert "Pas encore possible. Il manque encore" in page
 
 
 def test_with_only_a_convened_next_sitting_everyone_reads_why_it_cannot_go_on_its_agenda(
@@ -85,7 +85,7 @@ def test_on_the_agenda_the_agent_reads_that_the_council_adopts_them_and_where(cl
     minutes.minutes_put_on_agenda(minutes=record, sitting=later, user=clerk)
     client.force_login(agent)
     page = _text(client.get(f"/clerk/sittings/{s.pk}/minutes/"))
-    assert "L’étape suivante, « Adopté », n’est pas encore possible" in page
+    assert "Étape suivante, « Adopté » : Le conseil l’adopte par un vote" in page
     assert f"Point 1 de « {later.title} »" in page
     assert "Cette séance n’est pas encore ouverte." in page
 
@@ -103,7 +103,7 @@ def test_adopted_minutes_say_who_signs_and_that_a_service_account_cannot(client,
     from sessions import services as sittings
 
     sittings.secretary_name(sitting=later, member=people[1], user=None)
-    sittings.sitting_open(sitting=later, user=None)
+    sittings.sitting_open(sitting=later, user=None, open_anyway=True, reason="essai")
     vote_on(later, item, {0: "for", 1: "for", 2: "for"}, people)
     record.refresh_from_db()
     assert record.state == "adopted"

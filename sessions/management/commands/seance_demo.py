@@ -29,6 +29,7 @@ from sessions import services
 from sessions.minutes import services as minutes
 from sessions.minutes.models import Minutes
 from sessions.models import Sitting
+from sessions.services import proposals
 from sessions.services.files import files_undone_on_failure
 from streaming.demo import seed_cameras
 
@@ -353,8 +354,27 @@ class Command(BaseCommand):
         clerk = self.staff(a, "greffe", StaffRole.Role.CLERK)
         self.staff(a, "secretariat", StaffRole.Role.SECRETARY)
         self.staff(a, "regie", StaffRole.Role.TECHNICIAN)
+        self.in_preparation(a, clerk)
         earlier = hold_past_sitting(a, clerk)
         self.convene(a, clerk, "Conseil municipal", INGEVILLE_ITEMS, minutes_to_adopt=earlier)
+
+    def in_preparation(self, assembly: Assembly, clerk: User) -> Sitting:
+        """January's sitting, not convened yet: councillors propose items for its agenda
+        (seed 002), and the minutes of a later sitting can still go on it (R29)."""
+        day = timezone.now().astimezone(PARIS).date() + datetime.timedelta(days=45)
+        starts = datetime.datetime(day.year, day.month, day.day, 18, 30, tzinfo=PARIS)
+        sitting = services.sitting_create(
+            assembly=assembly, title="Conseil municipal (janvier)", starts_at=starts, user=clerk
+        )
+        services.item_add(sitting=sitting, user=clerk, title="Débat d'orientation budgétaire 2027")
+        proposer = assembly.members.get(user__username="conseiller07")
+        proposals.proposal_submit(
+            sitting=sitting,
+            member=proposer,
+            title="Éclairage du stade municipal",
+            note="Les clubs sportifs demandent un éclairage pour les entraînements d'hiver.",
+        )
+        return sitting
 
     def ingeco(self) -> None:
         a = Assembly.objects.create(
@@ -396,8 +416,14 @@ class Command(BaseCommand):
         assert ville is not None and agglo is not None and held is not None
         rows = [
             ("greffe", "clerk of Ingeville", "/clerk/"),
+            (
+                "greffe",
+                "the chamber's screens (links)",
+                f"/clerk/assemblies/{ville.assembly_id}/screens/",
+            ),
             ("maire", "mayor, chairs the sitting", f"/chair/sittings/{ville.id}/"),
             ("conseiller12", "councillor of Ingeville", f"/seat/sittings/{ville.id}/"),
+            ("conseiller12", "his sittings; propose an item for January", "/my/sittings/"),
             ("secretariat", "secretary agent (roll call)", f"/roll/sittings/{ville.id}/"),
             (
                 "secretariat",
