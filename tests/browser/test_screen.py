@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from sessions import services
 from sessions.models import AgendaItem, Sitting
 from tests import factories as f
-from voting import services as voting
 
 from .conftest import off_loop, shoot
 
@@ -50,12 +49,46 @@ def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
 
 
+# An action sent through a person's own socket, in Daphne: its events then reach the
+# screen through the channel layer of the server itself (Redis or in memory alike).
+ACT = """async ([path, payload]) => {
+  const ws = new WebSocket("ws://" + location.host + path);
+  const answer = await new Promise((resolve) => {
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "sittings.snapshot") ws.send(JSON.stringify({...payload, ref: "screen-test"}));
+      else if ((m.type === "ack" || m.type === "error") && m.ref === "screen-test") resolve(m);
+    };
+    setTimeout(() => resolve({type: "timeout"}), 8000);
+  });
+  ws.close();
+  return answer;
+}"""
+
+
+def _act(page, sitting, surface: str, **payload):
+    answer = page.evaluate(ACT, [f"/ws/sittings/{sitting.pk}/{surface}/", payload])
+    assert answer["type"] == "ack", answer
+    return answer
+
+
+def _person(browser, base, user, width=1280):
+    context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    _login(page, base, user)
+    return context, page
+
+
+def _open_vote_id(sitting):
+    from voting.models import Vote
+
+    return Vote.objects.filter(sitting=sitting).order_by("-id").values_list("id", flat=True)[0]
+
+
 def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     a, s, clerk, people, items = off_loop(_sitting_now)
-    desk = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-    desk.set_default_timeout(10_000)
-    clerk_page = desk.new_page()
-    _login(clerk_page, live_url, clerk)
+    desk, clerk_page = _person(browser, live_url, clerk, width=390)
     clerk_page.goto(f"{live_url}/clerk/assemblies/{a.pk}/screens/")
     clerk_page.fill("#screen-label", "Salle du conseil, mur du fond")
     clerk_page.click("form.clerk-form button[type=submit]")
@@ -63,6 +96,10 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     assert url.startswith(f"{live_url}/screen/")
     assert _no_horizontal_scroll(clerk_page)
     shoot(clerk_page, "screens-clerk-phone")
+    chair_ctx, chair = _person(browser, live_url, people[0].user)
+    speaker, next_one = people[3], people[4]
+    seat_ctx, seat = _person(browser, live_url, speaker.user)
+    next_ctx, next_seat = _person(browser, live_url, next_one.user)
 
     room = browser.new_context(locale="fr-FR", viewport={"width": 1920, "height": 1080})
     room.set_default_timeout(10_000)
@@ -74,41 +111,34 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     expect(screen.locator("body[data-connected=true]")).to_have_count(1)
     screen.evaluate("() => { window.notReloaded = true; }")
 
-    off_loop(services.item_take_up, sitting=s, item=items[0], user=None)
+    _act(chair, s, "chair", action="take_up", item=items[0].pk)
     expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)
     expect(screen.locator("#scr-item-number")).to_contain_text("Point 1")
     expect(screen.locator("#scr-item-text")).to_contain_text("budget primitif 2027")
 
-    speaker, next_one = people[3], people[4]
-    request = off_loop(services.hand_raise, sitting=s, member=speaker)
-    off_loop(services.hand_raise, sitting=s, member=next_one)
+    _act(seat, s, "seat", action="raise_hand")
+    _act(next_seat, s, "seat", action="raise_hand")
     expect(screen.locator("#scr-queue")).to_contain_text(next_one.full_name)
-    off_loop(services.floor_give, sitting=s, request_id=request.id, user=None)
+    request = off_loop(
+        lambda: s.speaking_requests.get(member=speaker, state="waiting").pk  # type: ignore[attr-defined]
+    )
+    _act(chair, s, "chair", action="give_floor", request=request)
     expect(screen.locator("#scr-speaker")).to_have_text(speaker.full_name)
     expect(screen.locator("#scr-queue")).not_to_contain_text(speaker.full_name)
 
-    vote = off_loop(voting.vote_open, item=items[0], kind="electronic", user=None)
+    _act(chair, s, "chair", action="vote_open", item=items[0].pk, kind="hands")
     expect(screen.locator("#scr-vote")).to_contain_text("Vote en cours")
-    expect(screen.locator("#scr-vote")).to_contain_text("0 vote")
     shoot(screen, "screen-vote-open-1920")
-    for index, member in enumerate(people[:6]):
-        choice = "against" if index == 5 else "for"
-        off_loop(
-            voting.ballot_cast,
-            vote=vote,
-            voter=member,
-            choice=choice,
-            client_id=f"screen-{vote.id}-{index}",
-        )
-    off_loop(voting.vote_close, vote=vote, user=None)
+    vote = off_loop(_open_vote_id, s)
+    counts = {"for": 5, "against": 1, "abstain": 0}
+    _act(chair, s, "chair", action="vote_close", vote=vote, counts=counts, confirm=True)
     expect(screen.locator("#scr-vote")).to_contain_text("Résultat du vote")
     expect(screen.locator("#scr-vote .scr-result")).to_have_text("Adopté")
     expect(screen.locator("#scr-vote .tally-for .n")).to_have_text("5")
     shoot(screen, "screen-vote-closed-1920")
 
-    off_loop(
-        services.closed_session_enter, sitting=s, requested_by=people[:3], votes_for=6, user=None
-    )
+    requesters = [p.pk for p in people[:3]]
+    _act(chair, s, "chair", action="closed_session_enter", requested_by=requesters, votes_for=6)
     expect(screen.locator("#scr-closed")).to_be_visible()
     expect(screen.locator("#scr-closed")).to_contain_text("Huis clos")
     expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)  # the members' view
@@ -132,8 +162,8 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     answer = screen.goto(url)
     assert answer is not None and answer.status == 403
     expect(screen.locator("body")).to_contain_text("révoqué par le greffe")
-    desk.close()
-    room.close()
+    for context in (desk, chair_ctx, seat_ctx, next_ctx, room):
+        context.close()
 
 
 def _prepared_agenda():
