@@ -152,3 +152,16 @@ def test_the_councillors_sittings_link_lists_their_sittings(client, town):
     clerk_only = f.staff(town, StaffRole.Role.CLERK)
     client.force_login(clerk_only)
     assert client.get("/my/sittings/")["Location"] == "/clerk/"
+
+
+def test_over_http_another_councils_member_and_a_clerk_cannot_propose(client, town):
+    s = f.sitting(town, items=0, notes=False)
+    stranger = f.councillors(f.assembly(members=3))[0]
+    client.force_login(stranger.user)
+    refused = client.post(f"/seat/sittings/{s.pk}/propose/", {"title": "Un sujet"})
+    assert refused.status_code == 403
+    client.force_login(f.staff(town))
+    staff = client.post(f"/seat/sittings/{s.pk}/propose/", {"title": "Un sujet"})
+    assert staff.status_code == 403
+    assert "Seuls les membres de ce conseil" in staff.content.decode()
+    assert not ItemProposal.objects.exists()
