@@ -27,7 +27,7 @@ def seed():
     services.convocation_send(sitting=s, user=f.staff(a))
     f.arrive(s, people)
     services.secretary_name(sitting=s, member=people[1], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     return s, [session_cookie(m.user) for m in people]
 
 

@@ -143,7 +143,7 @@ def seed(members: int):
     services.convocation_send(sitting=s, user=f.staff(a))
     f.arrive(s, people)  # the quorum, to open the sitting
     services.secretary_name(sitting=s, member=people[1], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     request = services.hand_raise(sitting=s, member=people[SPEAKER])
     services.floor_give(sitting=s, request_id=request.pk, user=people[0].user)
     return s, [session_cookie(m.user) for m in people]

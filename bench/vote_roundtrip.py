@@ -51,7 +51,7 @@ def seed():
     services.convocation_send(sitting=s, user=f.staff(a))
     f.arrive(s, present)
     services.secretary_name(sitting=s, member=present[1], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     services.item_take_up(sitting=s, item=s.items.first(), user=None)
     cookies = {m.id: session_cookie(m.user) for m in present}
     grants = {h.id: g.id for h, g in zip(present[-PROXIES:], absent, strict=True)}
@@ -116,7 +116,7 @@ async def run(port: int, sitting, present, cookies, grants):
         file=sys.stderr,
     )
     close_at = time.perf_counter()
-    await sync_to_async(voting.vote_close)(vote=vote, user=None)
+    await sync_to_async(voting.vote_close)(vote=vote, user=None, confirm=True)
     clients = list(seats.values()) + public
     result_deadline = time.monotonic() + 30
     arrivals = await asyncio.gather(

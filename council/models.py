@@ -164,3 +164,12 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @staticmethod
+    def account_name(role: str) -> str:
+        """The name of a service's shared account, in the council's language
+        ("Secrétariat des assemblées", "Technicien (régie)"), never its code."""
+        from django.utils import translation
+
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(StaffRole.Role(role).label)

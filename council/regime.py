@@ -63,6 +63,11 @@ class Regime:
     list_publication_days: int = 7
     minutes_publication_days: int = 7
     deadline_warning_days: int = 2
+    # R2: the convocation fixes the day and hour; the chair may open this many minutes
+    # before the hour on that day, and no later than this many hours after it, unless
+    # they confirm, with a reason entered in the sitting's log.
+    opening_early_minutes: int = 30
+    opening_late_hours: int = 6
 
     # --- notice (R5-R7) -------------------------------------------------
     @staticmethod
@@ -98,6 +103,25 @@ class Regime:
     def needs_synthesis_note(self, assembly: Assembly) -> bool:
         # An EPCI with a commune of 3,500 or more follows the larger communes' rules.
         return self._is_large(assembly)
+
+    # --- opening (R2) ----------------------------------------------------
+    def opening_window(
+        self, starts_at: datetime.datetime
+    ) -> tuple[datetime.datetime, datetime.datetime]:
+        """When the sitting may open without the chair's confirmation: from
+        `opening_early_minutes` before the convened hour, on the convened day (Paris), to
+        `opening_late_hours` after it."""
+        local = starts_at.astimezone(PARIS)
+        day_start = datetime.datetime.combine(local.date(), datetime.time(0), tzinfo=PARIS)
+        early = datetime.timedelta(minutes=self.opening_early_minutes)
+        earliest = max(starts_at - early, day_start)
+        return earliest, starts_at + datetime.timedelta(hours=self.opening_late_hours)
+
+    # --- votes: closing (R16) ----------------------------------------------
+    @staticmethod
+    def close_needs_confirmation(cast: int, voices: int) -> bool:
+        """A vote closed while voices are still missing asks the chair to confirm."""
+        return cast < voices
 
     # --- quorum (R10-R13) -------------------------------------------------
     def quorum_needed(self, in_office: int) -> int:

@@ -15,3 +15,9 @@ urlpatterns = [
     path("", include("streaming.urls")),
     path("", include("sessions.urls")),
 ]
+
+# Error pages in French by default, English available (sessions/views/errors.py).
+handler400 = "sessions.views.errors.bad_request"
+handler403 = "sessions.views.errors.permission_denied"
+handler404 = "sessions.views.errors.page_not_found"
+handler500 = "sessions.views.errors.server_error"

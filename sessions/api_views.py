@@ -9,6 +9,7 @@ errors (council.api.errors).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -57,6 +58,9 @@ class ItemIn(StrictSerializer):
 
 class TransitionIn(StrictSerializer):
     action = serializers.ChoiceField(choices=["open", "suspend", "resume", "close"])
+    # R2: opening outside the convened time, confirmed with a reason (logged).
+    open_anyway = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
 
 
 class ItemRefIn(StrictSerializer):
@@ -101,6 +105,8 @@ class HandsIn(StrictSerializer):
 
 class CountsIn(StrictSerializer):
     counts = HandsIn(required=False)
+    # The second click: close although voices are missing (code vote_close_unconfirmed).
+    confirm = serializers.BooleanField(required=False, default=False)
 
 
 # --- Outputs --------------------------------------------------------------------------------
@@ -364,7 +370,7 @@ class Convocation(APIView):
 
 
 class Transition(APIView):
-    ACTIONS = {
+    ACTIONS: dict[str, Callable[..., Sitting]] = {
         "open": services.sitting_open,
         "suspend": services.sitting_suspend,
         "resume": services.sitting_resume,
@@ -376,8 +382,13 @@ class Transition(APIView):
     )
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        action = _valid(TransitionIn, request)["action"]
-        sitting = self.ACTIONS[action](sitting=sitting, user=request.user)
+        data = _valid(TransitionIn, request)
+        extra = (
+            {"open_anyway": data["open_anyway"], "reason": data["reason"]}
+            if data["action"] == "open"
+            else {}
+        )
+        sitting = self.ACTIONS[data["action"]](sitting=sitting, user=request.user, **extra)
         return Response(SittingOut(sitting).data)
 
 
@@ -506,8 +517,9 @@ class VoteClose(APIView):
     @extend_schema(request=CountsIn, responses={200: ResultOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, vote_id: int) -> Response:
         vote = _vote(request, vote_id, Role.CHAIR)
+        data = _valid(CountsIn, request)
         vote = voting.vote_close(
-            vote=vote, user=request.user, counts=_valid(CountsIn, request).get("counts")
+            vote=vote, user=request.user, counts=data.get("counts"), confirm=data["confirm"]
         )
         return Response(vote.result)
 

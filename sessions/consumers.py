@@ -226,6 +226,16 @@ def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     )
 
 
+def _open(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
+    """R2: outside the convened time, "open_anyway" with a "reason" (sessions.services)."""
+    services.sitting_open(
+        sitting=s,
+        user=c.user,
+        open_anyway=parse_flag(m.get("open_anyway"), field="open_anyway", default=False),
+        reason=parse_text(m.get("reason"), field="reason", max_length=500),
+    )
+
+
 def _attendance(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     services.attendance_record(
         sitting=s,
@@ -254,7 +264,7 @@ class ChairConsumer(SittingConsumer):
         return [desk_group(sitting.id)]
 
     actions = {
-        "open": lambda c, s, m: services.sitting_open(sitting=s, user=c.user),
+        "open": _open,
         "suspend": lambda c, s, m: services.sitting_suspend(sitting=s, user=c.user),
         "resume": lambda c, s, m: services.sitting_resume(sitting=s, user=c.user),
         "close": lambda c, s, m: services.sitting_close(sitting=s, user=c.user),

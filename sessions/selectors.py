@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,6 +19,22 @@ from .models import AgendaItem, AttendanceEvent, ProxyCover, Sitting, SpeakingRe
 
 def sitting_day(sitting: Sitting):  # type: ignore[no-untyped-def]
     return sitting.starts_at.astimezone(PARIS).date()
+
+
+@dataclass
+class SittingDates:
+    """R2, R28: the day the sitting was held (the day it opened, else the day it was
+    convened for) and the convened day; the minutes, the archive and the PDFs use these."""
+
+    held_at: datetime.datetime
+    convened_for: datetime.datetime
+    differs: bool
+
+
+def sitting_dates(sitting: Sitting) -> SittingDates:
+    held = sitting.opened_at or sitting.starts_at
+    differs = held.astimezone(PARIS).date() != sitting.starts_at.astimezone(PARIS).date()
+    return SittingDates(held_at=held, convened_for=sitting.starts_at, differs=differs)
 
 
 def members_in_office(sitting: Sitting) -> QuerySet[Member]:
@@ -192,6 +209,28 @@ def _request_dict(r: SpeakingRequest) -> dict[str, Any]:
     }
 
 
+def sitting_counts(
+    quorum: QuorumStatus, represented: int, vote: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The numbers every audience shows, computed once per event (issue 15, "one truth"):
+    members in office, present, represented, absent, the quorum (R10-R13) and the vote's
+    count (voices, ballots received). The chair's, the seats' and the public snapshots
+    carry this same dict."""
+    return {
+        "in_office": quorum.in_office,
+        "present": quorum.present,
+        "represented": represented,
+        "absent": max(quorum.in_office - quorum.present - represented, 0),
+        "quorum": {
+            "counted": quorum.counted,
+            "needed": quorum.needed,
+            "reached": quorum.reached,
+            "explanation": quorum.explanation,
+        },
+        "vote": None if vote is None else vote["count"],
+    }
+
+
 def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[str, Any]:
     """What anyone may see: no personal data beyond what a public sitting shows."""
     facts = facts or sitting_facts(sitting)
@@ -201,6 +240,7 @@ def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict
     represented = len(facts.usable)
     closed = sitting.in_closed_session
     speaker = None if closed else speaking_queue(sitting).filter(state="speaking").first()
+    vote = None if closed else _vote_summary(sitting, public=True)
     return {
         "sitting": {
             "id": sitting.id,
@@ -220,7 +260,8 @@ def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict
         },
         "quorum": {"reached": quorum.reached, "explanation": quorum.explanation},
         "speaker": None if speaker is None else {"name": speaker.member.full_name},
-        "vote": None if closed else _vote_summary(sitting, public=True),
+        "vote": vote,
+        "counts": sitting_counts(quorum, represented, vote),
         "server_time": timezone.now().isoformat(),
     }
 
@@ -268,5 +309,7 @@ def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[
     snap["secretary"] = sitting.secretary.full_name if sitting.secretary else None
     snap["chair"] = sitting.chair.full_name if sitting.chair else None
     snap["vote"] = _vote_summary(sitting, public=False)
+    if snap["vote"] is not None:
+        snap["counts"]["vote"] = snap["vote"]["count"]
     snap["urgency"] = {"declared": sitting.urgency, "accepted": sitting.urgency_accepted}
     return snap

@@ -162,7 +162,7 @@ def opened(a: Assembly, present: int | None = None, **kwargs: Any) -> Sitting:
     people = list(a.members.order_by("id"))
     arrive(s, people[: present if present is not None else len(people)])
     services.secretary_name(sitting=s, member=people[1], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     s.refresh_from_db()
     return s
 
@@ -184,7 +184,7 @@ def in_session(
     people = list(a.members.order_by("id"))
     arrive(s, people[: present if present is not None else len(people)])
     services.secretary_name(sitting=s, member=people[1], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     services.item_take_up(sitting=s, item=s.items.first(), user=None)
     s.refresh_from_db()
     return s

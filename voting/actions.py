@@ -23,6 +23,7 @@ from sessions.models import Sitting
 
 from . import services
 from .models import Vote
+from .seat_events import my_ballots_changed
 from .services.opening import REQUEST_KINDS
 
 COUNTED = ("for", "against", "abstain")
@@ -93,7 +94,10 @@ def vote_open(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
 
 def vote_close(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     counts = counts_parse(message.get("counts"))
-    services.vote_close(vote=_vote(sitting, message), user=consumer.user, counts=counts)
+    confirm = parse_flag(message.get("confirm"), field="confirm", default=False)
+    services.vote_close(
+        vote=_vote(sitting, message), user=consumer.user, counts=counts, confirm=confirm
+    )
 
 
 def answer(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
@@ -126,6 +130,7 @@ def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str
         client_id=parse_text(message.get("client_id"), field="client_id", max_length=64),
         on_behalf_of=_member(sitting, message, "on_behalf_of"),
     )
+    my_ballots_changed(sitting, voter)
     return receipt.as_dict()
 
 

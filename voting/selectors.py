@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import ngettext
+
 from council.models import Member
 from sessions.models import Sitting
 
@@ -26,6 +28,45 @@ def voted_ids(vote: Vote) -> list[int]:
     return list(model.objects.filter(vote=vote).values_list("member_id", flat=True))
 
 
+def vote_count(vote: Vote, voted: list[int] | None = None) -> dict[str, Any]:
+    """The one count of a vote that every page shows (chair, seats, public, screen, video):
+    the voices, how many were cast and how many are missing, and the words for it. A show of
+    hands has no ballots: once closed, its cast voices are the chair's counts (R16)."""
+    voices = len(vote.eligible)
+    result = vote.result or {}
+    hands = vote.kind == Vote.Kind.HANDS
+    if hands and "cast" in result:
+        cast = int(result["cast"])
+    else:
+        cast = len(voted_ids(vote) if voted is None else voted)
+    if hands and not vote.is_open:
+        label = ngettext(
+            "%(cast)s voice counted of %(voices)s",
+            "%(cast)s voices counted of %(voices)s",
+            cast,
+        )
+    elif hands:
+        label = ngettext(
+            "Show of hands: the chair counts the %(voices)s voice",
+            "Show of hands: the chair counts the %(voices)s voices",
+            voices,
+        )
+    else:
+        label = ngettext(
+            "%(cast)s ballot received of %(voices)s voices",
+            "%(cast)s ballots received of %(voices)s voices",
+            cast,
+        )
+    return {
+        "vote": vote.id,
+        "voices": voices,
+        "cast": cast,
+        "missing": max(voices - cast, 0),
+        "counted_by_chair": hands,
+        "label": label % {"cast": cast, "voices": voices},
+    }
+
+
 def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
     """Public: the question, the count of ballots and, once closed, the result (without
     names for a secret ballot). Private adds the voices and, for a public vote, who has
@@ -34,6 +75,7 @@ def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
     if vote is None:
         return None
     voted = voted_ids(vote)
+    count = vote_count(vote, voted)
     summary: dict[str, Any] = {
         "id": vote.id,
         "item": vote.item_id,
@@ -42,8 +84,9 @@ def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
         "state": vote.state,
         "question": vote.question,
         "round": vote.round_no,
-        "voices": len(vote.eligible),
-        "cast": len(voted),
+        "voices": count["voices"],
+        "cast": count["cast"],
+        "count": count,
         "secret": vote.is_secret,
         "candidates": [{"id": c.id, "name": c.full_name} for c in vote.candidates.all()],
         "result": vote.result,

@@ -7,6 +7,7 @@ returns plain data (JSON-ready) that the pages and the PDF render. Nothing here 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django.utils import formats
@@ -15,8 +16,17 @@ from django.utils.translation import gettext as _
 from council.regime import PARIS, Regime, regime_for
 
 from ..models import AgendaItem, AttendanceEvent, ProxyCover, Sitting, SittingLog
-from ..selectors import members_in_office
+from ..selectors import members_in_office, sitting_dates
 from .models import DebateSummary, Deliberation, Minutes
+
+
+def numbered(position: int, title: str) -> str:
+    """ "3. Budget": the item's number once, even when its title already begins with it
+    ("1. Décision modificative" stays "1. Décision modificative", never "1. 1. …")."""
+    match = re.match(r"^\s*(\d+)\s*[.)°-]\s*", title)
+    if match and int(match.group(1)) == position:
+        title = title[match.end() :]
+    return f"{position}. {title}"
 
 
 def _time(at: datetime.datetime | None) -> str:
@@ -112,6 +122,7 @@ def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog])
                 "id": item.id,
                 "position": item.position,
                 "title": item.title,
+                "heading": numbered(item.position, item.title),
                 "kind": item.get_kind_display(),
                 "kind_code": item.kind,
                 "state": item.state,
@@ -142,10 +153,13 @@ def minutes_draft(sitting: Sitting, minutes: Minutes | None = None) -> dict[str,
 
     journal = _journal(sitting)
     chair, secretary = sitting.chair, sitting.secretary
+    dates = sitting_dates(sitting)
     return {
         "assembly": sitting.assembly.name,
         "title": sitting.title,
-        "date": _when(sitting.opened_at or sitting.starts_at),
+        "date": _when(dates.held_at),
+        # R2: the day convened for, when the sitting opened on another day.
+        "convened_date": _when(dates.convened_for) if dates.differs else "",
         "convened_for": _time(sitting.starts_at),
         "opened_at": _time(sitting.opened_at),
         "closed_at": _time(sitting.closed_at),
@@ -177,7 +191,7 @@ def missing_fields(content: dict[str, Any]) -> list[str]:
     for item in content["items"]:
         if item["state"] != AgendaItem.State.DONE:
             continue
-        label = f"{item['position']}. {item['title']}"
+        label = item.get("heading") or numbered(item["position"], item["title"])
         if not item["debate"].strip():
             missing.append(_("the summary of the debates on “%(item)s”") % {"item": label})
         if Regime.is_deliberation(item["kind_code"]) and not item["votes"]:

@@ -17,6 +17,7 @@ from voting.chain import sitting_anchor, vote_anchor
 
 from ..documents import pdf_from
 from ..models import Sitting
+from .draft import numbered
 from .models import Deliberation, Minutes
 
 STYLES = getSampleStyleSheet()
@@ -82,9 +83,9 @@ def _attendance(content: dict[str, Any]) -> list[Any]:
 
 
 def _item(item: dict[str, Any]) -> list[Any]:
-    head = f"{item['position']}. {item['title']}"
+    head = item.get("heading") or numbered(item["position"], item["title"])
     if item["deliberation"]:
-        head += f" — {_('deliberation')} {item['deliberation']}"
+        head += " — " + _("deliberation no. %(id)s") % {"id": item["deliberation"]}
     story: list[Any] = [_p(head, "Heading2")]
     if item["rapporteur"]:
         story.append(_p(_("Rapporteur: %(name)s") % {"name": item["rapporteur"]}))
@@ -118,6 +119,11 @@ def render_minutes(minutes: Minutes) -> bytes:
     story: list[Any] = [
         _p(c["assembly"], "Title"),
         _p(_("Minutes of the sitting of %(date)s") % {"date": c["date"]}, "Heading1"),
+        *(
+            [_p(_("Convened for %(date)s.") % {"date": c["convened_date"]})]
+            if c.get("convened_date")
+            else []
+        ),
         _p(
             _("Opened at %(opened)s, closed at %(closed)s, %(place)s.")
             % {"opened": c["opened_at"], "closed": c["closed_at"], "place": c["place"]}
@@ -127,7 +133,7 @@ def render_minutes(minutes: Minutes) -> bytes:
         _p(_("Quorum at the opening: %(q)s") % {"q": c["quorum"]}),
         *_attendance(c),
         _p(_("Agenda"), "Heading2"),
-        *[_p(f"{i['position']}. {i['title']}") for i in c["items"]],
+        *[_p(i.get("heading") or numbered(i["position"], i["title"])) for i in c["items"]],
     ]
     for item in c["items"]:
         story += _item(item)

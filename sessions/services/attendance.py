@@ -13,6 +13,7 @@ from ..models import AgendaItem, AttendanceEvent, Interest, Sitting
 from ..realtime import broadcast
 from ..selectors import presence
 from .common import User, actor, lock, log, require_in_office, require_state
+from .speaking import queue_leave
 
 Mode = AttendanceEvent.Mode
 Kind = AttendanceEvent.Kind
@@ -44,7 +45,8 @@ def attendance_record(
     room: Room | None = None,
 ) -> AttendanceEvent:
     """Log an arrival or a departure. The log is never edited: a mistake is corrected by
-    the opposite event."""
+    the opposite event. A departure (from the roll, or a remote member leaving the video)
+    takes the member out of the speaking queue."""
     sitting = lock(sitting)
     require_state(sitting, *LIVE, action=_("record attendance"))
     require_in_office(sitting, member)
@@ -72,7 +74,10 @@ def attendance_record(
         at=timezone.now(),
         recorded_by=actor(user),
     )
-    broadcast(sitting, "attendance_changed", member=member.id, kind=kind, mode=mode)
+    data: dict[str, object] = {"member": member.id, "kind": kind, "mode": mode}
+    if kind == Kind.DEPARTURE:
+        data["left_queue"] = queue_leave(sitting, member)
+    broadcast(sitting, "attendance_changed", **data)
     return event
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.regime import regime_for
+from council.words import clear_days_words
 
 from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
 from ..minutes import services as minutes
@@ -38,8 +39,12 @@ def secretary_name(*, sitting: Sitting, member: Member, user: User) -> Sitting:
 
 
 @transaction.atomic
-def sitting_open(*, sitting: Sitting, user: User) -> Sitting:
-    """R11, R23: a secretary is named and the quorum is reached at the opening."""
+def sitting_open(
+    *, sitting: Sitting, user: User, open_anyway: bool = False, reason: str = ""
+) -> Sitting:
+    """R11, R23: a secretary is named and the quorum is reached at the opening; R2: on the
+    day and at the hour of the convocation (`open_anyway` with a reason, logged, for any
+    other time)."""
     sitting = lock(sitting)
     require_state(sitting, S.CONVENED, action=_("open the sitting"))
     if sitting.secretary_id is None:
@@ -53,12 +58,57 @@ def sitting_open(*, sitting: Sitting, user: User) -> Sitting:
             quorum=quorum.as_dict(),
         )
     _check_notice(sitting, user)
+    now = timezone.now()
+    _check_convened_time(sitting, user, now, open_anyway=open_anyway, reason=reason)
     sitting.state = S.OPEN
-    sitting.opened_at = timezone.now()
+    sitting.opened_at = now
     sitting.save(update_fields=["state", "opened_at"])
     log(sitting, "opened", user, quorum=quorum.as_dict())
     broadcast(sitting, "opened")
     return sitting
+
+
+def _check_convened_time(
+    sitting: Sitting, user: User, now: datetime.datetime, *, open_anyway: bool, reason: str
+) -> None:
+    """R2: the convocation fixes the day and the hour. Outside the regime's window the
+    opening is refused, naming the convened date, unless the chair confirms with a reason;
+    the confirmation and its reason go into the sitting's log."""
+    earliest, latest = regime_for(sitting.assembly).opening_window(sitting.starts_at)
+    if earliest <= now <= latest:
+        return
+    words = {"date": date_format(timezone.localtime(sitting.starts_at), "l j F Y, H:i")}
+    early = now < earliest
+    if not open_anyway:
+        message = (
+            _(
+                "The sitting is convened for %(date)s: it cannot be opened before. To open "
+                "it all the same, confirm with a reason."
+            )
+            if early
+            else _(
+                "The sitting was convened for %(date)s: that time is long past. To open it "
+                "all the same, confirm with a reason."
+            )
+        )
+        raise TransitionRefused(
+            message % words,
+            code="opening_before_convened" if early else "opening_after_convened",
+            convened_for=sitting.starts_at.isoformat(),
+        )
+    if not reason.strip():
+        raise InvalidInput(
+            _("Give the reason for opening the sitting outside its convened time."),
+            code="opening_reason_missing",
+        )
+    log(
+        sitting,
+        "opened_outside_convened_time",
+        user,
+        convened_for=sitting.starts_at.isoformat(),
+        early=early,
+        reason=reason.strip(),
+    )
 
 
 def _check_notice(sitting: Sitting, user: User) -> None:
@@ -73,15 +123,15 @@ def _check_notice(sitting: Sitting, user: User) -> None:
         return
     words = {
         "date": date_format(timezone.localtime(notice.latest_dispatch), "j F Y"),
-        "days": notice.clear_days,
-        "required": notice.required,
+        "days": clear_days_words(notice.clear_days or 0),
+        "required": clear_days_words(notice.required),
     }
     if regime_for(sitting.assembly).short_notice_blocks_opening:
         raise NoticeTooShort(
             _(
-                "The convocation was last sent on %(date)s: %(days)s clear days before the "
-                "sitting, %(required)s required (R5). The sitting cannot be opened; convene "
-                "it again at a later date."
+                "The convocation was last sent on %(date)s: %(days)s before the sitting, "
+                "%(required)s required (R5). The sitting cannot be opened; convene it again "
+                "at a later date."
             )
             % words,
             code="notice_too_short",

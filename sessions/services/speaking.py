@@ -11,6 +11,7 @@ from council.models import Member
 from ..errors import Conflict, InvalidInput
 from ..models import Sitting, SpeakingRequest
 from ..realtime import broadcast
+from ..selectors import presence
 from .common import User, lock, require_in_office, require_state
 
 W = SpeakingRequest.State
@@ -21,6 +22,11 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
     sitting = lock(sitting)
     require_state(sitting, Sitting.State.OPEN, action=_("ask for the floor"))
     require_in_office(sitting, member)
+    if member.id not in presence(sitting):
+        raise Conflict(
+            _("You are not recorded as present: you cannot ask for the floor."),
+            code="member_absent",
+        )
     try:
         with transaction.atomic():
             request = SpeakingRequest.objects.create(
@@ -46,6 +52,20 @@ def hand_lower(*, sitting: Sitting, member: Member) -> None:
     broadcast(sitting, "hand_lowered", member=member.id)
 
 
+def queue_leave(sitting: Sitting, member: Member) -> bool:
+    """A member who leaves (roll call, or the video for a remote member) leaves the queue:
+    a waiting request is withdrawn, a floor in progress ends. Called inside the departure's
+    transaction; its broadcast carries the new queue. Returns whether anything changed."""
+    now = timezone.now()
+    withdrawn = SpeakingRequest.objects.filter(
+        sitting=sitting, member=member, state=W.WAITING
+    ).update(state=W.WITHDRAWN, ended_at=now)
+    ended = SpeakingRequest.objects.filter(sitting=sitting, member=member, state=W.SPEAKING).update(
+        state=W.DONE, ended_at=now
+    )
+    return bool(withdrawn or ended)
+
+
 @transaction.atomic
 def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequest:
     sitting = lock(sitting)
@@ -55,6 +75,12 @@ def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequ
     ).first()
     if request is None:
         raise InvalidInput(_("This request is not in the queue."), code="not_queued")
+    if request.member_id not in presence(sitting):
+        raise Conflict(
+            _("%(name)s is no longer present: the request has left the queue.")
+            % {"name": request.member.full_name},
+            code="member_absent",
+        )
     now = timezone.now()
     SpeakingRequest.objects.filter(sitting=sitting, state=W.SPEAKING).update(
         state=W.DONE, ended_at=now

@@ -21,6 +21,7 @@ from ..minutes.selectors import (
     published_deliberations,
     scdl_record,
 )
+from ..selectors import sitting_dates
 from .errors import domain_errors
 from .public import public_headers
 
@@ -55,6 +56,7 @@ def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
         item.closed_votes = votes.get(item.pk, [])  # type: ignore[attr-defined]
     context = {
         "sitting": sitting,
+        "dates": sitting_dates(sitting),  # R2: held on, and convened for if another day
         "vote_log_head": sitting_anchor(sitting.pk),
         "items": items,
         "deliberations": sitting.deliberations.filter(publication__isnull=False).select_related(

@@ -151,7 +151,7 @@ def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air
         in_chamber = [m for m in a.members.all() if m not in (first, second)]
         f.arrive(s, in_chamber)
         sittings.secretary_name(sitting=s, member=in_chamber[1], user=None)
-        sittings.sitting_open(sitting=s, user=None)
+        sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
         s.refresh_from_db()
         broadcast = services.broadcast_start(sitting=s, user=f.staff(a, role="technician"))
         return s, chair, first, second, broadcast

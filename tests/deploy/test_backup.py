@@ -50,21 +50,21 @@ sittings.convocation_send(sitting=s, user=clerk)
 people = list(a.members.order_by("id"))
 f.arrive(s, people)
 sittings.secretary_name(sitting=s, member=people[1], user=None)
-sittings.sitting_open(sitting=s, user=None)
+sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
 public, secret = s.items.order_by("position", "id")
 sittings.item_take_up(sitting=s, item=public, user=None)
 vote = voting.vote_open(item=public, kind="electronic", user=None)
 for i, m in enumerate(people):
     voting.ballot_cast(vote=vote, voter=m, choice="against" if i == 3 else "for",
                        client_id=f"pub-{vote.id}-{m.id}")
-voting.vote_close(vote=vote, user=None)
+voting.vote_close(vote=vote, user=None, confirm=True)
 sittings.item_take_up(sitting=s, item=secret, user=None)
 vote = voting.vote_open(item=secret, kind="secret", user=None,
                         requests={"secret": [m.id for m in people[:3]]})
 for i, m in enumerate(people):
     voting.ballot_cast(vote=vote, voter=m, choice="for" if i % 3 else "abstain",
                        client_id=f"sec-{vote.id}-{m.id}")
-voting.vote_close(vote=vote, user=None)
+voting.vote_close(vote=vote, user=None, confirm=True)
 s = sittings.sitting_close(sitting=s, user=clerk)
 minutes.deliberations_publish(sitting=s, user=clerk)
 

@@ -63,7 +63,7 @@ def _live_sitting(a, members: list[Member], clerk: User, technician: User) -> Si
     sittings.convocation_send(sitting=s, user=clerk)
     f.arrive(s, members[:5])
     sittings.secretary_name(sitting=s, member=members[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     sittings.item_take_up(sitting=s, item=election, user=None)
     for speaker in members[2:4]:
         sittings.hand_raise(sitting=s, member=speaker)
@@ -100,14 +100,14 @@ def _held_sitting(a, members: list[Member], clerk: User) -> Sitting:
     s.refresh_from_db()
     f.arrive(s, members[:5])
     sittings.secretary_name(sitting=s, member=members[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     sittings.item_take_up(sitting=s, item=item, user=None)
     vote = voting.vote_open(item=item, kind="electronic", user=None)
     for member in members[:3]:
         voting.ballot_cast(
             vote=vote, voter=member, choice="for", client_id=f"ballot-{member.id:04d}"
         )
-    voting.vote_close(vote=vote, user=None)
+    voting.vote_close(vote=vote, user=None, confirm=True)
     sittings.sitting_close(sitting=s, user=None)
     s.refresh_from_db()
     record = minutes.minutes_start(sitting=s, user=clerk)

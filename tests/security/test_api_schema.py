@@ -84,7 +84,7 @@ def council() -> tuple[dict[str, str | None], dict[str, list[object]]]:
     convened = f.convened(a, clerk=clerk, days=30)
     live = f.in_session(a, present=6, clerk=clerk, proxies=[(people[6], people[5])])
     closed = voting.vote_open(item=live.current_item, kind="electronic", user=None)
-    voting.vote_close(vote=closed, user=None)
+    voting.vote_close(vote=closed, user=None, confirm=True)
     vote = voting.vote_open(item=live.current_item, kind="electronic", user=None)
     b = f.assembly(members=3, population=1_000)
     elsewhere = f.convened(b, notes=False)

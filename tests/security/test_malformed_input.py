@@ -64,7 +64,7 @@ def build() -> Council:
     sittings.convocation_send(sitting=s, user=clerk)
     f.arrive(s, people[:5])
     sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     sittings.item_take_up(sitting=s, item=item, user=None)
     b = f.assembly(members=4, population=1_000, remote_rooms=1)
     other = f.in_session(b, present=4)

@@ -40,7 +40,7 @@ def election() -> tuple[Vote, dict[int, str]]:
     for voter, candidate in zip(people[1:], reversed(candidates), strict=True):
         cast(vote, voter, str(candidate.id))
         truth[voter.id] = str(candidate.id)
-    vote = services.vote_close(vote=vote, user=None)
+    vote = services.vote_close(vote=vote, user=None, confirm=True)
     assert sum(vote.result["tallies"].values()) == VOTERS
     return vote, truth
 

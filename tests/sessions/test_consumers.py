@@ -59,7 +59,7 @@ async def test_public_page_follows_the_chair_live():
         await until(chair, "ack")
     await chair.send_json_to({"action": "secretary", "member": members[1].id})
     await until(chair, "ack")
-    await chair.send_json_to({"action": "open"})
+    await chair.send_json_to({"action": "open", "open_anyway": True, "reason": "essai"})
     opened = await until(public, "sittings.opened")
     assert opened["state"]["sitting"]["state"] == "open"
     assert opened["state"]["attendance"] == {
@@ -83,7 +83,9 @@ async def test_raised_hand_reaches_the_chair_and_the_floor_reaches_the_seat():
     a, s, clerk, members = await make_convened()
     await sync_to_async(f.arrive)(s, members[:4])
     await sync_to_async(services.secretary_name)(sitting=s, member=members[1], user=None)
-    await sync_to_async(services.sitting_open)(sitting=s, user=None)
+    await sync_to_async(services.sitting_open)(
+        sitting=s, user=None, open_anyway=True, reason="essai"
+    )
     chair, _ = await connect(f"/ws/sittings/{s.id}/chair/", clerk)
     seat, _ = await connect(f"/ws/sittings/{s.id}/seat/", members[2].user)
     await seat.send_json_to({"action": "raise_hand"})
@@ -186,7 +188,9 @@ async def test_a_councillor_declares_an_interest_and_leaves_the_count():
     a, s, clerk, members = await make_convened(members=5)
     await sync_to_async(f.arrive)(s, members[:3])
     await sync_to_async(services.secretary_name)(sitting=s, member=members[1], user=None)
-    await sync_to_async(services.sitting_open)(sitting=s, user=None)
+    await sync_to_async(services.sitting_open)(
+        sitting=s, user=None, open_anyway=True, reason="essai"
+    )
     item = await sync_to_async(lambda: s.items.first())()
     await sync_to_async(services.item_take_up)(sitting=s, item=item, user=None)
     seat, first = await connect(f"/ws/sittings/{s.id}/seat/", members[2].user)

@@ -370,7 +370,7 @@ def test_resend_to_one_member_counts_the_notice_from_it_and_a_late_one_stops_the
     f.arrive(s, members)
     services.secretary_name(sitting=s, member=members[1], user=None)
     with pytest.raises(NoticeTooShort) as err:
-        services.sitting_open(sitting=s, user=None)
+        services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     assert err.value.code == "notice_too_short" and err.value.params["clear_days"] == 3
     assert "3 jours francs" in err.value.message or "3 clear days" in err.value.message
     s.refresh_from_db()
@@ -378,7 +378,7 @@ def test_resend_to_one_member_counts_the_notice_from_it_and_a_late_one_stops_the
     # A regime that lets such a sitting open enters the shortfall in its log.
     lenient = dataclasses.replace(DEFAULT_REGIME, short_notice_blocks_opening=False)
     monkeypatch.setattr("sessions.services.running.regime_for", lambda assembly: lenient)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     assert "opened_with_short_notice" in set(s.log.values_list("kind", flat=True))
 
 
@@ -410,7 +410,7 @@ def test_resend_refuses_bad_input_and_other_assemblies_and_changes_nothing(clien
     # Once the sitting is open, re-sending is refused with the state's message.
     f.arrive(s, list(a.members.all()))
     services.secretary_name(sitting=s, member=member, user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     late = client.post(url, {"member": member.id})
     assert late.status_code == 409
     assert recipient_of(s, member).dispatch == 1

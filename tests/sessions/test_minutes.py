@@ -31,7 +31,7 @@ def vote_on(s, item, choices, people):
         voting.ballot_cast(
             vote=vote, voter=people[index], choice=choice, client_id=f"ballot-{vote.id}-{index}"
         )
-    return voting.vote_close(vote=vote, user=None)
+    return voting.vote_close(vote=vote, user=None, confirm=True)
 
 
 def held_sitting():
@@ -53,13 +53,15 @@ def held_sitting():
     s.save()
     f.arrive(s, people[:4])
     sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     f.arrive(s, [people[4]])
     vote_on(s, first, {0: "for", 1: "for", 2: "for", 3: "against", 4: "abstain"}, people)
     sittings.attendance_record(sitting=s, member=people[4], kind="departure", user=None)
     sittings.item_take_up(sitting=s, item=second, user=None)
     hands = voting.vote_open(item=second, kind="hands", user=None)
-    voting.vote_close(vote=hands, user=None, counts={"for": 1, "against": 3, "abstain": 1})
+    voting.vote_close(
+        vote=hands, user=None, counts={"for": 1, "against": 3, "abstain": 1}, confirm=True
+    )
     sittings.item_take_up(sitting=s, item=s.items.get(position=3), user=None)
     sittings.sitting_close(sitting=s, user=None)
     s.refresh_from_db()
@@ -85,7 +87,7 @@ def voted_at_next_sitting(choices):
     nxt.save()
     f.arrive(nxt, people[:5])
     sittings.secretary_name(sitting=nxt, member=people[1], user=None)
-    sittings.sitting_open(sitting=nxt, user=None)
+    sittings.sitting_open(sitting=nxt, user=None, open_anyway=True, reason="essai")
     vote_on(nxt, item, choices, people)
     record.refresh_from_db()
     return s, people, clerk, record

@@ -99,7 +99,9 @@ def test_chair_runs_the_sitting_and_the_quorum_follows(council):
     services.secretary_name(sitting=s, member=m[1], user=None)
     assert (
         chair.post(
-            f"/api/sittings/{s.id}/transitions/", {"action": "open"}, format="json"
+            f"/api/sittings/{s.id}/transitions/",
+            {"action": "open", "open_anyway": True, "reason": "essai"},
+            format="json",
         ).status_code
         == 200
     )
@@ -132,7 +134,7 @@ def test_proxies_and_ballots_over_the_api(council):
     assert ProxyCover.objects.filter(sitting=s, active=True).count() == 1
     f.arrive(s, m[:6])
     services.secretary_name(sitting=s, member=m[1], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     services.item_take_up(sitting=s, item=s.items.first(), user=None)
     opened = client_for(m[0].user).post(
         f"/api/sittings/{s.id}/votes/", {"kind": "electronic"}, format="json"
@@ -160,7 +162,9 @@ def test_proxies_and_ballots_over_the_api(council):
     assert proxy.status_code == 201 and proxy.json()["member"] == m[6].id
     bad = holder.post(f"/api/votes/{vote_id}/ballots/", {"choice": 3}, format="json")
     assert bad.status_code == 400
-    result = client_for(m[0].user).post(f"/api/votes/{vote_id}/close/", {}, format="json")
+    result = client_for(m[0].user).post(
+        f"/api/votes/{vote_id}/close/", {"confirm": True}, format="json"
+    )
     assert result.status_code == 200 and result.json()["for"] == 1
     late = holder.post(
         f"/api/votes/{vote_id}/ballots/",

@@ -22,10 +22,10 @@ def test_no_opening_without_a_secretary(council):
     s = f.convened(a, notes=False)
     f.arrive(s, m)
     with pytest.raises(TransitionRefused) as err:
-        services.sitting_open(sitting=s, user=None)
+        services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     assert err.value.code == "secretary_missing"
     services.secretary_name(sitting=s, member=m[2], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     s.refresh_from_db()
     assert s.state == "open" and s.opened_at is not None
 
@@ -34,7 +34,7 @@ def test_state_machine_refuses_what_it_must(council):
     a, m = council
     draft = f.sitting(a, notes=False)
     with pytest.raises(TransitionRefused):
-        services.sitting_open(sitting=draft, user=None)
+        services.sitting_open(sitting=draft, user=None, open_anyway=True, reason="essai")
     s = f.opened(a, notes=False)
     with pytest.raises(TransitionRefused):
         services.sitting_resume(sitting=s, user=None)
@@ -48,7 +48,7 @@ def test_state_machine_refuses_what_it_must(council):
     s.refresh_from_db()
     assert s.state == "closed" and s.outcome == "held"
     with pytest.raises(TransitionRefused):
-        services.sitting_open(sitting=s, user=None)
+        services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     with pytest.raises(TransitionRefused):
         services.item_add(sitting=s, user=None, title="Trop tard")
 
@@ -171,7 +171,7 @@ def test_events_carry_snapshots_for_each_audience(
         if mm != m[1]:
             services.attendance_record(sitting=s, member=mm, kind="arrival", user=None)
     services.secretary_name(sitting=s, member=m[2], user=None)
-    services.sitting_open(sitting=s, user=None)
+    services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     events.drain()
     public.drain()
     with django_capture_on_commit_callbacks(execute=True):

@@ -108,7 +108,7 @@ def test_the_programme_follows_the_sitting(running, setup) -> None:
     people = list(assembly.members.order_by("id"))
     f.arrive(sitting, people)
     sittings.secretary_name(sitting=sitting, member=people[1], user=None)
-    sittings.sitting_open(sitting=sitting, user=None)
+    sittings.sitting_open(sitting=sitting, user=None, open_anyway=True, reason="essai")
     assert shows(out, RED)  # the wide shot, camera 0
     assert sounds(out)
 

@@ -29,7 +29,7 @@ def test_the_camera_moves_only_for_a_speaker_in_the_chamber() -> None:
     f.arrive(sitting, [p for p in people if p != remote])
     f.arrive(sitting, [remote], mode="remote")
     sittings.secretary_name(sitting=sitting, member=people[1], user=None)
-    sittings.sitting_open(sitting=sitting, user=None)
+    sittings.sitting_open(sitting=sitting, user=None, open_anyway=True, reason="essai")
     camera = Camera.objects.create(
         room=sitting.place,
         name="Rang A",

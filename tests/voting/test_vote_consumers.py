@@ -69,7 +69,7 @@ async def test_vote_from_open_to_result_on_every_surface():
     counted = await until(chair, "voting.ballot_cast")
     assert set(counted["data"]["voted"]) <= {people[4].id, people[5].id}
 
-    await chair.send_json_to({"action": "vote_close", "vote": vote["id"]})
+    await chair.send_json_to({"action": "vote_close", "vote": vote["id"], "confirm": True})
     closed = await until(public, "voting.vote_closed")
     result = closed["state"]["vote"]["result"]
     assert (result["for"], result["against"], result["adopted"]) == (1, 1, False)

@@ -30,7 +30,7 @@ def open_sitting(members: int = 7, present: int | None = None, kind: str = "deli
     people = list(a.members.order_by("id"))
     f.arrive(s, people[: present if present is not None else len(people)])
     sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     sittings.item_take_up(sitting=s, item=item, user=None)
     s.refresh_from_db()
     return s, item, people
@@ -53,7 +53,7 @@ def test_tie_decided_by_the_chairs_vote():
         m, ["for", "for", "for", "against", "against", "against"], strict=True
     ):
         cast(vote, member, choice)
-    vote = services.vote_close(vote=vote, user=None)
+    vote = services.vote_close(vote=vote, user=None, confirm=True)
     assert vote.result["for"] == vote.result["against"] == 3
     assert vote.adopted is True and vote.result["casting_vote"] is True  # m[0] is the chair
 
@@ -67,7 +67,7 @@ def test_the_same_tie_in_a_secret_ballot_is_not_adopted():
         m, ["for", "for", "for", "against", "against", "against"], strict=True
     ):
         cast(vote, member, choice)
-    vote = services.vote_close(vote=vote, user=None)
+    vote = services.vote_close(vote=vote, user=None, confirm=True)
     assert vote.adopted is False and vote.result["casting_vote"] is False
 
 
@@ -78,7 +78,7 @@ def test_abstentions_do_not_count():
         m, ["for", "for", "against", "abstain", "abstain", "abstain", "abstain"], strict=True
     ):
         cast(vote, member, choice)
-    vote = services.vote_close(vote=vote, user=None)
+    vote = services.vote_close(vote=vote, user=None, confirm=True)
     assert vote.adopted is True and vote.result["expressed"] == 3
     assert vote.result["names"]["against"] == [m[2].full_name]
 
@@ -93,7 +93,7 @@ def test_proxy_holder_votes_twice_but_not_once_the_grantor_arrives():
     sittings.convocation_send(sitting=s, user=clerk)
     f.arrive(s, people[:4] + [people[5]])
     sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     sittings.item_take_up(sitting=s, item=s.items.first(), user=None)
     vote = services.vote_open(item=s.items.first(), kind="electronic", user=None)
     assert len(vote.eligible) == 7
@@ -124,7 +124,7 @@ def test_roll_call_needs_a_quarter_of_members_present():
         cast(vote, m[1], "for")  # in a roll call the chair records each answer
     for member in m:
         services.answer_record(vote=vote, member=member, choice="for", user=None)
-    vote = services.vote_close(vote=vote, user=None)
+    vote = services.vote_close(vote=vote, user=None, confirm=True)
     assert vote.result["names"]["for"] == sorted(x.full_name for x in m)
 
 
@@ -153,17 +153,17 @@ def test_an_election_goes_to_a_third_round_won_by_relative_majority_and_the_olde
     vote = services.vote_open(item=item, kind="election", user=None, candidates=[old, young, third])
     for member, choice in zip(m, [old, old, young, young, third, "blank", "blank"], strict=True):
         cast(vote, member, choice if choice == "blank" else str(choice.id))
-    vote = services.vote_close(vote=vote, user=None)
+    vote = services.vote_close(vote=vote, user=None, confirm=True)
     assert vote.winner is None and vote.result["next_round"] is True
     second = services.election_next_round(vote=vote, user=None)
     for member, choice in zip(m, [old, old, young, young, third, third, "blank"], strict=True):
         cast(second, member, choice if choice == "blank" else str(choice.id))
-    second = services.vote_close(vote=second, user=None)
+    second = services.vote_close(vote=second, user=None, confirm=True)
     assert second.winner is None and second.round_no == 2
     third_round = services.election_next_round(vote=second, user=None, candidates=[old, young])
     for member, choice in zip(m, [old, old, old, young, young, young, "blank"], strict=True):
         cast(third_round, member, choice if choice == "blank" else str(choice.id))
-    third_round = services.vote_close(vote=third_round, user=None)
+    third_round = services.vote_close(vote=third_round, user=None, confirm=True)
     assert third_round.round_no == 3 and third_round.winner == old  # tie: the oldest wins
     assert third_round.result["next_round"] is False
 
@@ -182,7 +182,7 @@ def test_a_ballot_is_stored_once_and_late_ballots_are_refused():
     assert err.value.code == "client_id_taken"
     with pytest.raises(InvalidChoice):
         cast(vote, m[2], "maybe")
-    services.vote_close(vote=vote, user=None)
+    services.vote_close(vote=vote, user=None, confirm=True)
     with pytest.raises(BallotRefused) as err:
         cast(vote, m[3], "for")
     assert err.value.code == "vote_closed"
@@ -193,7 +193,7 @@ def test_no_vote_without_quorum_and_quorum_is_frozen():
     s, item, m = open_sitting(members=7, present=4)
     vote = services.vote_open(item=item, kind="hands", user=None)
     assert vote.quorum["counted"] == 4 and vote.quorum["reached"]
-    vote = services.vote_close(vote=vote, user=None, counts={"for": 3, "against": 1})
+    vote = services.vote_close(vote=vote, user=None, counts={"for": 3, "against": 1}, confirm=True)
     assert vote.adopted
     sittings.attendance_record(sitting=s, member=m[0], kind="departure", user=None)
     with pytest.raises(VoteRefused) as err:
@@ -207,9 +207,9 @@ def test_show_of_hands_counts_are_checked():
     s, item, m = open_sitting(members=5)
     vote = services.vote_open(item=item, kind="hands", user=None)
     with pytest.raises(InvalidChoice):
-        services.vote_close(vote=vote, user=None, counts={"for": 5, "against": 1})
+        services.vote_close(vote=vote, user=None, counts={"for": 5, "against": 1}, confirm=True)
     with pytest.raises(InvalidChoice):
-        services.vote_close(vote=vote, user=None, counts={"for": "many"})
+        services.vote_close(vote=vote, user=None, counts={"for": "many"}, confirm=True)
     vote.refresh_from_db()
     assert vote.is_open
 
@@ -248,7 +248,7 @@ def test_teleconference_votes_are_public():
     people = list(a.members.order_by("id"))
     f.arrive(s, people)
     sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     sittings.item_take_up(sitting=s, item=budget, user=None)
     with pytest.raises(VoteRefused) as err:
         services.vote_open(item=budget, kind="electronic", user=None)
@@ -275,7 +275,7 @@ def test_an_adopted_secret_request_postpones_the_item_in_a_teleconference():
     f.arrive(s, people[:3])
     f.arrive(s, people[3:], mode="remote_room", room=room)
     sittings.secretary_name(sitting=s, member=people[1], user=None)
-    sittings.sitting_open(sitting=s, user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     first, second = s.items.all()
     sittings.item_take_up(sitting=s, item=first, user=None)
     assert services.secret_request_record(item=first, requested_by=people[:1], user=None) is False
@@ -291,7 +291,7 @@ def test_verify_votes_names_a_ballot_edited_in_the_database(capsys):
     vote = services.vote_open(item=item, kind="electronic", user=None)
     for member in m:
         cast(vote, member, "for")
-    services.vote_close(vote=vote, user=None)
+    services.vote_close(vote=vote, user=None, confirm=True)
     call_command("verify_votes")
     assert "intact: 7 records" in capsys.readouterr().out
     ballot = Ballot.objects.get(vote=vote, member=m[2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -91,15 +92,35 @@ def ballot_cast(
     if vote.kind in (Vote.Kind.HANDS, Vote.Kind.ROLL_CALL):
         raise BallotRefused(_("In this vote the chair records the answers."), code="chair_records")
     name = on_behalf_of or voter
+    present = presence(vote.sitting)
+    _check_present(vote, voter, present)
     voice = _voice(vote, name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
         raise BallotRefused(_("You may not vote in this name."), code="not_eligible")
-    if voice["by"] is not None and voice["member"] in presence(vote.sitting):
+    if voice["by"] is not None and voice["member"] in present:
         raise BallotRefused(
             _("The grantor is present: the proxy is not in use (R14)."), code="grantor_present"
         )
     choice = _check_choice(vote, choice)
     return _store(vote, name, voter, choice, client_id)
+
+
+def _check_present(vote: Vote, voter: Member, present: Mapping[int, object]) -> None:
+    """R14-R15: only a member present votes, in their own name or as a holder; an absent
+    member who gave a proxy is voted for by the holder."""
+    if voter.id in present:
+        return
+    voice = _voice(vote, voter.id)
+    if voice is not None and voice["by"] is not None:
+        holder = next((v["name"] for v in vote.eligible if v["member"] == voice["by"]), "")
+        raise BallotRefused(
+            _("You are not recorded as present: %(holder)s, who holds your proxy, votes for you.")
+            % {"holder": holder},
+            code="member_absent",
+        )
+    raise BallotRefused(
+        _("You are not recorded as present: you cannot vote."), code="member_absent"
+    )
 
 
 def _store(vote: Vote, name: Member, voter: Member, choice: str, client_id: str) -> Receipt:

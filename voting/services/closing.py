@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from council.models import Member
 from council.regime import regime_for
@@ -91,13 +92,38 @@ def _election_result(vote: Vote, tally: Counter[str]) -> dict[str, Any]:
     }
 
 
+def _check_confirmed(vote: Vote, tally: Counter[str], confirm: bool) -> None:
+    """R16: the chair closes the vote; while voices are missing, only on a second, explicit
+    confirmation ("5 voix exprimées sur 31 : confirmer la clôture ?")."""
+    cast, voices = sum(tally.values()), len(vote.eligible)
+    if confirm or not regime_for(vote.sitting.assembly).close_needs_confirmation(cast, voices):
+        return
+    raise VoteRefused(
+        ngettext(
+            "%(cast)s voice cast of %(voices)s: confirm the close?",
+            "%(cast)s voices cast of %(voices)s: confirm the close?",
+            cast,
+        )
+        % {"cast": cast, "voices": voices},
+        code="vote_close_unconfirmed",
+        cast=cast,
+        voices=voices,
+        missing=voices - cast,
+    )
+
+
 @transaction.atomic
-def vote_close(*, vote: Vote, user: User, counts: dict[str, Any] | None = None) -> Vote:
+def vote_close(
+    *, vote: Vote, user: User, counts: dict[str, Any] | None = None, confirm: bool = False
+) -> Vote:
+    """Close and count. Refused with `vote_close_unconfirmed` while voices are missing,
+    unless `confirm` (the chair's second click)."""
     lock(vote.sitting)
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     if not vote.is_open:
         raise VoteRefused(_("This vote is already closed."), code="vote_closed")
     tally, chair_choice = _tally(vote, counts)
+    _check_confirmed(vote, tally, confirm)
     if vote.kind == Vote.Kind.ELECTION:
         result = _election_result(vote, tally)
         vote.winner_id = result["winner_id"]

@@ -285,7 +285,7 @@ class Command(BaseCommand):
         return people
 
     def staff(self, assembly: Assembly, username: str, role: str) -> User:
-        account = user(username, "Service", role)
+        account = user(username, "", StaffRole.account_name(role))
         StaffRole.objects.get_or_create(user=account, assembly=assembly, role=role)
         return account
 

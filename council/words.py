@@ -1,0 +1,40 @@
+"""Numbers said in words the way a French council reads them: durations and clear days
+(jours francs, R5), with their plural forms through ngettext."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def duration_words(seconds: float | int) -> str:
+    """31 → "31 s", 90 → "1 min 30 s", 3660 → "1 h 01 min" (rounded to the second)."""
+    total = max(int(round(seconds)), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(h)s h %(m)02d min") % {"h": hours, "m": minutes}
+    if minutes and secs:
+        return _("%(m)s min %(s)s s") % {"m": minutes, "s": secs}
+    if minutes:
+        return _("%(m)s min") % {"m": minutes}
+    return _("%(s)s s") % {"s": secs}
+
+
+def removed_words(seconds: float | int) -> str:
+    """What a cut took out of a replay: "31 s retirées", "1 min 30 s retirées"."""
+    total = max(int(round(seconds)), 0)
+    minutes, secs = divmod(total, 60)
+    # The agreement follows the one unit said ("1 min retirée"), plural for two units.
+    count = secs if total < 60 else (minutes if not secs and total < 3600 else 2)
+    return ngettext("%(duration)s removed", "%(duration)s removed", count) % {
+        "duration": duration_words(total)
+    }
+
+
+def clear_days_words(days: int) -> str:
+    """R5: "5 jours francs", "1 jour franc"; a convocation sent on the sitting's day or
+    after it has no clear day at all: "convoqué hors délai", never "-1 jours francs"."""
+    if days < 0:
+        return _("convened out of time (sent on or after the day of the sitting)")
+    return ngettext("%(n)s clear day", "%(n)s clear days", days) % {"n": days}
