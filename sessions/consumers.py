@@ -27,6 +27,7 @@ from council.parsing import (
 from council.sockets import UserSocket
 from streaming.audience import viewer_joined, viewer_left
 from voting import actions as voting_actions
+from voting.seat_events import seat_group
 from voting.selectors import my_ballots
 
 from . import services
@@ -35,6 +36,7 @@ from .models import AgendaItem, Sitting
 from .realtime import desk_group, private_group, public_group, seat_view
 from .selectors import chair_snapshot, public_snapshot
 from .services.requesters import present_requesters
+from .services.roll_call import attendance_all_present
 
 MAX_FRAME = 16 * 1024
 
@@ -201,6 +203,22 @@ class SeatConsumer(SittingConsumer):
         **voting_actions.SEAT_ACTIONS,
     }
 
+    async def connect(self) -> None:
+        """Also joins the group of this member's own seat pages (voting/seat_events.py)."""
+        await super().connect()
+        if not getattr(self, "groups_joined", None):
+            return
+        member_id = await in_thread_pool(self.member_id)()
+        if member_id is not None:
+            group = seat_group(self.sitting_id, member_id)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+
+    def member_id(self) -> int | None:
+        assembly_id = Sitting.objects.values_list("assembly_id", flat=True).get(pk=self.sitting_id)
+        member = member_of(self.user, assembly_id)
+        return None if member is None else member.pk
+
     def snapshot(self, sitting: Sitting) -> dict[str, Any]:
         """Adds the names in which this member has voted in the current vote (own and
         by proxy), so that a reconnecting seat knows what it already did."""
@@ -215,15 +233,17 @@ def _interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     fn(item=_item(s, m), member=_member(s, m), user=c.user)
 
 
-def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
-    """R25: the requesters are members present (sessions.services.requesters)."""
+def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> dict[str, bool]:
+    """R25: the requesters are members present (sessions.services.requesters). The answer
+    says whether the council went into closed session (a rejection is no error)."""
     ids = parse_ids(m.get("requested_by"), field="requested_by")
-    services.closed_session_enter(
+    adopted = services.closed_session_enter(
         sitting=s,
         requested_by=present_requesters(s, ids, field="requested_by"),
         votes_for=parse_count(m.get("votes_for"), field="votes_for", maximum=MAX_IDS),
         user=c.user,
     )
+    return {"adopted": adopted}
 
 
 def _open(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
@@ -247,11 +267,16 @@ def _attendance(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     )
 
 
+def _attendance_all(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> dict[str, int]:
+    """The roll call's "all present" (sessions/services/roll_call.py)."""
+    return attendance_all_present(sitting=s, user=c.user)
+
+
 class RollConsumer(SittingConsumer):
     """The roll kept by the secretary agent of a remote room (R27) or the clerk."""
 
     role = Role.ATTENDANCE
-    actions = {"attendance": _attendance}
+    actions = {"attendance": _attendance, "attendance_all": _attendance_all}
 
     def group_names(self, sitting: Sitting) -> list[str]:
         return [desk_group(sitting.id)]
@@ -273,6 +298,7 @@ class ChairConsumer(SittingConsumer):
             sitting=s, member=_member(s, m), user=c.user
         ),
         "attendance": _attendance,
+        "attendance_all": _attendance_all,
         "give_floor": lambda c, s, m: services.floor_give(
             sitting=s, request_id=parse_id(m.get("request"), field="request"), user=c.user
         ),

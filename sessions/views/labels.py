@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
 from ..models import Sitting
 
@@ -73,5 +73,30 @@ def live_config(
             "next_round": _("Next round"),
             "record": _("Record"),
             "reconnecting": _("Connection lost, reconnecting…"),
+            # The desk's and the seat's feedback (static/js/live/).
+            "done": _("Recorded."),
+            "no_answer": _("No answer from the server: try again."),
+            "all_present": _("All present"),
+            "roll_done": _("Roll call done"),
+            "roll_edit": _("Edit the roll call"),
+            "mark_absent": _("Mark %(name)s absent"),
+            "mark_present": _("Mark %(name)s present"),
+            "arrivals_recorded": _("Arrivals recorded: %(n)s."),
+            "voted_choice": _("Ballot recorded: %(choice)s"),
+            "voted_elsewhere": _("You have voted (on another device)."),
+            "chair_records": _("The chair records this vote in the chamber."),
+            "absent_no_floor": _("absent: cannot be given the floor"),
+            "closed_adopted": _("The council went into closed session."),
+            "closed_rejected": _("Closed session not adopted: the sitting stays public."),
+            "missing_one": ngettext(
+                "%(n)s voice has not voted: close anyway?",
+                "%(n)s voices have not voted: close anyway?",
+                1,
+            ),
+            "missing_many": ngettext(
+                "%(n)s voice has not voted: close anyway?",
+                "%(n)s voices have not voted: close anyway?",
+                2,
+            ),
         },
     }

@@ -1,0 +1,49 @@
+"""The roll call in one action: every member in office recorded present at once, the
+chair then marks the few who are absent (R10-R11: the quorum is counted at the opening)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..errors import AttendanceRefused
+from ..models import AttendanceEvent, Sitting
+from ..realtime import broadcast
+from ..selectors import members_in_office, presence
+from .attendance import LIVE, Kind, Mode, _room_for
+from .common import User, actor, lock, require_state
+
+
+@transaction.atomic
+def attendance_all_present(*, sitting: Sitting, user: User) -> dict[str, int]:
+    """An arrival in the chamber for each member in office not yet present: one event each
+    in the append-only log and a single broadcast. Only the chamber: a remote room's
+    members arrive one by one (R27). A member who is in fact absent is then marked by a
+    departure, as for any other correction."""
+    sitting = lock(sitting)
+    require_state(sitting, *LIVE, action=_("record attendance"))
+    place = _room_for(sitting, Mode.CHAMBER, None)
+    here = presence(sitting)
+    missing = [m for m in members_in_office(sitting) if m.id not in here]
+    if not missing:
+        raise AttendanceRefused(_("Every member in office is already present."), code="all_present")
+    now = timezone.now()
+    for member in missing:
+        AttendanceEvent.objects.create(
+            sitting=sitting,
+            member=member,
+            kind=Kind.ARRIVAL,
+            mode=Mode.CHAMBER,
+            room=place,
+            at=now,
+            recorded_by=actor(user),
+        )
+    broadcast(
+        sitting,
+        "attendance_changed",
+        members=[m.id for m in missing],
+        kind=Kind.ARRIVAL,
+        mode=Mode.CHAMBER,
+    )
+    return {"recorded": len(missing)}
