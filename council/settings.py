@@ -161,7 +161,8 @@ SEANCE_TURN_URLS = [
 ]
 SEANCE_TURN_SECRET = os.environ.get("SEANCE_TURN_SECRET", "")
 SEANCE_TURN_TTL = int(os.environ.get("SEANCE_TURN_TTL", str(12 * 3600)))
-# A lost video connection is a departure after this many seconds (R26, R27).
+# A dropped video connection is a departure after this many seconds (R26, R27); leaving
+# the video ("Quitter") is one at once.
 SEANCE_MEDIA_GRACE_SECONDS = int(os.environ.get("SEANCE_MEDIA_GRACE_SECONDS", "20"))
 # The stage of the councillors' video: besides the chair and the speaker, this many
 # councillors are seen as thumbnails; the others are heard until given the floor.
@@ -176,6 +177,9 @@ SEANCE_VISIO_MAX_PUBLISHERS = int(os.environ.get("SEANCE_VISIO_MAX_PUBLISHERS", 
 # preset: what the machine can encode in real time.
 SEANCE_BROADCAST_LADDER = os.environ.get("SEANCE_BROADCAST_LADDER", "full")
 SEANCE_BROADCAST_PRESET = os.environ.get("SEANCE_BROADCAST_PRESET", "veryfast")
+# At the close, the "Séance levée" slate stays on air this many seconds, then the
+# broadcast ends (its playlists closed) and the replay is built.
+SEANCE_CLOSING_SLATE_SECONDS = float(os.environ.get("SEANCE_CLOSING_SLATE_SECONDS", "6"))
 # The replays' transcripts (streaming/transcript): a faster-whisper model directory, its
 # model.bin's SHA-256 (checked before loading when given) and the CPU threads it may use.
 # Without a path: the Whisper base model of the `[model]` extra, when installed.

@@ -25,6 +25,7 @@ from .hls import preview_dir
 from .lease import runner_gone
 from .models import Broadcast
 from .programme.state import SLATES
+from .regie import regie_status
 
 Command = Callable[[Sitting, Any, dict[str, str]], Broadcast]
 MAX_CAMERAS = 64
@@ -78,9 +79,13 @@ def shown_state(broadcast: Broadcast) -> tuple[str, str]:
 
 
 def status(broadcast: Broadcast, sitting: Sitting) -> dict[str, Any]:
-    """What the régie and the health page show, refreshed every second."""
+    """What the régie and the health page show, refreshed every second (four times a
+    second while a command waits for the runner's report), with the programme's state
+    and each camera's in words (streaming.regie)."""
     state, label = shown_state(broadcast)
+    cameras = services.cameras_of(sitting)
     return {
+        **regie_status(broadcast, sitting, cameras, state),
         "state": state,
         "state_label": label,
         "programme": broadcast.programme,
@@ -98,13 +103,16 @@ def status(broadcast: Broadcast, sitting: Sitting) -> dict[str, Any]:
 def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
     broadcast = broadcast_of(sitting)
+    cameras, shown = services.cameras_of(sitting), status(broadcast, sitting)
     context = {
         "sitting": sitting,
         "broadcast": broadcast,
         "state": shown_state(broadcast),
-        "cameras": services.cameras_of(sitting),
-        "slates": [(key, slate.text) for key, slate in SLATES.items()],
-        "status": status(broadcast, sitting),
+        "cameras": cameras,
+        "rows": list(zip(cameras, shown["cameras"], strict=True)),
+        # The close's own slate is shown by the close (services.closing_programme).
+        "slates": [(key, slate.text) for key, slate in SLATES.items() if key != "closed"],
+        "status": shown,
     }
     return render(request, "streaming/regie.html", context)
 

@@ -9,9 +9,11 @@ live one), carries out the direction's camera moves, and once a second records t
 health; every few seconds it checks that Janus still has the participants' programme
 mountpoint. A thread of its own renews the lease every second, whatever the loop is
 doing, and a sentinel process ends the public playlists if the worker dies. It stops when
-the row asks it to (STOPPING) or when another worker has taken the broadcast over; the
-watchdog (streaming.tasks) hands a broadcast whose runner is really gone to a live
-worker."""
+the row asks it to (STOPPING), when the closed sitting's slate has been on air for its
+seconds (services.closing_programme), or when another worker has taken the broadcast
+over; the watchdog (streaming.tasks) hands a broadcast whose runner is really gone to a
+live worker. A change of the programme applied is reported at once, not at the next
+beat: the régie confirms a cut within a tick."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ from .programme.sentinel import Sentinel
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
 from .ptz import PtzDriver, PtzError, camera_driver, wait_settled
-from .services import cameras_of
+from .services import cameras_of, next_rev, replay_schedule
 from .visio.programme_feed import drop_programme_mountpoint, programme_rtp_out
 
 logger = logging.getLogger(__name__)
@@ -157,6 +159,9 @@ class BroadcastRunner:
         self.shot_in_hand: int | None = None
         self.direction_error = ""
         self.wanted_cut = 0
+        self.applied_rev = 0  # the programme's number last applied (services.next_rev)
+        self.reported_rev = 0  # ...and last reported in the health
+        self.closing_since: float | None = None
         self.handing_over = False
         self._last_bytes: dict[int, tuple[float, int]] = {}
         self._feed_checked_at = time.monotonic()  # the mountpoint was just made at start
@@ -234,7 +239,10 @@ class BroadcastRunner:
                 self.handing_over = True
                 return
             self.apply(row["programme"])
-            if time.monotonic() - beat >= HEARTBEAT:
+            if self.closed(row["programme"]):
+                return
+            # A change applied is reported at once: the régie confirms a cut within a tick.
+            if self.applied_rev != self.reported_rev or time.monotonic() - beat >= HEARTBEAT:
                 beat = time.monotonic()
                 self.heartbeat()
                 self.check_programme_feed()
@@ -246,6 +254,7 @@ class BroadcastRunner:
         assert self.supervisor is not None
         control, wanted = self.supervisor.control, state_from_dict(programme)
         self.wanted_cut = wanted.cut
+        self.applied_rev = int(programme.get("rev") or 0)
         wanted = replace(wanted, cut=self.supervisor.on_air(wanted.cut))
         current: ProgrammeState = control.state
         if wanted.slate != current.slate:
@@ -266,6 +275,19 @@ class BroadcastRunner:
         if shot and shot.get("id") != self.shot_in_hand:
             self.shot_in_hand = shot["id"]
             threading.Thread(target=self.take_shot, args=(shot,), daemon=True).start()
+
+    def closed(self, programme: dict[str, Any]) -> bool:
+        """The sitting is closed (services.closing_programme): once its slate has been on
+        the mixer for its seconds, the broadcast ends (the loop returns, `shutdown` ends
+        the playlists and has the replay built)."""
+        closing = programme.get("closing")
+        assert self.supervisor is not None
+        if not closing or self.supervisor.control.state.slate != "closed":
+            self.closing_since = None
+            return False
+        if self.closing_since is None:
+            self.closing_since = time.monotonic()
+        return time.monotonic() - self.closing_since >= float(closing.get("seconds") or 0)
 
     def take_shot(self, shot: dict[str, Any]) -> None:
         """Recall the speaker's preset; cut to that camera once it has settled. While it
@@ -298,7 +320,8 @@ class BroadcastRunner:
         broadcast = Broadcast.objects.select_for_update().get(pk=self.broadcast_id)
         shot = broadcast.programme.get("shot")
         if shot and shot.get("id") == shot_id:
-            broadcast.programme = {**broadcast.programme, **changes}
+            rev = next_rev(broadcast.programme)
+            broadcast.programme = {**broadcast.programme, **changes, "rev": rev}
             broadcast.save(update_fields=["programme", "updated_at"])
 
     def heartbeat(self) -> None:
@@ -313,6 +336,8 @@ class BroadcastRunner:
             )
             self._last_bytes[i] = (now, source["bytes"])
         health["direction_error"] = self.direction_error
+        # The programme's number this report shows applied (the régie's confirmation).
+        health["rev"] = self.reported_rev = self.applied_rev
         on_air = self.supervisor.control.state.cut
         # The camera asked for lost its feed: which one stands in for it.
         health["stand_in"] = (
@@ -384,7 +409,7 @@ class BroadcastRunner:
 
     def _after_stop(self) -> None:
         """The participants' programme goes; a closed sitting's recording becomes its
-        replay (R34)."""
+        replay (R34), built by a worker of the default queue (streaming.tasks)."""
         from sessions.models import Sitting
 
         broadcast = Broadcast.objects.select_related("sitting").get(pk=self.broadcast_id)
@@ -392,6 +417,4 @@ class BroadcastRunner:
             drop_programme_mountpoint(broadcast.sitting_id)
             end_playlists(hls_dir(broadcast.sitting_id))  # the mixer has stopped
         if broadcast.worker == self.worker and broadcast.sitting.state == Sitting.State.CLOSED:
-            from .replay import build_replay
-
-            build_replay(broadcast.sitting)
+            replay_schedule(broadcast.sitting_id)

@@ -29,8 +29,9 @@ from sessions.realtime import sitting_event
 from sessions.selectors import presence
 from sessions.services.common import User, log
 
+from .hls import end_playlists, hls_dir, recording_dir
 from .lease import runner_gone
-from .models import Broadcast, Camera, CameraPreset, CutSpan
+from .models import Broadcast, Camera, CameraPreset, CutSpan, Replay
 from .programme.state import SLATES
 
 RUN_TASK = "streaming.tasks.run_broadcast"
@@ -53,6 +54,7 @@ def initial_programme(sitting: Sitting, previous: dict[str, Any]) -> dict[str, A
         "auto": previous.get("auto", True),
         "shot": None,
         "shots": previous.get("shots", 0),
+        "rev": next_rev(previous),
     }
 
 
@@ -141,8 +143,15 @@ def _camera_index(sitting: Sitting, camera: Any) -> int:
     return index
 
 
+def next_rev(programme: dict[str, Any]) -> int:
+    """Every write of the programme numbers it: the runner reports the number it has
+    applied (`health["rev"]`), so the régie knows when a command has reached the mixer."""
+    return int(programme.get("rev") or 0) + 1
+
+
 def _save_programme(broadcast: Broadcast, **changes: Any) -> Broadcast:
-    broadcast.programme = {**broadcast.programme, **changes}
+    programme = broadcast.programme
+    broadcast.programme = {**programme, **changes, "rev": next_rev(programme)}
     broadcast.save(update_fields=["programme", "updated_at"])
     return broadcast
 
@@ -323,13 +332,66 @@ def follow(broadcast: Broadcast, sitting: Sitting, event: str, data: dict[str, A
         if lower_third:
             lower_third["item"] = item_line(sitting)
     elif event == "closed":
-        _close_span(broadcast, CutSpan.Kind.SUSPENDED)
-        _close_span(broadcast, CutSpan.Kind.PROTECTED)
-        broadcast.state = Broadcast.State.STOPPING
+        for kind in CutSpan.Kind.values:
+            _close_span(broadcast, kind)
+        programme.update(closing_programme(programme))
+        replay_pending(sitting)
     else:
         return
+    programme["rev"] = next_rev(programme)
     broadcast.programme = programme
     broadcast.save(update_fields=["programme", "state", "updated_at"])
+
+
+def closing_programme(programme: dict[str, Any]) -> dict[str, Any]:
+    """The close: the "Séance levée" slate (silent, as every slate) for
+    SEANCE_CLOSING_SLATE_SECONDS, after which the runner ends the broadcast by itself:
+    its playlists closed (EXT-X-ENDLIST), the replay built (streaming.runner)."""
+    return {
+        "slate": "closed",
+        "lower_third": None,
+        "pip": None,
+        "remote_pip": False,
+        "shot": None,
+        "muted": False,
+        "closing": {
+            "at": timezone.now().isoformat(),
+            "seconds": float(settings.SEANCE_CLOSING_SLATE_SECONDS),
+        },
+    }
+
+
+def replay_pending(sitting: Sitting) -> None:
+    """At the close: the replay is being prepared (the public record says so)."""
+    replay, _created = Replay.objects.get_or_create(sitting=sitting)
+    if replay.state == Replay.State.FAILED:
+        replay.state = Replay.State.PENDING
+        replay.save(update_fields=["state"])
+
+
+def replay_schedule(sitting_id: int) -> None:
+    """Build the closed sitting's replay (R34) in a worker, once the transaction commits."""
+    from .tasks import build_replay  # the tasks import this module
+
+    transaction.on_commit(lambda: build_replay.delay(sitting_id))
+
+
+def closed_without_runner(broadcast: Broadcast, sitting: Sitting) -> None:
+    """A sitting closed while no runner holds its broadcast (stopped by hand before, or its
+    worker gone): the playlists are ended here and the recording made the replay."""
+    if broadcast.state in Broadcast.RUNNING:
+        broadcast.state = Broadcast.State.STOPPED
+        broadcast.save(update_fields=["state", "updated_at"])
+        end_playlists(hls_dir(sitting.pk))
+    for kind in CutSpan.Kind.values:
+        _close_span(broadcast, kind)
+    if recording_parts_exist(sitting.pk):
+        replay_pending(sitting)
+        replay_schedule(sitting.pk)
+
+
+def recording_parts_exist(sitting_id: int) -> bool:
+    return any(recording_dir(sitting_id).glob("part-*.ts"))
 
 
 @receiver(sitting_event, dispatch_uid="streaming.follow_sitting")
@@ -337,15 +399,12 @@ def follow_sitting(
     sender: Any, sitting: Sitting, event: str, data: dict[str, Any], **_: Any
 ) -> None:
     """Inside the sitting service's transaction: the programme changes with the sitting."""
-    broadcast = (
-        Broadcast.objects.select_for_update()
-        .filter(sitting_id=sitting.pk, state__in=Broadcast.RUNNING)
-        .first()
-    )
-    if broadcast is not None:
-        follow(
-            broadcast,
-            Sitting.objects.select_related("current_item").get(pk=sitting.pk),
-            event,
-            data,
-        )
+    broadcast = Broadcast.objects.select_for_update().filter(sitting_id=sitting.pk).first()
+    if broadcast is None:
+        return
+    fresh = Sitting.objects.select_related("current_item").get(pk=sitting.pk)
+    running = broadcast.state in Broadcast.RUNNING
+    if event == "closed" and (not running or runner_gone(broadcast)):
+        closed_without_runner(broadcast, fresh)
+    elif running:  # a runner taking over starts from the programme as it is now
+        follow(broadcast, fresh, event, data)

@@ -47,6 +47,22 @@ def transcribe_replay(transcript_id: int) -> None:
     transcript_run(transcript_id=transcript_id)
 
 
+@shared_task(
+    name="streaming.tasks.build_replay", ignore_result=True, acks_late=True,
+    reject_on_worker_lost=True,
+)  # fmt: skip
+def build_replay(sitting_id: int) -> None:
+    """A closed sitting's replay (streaming.replay), once its broadcast has ended: sent by
+    the runner after its closing slate, or by the close itself when no runner holds the
+    broadcast (streaming.services.closed_without_runner). Built again from scratch if the
+    worker was lost meanwhile."""
+    from sessions.models import Sitting
+
+    from .replay import build_replay as build
+
+    build(Sitting.objects.get(pk=sitting_id))
+
+
 def orphaned_broadcasts() -> list[Broadcast]:
     """The running broadcasts whose runner is gone, read without a lock, then locked
     (skipping those another watchdog holds) and judged again as they are now."""

@@ -10,7 +10,7 @@ from .convocation import (
     convocation_resend,
     convocation_send,
 )
-from .media_presence import media_connected, media_lost, media_sweep
+from .media_presence import media_connected, media_left, media_lost, media_sweep
 from .proxies import proxy_grant, proxy_revoke
 from .running import (
     closed_session_enter,
@@ -47,6 +47,7 @@ __all__ = [
     "item_remove",
     "item_take_up",
     "media_connected",
+    "media_left",
     "media_lost",
     "media_sweep",
     "proxy_grant",

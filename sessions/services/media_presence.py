@@ -1,8 +1,13 @@
 """Presence through the media connection (R26, R27): a member who joins the sitting's
-video arrives in the attendance log, remote or in the remote room they joined from; a
-connection lost for longer than the grace period is a departure, and coming back is a new
-arrival. What that presence is worth (counted in an intercommunality sitting held in
-several places, never in a commune) is the regime's business, through the quorum."""
+video arrives in the attendance log, remote or in the remote room they joined from; one
+who leaves it ("Quitter") departs at once; a connection that drops is a departure only
+once the grace period has passed without a reconnection (settled then by the sweep the
+video's server schedules for that moment, and by the broadcast watchdog's, every second,
+should that server be gone), and coming back is a new arrival. What that presence is
+worth (counted in an intercommunality sitting held in several places, never in a
+commune) is the regime's business, through the quorum. Every arrival and departure goes
+through `attendance_record`, which sends the desk its snapshot: the roll and the quorum
+follow at once."""
 
 from __future__ import annotations
 
@@ -52,6 +57,7 @@ def media_connected(
 
 @transaction.atomic
 def media_lost(*, channel: str) -> MediaConnection | None:
+    """A connection that dropped: the grace period runs from now (`media_sweep`)."""
     connection = MediaConnection.objects.select_for_update().filter(channel=channel).first()
     if connection is not None and connection.lost_at is None:
         connection.lost_at = timezone.now()
@@ -59,27 +65,45 @@ def media_lost(*, channel: str) -> MediaConnection | None:
     return connection
 
 
+@transaction.atomic
+def media_left(*, channel: str) -> AttendanceEvent | None:
+    """A clean leave: the councillor left the video themself. No grace period (nothing to
+    wait for): the departure is logged now, unless another of their connections is live
+    or they sit in the chamber (R26, R27)."""
+    connection = media_lost(channel=channel)
+    if connection is None:
+        return None
+    return _settle(connection.sitting_id, connection.member_id, cutoff=None)
+
+
 def media_sweep(now: datetime.datetime | None = None) -> list[AttendanceEvent]:
     """Departures for the connections lost longer than the grace period, of members with
-    no other live connection who are present by video. Run every few seconds."""
+    no other live connection who are present by video. The video's server runs it when a
+    dropped connection's grace period ends (streaming.visio.presence); the broadcast
+    watchdog, every second, for a server that went away meanwhile."""
     now = now or timezone.now()
     departures = []
     due = MediaConnection.objects.filter(settled=False, lost_at__lt=now - grace())
     for sitting_id, member_id in set(due.values_list("sitting_id", "member_id")):
-        event = _settle(sitting_id, member_id, now)
+        event = _settle(sitting_id, member_id, cutoff=now - grace())
         if event is not None:
             departures.append(event)
     return departures
 
 
 @transaction.atomic
-def _settle(sitting_id: int, member_id: int, now: datetime.datetime) -> AttendanceEvent | None:
+def _settle(
+    sitting_id: int, member_id: int, cutoff: datetime.datetime | None
+) -> AttendanceEvent | None:
+    """The member's departure if no connection of theirs is live. The losses settled are
+    those before `cutoff` (the grace period's start), or all of them (a clean leave)."""
     sitting = lock(Sitting(pk=sitting_id))
     connections = MediaConnection.objects.filter(sitting=sitting, member_id=member_id)
     if connections.filter(lost_at__isnull=True).exists():
         connections.filter(lost_at__isnull=False).update(settled=True)  # still connected
         return None
-    connections.filter(settled=False, lost_at__lt=now - grace()).update(settled=True)
+    lost = connections.filter(settled=False, lost_at__isnull=False)
+    (lost if cutoff is None else lost.filter(lost_at__lt=cutoff)).update(settled=True)
     here = presence(sitting).get(member_id)
     if sitting.state not in LIVE or here is None or here.mode == Mode.CHAMBER:
         return None  # left already, or in the chamber: the roll keeper decides

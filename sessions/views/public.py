@@ -11,6 +11,7 @@ from council.models import Assembly
 from ..access import Role, access_sitting, member_of, staff_roles
 from ..documents import convocation_lines
 from ..models import Convocation, Sitting
+from ..record import sitting_record
 from ..selectors import public_snapshot
 from ..services import convocation_acknowledge
 from .errors import domain_errors
@@ -53,6 +54,7 @@ def sitting_public(request: HttpRequest, sitting_id: int) -> HttpResponse:
         "config": live_config(sitting, "public", public_snapshot(sitting)),
         "convocation": convocation,
         "words": convocation_lines(sitting) if convocation else None,
+        "record": sitting_record(sitting),  # once closed (templates/sessions/_record.html)
     }
     return public_headers(render(request, "sessions/public.html", context))
 

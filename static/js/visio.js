@@ -143,11 +143,16 @@
     }));
   }
 
+  // Leaving by choice ("Quitter", removed by the chair) says so to the server: the
+  // departure is logged at once. A socket that drops gets the grace period instead.
   function leave(message) {
     Object.values(state.feeds).forEach((pc) => pc.close());
     if (state.publisher) state.publisher.close();
     if (state.local) state.local.getTracks().forEach((t) => t.stop());
-    if (state.socket) state.socket.close();
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify({ action: "leave" }));
+      state.socket.close(1000);
+    } else if (state.socket) state.socket.close();
     state.feeds = {}; state.streams = {}; state.publisher = null; state.socket = null;
     Object.keys(pending).forEach((feed) => delete pending[feed]);
     state.speaking = false; // the floor is told again on joining, if still ours

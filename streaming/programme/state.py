@@ -19,6 +19,8 @@ SLATES: dict[str, Slate] = {
     "suspended": Slate("Séance suspendue", "0xC07000"),
     "closed_session": Slate("Huis clos : la retransmission est interrompue", "0x5A1A5A"),
     "lost_feed": Slate("Retransmission momentanément interrompue", "0x3A3A3A"),
+    # At the close, for a few seconds before the broadcast ends (streaming.services).
+    "closed": Slate("Séance levée", "0x0E6B50"),
 }
 
 

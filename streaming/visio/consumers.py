@@ -6,6 +6,7 @@ Client to server (JSON text frames):
   {"action": "publish", "sdp": "<offer>"}            -> {"type": "answer", "sdp"}
   {"action": "answer", "feed": "<id>", "sdp": "<answer>"}   (to a server "offer")
   {"action": "unmute"}                                (accepting the chair's request)
+  {"action": "leave"}                   (leaving: a departure at once, then the socket closes)
   {"action": "raise_hand" | "lower_hand"}  -> {"type": "hand", "raised"} (the speaking queue)
   {"action": "programme"}          -> an "offer" of the feed "programme" (the room's programme)
   chair only: {"action": "mute" | "ask_unmute" | "remove", "member": <id>}
@@ -38,12 +39,13 @@ from council.parsing import parse_flag, parse_id, parse_optional_id, parse_singl
 from council.sockets import UserSocket
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.models import SpeakingRequest
-from sessions.services import hand_lower, hand_raise, media_connected, media_lost
+from sessions.services import hand_lower, hand_raise, media_connected
 from streaming.conference.janus import JanusSettings
 
 from .events import visio_group
 from .janus_room import JanusRoom, janus_room_for
 from .meeting import NoProgramme, Participant
+from .presence import CLEAN_CLOSE, media_gone
 from .relay import RelayRoom, room_for
 from .turn import ice_servers
 
@@ -121,10 +123,14 @@ class VisioConsumer(UserSocket):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "room"):
             await self.channel_layer.group_discard(visio_group(self.sitting_id), self.channel_name)
-        if self.participant is not None:
-            await self.participant.settled()  # an arrival under way is recorded first
-            await self.room.leave(self.participant)
-            await database_sync_to_async(media_lost)(channel=self.channel_name)
+        await self.leave_meeting(clean=code == CLEAN_CLOSE)  # else dropped: a grace period
+
+    async def leave_meeting(self, *, clean: bool) -> None:
+        participant, self.participant = self.participant, None
+        if participant is not None:
+            await participant.settled()  # an arrival under way is recorded first
+            await self.room.leave(participant)
+            await media_gone(channel=self.channel_name, clean=clean)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "member"):
@@ -221,6 +227,12 @@ class VisioConsumer(UserSocket):
             await self.error("unknown_feed", _("No such feed was offered to you."))
         except Exception:  # answered twice (a replay), or not a valid answer
             await self.error("invalid_sdp", _("This answer was refused."))
+
+    async def do_leave(self, content: dict[str, Any]) -> None:
+        """The councillor leaves the video ("Quitter"): a departure at once, not after
+        the grace period a dropped connection is given (streaming.visio.presence)."""
+        await self.leave_meeting(clean=True)
+        await self.close(code=CLEAN_CLOSE)
 
     async def do_unmute(self, content: dict[str, Any]) -> None:
         """Only the councillor opens their own microphone, and only on the chair's
