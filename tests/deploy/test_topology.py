@@ -327,7 +327,8 @@ def test_councillors_video_relayed_by_the_shipped_coturn(topology, sitting_id, c
         for _, page in pages:
             try:
                 page.wait_for_function(
-                    "[...document.querySelectorAll('.visio-tile:not(.self) video')]"
+                    # A function, not an expression: the page's CSP refuses eval.
+                    "() => [...document.querySelectorAll('.visio-tile:not(.self) video')]"
                     ".some(v => v.videoWidth > 0)",
                     timeout=90_000,
                 )
