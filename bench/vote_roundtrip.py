@@ -1,6 +1,9 @@
 """Vote round trip: 150 councillors (20 holding proxies) and 1,000 public clients on Daphne
 with the Redis channel layer and PostgreSQL. Every councillor votes at once.
 
+`secret` as the first argument runs a secret ballot instead of an electronic public vote
+(each ballot then rewrites the whole shuffled box, voting/ballot_box.py).
+
 Prints p50/p99 from submit to acknowledgement, p99 from the close (called right after the
 last acknowledgement) to the result on every client, and the ballots stored, lost and
 doubled. Baseline, in the same run: the same number of bare INSERTs into the same database,
@@ -33,6 +36,7 @@ from common import (
     session_cookie,
 )
 
+KIND = sys.argv[1] if len(sys.argv) > 1 else "electronic"
 COUNCILLORS = 150
 PROXIES = 20
 PUBLIC = 1000
@@ -62,12 +66,13 @@ async def run(port: int, sitting, present, cookies, grants):
     from asgiref.sync import sync_to_async
 
     from voting import services as voting
-    from voting.models import Ballot
+    from voting.models import Ballot, SecretBallot, SecretParticipation
 
     seat_list, public = await connect_clients(port, sitting.id, list(cookies.values()), PUBLIC)
     seats = dict(zip(cookies, seat_list, strict=True))
     item = await sync_to_async(lambda: sitting.items.first())()
-    vote = await sync_to_async(voting.vote_open)(item=item, kind="electronic", user=None)
+    requests = {"secret": list(cookies)[: COUNCILLORS // 3 + 1]} if KIND == "secret" else {}
+    vote = await sync_to_async(voting.vote_open)(item=item, kind=KIND, user=None, requests=requests)
     deadline = time.monotonic() + TIMEOUT
     for ws in seats.values():  # every seat learns of the vote before voting
         await next_matching(ws, lambda m: m["type"] == "voting.vote_opened", deadline)
@@ -126,9 +131,13 @@ async def run(port: int, sitting, present, cookies, grants):
     if missed:
         print(f"{missed} clients never saw the result", file=sys.stderr)
     result_ms = [(at - close_at) * 1000 for at in arrivals if at is not None]
+    model = SecretParticipation if KIND == "secret" else Ballot
     stored = await sync_to_async(
-        lambda: set(Ballot.objects.filter(vote=vote).values_list("client_id", flat=True))
+        lambda: set(model.objects.filter(vote=vote).values_list("client_id", flat=True))
     )()
+    box = await sync_to_async(lambda: SecretBallot.objects.filter(vote=vote).count())()
+    if KIND == "secret" and box != len(stored):
+        print(f"the box holds {box} ballots for {len(stored)} participations", file=sys.stderr)
     for ws in clients:
         await ws.close()
     return acks, result_ms, len(sent), acked, stored
@@ -205,6 +214,7 @@ def main() -> None:
             lost=lost,
             doubled=doubled,
             mean_ack_ms=round(statistics.mean(acks), 1) if acks else None,
+            kind=KIND,
         )
     )
 
