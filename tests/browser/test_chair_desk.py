@@ -270,9 +270,15 @@ def test_events_leave_what_the_chair_types_alone(live_url, new_page):
     chair.click("#vote-form button[type=submit]")
     chair.fill("#count-for", "5")
     chair.fill("#count-against", "1")
-    off_loop(services.attendance_record, sitting=s, member=people[7], kind="arrival", user=None)
+    # Events from other pages (through the server, on any channel layer): the second
+    # chair window records an arrival, a councillor asks for the floor from the seat.
+    other = desk(new_page, live_url, s, people[0].user)
+    other.locator(f"#live-roll li[data-member='{people[7].id}'] button").click()
     expect(chair.locator("#live-roll li.present")).to_have_count(8)
-    off_loop(services.hand_raise, sitting=s, member=people[3])
+    seat = new_page()
+    login(seat, live_url, people[3].user.username)
+    seat.goto(f"{live_url}/seat/sittings/{s.id}/")
+    seat.click("#raise-hand")
     expect(chair.locator("#live-queue li")).to_contain_text(people[3].full_name)
     assert chair.input_value("#count-for") == "5"
     assert chair.input_value("#count-against") == "1"

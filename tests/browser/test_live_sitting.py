@@ -50,6 +50,9 @@ def test_chair_runs_the_sitting_and_everyone_follows(live_url, new_page):
     expect(chair.locator("#live-secretary")).to_have_text(members[1].full_name)
     expect(chair.locator("#live-quorum")).to_contain_text("5 sur 7")
     chair.click("button[data-action=open]")
+    # Convened in ten days: the desk offers to open all the same, with a reason (R2).
+    chair.fill("#open-reason", "Essai de la séance")
+    chair.click("#open-anyway-form button[type=submit]")
     expect(chair.locator("#live-state")).to_have_text("Ouverte")
     expect(chair2.locator("#live-state")).to_have_text("Ouverte")  # two chair windows in sync
 
