@@ -334,7 +334,7 @@ def follow(broadcast: Broadcast, sitting: Sitting, event: str, data: dict[str, A
     elif event == "closed":
         for kind in CutSpan.Kind.values:
             _close_span(broadcast, kind)
-        programme.update(closing_programme(programme))
+        programme.update(closing_programme())
         replay_pending(sitting)
     else:
         return
@@ -343,7 +343,7 @@ def follow(broadcast: Broadcast, sitting: Sitting, event: str, data: dict[str, A
     broadcast.save(update_fields=["programme", "state", "updated_at"])
 
 
-def closing_programme(programme: dict[str, Any]) -> dict[str, Any]:
+def closing_programme() -> dict[str, Any]:
     """The close: the "Séance levée" slate (silent, as every slate) for
     SEANCE_CLOSING_SLATE_SECONDS, after which the runner ends the broadcast by itself:
     its playlists closed (EXT-X-ENDLIST), the replay built (streaming.runner)."""
