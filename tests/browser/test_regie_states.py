@@ -52,7 +52,7 @@ def cameras(settings, tmp_path):
     settings.SEANCE_BROADCAST_LADDER = "small"
     settings.SEANCE_BROADCAST_PRESET = "ultrafast"
     settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
-    settings.SEANCE_CLOSING_SLATE_SECONDS = 4
+    settings.SEANCE_CLOSING_SLATE_SECONDS = 8  # room for a loaded machine
     feeds = [
         Feed("Plan large", "red", 440, free_udp_port()),
         Feed("Tribune", "lime", 660, free_udp_port()),

@@ -190,7 +190,7 @@ def broadcasting(settings, tmp_path: Path, feeds):
     settings.SEANCE_BROADCAST_LADDER = "small"
     settings.SEANCE_BROADCAST_PRESET = "ultrafast"
     settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
-    settings.SEANCE_CLOSING_SLATE_SECONDS = 4
+    settings.SEANCE_CLOSING_SLATE_SECONDS = 8  # room for a loaded machine
     sitting, people = sitting_under_way(feeds)
     technician = f.staff(sitting.assembly, role="technician")
     broadcast = services.broadcast_start(sitting=sitting, user=technician)
