@@ -328,3 +328,28 @@ def test_the_desk_at_phone_size(live_url, new_page):
     chair.set_viewport_size(DESKTOP)
     no_horizontal_scroll(chair)
     shoot(chair, "desk-in-session-1280")
+
+
+def test_keyboard_shortcuts_for_the_frequent_steps(live_url, new_page):
+    def prepare():
+        a = f.assembly(members=9, population=1_000)
+        people = list(a.members.order_by("id").select_related("user"))
+        s = f.in_session(a, present=8, items=2)
+        services.hand_raise(sitting=s, member=people[3])
+        return s, people
+
+    s, people = off_loop(prepare)
+    chair = desk(new_page, live_url, s, people[0].user)
+    expect(chair.locator(".shortcuts")).to_contain_text("Clavier\u00a0:")
+    chair.keyboard.press("f")  # the floor to the first in the queue
+    expect(chair.locator("#live-speaker")).to_have_text(people[3].full_name)
+    chair.keyboard.press("e")
+    expect(chair.locator("#live-speaker")).to_have_text("Personne n'a la parole")
+    chair.keyboard.press("n")  # the next item
+    expect(chair.locator("#live-current-item")).to_contain_text("2. ")
+    chair.keyboard.press("s")
+    expect(chair.locator("#live-state")).to_have_text("Suspendue")
+    chair.keyboard.press("s")
+    expect(chair.locator("#live-state")).to_have_text("Ouverte")
+    chair.fill("#vote-question", "s")  # typing in a field is never a shortcut
+    expect(chair.locator("#live-state")).to_have_text("Ouverte")

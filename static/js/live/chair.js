@@ -147,3 +147,26 @@ if (secretaryForm) secretaryForm.addEventListener("submit", (e) => {
 mountRoll();
 start();
 if (config.role !== "chair") console.warn("chair.js on a page of role", config.role);
+
+/* Keyboard shortcuts for the frequent steps (not while typing, nor with a modifier):
+   data-shortcut on the element that lists them in the page. */
+const SHORTCUTS = {
+  n: () => document.querySelector("#live-agenda li[aria-current] ~ li button[data-action=take_up]")
+    || document.querySelector("#live-agenda button[data-action=take_up]"),
+  f: () => document.querySelector("#live-queue button[data-action=give_floor]"),
+  e: () => document.querySelector("#live-queue button[data-action=end_floor]"),
+  s: () => document.querySelector("button[data-action=suspend]:not([disabled]), button[data-action=resume]:not([disabled])"),
+  v: () => document.getElementById("vote-kind"),
+  c: () => document.querySelector("#live-vote button[data-action=vote_close]"),
+  a: () => document.querySelector("#live-roll button"),
+};
+document.addEventListener("keydown", (e) => {
+  if (e.altKey || e.ctrlKey || e.metaKey || e.repeat) return;
+  if (e.target.closest("input, select, textarea, [contenteditable]")) return;
+  const find = SHORTCUTS[e.key];
+  const target = find && find();
+  if (!target) return;
+  e.preventDefault();
+  target.focus();
+  if (target.tagName === "BUTTON" && e.key !== "a") target.click();
+});

@@ -20,7 +20,7 @@ export function renderRoll(s) {
     const params = m.present ? { member: m.id, kind: "departure" } : Object.assign({ member: m.id, kind: "arrival" }, where);
     const b = el("button", {
       type: "button", class: "toggle", "data-action": "attendance", "aria-pressed": m.present ? "true" : "false",
-      "aria-label": fmt(m.present ? L.mark_absent : L.mark_present, { name: m.name }),
+      title: fmt(m.present ? L.mark_absent : L.mark_present, { name: m.name }),
       "data-key": "attendance member=" + m.id, disabled: !live,
     });
     Object.entries(params).forEach(([k, v]) => b.setAttribute("data-" + k, v));
