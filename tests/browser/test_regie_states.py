@@ -29,13 +29,15 @@ pytestmark = [pytest.mark.browser]
 N = "\u00a0"  # French typography: before « : ; ! ? » and inside guillemets
 
 # Installed before a click: when the camera's "Cutting…" mark and its "On air" mark first
-# show, in ms since the click (window.marks).
+# show, in ms since the click itself (window.marks).
 WATCH_MARKS = """(index) => {
   const figure = document.querySelectorAll('.preview')[index];
-  const start = performance.now();
+  let clicked = null;
   window.marks = {};
+  document.addEventListener('click', () => { clicked ??= performance.now(); }, true);
   const look = () => {
-    const at = performance.now() - start;
+    if (clicked === null) return;
+    const at = performance.now() - clicked;
     if (!figure.querySelector('.cut-pending').hidden && window.marks.pending === undefined)
       window.marks.pending = at;
     if (!figure.querySelector('.on-air').hidden && window.marks.onAir === undefined)
@@ -107,6 +109,9 @@ def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_pag
             timeout=20_000,
         )
 
+        # Both feeds steady (while a feed is still arriving, another camera stands in).
+        expect(page.locator(".preview .camera-reason")).to_have_text(["", ""], timeout=20_000)
+        expect(second.locator(".on-air")).to_be_hidden()
         # A cut: under way at once on the camera asked for, on air within the report.
         page.evaluate(WATCH_MARKS, 1)
         second.get_by_role("button", name="Couper dessus").click()
