@@ -122,10 +122,15 @@ if REDIS_URL:
     # Pub/sub: one Redis message per group and process, fanned out in the process, instead
     # of one list entry per websocket. Live events are not queued for absent clients; a
     # client that reconnects gets a fresh snapshot (bench/vote_roundtrip.py, README).
+    # Redis pub/sub channels ignore the database number: the prefix carries it, so that two
+    # instances on one Redis (db 1 and db 2) never receive each other's sittings' events.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": "seance" + (urlsplit(REDIS_URL).path.strip("/") or "0") + ".",
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
