@@ -177,12 +177,18 @@ def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_pag
         expect(second.locator(".camera-reason")).to_have_text("")
         expect(page.locator("#regie-error")).to_have_text("")  # no longer so
 
-        # A citizen follows on the public page; the chair closes the sitting.
+        # A citizen follows on the public page; the chair closes the sitting from the desk
+        # (through the server's own socket: the citizen's page hears it on any channel
+        # layer, the in-memory one of a machine without Redis included).
         citizen = new_page()
         citizen.goto(f"{live_url}/sittings/{sitting.id}/")
         expect(citizen.locator("#live-connection")).to_have_text("En direct", timeout=10_000)
         expect(citizen.locator("#sitting-record")).to_be_hidden()
-        off_loop(sittings.sitting_close, sitting=sitting, user=None)
+        desk = new_page()
+        login(desk, live_url, chair.user.username)
+        desk.goto(f"{live_url}/chair/sittings/{sitting.id}/")
+        desk.once("dialog", lambda dialog: dialog.accept())
+        desk.get_by_role("button", name="Clore la séance").click()
         expect(title).to_have_text(
             f"Séance levée{N}: la mire «{N}Séance levée{N}» est à l’antenne, puis la diffusion"
             " s’arrête.",
