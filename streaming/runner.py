@@ -277,12 +277,11 @@ class BroadcastRunner:
             threading.Thread(target=self.take_shot, args=(shot,), daemon=True).start()
 
     def closed(self, programme: dict[str, Any]) -> bool:
-        """The sitting is closed (services.closing_programme): once its slate has been on
-        the mixer for its seconds, the broadcast ends (the loop returns, `shutdown` ends
-        the playlists and has the replay built)."""
+        """The sitting is closed (services.closing_programme): once its slate has been
+        sent to the mixer (by `apply`, just before) for its seconds, the broadcast ends:
+        the loop returns, `shutdown` ends the playlists and has the replay built."""
         closing = programme.get("closing")
-        assert self.supervisor is not None
-        if not closing or self.supervisor.control.state.slate != "closed":
+        if not closing:
             self.closing_since = None
             return False
         if self.closing_since is None:

@@ -188,6 +188,11 @@ def programme_slate(*, sitting: Sitting, user: User, slate: str | None) -> Broad
     broadcast = running_broadcast(sitting)
     if slate not in (None, "", *SLATES):
         raise InvalidInput(_("Unknown slate."), code="slate_invalid")
+    if broadcast.programme.get("closing"):
+        raise Conflict(
+            _("The sitting is closed: its slate stays until the broadcast ends."),
+            code="sitting_closed",
+        )
     if Sitting.objects.get(pk=sitting.pk).in_closed_session and slate != "closed_session":
         raise Conflict(
             _("The sitting is in closed session: the broadcast stays interrupted (R25)."),

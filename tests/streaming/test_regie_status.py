@@ -164,3 +164,14 @@ def test_a_cut_numbers_the_programme_and_the_close_shows_its_slate(live) -> None
     said = status(sitting, client)["programme_state"]
     assert said["kind"] == "closing"
     assert said["lines"] == [f"Rediffusion{N}: en préparation."]
+    # Its slate stays until the broadcast ends: not lifted by hand.
+    refused = client.post(
+        f"/broadcast/sittings/{sitting.pk}/command/",
+        {"action": "slate", "slate": ""},
+        HTTP_ACCEPT="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert refused.status_code == 409
+    assert refused.json()["message"] == (
+        f"La séance est levée{N}: sa mire reste à l’antenne jusqu’à la fin de la diffusion."
+    )
