@@ -50,7 +50,7 @@ def replay_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
         return public_headers(response)
     kinds = dict(CutSpan.Kind.choices)
     cuts = [
-        {"label": kinds.get(kind, kind), "minutes": max(1, round(seconds / 60))}
+        {"label": kinds.get(kind, kind), "seconds": seconds}
         for kind, seconds in cut_seconds(replay).items()
     ]
     chapters = [

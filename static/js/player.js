@@ -13,9 +13,9 @@
   const audioOnly = document.getElementById("audio-only");
   const lang = document.documentElement.lang || "fr";
   const say = {
-    waiting: lang.startsWith("fr") ? "La diffusion n’a pas commencé ; nouvel essai dans quelques secondes." : "The broadcast has not started; trying again in a few seconds.",
-    lost: lang.startsWith("fr") ? "Diffusion interrompue ; reconnexion…" : "Broadcast interrupted; reconnecting…",
-    ended: lang.startsWith("fr") ? "La diffusion est arrêtée ; elle reprendra ici d’elle-même." : "The broadcast has stopped; it will resume here by itself.",
+    waiting: lang.startsWith("fr") ? "La diffusion n’a pas commencé\u00a0; nouvel essai dans quelques secondes." : "The broadcast has not started; trying again in a few seconds.",
+    lost: lang.startsWith("fr") ? "Diffusion interrompue\u00a0; reconnexion…" : "Broadcast interrupted; reconnecting…",
+    ended: lang.startsWith("fr") ? "La diffusion est arrêtée\u00a0; elle reprendra ici d’elle-même." : "The broadcast has stopped; it will resume here by itself.",
   };
   let hls = null;
 

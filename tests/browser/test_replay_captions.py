@@ -5,13 +5,13 @@ seeks the video, and axe-core finds no violation."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from streaming.models import Transcript
 from streaming.replay import build_replay
 from tests.streaming.chamber_speech import closed_sitting, record_chamber
 
+from .a11y import assert_accessible
 from .conftest import off_loop, shoot
 
 pytestmark = [pytest.mark.browser]
@@ -73,5 +73,4 @@ def test_replay_captions_by_keyboard_and_accessible(settings, tmp_path, live_url
     video.evaluate("v => v.pause()")
     shoot(page, "replay-captions")
 
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(page)

@@ -29,7 +29,7 @@ from voting.models import Ballot
 
 app = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 
-LOCKED_FR = "échecs de connexion : ce compte ou cette adresse est bloqué pendant 15 minutes"
+LOCKED_FR = "échecs de connexion\u00a0: ce compte ou cette adresse est bloqué pendant 15 minutes"
 
 
 # --- Sockets after logout ---------------------------------------------------------------
@@ -102,7 +102,7 @@ async def test_logout_in_another_tab_closes_the_seat_socket_and_its_vote_is_refu
     code, errors = await closing(seat)
     assert code == 4401
     assert errors and errors[0]["code"] == "session_ended"
-    assert errors[0]["message"] == "Votre session a pris fin : reconnectez-vous."
+    assert errors[0]["message"] == "Votre session a pris fin\u00a0: reconnectez-vous."
     assert not await sync_to_async(stored)("after-logout-0001")
     await chair.disconnect()
 
@@ -301,7 +301,7 @@ def test_an_expired_api_token_gets_401_and_a_new_one_is_given(client, settings):
     expired = api.get("/api/sittings/")
     assert expired.status_code == 401
     assert expired.json()["message"] == (
-        "Ce jeton d'API a expiré : demandez-en un nouveau à /api/token/."
+        "Ce jeton d'API a expiré\u00a0: demandez-en un nouveau à /api/token/."
     )
     again = client.post("/api/token/", {"username": "dan", "password": f.PASSWORD}).json()
     assert again["token"] != given["token"]

@@ -130,7 +130,8 @@ def test_replay_is_cut_chaptered_and_served(sitting_with_recording, client):
     assert page.status_code == 200 and not page.cookies
     assert 'kind="chapters"' in html and items[1].title in html
     cuts = html.split('data-testid="replay-cuts"')[1].split("</ul>")[0]
-    assert str(CutSpan.Kind.CLOSED_SESSION.label) in cuts and ": 1 min" in cuts  # 6.5 s
+    # 6.5 s said in seconds, never "1 min retirées"
+    assert f"{CutSpan.Kind.CLOSED_SESSION.label}\u00a0: 6\u00a0s retirées de la rediffusion" in cuts
     assert f'#t={int(second["start"])}"' in html
     assert 'data-testid="no-transcript"' in html
     archive = client.get(reverse("archive-sitting", args=[s.pk])).content.decode()

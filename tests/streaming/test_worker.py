@@ -207,8 +207,8 @@ def test_worker_killed_outright(environment, workers, tmp_path: Path) -> None:
         assert all(p.read_text().count("#EXT-X-ENDLIST") == 1 for p in renditions)
         status = regie_status(sitting, assembly)
         assert status["state"] == "lost", status
-        assert (
-            status["state_label"] == "Interrompue : aucun worker de diffusion ne la prend en charge"
+        assert status["state_label"] == (
+            "Interrompue\u00a0: aucun worker de diffusion ne la prend en charge"
         )
         assert not any(alive(pid) for pid in ffmpegs)
 

@@ -26,7 +26,7 @@ PAST_ITEMS = [
 ]
 DEBATES = [
     "M. le rapporteur présente les inscriptions nouvelles. L'opposition regrette la hausse "
-    "des dépenses de fonctionnement ; le maire rappelle l'effet de l'inflation sur l'énergie.",
+    "des dépenses de fonctionnement\u00a0; le maire rappelle l'effet de l'inflation sur l'énergie.",
     "Plusieurs conseillers interrogent le prix, conforme à l'avis du service des domaines.",
     "Le débat porte sur le montant de la subvention et le suivi de la convention.",
     "Le directeur des services techniques répond aux questions sur le calendrier.",
@@ -52,7 +52,7 @@ def _vote(sitting: Sitting, item: AgendaItem, n: int) -> None:
             choice=_choices(index, n),
             client_id=f"demo-{vote.id}-{voice['member']}",
         )
-    voting.vote_close(vote=vote, user=None)
+    voting.vote_close(vote=vote, user=None, confirm=True)
 
 
 def hold_past_sitting(assembly, clerk: User) -> Minutes:  # type: ignore[no-untyped-def]

@@ -186,13 +186,13 @@ INGEVILLE_ITEMS = [
         "Désignation d'un représentant au conseil d'administration du collège Jean-Moulin",
         "nomination",
     ),
-    ("Question orale : éclairage public rue des Tanneurs", "question"),
+    ("Question orale\u00a0: éclairage public rue des Tanneurs", "question"),
 ]
 INGECO_ITEMS = [
     ("Rapport d'activité 2025 de la communauté", "information"),
-    ("Programme local de l'habitat 2027-2032 : arrêt du projet", "deliberation"),
+    ("Programme local de l'habitat 2027-2032\u00a0: arrêt du projet", "deliberation"),
     ("Tarifs de l'eau et de l'assainissement 2027", "deliberation"),
-    ("Fonds de concours aux communes membres : voirie", "deliberation"),
+    ("Fonds de concours aux communes membres\u00a0: voirie", "deliberation"),
     ("Convention avec la région pour les transports scolaires", "deliberation"),
     ("Création d'un poste de chargé de mission transition énergétique", "deliberation"),
 ]
@@ -311,9 +311,9 @@ class Command(BaseCommand):
             if not item.is_deliberative:
                 continue
             text = (
-                f"Le rapporteur présente au conseil le projet de délibération : {subject}. "
-                "Vu le code général des collectivités territoriales ; vu l'avis de la "
-                "commission compétente ; il est proposé au conseil d'adopter la délibération "
+                f"Le rapporteur présente au conseil le projet de délibération\u00a0: {subject}. "
+                "Vu le code général des collectivités territoriales\u00a0; vu l'avis de la "
+                "commission compétente\u00a0; il est proposé au conseil d'adopter la délibération "
                 "ci-jointe."
             )
             services.document_attach(
