@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import imageio_ffmpeg
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from council.models import Assembly
 from sessions import services
 from sessions.models import ConvocationRecipient, Sitting
+from sessions.services import screens
 from streaming.models import Replay, Transcript, TranscriptSegment
 from streaming.replay import replay_file
 from tests import factories as f
@@ -108,6 +110,8 @@ def demo_sittings() -> dict[str, int | str]:
             item_title=item.title,
         )
     token = ConvocationRecipient.objects.filter(convocation__sitting=live).first().token
+    clerk = User.objects.get(username="greffe")
+    _, screen = screens.screen_issue(assembly=ville, label="Écran de la salle", user=clerk)
     return {
         "ville": ville.pk,
         "held": held.pk,
@@ -115,6 +119,7 @@ def demo_sittings() -> dict[str, int | str]:
         "later": later.pk if later else live.pk,
         "agglo": agglo.pk,
         "ack": token,
+        "screen": screen,
     }
 
 
@@ -143,6 +148,8 @@ def pages(ids) -> list[Visit]:
         Visit("clerk-deliveries", "greffe", f"/clerk/sittings/{ids['live']}/deliveries/"),
         Visit("clerk-proposals", "greffe", f"/clerk/sittings/{ids['later']}/proposals/"),
         Visit("clerk-screens", "greffe", f"/clerk/assemblies/{ids['ville']}/screens/"),
+        Visit("transcript", "greffe", f"/broadcast/sittings/{ids['held']}/transcript/"),
+        Visit("screen", None, f"/screen/{ids['screen']}/"),
         Visit("minutes", "secretariat", f"/clerk/sittings/{ids['held']}/minutes/"),
         Visit("regie", "regie", f"/broadcast/sittings/{ids['live']}/"),
         Visit("health", "regie", f"/broadcast/sittings/{ids['live']}/health/"),
@@ -232,6 +239,9 @@ OTHERS_LEFT: dict[str, set[str]] = {
     # "Huis clos : la retransmission est interrompue": the closed session's slate title
     # (streaming/programme/state.py), shown in the régie with a breaking space.
     "regie": {"typography"},
+    # "Documents : …": the room's screen joins its papers' label with a breaking space
+    # (static/js/screen.js, L.papers + " : ").
+    "screen": {"typography"},
 }
 LIVE_LEFT: dict[str, set[str]] = {}
 
