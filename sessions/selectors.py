@@ -55,6 +55,18 @@ def presence(sitting: Sitting) -> dict[int, AttendanceEvent]:
     return {mid: e for mid, e in latest.items() if e.kind == AttendanceEvent.Kind.ARRIVAL}
 
 
+def is_present(sitting: Sitting, member_id: int) -> bool:
+    """Whether one member is present now (their latest attendance event is an arrival):
+    one indexed row, for the checks made on every ballot and every raised hand."""
+    kind = (
+        AttendanceEvent.objects.filter(sitting=sitting, member_id=member_id)
+        .order_by("-at", "-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return kind == AttendanceEvent.Kind.ARRIVAL
+
+
 def proxy_covers(sitting: Sitting) -> QuerySet[ProxyCover]:
     return ProxyCover.objects.filter(sitting=sitting, active=True).select_related(
         "grantor", "holder", "proxy"

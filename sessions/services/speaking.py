@@ -11,7 +11,7 @@ from council.models import Member
 from ..errors import Conflict, InvalidInput
 from ..models import Sitting, SpeakingRequest
 from ..realtime import broadcast
-from ..selectors import presence
+from ..selectors import is_present
 from .common import User, lock, require_in_office, require_state
 
 W = SpeakingRequest.State
@@ -22,7 +22,7 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
     sitting = lock(sitting)
     require_state(sitting, Sitting.State.OPEN, action=_("ask for the floor"))
     require_in_office(sitting, member)
-    if member.id not in presence(sitting):
+    if not is_present(sitting, member.id):
         raise Conflict(
             _("You are not recorded as present: you cannot ask for the floor."),
             code="member_absent",
@@ -75,7 +75,7 @@ def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequ
     ).first()
     if request is None:
         raise InvalidInput(_("This request is not in the queue."), code="not_queued")
-    if request.member_id not in presence(sitting):
+    if not is_present(sitting, request.member_id):
         raise Conflict(
             _("%(name)s is no longer present: the request has left the queue.")
             % {"name": request.member.full_name},

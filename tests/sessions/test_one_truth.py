@@ -31,7 +31,7 @@ def _count_in(message: dict, vote_id: int) -> dict | None:
     return None
 
 
-async def _settled(comm, vote_id: int, cast: int, timeout: float = 2.0) -> dict:
+async def _settled(comm, vote_id: int, cast: int, timeout: float = 5.0) -> dict:
     """The latest count this page has received, once it reaches `cast` (or the timeout)."""
     latest: dict = {}
     deadline = time.monotonic() + timeout
@@ -83,7 +83,8 @@ async def test_every_audience_reads_the_same_count_after_each_ballot():
         assert [c.get("cast") for c in counts] == [n, n, n], counts
         assert {c["label"] for c in counts} == {label}
         assert all(c["voices"] == 8 and c["missing"] == 8 - n for c in counts)
-        assert late < 2.0  # coalesced to a few updates a second, never dropped
+        # Coalesced (the seats every 0.5 s, the public page every 2 s), never dropped.
+        assert late < 5.0
 
     # Closing while voices are missing asks for a confirmation, in French.
     await chair.send_json_to({"action": "vote_close", "vote": vote_id})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -11,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council.models import Member
-from sessions.selectors import presence
+from sessions.selectors import is_present
 from sessions.services.common import User
 
 from ..ballot_box import box_add
@@ -92,12 +91,11 @@ def ballot_cast(
     if vote.kind in (Vote.Kind.HANDS, Vote.Kind.ROLL_CALL):
         raise BallotRefused(_("In this vote the chair records the answers."), code="chair_records")
     name = on_behalf_of or voter
-    present = presence(vote.sitting)
-    _check_present(vote, voter, present)
+    _check_present(vote, voter)
     voice = _voice(vote, name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
         raise BallotRefused(_("You may not vote in this name."), code="not_eligible")
-    if voice["by"] is not None and voice["member"] in present:
+    if voice["by"] is not None and is_present(vote.sitting, voice["member"]):
         raise BallotRefused(
             _("The grantor is present: the proxy is not in use (R14)."), code="grantor_present"
         )
@@ -105,10 +103,10 @@ def ballot_cast(
     return _store(vote, name, voter, choice, client_id)
 
 
-def _check_present(vote: Vote, voter: Member, present: Mapping[int, object]) -> None:
+def _check_present(vote: Vote, voter: Member) -> None:
     """R14-R15: only a member present votes, in their own name or as a holder; an absent
     member who gave a proxy is voted for by the holder."""
-    if voter.id in present:
+    if is_present(vote.sitting, voter.id):
         return
     voice = _voice(vote, voter.id)
     if voice is not None and voice["by"] is not None:
