@@ -33,7 +33,7 @@ def _labels() -> dict[str, str]:
         "no_current_item": _("No item under discussion"),
         "item": _("Item %(n)s"),
         "rapporteur": _("Rapporteur: %(name)s"),
-        "papers": _("Papers"),
+        "papers": _("Papers:"),
         "speaker": _("Speaking now"),
         "nobody": _("Nobody has the floor"),
         "queue": _("Next speakers"),

@@ -56,7 +56,7 @@
       .map((p) => el("p", null, p.trim()));
     $("scr-item-text").replaceChildren(...paragraphs);
     setText("scr-item-papers", (extra.item_papers || []).length
-      ? L.papers + " : " + extra.item_papers.join(" · ") : "");
+      ? L.papers + " " + extra.item_papers.join(" · ") : "");
   }
 
   function renderFloor(s) {

@@ -17,7 +17,7 @@ class Slate:
 SLATES: dict[str, Slate] = {
     "before_start": Slate("La séance va bientôt commencer", "0x1D3557"),
     "suspended": Slate("Séance suspendue", "0xC07000"),
-    "closed_session": Slate("Huis clos : la retransmission est interrompue", "0x5A1A5A"),
+    "closed_session": Slate("Huis clos\u00a0: la retransmission est interrompue", "0x5A1A5A"),
     "lost_feed": Slate("Retransmission momentanément interrompue", "0x3A3A3A"),
     # At the close, for a few seconds before the broadcast ends (streaming.services).
     "closed": Slate("Séance levée", "0x0E6B50"),

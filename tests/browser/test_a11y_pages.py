@@ -235,14 +235,7 @@ def demo(settings, tmp_path, live_server_process):
 
 # What is left on pages whose markup or text another part of the project owns, each with
 # where it comes from: the checks that pass on them are still asserted.
-OTHERS_LEFT: dict[str, set[str]] = {
-    # "Huis clos : la retransmission est interrompue": the closed session's slate title
-    # (streaming/programme/state.py), shown in the régie with a breaking space.
-    "regie": {"typography"},
-    # "Documents : …": the room's screen joins its papers' label with a breaking space
-    # (static/js/screen.js, L.papers + " : ").
-    "screen": {"typography"},
-}
+OTHERS_LEFT: dict[str, set[str]] = {}
 LIVE_LEFT: dict[str, set[str]] = {}
 
 

@@ -133,7 +133,7 @@ def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_pag
             user=None,
         )
         closed = (
-            f"Huis clos{N}: le public voit la mire «{N}Huis clos : la retransmission est"
+            f"Huis clos{N}: le public voit la mire «{N}Huis clos{N}: la retransmission est"
             f" interrompue{N}», sans le son."
         )
         expect(title).to_have_text(closed, timeout=5_000)
