@@ -87,6 +87,9 @@ def test_from_convocation_to_the_floor(live_url, new_page, tmp_path):
     chair.select_option("#secretary-select", str(members[1].id))
     chair.click("#secretary-form button[type=submit]")
     chair.click("button[data-action=open]")
+    # Convened for a later day: the desk offers to open all the same, with a reason (R2).
+    chair.fill("#open-reason", "Essai de la séance")
+    chair.click("#open-anyway-form button[type=submit]")
     expect(public.locator("#live-state")).to_have_text("Ouverte")
 
     login(seat, live_url, councillor.user.username)
