@@ -8,6 +8,9 @@ import os
 
 import pytest
 
+# `backend`: each video test runs on the embedded relay and on a real Janus.
+pytest_plugins = ["tests.media_backends"]
+
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

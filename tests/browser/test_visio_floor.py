@@ -26,7 +26,7 @@ from tests import factories as f
 from tests.streaming.test_programme import Feed, close_to, pixel, segment_after_now, wait_for
 
 from .conftest import launch, off_loop, shoot
-from .test_visio import backend, joined  # noqa: F401  (backend: the fixture)
+from .test_visio import joined
 
 pytestmark = [pytest.mark.browser]
 
@@ -136,7 +136,7 @@ def width(page, member_id: int) -> int:
 
 
 def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air(
-    backend,  # noqa: F811  (the fixture, from test_visio)
+    backend,  # the fixture, from tests/media_backends.py
     configured,
     camera,
     live_url,

@@ -27,22 +27,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 app = URLRouter(websocket_urlpatterns)
 
 
-@pytest.fixture(params=["relay", "janus"])
-def backend(request, settings, tmp_path):
-    if request.param == "relay":
-        settings.SEANCE_JANUS_URL = ""
-        yield "relay"
-        return
-    from streaming.conference.janus_process import JanusProcess, janus_available
-
-    assert janus_available(), "janus is not installed: apt-get install janus"
-    with JanusProcess(tmp_path / "janus") as janus:
-        settings.SEANCE_JANUS_URL = janus.ws_url
-        settings.SEANCE_JANUS_API_SECRET = janus.api_secret or ""
-        settings.SEANCE_JANUS_ADMIN_KEY = janus.admin_key
-        yield "janus"
-
-
 @sync_to_async
 def convened_sitting():
     """A convened sitting nobody has arrived at yet (arrivals are logged from now on)."""
