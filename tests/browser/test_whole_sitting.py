@@ -33,7 +33,15 @@ from sessions import services
 from sessions.models import Sitting
 from tests import factories as f
 
-from .a11y import DESKTOP, PHONE, assert_accessible, assert_fits, english_left, english_phrases
+from .a11y import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    assert_fits,
+    english_left,
+    english_phrases,
+    typography_slips,
+)
 from .conftest import off_loop, shoot
 from .test_device_test import media_browser  # noqa: F401  (the fixture)
 from .test_live_sitting import login
@@ -52,7 +60,7 @@ def relay(settings):
 
 def check(page, name: str) -> None:
     """The page at 1280 and 390 px: screenshots, axe-core, no horizontal scroll on a
-    phone, no English of the catalogue."""
+    phone, no English of the catalogue, no breaking space before « : ; ! ? »."""
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
         page.wait_for_timeout(100)
@@ -62,6 +70,8 @@ def check(page, name: str) -> None:
             assert_fits(page)
     english = english_left(page, PHRASES)
     assert not english, f"{name}: English left in French: {english}"
+    slips = typography_slips(page)
+    assert not slips, f"{name}: French typography: {slips}"
     page.set_viewport_size(DESKTOP)
 
 
