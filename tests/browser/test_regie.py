@@ -69,11 +69,12 @@ def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
         first, second = page.locator(".preview").nth(0), page.locator(".preview").nth(1)
         expect(first.locator(".on-air")).to_be_visible()
         expect(second.locator(".on-air")).to_be_hidden()
-        # The previews are the cameras' key frames.
+        # The previews are the cameras' key frames (the ingests' first ones may take a while
+        # on a loaded machine: the page asks again every second).
         page.wait_for_function(
             "() => [...document.querySelectorAll('.preview img')]"
             ".every(i => i.naturalWidth === 320)",
-            timeout=20_000,
+            timeout=45_000,
         )
 
         second.get_by_role("button", name="Couper dessus").click()
