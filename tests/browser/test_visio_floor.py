@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions import services as sittings
+from sessions.selectors import is_present
 from streaming import services
 from streaming.hls import hls_dir
 from streaming.models import Broadcast, Camera
@@ -192,6 +193,8 @@ def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air
         # The councillor, who came in with the microphone closed, asks for the floor from
         # the video page; the chair gives it from the queue on the dashboard.
         assert not speaker.evaluate("window.visio.local.getAudioTracks()[0].enabled")
+        # Present by video once their media flows (R26), and only then may they ask.
+        assert off_loop(wait_for, lambda: is_present(sitting, second.id), 20)
         speaker.click("#visio-hand")
         expect(speaker.locator("#visio-hand-lower")).to_be_visible()
         expect(speaker.locator("#visio-status")).to_have_text(
