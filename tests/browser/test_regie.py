@@ -137,7 +137,7 @@ def stop_runner(broadcast: Broadcast, thread: threading.Thread) -> None:
         off_loop(
             lambda: Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
         )
-        thread.join(20)
+        thread.join(30)
     assert not thread.is_alive()
 
 

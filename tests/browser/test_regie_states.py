@@ -14,15 +14,14 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions import services as sittings
-from streaming.models import Broadcast, Camera
-from streaming.programme.ingest import free_udp_port
+from streaming.models import Camera
 from streaming.runner import BroadcastRunner
 from streaming.services import broadcast_start
 from tests import factories as f
-from tests.streaming.test_programme import Feed
 
 from .conftest import off_loop, shoot
 from .test_live_sitting import login
+from .test_regie import cameras, stop_runner  # noqa: F401  (cameras: the fixture)
 
 pytestmark = [pytest.mark.browser]
 
@@ -47,32 +46,9 @@ WATCH_MARKS = """(index) => {
 }"""
 
 
-@pytest.fixture
-def cameras(settings, tmp_path):
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
+@pytest.fixture(autouse=True)
+def closing_slate(settings):
     settings.SEANCE_CLOSING_SLATE_SECONDS = 8  # room for a loaded machine
-    feeds = [
-        Feed("Plan large", "red", 440, free_udp_port()),
-        Feed("Tribune", "lime", 660, free_udp_port()),
-    ]
-    for feed in feeds:
-        feed.start()
-    yield feeds
-    for feed in feeds:
-        feed.stop()
-
-
-def stop_runner(broadcast: Broadcast, thread: threading.Thread) -> None:
-    if thread.is_alive():
-        off_loop(
-            lambda: Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
-        )
-        thread.join(30)
-    assert not thread.is_alive()
 
 
 def no_horizontal_scroll(page) -> bool:
@@ -81,7 +57,7 @@ def no_horizontal_scroll(page) -> bool:
     return True
 
 
-def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_page):
+def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_page):  # noqa: F811
     def prepare():
         a = f.assembly(members=7, population=1_000)
         s = f.in_session(a, present=7)
