@@ -163,12 +163,13 @@ def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_pag
         desk = new_page()
         login(desk, live_url, chair.user.username)
         desk.goto(f"{live_url}/chair/sittings/{sitting.id}/")
+        expect(desk.locator("#live-connection")).to_have_text("En direct", timeout=10_000)
         desk.once("dialog", lambda dialog: dialog.accept())
         desk.get_by_role("button", name="Clore la séance").click()
         expect(title).to_have_text(
             f"Séance levée{N}: la mire «{N}Séance levée{N}» est à l’antenne, puis la diffusion"
             " s’arrête.",
-            timeout=5_000,
+            timeout=15_000,
         )
         record = citizen.locator("#sitting-record")
         expect(record).to_be_visible(timeout=10_000)
