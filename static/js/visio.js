@@ -10,7 +10,7 @@
   // participant; Janus: one, "room", carrying everyone, renegotiated as people come and
   // go); streams: which participant each m-line of a feed carries.
   const state = { socket: null, local: null, publisher: null, feeds: {}, streams: {}, me: null,
-    simulcast: false, speaking: false, iceServers: [] };
+    simulcast: false, speaking: false, present: false, iceServers: [] };
   window.visio = state; // for the browser tests: the peer connections and their stats
 
   function send(message) { state.socket.send(JSON.stringify(message)); }
@@ -156,6 +156,7 @@
     state.feeds = {}; state.streams = {}; state.publisher = null; state.socket = null;
     Object.keys(pending).forEach((feed) => delete pending[feed]);
     state.speaking = false; // the floor is told again on joining, if still ours
+    state.present = false;  // and the presence once media flows again
     $("visio-programme").srcObject = null;
     $("visio-programme").hidden = true;
     $("visio-programme-button").hidden = true;
@@ -165,6 +166,7 @@
     $("visio-leave").hidden = true;
     $("visio-hand").hidden = true;
     $("visio-hand-lower").hidden = true;
+    $("visio-hand-wait").hidden = true;
   }
 
   async function join(event) {
@@ -222,6 +224,10 @@
         $("visio-status").textContent = m.open ? say.floor : say.floorEnded;
         state.speaking = m.open;
         hand(false);
+      } else if (m.type === "present") {
+        // The presence by video is recorded (media flows): the queue will take the request.
+        state.present = true;
+        hand(false);
       } else if (m.type === "hand") {
         hand(m.raised);
         if (m.raised) $("visio-status").textContent = say.handRaised;
@@ -251,6 +257,8 @@
   function hand(raised) {
     const member = config.dataset.asksFloor === "1";
     $("visio-hand").hidden = !member || raised || state.speaking;
+    $("visio-hand").disabled = !state.present;  // not before the presence is recorded
+    $("visio-hand-wait").hidden = !member || state.present || state.speaking;
     $("visio-hand-lower").hidden = !member || !raised || state.speaking;
   }
 

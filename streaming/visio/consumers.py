@@ -17,15 +17,15 @@ RTCPeerConnection's iceServers, with this user's time-limited TURN credential, t
 participant each m-line of a feed carries), "offer" (a new feed, or a renegotiation of
 one already offered: Janus sends everyone on one feed, "room"), "candidate", "left",
 "muted", "unmute_request", "floor" ({"open": bool}: the floor given or ended, the
-microphone opened or closed by the server), "removed", and {"type": "error", "code",
-"message"} for every refusal.
+microphone opened or closed by the server), "present" (the presence by video recorded,
+once media flows: the page then lets a councillor ask for the floor), "removed", and
+{"type": "error", "code", "message"} for every refusal.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -206,14 +206,16 @@ class VisioConsumer(UserSocket):
         await self.room.restage()  # a publisher is on the stage, or among the thumbnails
         await self.room.announce()
         if self.member is not None:  # R26: present once media flows, not on the answer
-            self.participant.on_media(
-                partial(
-                    database_sync_to_async(media_connected),
-                    sitting=self.sitting,
-                    member=self.member,
-                    channel=self.channel_name,
-                )
-            )
+            self.participant.on_media(self._arrive)
+
+    async def _arrive(self) -> None:
+        """The presence by video recorded, then told to the page: from then on the
+        councillor may ask for the floor (an absent member may not: member_absent)."""
+        assert self.member is not None
+        await database_sync_to_async(media_connected)(
+            sitting=self.sitting, member=self.member, channel=self.channel_name
+        )
+        await self.send_json({"type": "present"})
 
     async def do_answer(self, content: dict[str, Any]) -> None:
         assert self.participant is not None

@@ -111,6 +111,9 @@ def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, me
         "Connecté, micro fermé : le président vous donnera la parole."
     )
     expect(member.locator("#visio-hand")).to_have_text("Demander la parole")
+    # Usable once the presence by video is recorded (media flowing), said until then.
+    expect(member.locator("#visio-hand")).to_be_enabled(timeout=20_000)
+    expect(member.locator("#visio-hand-wait")).to_be_hidden()
     expect(mayor.locator("#visio-hand")).to_be_hidden()
     if backend == "janus":
         # Janus asks for Opus DTX: a closed microphone sends a packet every 400 ms or so,

@@ -195,6 +195,7 @@ def test_the_floor_opens_the_microphone_and_puts_the_speaker_on_stage_and_on_air
         assert not speaker.evaluate("window.visio.local.getAudioTracks()[0].enabled")
         # Present by video once their media flows (R26), and only then may they ask.
         assert off_loop(wait_for, lambda: is_present(sitting, second.id), 20)
+        expect(speaker.locator("#visio-hand")).to_be_enabled(timeout=10_000)  # told so
         speaker.click("#visio-hand")
         expect(speaker.locator("#visio-hand-lower")).to_be_visible()
         expect(speaker.locator("#visio-status")).to_have_text(
