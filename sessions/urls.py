@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import archive, live, public, screen
+from .views import archive, live, public, screen, search
 from .views import sittings as my_sittings
 from .views.proposals import proposal_submit
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("screen/<str:token>/", screen.screen_page, name="screen"),
     path("proxies/<int:proxy_id>/document/", live.proxy_document, name="proxy-document"),
     path("archive/", archive.archive_index, name="archive"),
+    path("archive/search/", search.archive_search, name="archive-search"),
     path("archive/sittings/<int:sitting_id>/", archive.archive_sitting, name="archive-sitting"),
     path(
         "archive/publications/<int:publication_id>.pdf",

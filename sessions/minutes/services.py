@@ -22,6 +22,7 @@ from council.regime import PARIS, regime_for
 
 from ..errors import Conflict, Forbidden, InvalidInput, TransitionRefused
 from ..models import AgendaItem, Sitting
+from ..search.services import search_index_sitting
 from ..services.common import User, actor, lock, log
 from . import pdf
 from .draft import minutes_draft, missing_fields
@@ -137,6 +138,7 @@ def deliberations_publish(*, sitting: Sitting, user: User) -> Publication:
         user=user,
     )
     log(sitting, "deliberations_published", user, publication=listing.pk)
+    search_index_sitting(sitting=sitting)  # the deliberations are public now (R30-R31)
     return listing
 
 

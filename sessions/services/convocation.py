@@ -22,6 +22,7 @@ from ..documents import render_convocation_pdf
 from ..errors import Conflict, ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
 from ..realtime import broadcast
+from ..search.services import search_index_sitting
 from ..selectors import members_in_office
 from .common import User, actor, lock, log, require_in_office, require_state
 
@@ -157,6 +158,7 @@ def convocation_send(
         sitting, "convened", user, register=convocation.register_number, clear_days=check.clear_days
     )
     _dispatch_on_commit([r for r in recipients if r.email])
+    search_index_sitting(sitting=sitting)  # the agenda is public now (R9)
     broadcast(sitting, "convened")
     return convocation
 

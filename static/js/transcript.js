@@ -18,6 +18,18 @@
     video.focus();
   });
 
+  // A link to a moment (the archive's search): #t=<seconds> in the page's address.
+  function seekToHash() {
+    var found = /^#t=(\d{1,6}(?:\.\d+)?)$/.exec(window.location.hash);
+    if (!found) return;
+    var at = parseFloat(found[1]);
+    var go = function () { video.currentTime = at; };
+    if (video.readyState >= 1) go();
+    else video.addEventListener("loadedmetadata", go, { once: true });
+  }
+  seekToHash();
+  window.addEventListener("hashchange", seekToHash);
+
   var rows = Array.prototype.slice.call(document.querySelectorAll("[data-testid=transcript-segment]"));
   var current = null;
   video.addEventListener("timeupdate", function () {

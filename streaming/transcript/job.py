@@ -24,11 +24,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sessions.search.services import search_forget_spoken
+
 from ..models import Replay, Transcript, TranscriptSegment
 from ..replay import ReplayError, replay_file, replay_folder
 from .audio import RATE, extract_sound, sound_stretch
 from .floor import Segment, attribute, floor_turns
 from .model import ModelUnavailable, bundled_installed, load_model, model_spec
+from .search import transcript_index
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ def sound_file(transcript: Transcript) -> Path:
 
 def _reset(transcript: Transcript, sha256: str) -> None:
     transcript.segments.all().delete()
+    search_forget_spoken(sitting=transcript.replay.sitting)
     folder = replay_folder(transcript.replay.sitting_id)
     for old in [*folder.glob("replay-*-fr.mp4"), *folder.glob(".sound-*")]:
         old.unlink(missing_ok=True)  # the captioned download of an older build, its sound
@@ -254,6 +258,7 @@ def _finish(transcript: Transcript) -> None:
         captioned_sha256=sha256, captioned_size=size, worker="",
     )  # fmt: skip
     transcript.refresh_from_db()
+    transcript_index(transcript=transcript)  # what was said, found in the archive
 
 
 @transaction.atomic
