@@ -13,6 +13,11 @@ urlpatterns = [
         name="replay-transcript-progress",
     ),
     path(
+        "broadcast/sittings/<int:sitting_id>/transcript/items/<int:item_id>/",
+        views.minutes_item_transcript,
+        name="minutes-item-transcript",
+    ),
+    path(
         "broadcast/sittings/<int:sitting_id>/transcript/restart/",
         views.transcript_restart,
         name="replay-transcript-restart",

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from council.errors import DomainError, NotFound
 from sessions.access import Role, access_sitting, can
 from sessions.models import Sitting
 from sessions.views.errors import domain_errors
@@ -21,6 +22,7 @@ from ..replay import replay_for
 from ..replay_views import clock, ranged_file
 from .captions import captioned_file, captions_vtt, transcript_chapters
 from .job import model_available, transcript_schedule
+from .minutes import item_transcript
 
 
 def ready_transcript(replay: Replay | None) -> Transcript | None:
@@ -110,3 +112,19 @@ def transcript_restart(request: HttpRequest, sitting_id: int) -> HttpResponse:
     else:
         messages.success(request, _("The transcription is queued."))
     return redirect("replay-transcript-progress", sitting_id=sitting.pk)
+
+
+@require_GET
+def minutes_item_transcript(request: HttpRequest, sitting_id: int, item_id: int) -> JsonResponse:
+    """For the minutes' editor (R28-R29): one item's transcript by speaker, as JSON, to
+    whoever may edit the minutes; a refusal is JSON too, with its French message."""
+    try:
+        sitting = access_sitting(request.user, sitting_id, Role.MINUTES)
+        item = sitting.items.filter(pk=item_id).first()
+        if item is None:
+            raise NotFound(_("This item is not on this sitting's agenda."), code="invalid_item")
+    except DomainError as err:
+        return JsonResponse(err.as_dict(), status=err.status)
+    answer = JsonResponse(item_transcript(sitting=sitting, item=item).as_dict())
+    answer["Cache-Control"] = "private, no-store"
+    return answer
