@@ -14,6 +14,7 @@ urlpatterns = [
     path("clerk/", include("sessions.urls_clerk")),
     path("", include("streaming.urls")),
     path("", include("sessions.urls")),
+    path("", include("voting.urls")),
 ]
 
 # Error pages in French by default, English available (sessions/views/errors.py).

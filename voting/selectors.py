@@ -104,3 +104,19 @@ def my_ballots(sitting: Sitting, member: Member | None) -> list[int]:
         return []
     model = SecretParticipation if vote.is_secret else Ballot
     return list(model.objects.filter(vote=vote, cast_by=member).values_list("member_id", flat=True))
+
+
+def member_public_ballots(member: Member) -> list[Ballot]:
+    """The member's ballots in closed public votes (electronic, roll call: R17, R22) of
+    sittings the public may see, newest sitting first; never a secret ballot (R18),
+    whose participations are not ballots. `by_proxy` says a holder cast it (R15)."""
+    ballots = list(
+        Ballot.objects.filter(member=member, vote__state=Vote.State.CLOSED)
+        .exclude(vote__kind__in=[Vote.Kind.SECRET, Vote.Kind.ELECTION])
+        .exclude(vote__sitting__state=Sitting.State.DRAFT)
+        .select_related("vote__sitting", "vote__item", "cast_by")
+        .order_by("-vote__sitting__starts_at", "vote__sitting_id", "vote__opened_at", "id")
+    )
+    for ballot in ballots:
+        ballot.by_proxy = ballot.cast_by_id != ballot.member_id  # type: ignore[attr-defined]
+    return ballots

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from council.models import Member
 
 from ..errors import InvalidInput
-from ..models import Sitting
+from ..models import AttendanceEvent, ProxyCover, Sitting
+from ..selectors import members_in_office
 from . import backends
 from .models import SearchEntry
 
@@ -57,6 +58,10 @@ class Result:
     url: str
     councillor_url: str = ""
 
+    @property
+    def clock(self) -> str:
+        return clock(self.entry.seconds)
+
 
 @dataclass
 class ResultPage:
@@ -78,6 +83,14 @@ class ResultPage:
         return self.number < self.pages
 
 
+def clock(seconds: float | None) -> str:
+    """A moment of the replay as people read it: 4:05, or 1:02:03 past an hour."""
+    whole = int(seconds or 0)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def entry_url(entry: SearchEntry) -> str:
     """Where a hit leads: speech to its moment in the replay (#t=seconds), an item to its
     place on the sitting's archive page, a deliberation to its published act."""
@@ -92,7 +105,10 @@ def entry_url(entry: SearchEntry) -> str:
 
 
 def councillor_url(entry: SearchEntry) -> str:
-    return ""
+    """The page of the councillor who had the floor (voting's `councillor`)."""
+    if entry.member_id is None:
+        return ""
+    return reverse("councillor", args=[entry.assembly.slug, entry.member_id])
 
 
 def _entries(ids: list[int]) -> dict[int, SearchEntry]:
@@ -146,5 +162,38 @@ def grouped(entries: QuerySet[SearchEntry]) -> list[dict[str, Any]]:
         if not items or items[-1]["item_id"] != entry.item_id:
             items.append({"item_id": entry.item_id, "item": entry.item, "entries": []})
         entry.url = entry_url(entry)  # type: ignore[attr-defined]
+        entry.clock = clock(entry.seconds)  # type: ignore[attr-defined]
         items[-1]["entries"].append(entry)
     return sittings
+
+
+def sitting_members(sitting: Sitting) -> list[dict[str, Any]]:
+    """The members in office for the sitting, for its archive page, each with a link to
+    their page and, once the sitting was held, "present" (arrived at some point),
+    "represented" (by whom, R14) or "absent"."""
+    held = sitting.opened_at is not None
+    arrived = set(
+        AttendanceEvent.objects.filter(
+            sitting=sitting, kind=AttendanceEvent.Kind.ARRIVAL
+        ).values_list("member_id", flat=True)
+    )
+    holders = {
+        c.grantor_id: c.holder.full_name
+        for c in ProxyCover.objects.filter(sitting=sitting, active=True).select_related("holder")
+    }
+    rows = []
+    for member in members_in_office(sitting):
+        status = ""
+        if held:
+            status = "present" if member.pk in arrived else "absent"
+            if status == "absent" and member.pk in holders:
+                status = "represented"
+        rows.append(
+            {
+                "member": member,
+                "status": status,
+                "holder": holders.get(member.pk, ""),
+                "url": reverse("councillor", args=[sitting.assembly.slug, member.pk]),
+            }
+        )
+    return rows

@@ -21,6 +21,7 @@ from ..minutes.selectors import (
     published_deliberations,
     scdl_record,
 )
+from ..search.selectors import sitting_members
 from ..selectors import sitting_dates
 from .errors import domain_errors
 from .public import public_headers
@@ -57,6 +58,7 @@ def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
     context = {
         "sitting": sitting,
         "dates": sitting_dates(sitting),  # R2: held on, and convened for if another day
+        "members": sitting_members(sitting),  # each one linked to their page
         "vote_log_head": sitting_anchor(sitting.pk),
         "items": items,
         "deliberations": sitting.deliberations.filter(publication__isnull=False).select_related(
