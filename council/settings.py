@@ -191,6 +191,9 @@ SEANCE_CLOSING_SLATE_SECONDS = float(os.environ.get("SEANCE_CLOSING_SLATE_SECOND
 SEANCE_TRANSCRIPT_MODEL = os.environ.get("SEANCE_TRANSCRIPT_MODEL", "")
 SEANCE_TRANSCRIPT_MODEL_SHA256 = os.environ.get("SEANCE_TRANSCRIPT_MODEL_SHA256", "")
 SEANCE_TRANSCRIPT_THREADS = int(os.environ.get("SEANCE_TRANSCRIPT_THREADS", "2"))
+# Live captions: the programme's sound recognised on one niced thread beside the mixer, a
+# WebVTT subtitles rendition of the HLS ladder (streaming.transcript.live). Off: "0".
+SEANCE_LIVE_CAPTIONS = os.environ.get("SEANCE_LIVE_CAPTIONS", "1") == "1"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 

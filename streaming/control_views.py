@@ -21,7 +21,7 @@ from sessions.views.errors import domain_errors
 
 from . import services
 from .audience import viewers
-from .hls import preview_dir
+from .hls import per_viewer_hour, preview_dir
 from .lease import runner_gone
 from .models import Broadcast
 from .programme.state import SLATES
@@ -128,8 +128,19 @@ def health_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
         "broadcast": broadcast,
         "state": shown_state(broadcast),
         "viewers": viewers(sitting.pk),
+        "sobriety": sobriety(broadcast),
     }
     return render(request, "streaming/health.html", context)
+
+
+def sobriety(broadcast: Broadcast) -> list[dict[str, Any]]:
+    """Bytes per viewer-hour of each rendition, from the segments the runner's last run
+    published (its health's tally, streaming.hls.SegmentTally)."""
+    tally = (broadcast.health or {}).get("segments") or {}
+    return [
+        {"rendition": name, "bytes_per_hour": rate, "megabytes": rate / 1e6}
+        for name, rate in per_viewer_hour(tally)
+    ]
 
 
 @login_required

@@ -185,9 +185,13 @@ class PlaylistPublisher:
     playlist it lists exists. It runs beside the mixer (the supervisor starts and stops
     it); `end_playlists` ends the public playlists once both have stopped."""
 
-    def __init__(self, directory: Path, bandwidths: dict[str, Bandwidth]) -> None:
+    def __init__(
+        self, directory: Path, bandwidths: dict[str, Bandwidth], subtitles: bool = False
+    ) -> None:
         self.directory = directory
         self.bandwidths = bandwidths  # by the variant's playlist, e.g. "360p/index.m3u8"
+        self.subtitles = subtitles  # the live captions' rendition (transcript.live) listed
+        self.tally = SegmentTally()
         self._seen: dict[Path, tuple[int, int, int]] = {}
         self._published: dict[Path, MediaPlaylist] = {}
         self._stopping = threading.Event()
@@ -245,6 +249,7 @@ class PlaylistPublisher:
             }
         write_atomically(public, media_text(playlist))
         self._published[public] = playlist
+        self.tally.count(public)
 
     def publish_master(self, raw: Path, public: Path) -> None:
         text = _read(raw)
@@ -253,7 +258,7 @@ class PlaylistPublisher:
         if not text or not all((self.directory / uri).is_file() for uri in listed):
             self._seen.pop(raw, None)  # look again at the next round
             return
-        write_atomically(public, master_text(text, self.bandwidths))
+        write_atomically(public, master_text(text, self.bandwidths, self.subtitles))
 
 
 def discontinuity_sequence(before: MediaPlaylist | None, now: MediaPlaylist) -> int:
@@ -299,9 +304,19 @@ def one_tag_per_segment(body: list[str]) -> list[str]:
     return kept
 
 
-def master_text(text: str, bandwidths: dict[str, Bandwidth]) -> str:
+# The live captions' rendition (streaming.transcript.live), in French.
+SUBTITLES_GROUP = "subs"
+SUBTITLES_MEDIA = (
+    f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{SUBTITLES_GROUP}",NAME="Français",LANGUAGE="fr",'
+    f'DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subtitles/{PUBLIC_PLAYLIST}"'
+)
+
+
+def master_text(text: str, bandwidths: dict[str, Bandwidth], subtitles: bool = False) -> str:
     """ffmpeg's master playlist with the independent segments said, each variant's
-    bandwidth as declared in `bandwidths`, and the public playlists' names."""
+    bandwidth as declared in `bandwidths`, and the public playlists' names; with
+    `subtitles`, the live captions as a subtitles rendition of every variant (RFC 8216,
+    4.3.4.1 and 4.3.4.2: EXT-X-MEDIA TYPE=SUBTITLES, the variants' SUBTITLES attribute)."""
     lines = text.replace(MIXER_PLAYLIST, PUBLIC_PLAYLIST).splitlines()
     lines = [line for line in lines if line != INDEPENDENT]
     at = next((i + 1 for i, line in enumerate(lines) if line.startswith("#EXT-X-VERSION")), 1)
@@ -310,6 +325,10 @@ def master_text(text: str, bandwidths: dict[str, Bandwidth]) -> str:
         uri = lines[i + 1] if i + 1 < len(lines) else ""
         if line.startswith("#EXT-X-STREAM-INF:") and uri in bandwidths:
             lines[i] = stream_inf(line, bandwidths[uri])
+        if subtitles and lines[i].startswith("#EXT-X-STREAM-INF:"):
+            lines[i] += f',SUBTITLES="{SUBTITLES_GROUP}"'
+    if subtitles:
+        lines.insert(at + 1, SUBTITLES_MEDIA)
     return "\n".join(lines) + "\n"
 
 
@@ -317,3 +336,70 @@ def stream_inf(line: str, bandwidth: Bandwidth) -> str:
     attributes = re.sub(r",?(AVERAGE-)?BANDWIDTH=\d+", "", line.split(":", 1)[1]).lstrip(",")
     declared = f"BANDWIDTH={bandwidth.peak},AVERAGE-BANDWIDTH={bandwidth.average}"
     return f"#EXT-X-STREAM-INF:{declared}" + (f",{attributes}" if attributes else "")
+
+
+@dataclass
+class RenditionBytes:
+    """What one rendition's segments weighed over a broadcast, as published."""
+
+    bytes: int = 0
+    seconds: float = 0.0
+
+    @property
+    def per_hour(self) -> int:
+        """Bytes per hour of listening to this rendition alone."""
+        return round(self.bytes / self.seconds * 3600) if self.seconds else 0
+
+
+class SegmentTally:
+    """The size and duration of every segment each public media playlist has listed, once
+    each (by its URI and media sequence number), from the files on disk: what a viewer of
+    each rendition downloads, for the sobriety figures (bytes per viewer-hour)."""
+
+    def __init__(self) -> None:
+        self.renditions: dict[str, RenditionBytes] = {}
+        self._counted: dict[str, int] = {}  # by rendition: the last sequence number counted
+        self._lock = threading.Lock()
+
+    def count(self, playlist: Path) -> None:
+        rendition = playlist.parent.name
+        parsed = MediaPlaylist.parse(_read(playlist))
+        number, duration = parsed.media_sequence, 0.0
+        with self._lock:
+            totals = self.renditions.setdefault(rendition, RenditionBytes())
+            last = self._counted.get(rendition, -1)
+            for line in parsed.body:
+                if line.startswith("#EXTINF:"):
+                    duration = float(line[len("#EXTINF:") :].split(",")[0])
+                elif line and not line.startswith("#"):
+                    if number > last:
+                        try:
+                            size = (playlist.parent / line).stat().st_size
+                        except FileNotFoundError:
+                            size = -1
+                        if size >= 0:
+                            totals.bytes += size
+                            totals.seconds += duration
+                        self._counted[rendition] = number
+                    number += 1
+
+    def as_dict(self) -> dict[str, dict[str, float]]:
+        with self._lock:
+            return {
+                name: {"bytes": t.bytes, "seconds": round(t.seconds, 6)}
+                for name, t in sorted(self.renditions.items())
+            }
+
+
+def per_viewer_hour(tally: dict[str, dict[str, float]]) -> list[tuple[str, int]]:
+    """Bytes per viewer-hour of each rendition a viewer can choose, from a tally
+    (`SegmentTally.as_dict`): a picture rendition with the sound it plays with (the audio
+    rendition), the sound alone, largest first."""
+    rates = {
+        name: RenditionBytes(int(t["bytes"]), float(t["seconds"])).per_hour
+        for name, t in tally.items()
+    }
+    sound = rates.get("audio", 0)
+    rows = [(name, rate + sound) for name, rate in rates.items() if name != "audio"]
+    rows.sort(key=lambda row: -row[1])
+    return [*rows, ("audio", sound)] if "audio" in rates else rows

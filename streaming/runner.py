@@ -41,6 +41,7 @@ from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
 from .ptz import PtzDriver, PtzError, camera_driver, wait_settled
 from .services import cameras_of, next_rev, replay_schedule
+from .transcript.live import LiveCaptions, floor_holder, live_captions_on
 from .visio.programme_feed import drop_programme_mountpoint, programme_rtp_out
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ def programme_config(broadcast: Broadcast, cameras: list[Camera]) -> ProgrammeCo
         preset=settings.SEANCE_BROADCAST_PRESET,
         # The room's programme for the councillors by video, through Janus.
         rtp_out=programme_rtp_out(sitting_id),
+        subtitles=live_captions_on(),
     )
 
 
@@ -168,6 +170,7 @@ class BroadcastRunner:
         self._feed_check: threading.Thread | None = None
         self.lease = Lease(broadcast_id, self.worker)
         self.sentinel: Sentinel | None = None
+        self.captions: LiveCaptions | None = None
 
     def run(self) -> None:
         try:
@@ -187,6 +190,10 @@ class BroadcastRunner:
             config = programme_config(broadcast, self.cameras)
             self.supervisor = Supervisor(config, state_from_dict(broadcast.programme))
             self.supervisor.start()
+            if config.subtitles:  # beside the mixer, a few seconds behind it
+                sitting_id = broadcast.sitting_id
+                self.captions = LiveCaptions(config.output_dir, lambda: floor_holder(sitting_id))
+                self.captions.start()
             self._mine().update(control_address=config.control_address)
             self.loop()
         except Exception as error:
@@ -335,6 +342,7 @@ class BroadcastRunner:
             )
             self._last_bytes[i] = (now, source["bytes"])
         health["direction_error"] = self.direction_error
+        health["captions"] = self.captions.health() if self.captions else None
         # The programme's number this report shows applied (the régie's confirmation).
         health["rev"] = self.reported_rev = self.applied_rev
         on_air = self.supervisor.control.state.cut
@@ -388,6 +396,8 @@ class BroadcastRunner:
     def shutdown(self) -> None:
         if self.supervisor is not None:
             self.supervisor.stop()
+        if self.captions is not None:  # its last sound captioned, before the playlists end
+            self.captions.stop()
         for driver in self.drivers.values():
             driver.close()
         close_old_connections()

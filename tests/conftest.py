@@ -19,6 +19,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _embedded_tasks(settings, tmp_path):
     """Celery tasks run in-process in tests; uploads go to a throw-away folder."""
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # On by default; a broadcast test that wants them turns them on (test_live_captions).
+    settings.SEANCE_LIVE_CAPTIONS = False
     settings.MEDIA_ROOT = tmp_path / "media"
     from council.celery import app
 

@@ -3,7 +3,8 @@
 // from a master that has video), and a retry while the broadcast is not there. A
 // broadcast whose playlists end (EXT-X-ENDLIST: stopped, or its worker lost) is played to
 // its last segment, then tried again every few seconds: it plays again by itself when it
-// comes back (a new mixer appends to the same playlists).
+// comes back (a new mixer appends to the same playlists). Live captions, when the master
+// lists a subtitles rendition (streaming.transcript.live): a checkbox shows them.
 (function () {
   "use strict";
   const video = document.getElementById("programme");
@@ -11,6 +12,9 @@
   const status = document.getElementById("player-status");
   const quality = document.getElementById("quality");
   const audioOnly = document.getElementById("audio-only");
+  const captions = document.getElementById("captions");
+  const captionsChoice = document.getElementById("captions-choice");
+  const captionsNotice = document.getElementById("captions-notice");
   const lang = document.documentElement.lang || "fr";
   const say = {
     waiting: lang.startsWith("fr") ? "La diffusion n’a pas commencé\u00a0; nouvel essai dans quelques secondes." : "The broadcast has not started; trying again in a few seconds.",
@@ -28,6 +32,14 @@
       o.value = String(i); o.dataset.level = "1"; o.textContent = level.height + "p";
       quality.append(o);
     });
+  }
+  function showCaptions() {
+    if (!hls || !captions) return;
+    const available = hls.subtitleTracks.length > 0 && !audioOnly.checked;
+    captionsChoice.hidden = !available;
+    captionsNotice.hidden = !available;
+    hls.subtitleDisplay = captions.checked;
+    hls.subtitleTrack = available && captions.checked ? 0 : -1;
   }
   function retry(message) {
     status.textContent = message;
@@ -54,6 +66,7 @@
       levels(data);
       video.play().catch(() => {});
     });
+    hls.on(window.Hls.Events.SUBTITLE_TRACKS_UPDATED, showCaptions);
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
       if (!data.fatal) return;
       retry(data.details === "manifestLoadError" ? say.waiting : say.lost);
@@ -65,6 +78,7 @@
   quality.addEventListener("change", () => {
     if (hls) hls.currentLevel = Number(quality.value);
   });
+  if (captions) captions.addEventListener("change", showCaptions);
   audioOnly.addEventListener("change", () => {
     if (hls) { hls.destroy(); hls = null; }
     start();

@@ -92,6 +92,8 @@ class ProgrammeConfig:
     ffmpeg: str = field(default_factory=imageio_ffmpeg.get_ffmpeg_exe)
     # The participants' return of the programme through Janus (see RtpOut); None: none.
     rtp_out: RtpOut | None = None
+    # The live captions' subtitles rendition (streaming.transcript.live) in the master.
+    subtitles: bool = False
 
     @property
     def canvas(self) -> Rendition:

@@ -45,7 +45,9 @@ class Supervisor:
         self.slate = ManagedProcess("slate", lambda: slate_command(config.ffmpeg, slate_ports))
         self.control = ProgrammeControl(config.control_address, len(config.inputs), state)
         self.mixer = ManagedProcess("mixer", self._mixer_command, progress=True)
-        self.playlists = PlaylistPublisher(config.output_dir, bandwidths(config))
+        self.playlists = PlaylistPublisher(
+            config.output_dir, bandwidths(config), subtitles=config.subtitles
+        )
         self.restart_delay = restart_delay
         self.restarts = 0
         self.run = self._last_run()
@@ -90,6 +92,8 @@ class Supervisor:
             "inputs": [ingest.health() for ingest in self.ingests],
             "slate": self.slate.health(),
             "state": asdict(self.control.state),
+            # Each rendition's segments as published: bytes and seconds (sobriety).
+            "segments": self.playlists.tally.as_dict(),
         }
 
     def on_air(self, wanted: int) -> int:

@@ -133,12 +133,12 @@ _loaded: dict[tuple[str, str, int], Any] = {}
 _lock = threading.Lock()
 
 
-def load_model(spec: ModelSpec) -> Any:
-    """The faster-whisper model, int8 on the CPU; model.bin checked against its pin before
-    the first load in this process."""
+def load_model(spec: ModelSpec, threads: int | None = None) -> Any:
+    """The faster-whisper model, int8 on the CPU, on `threads` CPU threads (default: the
+    setting's); model.bin checked against its pin before the first load in this process."""
     from faster_whisper import WhisperModel
 
-    threads = int(getattr(settings, "SEANCE_TRANSCRIPT_THREADS", 2))
+    threads = threads or int(getattr(settings, "SEANCE_TRANSCRIPT_THREADS", 2))
     key = (str(spec.path), spec.sha256, threads)
     with _lock:
         if key not in _loaded:
