@@ -29,6 +29,7 @@ from sessions import services
 from sessions.minutes import services as minutes
 from sessions.minutes.models import Minutes
 from sessions.models import Sitting
+from sessions.search.services import search_rebuild
 from sessions.services import proposals
 from sessions.services.files import files_undone_on_failure
 from streaming.demo import seed_cameras
@@ -247,6 +248,7 @@ class Command(BaseCommand):
             with files_undone_on_failure(), transaction.atomic():
                 self.ingeville()
                 self.ingeco()
+        search_rebuild()  # the archive's search: the demo's agenda, acts and speech
         self.print_logins()
 
     def members(
