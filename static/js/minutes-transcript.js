@@ -15,12 +15,21 @@
   const say = form.dataset;
   form.querySelectorAll("[data-transcript-hint]").forEach((hint) => { hint.hidden = false; });
 
-  function listInterventions(list, interventions) {
+  // Each time opens the replay there (#t=), in a new tab: this page's edits stay.
+  function listInterventions(list, interventions, replay) {
     list.replaceChildren(...interventions.map((one) => {
       const li = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = replay + "#t=" + one.start;
+      link.target = "_blank";
+      link.rel = "noopener";
       const time = document.createElement("time");
       time.textContent = one.clock;
-      li.append(time, " — " + one.speaker);
+      const hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = " " + say.msgReplay;
+      link.append(time, hint);
+      li.append(link, " — " + one.speaker);
       return li;
     }));
     list.hidden = interventions.length === 0;
@@ -69,7 +78,7 @@
       status.textContent = say.msgLoading;
       try {
         const answer = await load(box.dataset.transcript);
-        listInterventions(list, answer.interventions || []);
+        listInterventions(list, answer.interventions || [], answer.replay || "");
         status.textContent = answer.draft
           ? takeInto(field, answer.draft) + " " + answer.message
           : answer.message;

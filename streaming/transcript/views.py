@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -125,6 +126,7 @@ def minutes_item_transcript(request: HttpRequest, sitting_id: int, item_id: int)
             raise NotFound(_("This item is not on this sitting's agenda."), code="invalid_item")
     except DomainError as err:
         return JsonResponse(err.as_dict(), status=err.status)
-    answer = JsonResponse(item_transcript(sitting=sitting, item=item).as_dict())
+    found = item_transcript(sitting=sitting, item=item).as_dict()
+    answer = JsonResponse({**found, "replay": reverse("replay", args=[sitting.pk])})
     answer["Cache-Control"] = "private, no-store"
     return answer

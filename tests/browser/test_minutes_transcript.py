@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from sessions import services as sittings
 from sessions.minutes.draft import minutes_draft
 from sessions.minutes.models import DebateSummary, Minutes
 from streaming.models import Replay, Transcript, TranscriptSegment
-from tests.sessions.test_minutes import held_sitting
+from tests import factories as f
 
 from .a11y import DESKTOP, PHONE, assert_accessible, assert_fits
 from .conftest import off_loop, shoot
@@ -22,10 +23,25 @@ NBSP = "\u00a0"
 
 
 def transcribed_sitting():
-    """The held sitting of the minutes' tests, its replay transcribed: on the first item the
-    chair, then a councillor in two segments; nobody on the second."""
-    s, people, clerk = held_sitting()
-    first, second, _third = s.items.order_by("position")
+    """A held sitting of two items for information (no vote: the editor is the subject
+    here), the secretary named, its replay transcribed: on the first item the chair, then a
+    councillor in two segments; nobody on the second."""
+    a = f.assembly(members=5, population=1_000)
+    clerk = f.staff(a)
+    people = list(a.members.order_by("id").select_related("user"))
+    s = f.sitting(a, clerk=clerk, items=0, notes=False, days=-2)
+    for title in ("Budget de la piscine", "Tarifs de la cantine"):
+        sittings.item_add(sitting=s, user=clerk, title=title, kind="information")
+    first, second = s.items.order_by("position")
+    s.state = "convened"
+    s.save()
+    f.arrive(s, people[:4])
+    sittings.secretary_name(sitting=s, member=people[1], user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
+    for item in (first, second):
+        sittings.item_take_up(sitting=s, item=item, user=None)
+    sittings.sitting_close(sitting=s, user=None)
+    s.refresh_from_db()
     replay = Replay.objects.create(
         sitting=s, state=Replay.State.READY, duration=120.0, sha256="cd" * 32
     )
@@ -73,9 +89,16 @@ def test_the_secretary_drafts_the_debates_from_the_transcript(live_url, new_page
     )
     expect(field).to_have_value("Notes prises en séance.\n\n" + said)
     listed = box.get_by_test_id("interventions").locator("li")
+    hint = "(réécouter dans la rediffusion, nouvel onglet)"
     expect(listed).to_have_text(
-        [f"0:04 — {chair.full_name} (maire)", f"0:09 — {speaker.full_name} (conseiller municipal)"]
+        [
+            f"0:04 {hint} — {chair.full_name} (maire)",
+            f"0:09 {hint} — {speaker.full_name} (conseiller municipal)",
+        ]
     )
+    link = listed.nth(1).get_by_role("link")
+    expect(link).to_have_attribute("href", f"/archive/sittings/{s.pk}/replay/#t=9.5")
+    expect(link).to_have_attribute("target", "_blank")
     page.keyboard.press("Enter")  # a second time: not put in twice
     expect(status).to_contain_text("Cette transcription figure déjà dans la synthèse.")
     expect(field).to_have_value("Notes prises en séance.\n\n" + said)

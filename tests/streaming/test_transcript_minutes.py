@@ -125,6 +125,7 @@ def test_only_those_who_edit_the_minutes_get_an_items_transcript(two_items, clie
         assert answer.status_code == 200, allowed
         assert answer.json()["draft"] == f"{chair.full_name} (maire){NBSP}: Nous passons au budget."
         assert answer.json()["interventions"][0]["clock"] == "0:03"
+        assert answer.json()["replay"] == reverse("replay", args=[s.pk])
         assert answer["Cache-Control"] == "private, no-store"
 
     other = factories.convened(s.assembly, items=1).items.get()
@@ -134,6 +135,8 @@ def test_only_those_who_edit_the_minutes_get_an_items_transcript(two_items, clie
     assert client.get(reverse("minutes-item-transcript", args=[999_999, first.pk])).json() == {
         "code": "not_found", "message": "Séance introuvable."
     }  # fmt: skip
+    huge = reverse("minutes-item-transcript", args=[s.pk, 10**22])  # past any integer column
+    assert client.get(huge).json()["code"] == "invalid_item"
     assert client.post(url).status_code == 405
 
 
