@@ -14,7 +14,15 @@ from sessions.minutes.models import DebateSummary, Minutes
 from streaming.models import Replay, Transcript, TranscriptSegment
 from tests import factories as f
 
-from .a11y import DESKTOP, PHONE, assert_accessible, assert_fits
+from .a11y import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    assert_fits,
+    english_left,
+    english_phrases,
+    typography_slips,
+)
 from .conftest import off_loop, shoot
 from .test_live_sitting import login
 
@@ -113,6 +121,7 @@ def test_the_secretary_drafts_the_debates_from_the_transcript(live_url, new_page
     assert not off_loop(lambda: DebateSummary.objects.filter(item=first).exists())
     shoot(page, "minutes-transcript-taken")
     assert_accessible(page)
+    assert typography_slips(page) == [] and english_left(page, english_phrases()) == []
 
     summary = (
         f"{chair.full_name} (maire) présente le budget de la piscine. "
