@@ -1,38 +1,28 @@
-"""Generated documents: convocation PDF, proxy PDF and the iCalendar invitation."""
+"""Generated documents: the convocation (PDF and accessible page, sessions/acts.py), the proxy
+PDF and the iCalendar invitation."""
 
 from __future__ import annotations
 
 import datetime
-import io
-from collections.abc import Iterable
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import ListFlowable, ListItem, Paragraph, Spacer
 
 from council.models import Member
 from council.regime import PARIS
 
+from .acts import Act, bullets, para, pdf_from, pdf_of, space
 from .models import Sitting
 
 
 def _when(sitting: Sitting) -> str:
     return formats.date_format(sitting.starts_at.astimezone(PARIS), "l j F Y à H\\hi")
-
-
-def pdf_from(title: str, flowables: Iterable[Any]) -> bytes:
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer, pagesize=A4, title=title, author="Séance", leftMargin=2 * cm, rightMargin=2 * cm
-    )
-    doc.build(list(flowables))
-    return buffer.getvalue()
 
 
 def convocation_lines(sitting: Sitting) -> dict[str, Any]:
@@ -61,46 +51,29 @@ def convocation_lines(sitting: Sitting) -> dict[str, Any]:
     return lines
 
 
-def _markup_free(lines: dict[str, Any]) -> dict[str, Any]:
-    """The texts escaped for ReportLab's paragraph markup: a title or a name such as
-    `<img src=...>` is printed, not read as markup (which would crash the PDF or pull a
-    server file into it)."""
-    escaped = {key: escape(v) for key, v in lines.items() if isinstance(v, str)}
-    return {**lines, **escaped, "items": [escape(i) for i in lines["items"]]}
-
-
-def render_convocation_pdf(sitting: Sitting) -> bytes:
-    styles = getSampleStyleSheet()
-    w = _markup_free(convocation_lines(sitting))
-    story: list[Any] = [
-        Paragraph(w["assembly"], styles["Title"]),
-        Paragraph(_("Convocation"), styles["Heading1"]),
-        Paragraph(
-            _("You are invited to attend the sitting “%(title)s” on %(when)s, at %(place)s.") % w,
-            styles["Normal"],
-        ),
-        Spacer(1, 0.4 * cm),
+def convocation_act(sitting: Sitting) -> Act:
+    """The convocation's words as blocks: its PDF and its accessible page (R9, R34)."""
+    w = convocation_lines(sitting)
+    blocks = [
+        para(w["assembly"], "Title"),
+        para(_("Convocation"), "Heading1"),
+        para(_("You are invited to attend the sitting “%(title)s” on %(when)s, at %(place)s.") % w),
+        space(0.4),
     ]
     if w["teleconference"]:
-        story.append(Paragraph(w["teleconference"], styles["Normal"]))
+        blocks.append(para(w["teleconference"]))
     if w["urgency"]:
-        story.append(
-            Paragraph(
-                _("Urgency declared: %(reason)s") % {"reason": w["urgency"]}, styles["Normal"]
-            )
-        )
-    story.append(Paragraph(_("Agenda"), styles["Heading2"]))
-    story.append(
-        ListFlowable(
-            [ListItem(Paragraph(i, styles["Normal"])) for i in w["items"]], bulletType="bullet"
-        )
-    )
-    story.append(Spacer(1, 0.8 * cm))
+        blocks.append(para(_("Urgency declared: %(reason)s") % {"reason": w["urgency"]}))
+    blocks += [para(_("Agenda"), "Heading2"), bullets(w["items"]), space(0.8)]
     signature = f"{w['signer']}, {w['signer_capacity']}"
     if w["replacement_reason"]:
         signature += " — " + w["replacement_reason"]
-    story.append(Paragraph(signature, styles["Normal"]))
-    return pdf_from(_("Convocation") + " — " + sitting.title, story)
+    blocks.append(para(signature))
+    return Act(_("Convocation") + " — " + sitting.title, blocks)
+
+
+def render_convocation_pdf(sitting: Sitting) -> bytes:
+    return pdf_of(convocation_act(sitting))
 
 
 def render_proxy_pdf(

@@ -182,6 +182,9 @@ class Convocation(models.Model):
     pdf = models.FileField(upload_to="convocations/")
     pdf_sha256 = models.CharField(max_length=64)
     published_at = models.DateTimeField()
+    # Its words as blocks (sessions/acts.py), from which the PDF was made: the accessible
+    # page beside the PDF is made from them (R34). Empty for an older convocation.
+    content = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return self.register_number

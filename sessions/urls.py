@@ -9,6 +9,9 @@ urlpatterns = [
     path(
         "sittings/<int:sitting_id>/convocation.pdf", public.convocation_pdf, name="convocation-pdf"
     ),
+    path(
+        "sittings/<int:sitting_id>/convocation/", public.convocation_page, name="convocation-page"
+    ),
     path("convocations/ack/<str:token>/", public.convocation_ack, name="convocation-ack"),
     path("documents/<int:document_id>/", live.document_download, name="document-download"),
     path("chair/sittings/<int:sitting_id>/", live.chair_dashboard, name="chair-dashboard"),
@@ -27,6 +30,11 @@ urlpatterns = [
         "archive/publications/<int:publication_id>.pdf",
         archive.publication_pdf,
         name="publication-pdf",
+    ),
+    path(
+        "archive/publications/<int:publication_id>/",
+        archive.publication_page,
+        name="publication-page",
     ),
     path("archive/<slug:slug>/", archive.archive_assembly, name="archive-assembly"),
     path(

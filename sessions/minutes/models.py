@@ -33,6 +33,9 @@ class Publication(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # The act's words as blocks (sessions/acts.py), from which the PDF was made: the
+    # accessible page beside the PDF is made from them (R34). Empty for an older act.
+    content = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["published_at", "id"]

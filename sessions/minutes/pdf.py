@@ -1,34 +1,25 @@
-"""The published acts as PDF: minutes, each deliberation, the list of deliberations."""
+"""The published acts' words: minutes, each deliberation, the list of deliberations, as
+blocks (sessions/acts.py) that make both the PDF and the accessible page."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, Spacer, Table
 
 from council.regime import PARIS
 from voting.chain import sitting_anchor, vote_anchor
 
-from ..documents import pdf_from
+from ..acts import Act, Block, pdf_of, space, table
+from ..acts import para as _p
 from ..models import Sitting
 from .draft import numbered
 from .models import Deliberation, Minutes
 
-STYLES = getSampleStyleSheet()
 
-
-def _p(text: str, style: str = "Normal") -> Paragraph:
-    """A paragraph of plain text: user input is escaped, newlines kept."""
-    return Paragraph(escape(text).replace("\n", "<br/>"), STYLES[style])
-
-
-def _anchor(label: str, digest: str) -> list[Any]:
+def _anchor(label: str, digest: str) -> list[Block]:
     """R31: a vote log hash, printed whole on its own line so it can be copied and checked
     with `manage.py verify_votes --anchor` (nothing, for an act from before the log)."""
     return [_p(label), _p(digest, "Code")] if digest else []
@@ -62,7 +53,7 @@ def _result_lines(vote: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _attendance(content: dict[str, Any]) -> list[Any]:
+def _attendance(content: dict[str, Any]) -> list[Block]:
     a = content["attendance"]
     present = [
         p["name"]
@@ -82,11 +73,11 @@ def _attendance(content: dict[str, Any]) -> list[Any]:
     ]
 
 
-def _item(item: dict[str, Any]) -> list[Any]:
+def _item(item: dict[str, Any]) -> list[Block]:
     head = item.get("heading") or numbered(item["position"], item["title"])
     if item["deliberation"]:
         head += " — " + _("deliberation no. %(id)s") % {"id": item["deliberation"]}
-    story: list[Any] = [_p(head, "Heading2")]
+    story: list[Block] = [_p(head, "Heading2")]
     if item["rapporteur"]:
         story.append(_p(_("Rapporteur: %(name)s") % {"name": item["rapporteur"]}))
     if item["report"]:
@@ -101,22 +92,25 @@ def _item(item: dict[str, Any]) -> list[Any]:
     return story
 
 
-def _signatures(minutes: Minutes) -> list[Any]:
-    rows = [[_("Signed by"), _("Capacity"), _("Date")]]
-    for sig in (minutes.chair_signature, minutes.secretary_signature):
-        if sig:
-            rows.append([sig["name"], sig["capacity"], _at(sig["at"])])
-    return [Spacer(1, 0.6 * cm), Table(rows, hAlign="LEFT")]
+def _signatures(minutes: Minutes) -> list[Block]:
+    rows = [
+        [sig["name"], sig["capacity"], _at(sig["at"])]
+        for sig in (minutes.chair_signature, minutes.secretary_signature)
+        if sig
+    ]
+    head = [_("Signed by"), _("Capacity"), _("Date")]
+    return [space(0.6), table(head, rows, caption=_("Signatures"))]
 
 
-def _head(digest: str) -> list[Any]:
+def _head(digest: str) -> list[Block]:
     return _anchor(_("Vote log, head of the chain after the last vote of this sitting:"), digest)
 
 
-def render_minutes(minutes: Minutes) -> bytes:
+def minutes_act(minutes: Minutes) -> Act:
+    """R28: what the adopted and signed minutes say."""
     c = minutes.content or {}
     chair = c["chair"] or {}
-    story: list[Any] = [
+    story: list[Block] = [
         _p(c["assembly"], "Title"),
         _p(_("Minutes of the sitting of %(date)s") % {"date": c["date"]}, "Heading1"),
         *(
@@ -142,7 +136,11 @@ def render_minutes(minutes: Minutes) -> bytes:
         story.append(_p(_("Adopted by the council on %(date)s.") % {"date": adopted}))
     story += _head(c.get("vote_log_head", ""))
     story += _signatures(minutes)
-    return pdf_from(_("Minutes") + " — " + c["title"], story)
+    return Act(_("Minutes") + " — " + c["title"], story)
+
+
+def render_minutes(minutes: Minutes) -> bytes:
+    return pdf_of(minutes_act(minutes))
 
 
 def _counts_line(d: Deliberation) -> str:
@@ -154,7 +152,8 @@ def _counts_line(d: Deliberation) -> str:
     }
 
 
-def render_deliberation(d: Deliberation) -> bytes:
+def deliberation_act(d: Deliberation) -> Act:
+    """R31: the numbered deliberation, its vote and the vote log's hash of its close."""
     sitting = d.sitting
     chair = sitting.chair
     when = formats.date_format(d.decided_at.astimezone(PARIS), "j F Y")
@@ -167,24 +166,34 @@ def render_deliberation(d: Deliberation) -> bytes:
         _p(_counts_line(d)),
         _p(_("Adopted") if d.adopted else _("Rejected")),
         *_anchor(_("Vote log, hash of the close of this vote:"), vote_anchor(d.vote_id or 0)),
-        Spacer(1, 0.6 * cm),
+        space(0.6),
         _p(f"{chair.full_name}, {chair.capacity}" if chair else ""),
     ]
-    return pdf_from(f"{_('Deliberation')} {d.identifier}", story)
+    return Act(f"{_('Deliberation')} {d.identifier}", story)
+
+
+def render_deliberation(d: Deliberation) -> bytes:
+    return pdf_of(deliberation_act(d))
+
+
+def list_act(sitting: Sitting) -> Act:
+    """R30: session date, subject, adopted or rejected."""
+    when = formats.date_format((sitting.opened_at or sitting.starts_at).astimezone(PARIS), "j F Y")
+    heading = _("List of deliberations of the sitting of %(date)s") % {"date": when}
+    rows = [
+        [d.identifier, d.subject, _("Adopted") if d.adopted else _("Rejected")]
+        for d in sitting.deliberations.all()
+    ]
+    head = [_("No."), _("Subject"), _("Decision")]
+    story = [
+        _p(sitting.assembly.name, "Title"),
+        _p(heading, "Heading1"),
+        table(head, rows, caption=heading, widths=[4, 10, 3], wrapped=(1,)),
+        space(0.4),
+        *_head(sitting_anchor(sitting.pk)),
+    ]
+    return Act(_("List of deliberations"), story)
 
 
 def render_list(sitting: Sitting) -> bytes:
-    """R30: session date, subject, adopted or rejected."""
-    when = formats.date_format((sitting.opened_at or sitting.starts_at).astimezone(PARIS), "j F Y")
-    rows = [[_("No."), _("Subject"), _("Decision")]]
-    for d in sitting.deliberations.all():
-        decision = _("Adopted") if d.adopted else _("Rejected")
-        rows.append([d.identifier, _p(d.subject), decision])
-    story = [
-        _p(sitting.assembly.name, "Title"),
-        _p(_("List of deliberations of the sitting of %(date)s") % {"date": when}, "Heading1"),
-        Table(rows, colWidths=[4 * cm, 10 * cm, 3 * cm], hAlign="LEFT"),
-        Spacer(1, 0.4 * cm),
-        *_head(sitting_anchor(sitting.pk)),
-    ]
-    return pdf_from(_("List of deliberations"), story)
+    return pdf_of(list_act(sitting))

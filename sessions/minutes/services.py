@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from council.models import Member
 from council.regime import PARIS, regime_for
 
+from ..acts import Act, pdf_of
 from ..errors import Conflict, Forbidden, InvalidInput, TransitionRefused
 from ..models import AgendaItem, Sitting
 from ..search.services import search_index_sitting
@@ -89,10 +90,10 @@ def deliberations_record(sitting: Sitting) -> list[Deliberation]:
     return recorded
 
 
-def _published(
-    *, sitting: Sitting, kind: str, title: str, content: bytes, user: User
-) -> Publication:
-    """Store a PDF once, with its hash and its author: the sitting's chair (R31)."""
+def _published(*, sitting: Sitting, kind: str, title: str, act: Act, user: User) -> Publication:
+    """Store a PDF once, with its hash and its author: the sitting's chair (R31), and the
+    words it was made from, for its accessible page (R34)."""
+    content = pdf_of(act)
     chair = sitting.chair
     publication = Publication(
         sitting=sitting,
@@ -104,6 +105,7 @@ def _published(
         author_capacity=chair.capacity if chair else "",
         published_at=timezone.now(),
         published_by=actor(user),
+        content=act.stored(),
     )
     publication.document.save(f"{kind}-{sitting.pk}.pdf", ContentFile(content), save=False)
     publication.save()
@@ -126,7 +128,7 @@ def deliberations_publish(*, sitting: Sitting, user: User) -> Publication:
             sitting=sitting,
             kind=Publication.Kind.DELIBERATION,
             title=f"{deliberation.identifier} — {deliberation.subject}",
-            content=pdf.render_deliberation(deliberation),
+            act=pdf.deliberation_act(deliberation),
             user=user,
         )
         deliberation.save(update_fields=["publication"])
@@ -134,7 +136,7 @@ def deliberations_publish(*, sitting: Sitting, user: User) -> Publication:
         sitting=sitting,
         kind=Publication.Kind.LIST,
         title=_("List of deliberations — %(title)s") % {"title": sitting.title},
-        content=pdf.render_list(sitting),
+        act=pdf.list_act(sitting),
         user=user,
     )
     log(sitting, "deliberations_published", user, publication=listing.pk)
@@ -291,12 +293,11 @@ def minutes_publish(*, minutes: Minutes, user: User) -> Publication:
     """R29, R31: the signed minutes online, permanently, as a PDF with its SHA-256."""
     minutes = _locked(minutes)
     _require(minutes, M.SIGNED)
-    content = pdf.render_minutes(minutes)
     publication = _published(
         sitting=minutes.sitting,
         kind=Publication.Kind.MINUTES,
         title=_("Minutes — %(title)s") % {"title": minutes.sitting.title},
-        content=content,
+        act=pdf.minutes_act(minutes),
         user=user,
     )
     minutes.publication = publication

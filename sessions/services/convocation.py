@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from council.models import Member
 from council.regime import regime_for
 
-from ..documents import render_convocation_pdf
+from ..acts import pdf_of
+from ..documents import convocation_act
 from ..errors import Conflict, ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
 from ..realtime import broadcast
@@ -131,7 +132,8 @@ def convocation_send(
     sitting.convened_by_reason = replacement_reason.strip()
     sitting.state = Sitting.State.CONVENED
     sitting.save(update_fields=["convened_by", "convened_by_reason", "state"])
-    pdf = render_convocation_pdf(sitting)
+    act = convocation_act(sitting)
+    pdf = pdf_of(act)
     convocation = Convocation(
         sitting=sitting,
         register_number=_register_number(sitting, now),
@@ -141,6 +143,7 @@ def convocation_send(
         notice_required=check.required,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         published_at=now,
+        content=act.stored(),  # the words of its accessible page (R34)
     )
     convocation.pdf.save(f"convocation-{sitting.pk}.pdf", ContentFile(pdf), save=False)
     convocation.save()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from council.models import Assembly
 
 from ..access import Role, access_sitting
+from ..acts import act_page
 from ..minutes.models import Publication
 from ..minutes.selectors import (
     SCDL_FIELDS,
@@ -21,6 +22,7 @@ from ..minutes.selectors import (
     published_deliberations,
     scdl_record,
 )
+from ..models import Convocation
 from ..search.selectors import sitting_members
 from ..selectors import sitting_dates
 from .errors import domain_errors
@@ -65,6 +67,7 @@ def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
             "publication"
         ),
         "publications": {p.kind: p for p in sitting.publications.exclude(kind="deliberation")},
+        "convocation": Convocation.objects.filter(sitting=sitting).first(),
     }
     return public_headers(render(request, "sessions/archive/sitting.html", context))
 
@@ -81,6 +84,26 @@ def publication_pdf(request: HttpRequest, publication_id: int) -> FileResponse:
     response["X-Content-SHA256"] = publication.sha256
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+@require_GET
+def publication_page(request: HttpRequest, publication_id: int) -> HttpResponse:
+    """R31, R34: a published act's accessible version, made from the words its PDF was made
+    from, with the PDF's SHA-256 and a link to it. An act published before these pages
+    were kept (no stored words) has none: 404, as has an id that names no published act."""
+    acts = Publication.objects.select_related("sitting__assembly")
+    publication = get_object_or_404(acts, pk=publication_id)
+    if not publication.content:
+        raise Http404
+    context = act_page(publication.content)
+    context.update(
+        source=publication,
+        sitting=publication.sitting,
+        pdf_url=reverse("publication-pdf", args=[publication.pk]),
+        sha256=publication.sha256,
+        size=publication.size,
+    )
+    return public_headers(render(request, "sessions/archive/act.html", context))
 
 
 def publication_url(request: HttpRequest, publication: Publication) -> str:

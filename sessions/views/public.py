@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from council.models import Assembly
 
 from ..access import Role, access_sitting, member_of, staff_roles
+from ..acts import act_page
 from ..documents import convocation_lines
 from ..models import Convocation, Sitting
 from ..record import sitting_record
@@ -71,6 +73,26 @@ def convocation_pdf(request: HttpRequest, sitting_id: int) -> FileResponse:
         content_type="application/pdf",
         filename=f"convocation-{sitting.pk}.pdf",
     )
+
+
+@require_GET
+@domain_errors
+def convocation_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
+    """R9, R34: the convocation's accessible version, made from the words its PDF was made
+    from, with the PDF's SHA-256 and a link to it (404 before it is sent)."""
+    sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
+    convocation = Convocation.objects.filter(sitting=sitting).first()
+    if convocation is None or not convocation.content:
+        raise Http404
+    context = act_page(convocation.content)
+    context.update(
+        source=convocation,
+        sitting=sitting,
+        pdf_url=reverse("convocation-pdf", args=[sitting.pk]),
+        sha256=convocation.pdf_sha256,
+        size=convocation.pdf.size,
+    )
+    return public_headers(render(request, "sessions/archive/act.html", context))
 
 
 @require_GET
