@@ -91,7 +91,10 @@ def test_each_published_act_has_a_page_with_the_words_and_hash_of_its_pdf(client
         s, people, clerk, record = adopted_minutes()
         acts = published(s, people, clerk, record)
     archive = client.get(f"/archive/sittings/{s.pk}/").content.decode()
+    public = client.get(f"/sittings/{s.pk}/").content.decode()  # the sitting's record
     for name, act in acts.items():
+        if name.startswith("deliberation"):
+            assert f'href="/archive/publications/{act.pk}/"' in public, name
         url, pdf_url = f"/archive/publications/{act.pk}/", f"/archive/publications/{act.pk}.pdf"
         assert f'href="{url}"' in archive, f"{name}: no link beside its PDF in the archive"
         html = check_page(client, url, pdf_url, act.sha256)
