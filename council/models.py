@@ -28,6 +28,8 @@ class Assembly(models.Model):
         validators=[RegexValidator(r"^\d{14}$", _("A SIRET is 14 digits."))],
     )
     website = models.URLField(_("public website"), blank=True)
+    # Where the public writes, e.g. to ask for an accessible version of a replay (R34).
+    contact_email = models.EmailField(_("public contact e-mail"), blank=True)
 
     class Meta:
         verbose_name = _("assembly")

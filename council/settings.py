@@ -194,6 +194,9 @@ SEANCE_TRANSCRIPT_THREADS = int(os.environ.get("SEANCE_TRANSCRIPT_THREADS", "2")
 # Live captions: the programme's sound recognised on one niced thread beside the mixer, a
 # WebVTT subtitles rendition of the HLS ladder (streaming.transcript.live). Off: "0".
 SEANCE_LIVE_CAPTIONS = os.environ.get("SEANCE_LIVE_CAPTIONS", "1") == "1"
+# The configured model's word error rate as measured (bench/transcript_wer.py, e.g. 0.25),
+# which the replay page's accessibility statement gives (R34); the bundled model's is known.
+SEANCE_TRANSCRIPT_WER = os.environ.get("SEANCE_TRANSCRIPT_WER", "")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
 

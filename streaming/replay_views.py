@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.http import (
     FileResponse,
     Http404,
@@ -58,6 +59,7 @@ def replay_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
     ]
     context = {"sitting": sitting, "replay": replay, "chapters": chapters, "cuts": cuts}
     context |= transcript_context(request, sitting, replay)  # streaming.transcript
+    context["accessibility"] = accessibility(sitting)
     return public_headers(render(request, "streaming/replay.html", context))
 
 
@@ -74,6 +76,29 @@ def replay_chapters(request: HttpRequest, sitting_id: int) -> HttpResponse:
     replay = _ready_replay(request, sitting_id)
     text = chapters_file(replay).read_text(encoding="utf-8")
     return HttpResponse(text, content_type="text/vtt; charset=utf-8")
+
+
+# Whisper base (the `[model]` extra) on espeak-ng's French, by bench/transcript_wer.py.
+BUNDLED_WER = 0.31
+
+
+def accessibility(sitting: Sitting) -> dict:
+    """What the replay page's accessibility statement says besides the page's own facts
+    (R34): the transcription's measured word error rate, as a percentage (None when the
+    configured model's was not given), and the assembly's contact for an accessible
+    version."""
+    configured = str(getattr(settings, "SEANCE_TRANSCRIPT_WER", "") or "")
+    try:
+        wer: float | None = float(configured) if configured else None
+    except ValueError:
+        wer = None
+    if wer is None and not getattr(settings, "SEANCE_TRANSCRIPT_MODEL", ""):
+        wer = BUNDLED_WER
+    return {
+        "wer": None if wer is None or not 0 <= wer <= 1 else round(wer * 100),
+        "email": sitting.assembly.contact_email,
+        "address": sitting.assembly.address,
+    }
 
 
 def transcript_context(request: HttpRequest, sitting: Sitting, replay: Replay) -> dict:

@@ -377,8 +377,13 @@ def replay_pending(sitting: Sitting) -> None:
 def replay_schedule(sitting_id: int) -> None:
     """Build the closed sitting's replay (R34) in a worker, once the transaction commits."""
     from .tasks import build_replay  # the tasks import this module
+    from .transcript.job import transcripts_detached
 
-    transaction.on_commit(lambda: build_replay.delay(sitting_id))
+    def send() -> None:
+        with transcripts_detached():  # eager tasks: the transcription gets its own thread
+            build_replay.delay(sitting_id)
+
+    transaction.on_commit(send)
 
 
 def closed_without_runner(broadcast: Broadcast, sitting: Sitting) -> None:

@@ -10,9 +10,11 @@ task's body), `transcripts_to_resume` (when a worker starts).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -99,10 +101,44 @@ def _reset(transcript: Transcript, sha256: str) -> None:
     transcript.save()
 
 
+_detached = threading.local()
+
+
+@contextlib.contextmanager
+def transcripts_detached() -> Iterator[None]:
+    """With eager tasks (the embedded set-up: no broker), a transcription queued inside
+    runs in a thread of its own, not in the caller's: a broadcast runner (or the chair's
+    close) that has the replay built must not wait for its transcription."""
+    _detached.on = True
+    try:
+        yield
+    finally:
+        _detached.on = False
+
+
 def _enqueue(transcript_id: int) -> None:
     from ..tasks import transcribe_replay
 
-    transaction.on_commit(lambda: transcribe_replay.delay(transcript_id))
+    if getattr(_detached, "on", False) and transcribe_replay.app.conf.task_always_eager:
+        transaction.on_commit(lambda: _run_in_thread(transcript_id))
+    else:
+        transaction.on_commit(lambda: transcribe_replay.delay(transcript_id))
+
+
+def _run_in_thread(transcript_id: int) -> threading.Thread:
+    from ..tasks import transcribe_replay
+
+    def run() -> None:
+        try:
+            transcribe_replay.apply(args=(transcript_id,))
+        except Exception:  # the job records its own failures; nothing else may escape
+            logger.exception("transcript %s", transcript_id)
+        finally:
+            connections.close_all()  # this thread's own
+
+    thread = threading.Thread(target=run, name=f"transcript-{transcript_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 def worker_gone(transcript: Transcript, now: Any = None) -> bool:

@@ -54,7 +54,9 @@ def demo_sittings() -> dict[str, int | str]:
     """The demo, its next Ingeville sitting opened with everyone present, its first
     deliberation taken up and an electronic vote on it under way (5 ballots in), and a
     published replay (a 3-second film) of the morning's sitting."""
-    call_command("seance_demo", stdout=io.StringIO())
+    # Without the demo's heard replay (its transcription takes a while; the replay page
+    # with real captions is tests/browser/test_replay_captions.py's): a 3-second one here.
+    call_command("seance_demo", replay=False, stdout=io.StringIO())
     ville = Assembly.objects.get(slug="ingeville")
     held = Sitting.objects.get(assembly=ville, state="closed")
     live = Sitting.objects.filter(assembly=ville, state="convened").get()

@@ -1,6 +1,7 @@
 """The replay page with its French captions in real Chromium: the captions track shows
 the speakers' names, a keyboard-only toggle hides and shows it, a time in the transcript
-seeks the video, and axe-core finds no violation."""
+seeks the video, the accessibility statement says whom to ask for an accessible version
+(R34), and axe-core finds no violation at 1280 px nor at 390 px."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from streaming.models import Transcript
 from streaming.replay import build_replay
 from tests.streaming.chamber_speech import closed_sitting, record_chamber
 
-from .a11y import assert_accessible
+from .a11y import DESKTOP, PHONE, assert_accessible, assert_fits
 from .conftest import off_loop, shoot
 
 pytestmark = [pytest.mark.browser]
@@ -22,6 +23,8 @@ def test_replay_captions_by_keyboard_and_accessible(settings, tmp_path, live_url
     (tmp_path / "speech").mkdir()
     part, spans = record_chamber(tmp_path / "speech")
     s, a_member, b_member, chair = off_loop(closed_sitting, part, spans)
+    contact = "accessibilite@commune.example.fr"
+    off_loop(type(s.assembly).objects.filter(pk=s.assembly_id).update, contact_email=contact)
     replay = off_loop(build_replay, s)  # transactional: the transcription runs (eager)
     assert off_loop(lambda: Transcript.objects.get(replay=replay).state) == "ready"
 
@@ -73,4 +76,14 @@ def test_replay_captions_by_keyboard_and_accessible(settings, tmp_path, live_url
     video.evaluate("v => v.pause()")
     shoot(page, "replay-captions")
 
-    assert_accessible(page)
+    # R34: the accessibility statement, and whom to ask for an accessible version.
+    statement = page.get_by_role("region", name="Accessibilité de cette rediffusion")
+    expect(statement).to_contain_text("Sous-titres et transcription sont produits")
+    expect(statement).to_contain_text("déclarée non conforme")
+    expect(statement.get_by_role("link", name=contact)).to_have_attribute(
+        "href", f"mailto:{contact}"
+    )
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        assert_accessible(page)
+        assert_fits(page)

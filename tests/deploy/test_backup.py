@@ -209,7 +209,7 @@ def source(tmp_path_factory, databases):
     folder = tmp_path_factory.mktemp("source")
     env_file = write_server(folder, databases("backup_source"))
     manage(env_file, "migrate", "-v", "0")
-    manage(env_file, "seance_demo")
+    manage(env_file, "seance_demo", "--no-replay")  # not the heard replay: its transcription
     sitting = json.loads(manage(env_file, "shell", "-c", SCENARIO).stdout.strip().splitlines()[-1])
     destination = folder / "backups"
     argv = backup_argv(env_file, destination)

@@ -319,7 +319,7 @@ def start_topology(workdir: Path, postgres_url: str, redis_url: str) -> Topology
     manage(topology, "migrate", "--noinput")
     manage(topology, "collectstatic", "--noinput", "--verbosity", "0")
     topology.logins = manage(
-        topology, "seance_demo", extra={"SEANCE_DEMO_CAMERA_PORT": str(cameras)}
+        topology, "seance_demo", "--no-replay", extra={"SEANCE_DEMO_CAMERA_PORT": str(cameras)}
     )
     topology.start(
         "cameras",

@@ -2,7 +2,9 @@
 votes, the close, the deliberations published and the minutes finalised.
 
 This fabricates history: the sitting skips its convocation (it starts in the past), the
-only place where the demo sets a state itself. Everything else goes through services.
+only place where the demo sets a state itself. Everything else goes through services, on
+the clock of the speech the demo's replay is made of (streaming.demo_chamber): the chair
+and two councillors are heard on items 1 and 2, the floor given and ended as they speak.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sessions import services
 from sessions.minutes import services as minutes
 from sessions.minutes.models import Minutes
 from sessions.models import AgendaItem, Sitting
+from streaming.demo_chamber import history_clock, script
 from voting import services as voting
 
 PAST_ITEMS = [
@@ -39,8 +42,11 @@ def _choices(index: int, item: int) -> str:
     return "against" if spread < 2 + item else "abstain" if spread == 9 else "for"
 
 
+# Who speaks in the speech's script: the mayor, a deputy (the rapporteur), a councillor.
+SPEAKERS = {"chair": 0, "rapporteur": 2, "councillor": 11}
+
+
 def _vote(sitting: Sitting, item: AgendaItem, n: int) -> None:
-    services.item_take_up(sitting=sitting, item=item, user=None)
     vote = voting.vote_open(item=item, kind="electronic", user=None)
     members = {m.id: m for m in sitting.assembly.members.all()}
     for index, voice in enumerate(vote.eligible):
@@ -53,6 +59,16 @@ def _vote(sitting: Sitting, item: AgendaItem, n: int) -> None:
             client_id=f"demo-{vote.id}-{voice['member']}",
         )
     voting.vote_close(vote=vote, user=None, confirm=True)
+
+
+def _speak(sitting: Sitting, member, line: dict, clock, clerk: User) -> None:  # type: ignore[no-untyped-def]
+    """The member asks for the floor, is given it as they begin, and it ends as they stop."""
+    clock.at(line["start"] - 1.0)
+    request = services.hand_raise(sitting=sitting, member=member)
+    clock.at(line["start"] - 0.3)
+    services.floor_give(sitting=sitting, request_id=request.pk, user=clerk)
+    clock.at(line["end"] + 0.3)
+    services.floor_end(sitting=sitting, user=clerk)
 
 
 def hold_past_sitting(assembly, clerk: User) -> Minutes:  # type: ignore[no-untyped-def]
@@ -71,17 +87,26 @@ def hold_past_sitting(assembly, clerk: User) -> Minutes:  # type: ignore[no-unty
             grantor=people[grantor], holder=people[holder], sittings=[sitting], user=None
         )
     Sitting.objects.filter(pk=sitting.pk).update(state=Sitting.State.CONVENED)
-    for member in people[:48]:
-        services.attendance_record(sitting=sitting, member=member, kind="arrival", user=clerk)
-    services.secretary_name(sitting=sitting, member=people[12], user=clerk)
-    services.sitting_open(sitting=sitting, user=clerk)
-    items = list(sitting.items.order_by("position"))
-    for n, item in enumerate(items):
-        if item.is_deliberative:
-            _vote(sitting, item, n)
-        else:
+    said = script()
+    with history_clock(sitting.starts_at) as clock:
+        clock.at(-300)
+        for member in people[:48]:
+            services.attendance_record(sitting=sitting, member=member, kind="arrival", user=clerk)
+        services.secretary_name(sitting=sitting, member=people[12], user=clerk)
+        clock.at(0.5)
+        services.sitting_open(sitting=sitting, user=clerk)
+        items = list(sitting.items.order_by("position"))
+        for n, item in enumerate(items):
+            clock.at(said["items"][str(item.position)])
             services.item_take_up(sitting=sitting, item=item, user=None)
-    sitting = services.sitting_close(sitting=sitting, user=clerk)
+            for line in said["utterances"]:
+                if line["item"] == item.position and line["speaker"] != "chair":
+                    _speak(sitting, people[SPEAKERS[line["speaker"]]], line, clock, clerk)
+            if item.is_deliberative:
+                clock.at(said["votes"][str(item.position)])
+                _vote(sitting, item, n)
+        clock.at(said["closed"])
+        sitting = services.sitting_close(sitting=sitting, user=clerk)
     minutes.deliberations_publish(sitting=sitting, user=clerk)
     record = minutes.minutes_start(sitting=sitting, user=clerk)
     for item, text in zip(items, DEBATES, strict=True):

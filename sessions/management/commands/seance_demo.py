@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import io
+import time
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from sessions.search.services import search_rebuild
 from sessions.services import proposals
 from sessions.services.files import files_undone_on_failure
 from streaming.demo import seed_cameras
+from streaming.demo_chamber import demo_replay, heard
 
 from ._demo_history import hold_past_sitting
 
@@ -231,8 +233,14 @@ class Command(BaseCommand):
             action="store_true",
             help="empty the database, then load the demo (refused if it holds other councils)",
         )
+        parser.add_argument(
+            "--no-replay",
+            dest="replay",
+            action="store_false",
+            help="without the morning sitting's replay and its transcription",
+        )
 
-    def handle(self, *args: Any, reset: bool = False, **options: Any) -> None:
+    def handle(self, *args: Any, reset: bool = False, replay: bool = True, **options: Any) -> None:
         if reset:
             # Sittings, attendance and ballots are evidence: the models protect them from
             # deletion, so a reset empties the whole database, and only a demo database.
@@ -248,8 +256,36 @@ class Command(BaseCommand):
             with files_undone_on_failure(), transaction.atomic():
                 self.ingeville()
                 self.ingeco()
+        if replay:
+            self.past_replay()
         search_rebuild()  # the archive's search: the demo's agenda, acts and speech
         self.print_logins()
+
+    def past_replay(self) -> None:
+        """The morning sitting's replay and its transcript (R34), made once: from the
+        demo's speech (streaming.demo_chamber), after the demo's transaction."""
+        sitting = (
+            Sitting.objects.filter(assembly__slug="ingeville", state=Sitting.State.CLOSED)
+            .order_by("id")
+            .first()
+        )
+        if sitting is None or not heard(sitting):
+            self.stdout.write("No replay: this demo predates it (seance_demo --reset).")
+            return
+        began = time.monotonic()
+        replay, transcript = demo_replay(sitting)
+        if replay is None or replay.state != replay.State.READY:
+            raise CommandError(f"The demo's replay failed: {replay.error if replay else ''}")
+        if transcript is None or transcript.state != transcript.State.READY:
+            why = transcript.error if transcript else "no speech-to-text model installed"
+            self.stdout.write(f"Replay of the morning sitting, without its transcript: {why}")
+            return
+        spent = time.monotonic() - began
+        if spent > 1:
+            self.stdout.write(
+                f"Replay of the morning sitting and its transcript made in {spent:.0f} s "
+                f"({transcript.segments.count()} segments, {transcript.model})."
+            )
 
     def members(
         self,
@@ -345,6 +381,7 @@ class Command(BaseCommand):
             population=110_000,
             address="Hôtel de ville, 1 place de la République",
             siret="21590999900017",
+            contact_email="mairie@ingeville.example.fr",
         )
         chamber = Room.objects.create(
             assembly=a,
@@ -386,6 +423,7 @@ class Command(BaseCommand):
             population=270_000,
             address="Maison de l'agglomération, Ingeville",
             siret="20005999900015",
+            contact_email="contact@ingeco.example.fr",
         )
         communes = [
             MemberCommune.objects.create(assembly=a, name=n, population=p)
@@ -444,6 +482,11 @@ class Command(BaseCommand):
             ("(no login)", "citizen: public page of Ingeville", f"/sittings/{ville.id}/"),
             ("(no login)", "citizen: public page of Ingeco", f"/sittings/{agglo.id}/"),
             ("(no login)", "citizen: archive and open data", "/archive/ingeville/"),
+            (
+                "(no login)",
+                "citizen: replay with captions",
+                f"/archive/sittings/{held.sitting_id}/replay/",
+            ),
         ]
         url = settings.SEANCE_PUBLIC_URL.rstrip("/")  # http://127.0.0.1:$PORT unless set
         self.stdout.write(f"\nSéance demo — {url} — password for every login: {PASSWORD}\n")
