@@ -2,7 +2,7 @@
 deliberations, a deliberation, the convocation, whose agenda holds a hostile title), in
 real Chromium at 1280 px and 390 px: axe-core finds no violation of any impact, the page
 is no wider than the window, speaks French with its typography, and the archive's link
-beside each PDF leads to it."""
+beside each PDF leads to it. The pages that hold those links are checked the same way."""
 
 from __future__ import annotations
 
@@ -29,7 +29,12 @@ def acts() -> dict[str, object]:
         for name, p in publications.items()
         if name != "deliberation 2"
     ]
-    pages.append(Visit("act-convocation", None, f"/sittings/{convocation.sitting_id}/convocation/"))
+    pages += [
+        Visit("act-convocation", None, f"/sittings/{convocation.sitting_id}/convocation/"),
+        Visit("acts-archive-sitting", None, f"/archive/sittings/{s.pk}/"),  # the links
+        Visit("acts-public-sitting", None, f"/sittings/{s.pk}/"),
+        Visit("acts-convened-sitting", None, f"/sittings/{convocation.sitting_id}/"),
+    ]
     return {"held": s.pk, "pages": pages}
 
 
