@@ -50,6 +50,17 @@ class Regime:
     proxy_max_consecutive_sittings: int = 3
     # R25: members (or the chair alone) who may request a closed session.
     closed_session_requesters: int = 3
+    # R16: the chair's vote decides a tie (voix prépondérante), never in a secret ballot.
+    chair_casting_vote: bool = True
+    # R18: the items voted by secret ballot unless the council unanimously waives it
+    # (nominations), and those a text requires to be secret, without a waiver (R20).
+    secret_item_kinds: tuple[str, ...] = ("election", "nomination")
+    secret_by_text_kinds: tuple[str, ...] = ("election",)
+    # R20: the election of the mayor and adjoints (EPCI: the president and bureau) is an
+    # election (candidates, rounds) chaired by the oldest member present.
+    eldest_chairs_kinds: tuple[str, ...] = ("election",)
+    # R21: the items on which the council elects its own chair and the mayor withdraws.
+    own_chair_kinds: tuple[str, ...] = ("accounts",)
     # R17 / R18: requests for a roll call (a quarter) or a secret ballot (a third) of present.
     roll_call_share: tuple[int, int] = (1, 4)
     secret_share: tuple[int, int] = (1, 3)
@@ -85,10 +96,17 @@ class Regime:
         return None if latest is None else self.clear_days(latest, sitting_start)
 
     def required_notice_days(
-        self, assembly: Assembly, *, first_after_renewal: bool, urgency: bool
+        self,
+        assembly: Assembly,
+        *,
+        first_after_renewal: bool,
+        urgency: bool,
+        second_convocation: bool = False,
     ) -> int:
         if urgency:
             return self.notice_days_urgency
+        if second_convocation:  # R12
+            return self.second_convocation_days
         if first_after_renewal:
             return self.notice_days_first_after_renewal
         return self.notice_days_large if self._is_large(assembly) else self.notice_days_small
@@ -139,7 +157,26 @@ class Regime:
     def allows_teleconference(self, assembly: Assembly) -> bool:
         return self.epci_teleconference if assembly.is_epci else self.commune_teleconference
 
+    @staticmethod
+    def quorum_exempt(*, second_convocation: bool, carried_over: bool) -> bool:
+        """R12: on a second convocation the items carried over need no quorum."""
+        return second_convocation and carried_over
+
+    # --- proxies (R14) -------------------------------------------------------
+    def holder_may_take(self, held: int) -> bool:
+        """R14 / R13: a holder holds at most `proxies_per_holder` proxies per sitting."""
+        return held < self.proxies_per_holder
+
+    def proxy_run_allowed(self, consecutive: int, *, illness: bool) -> bool:
+        """R14: at most `proxy_max_consecutive_sittings` consecutive sittings on proxy,
+        except for a duly established illness."""
+        return illness or consecutive <= self.proxy_max_consecutive_sittings
+
     # --- closed session (R25) ---------------------------------------------
+    def closed_session_request_valid(self, requesters: int, *, by_chair: bool) -> bool:
+        """R25: requested by the mayor, or by `closed_session_requesters` members."""
+        return by_chair or requesters >= self.closed_session_requesters
+
     def closed_session_adopted(self, votes_for: int, present_or_represented: int) -> bool:
         return votes_for > present_or_represented // 2
 
@@ -152,15 +189,58 @@ class Regime:
         num, den = self.secret_share
         return present > 0 and requesters * den >= present * num
 
+    def secret_by_default(self, item_kind: str) -> bool:
+        """R18: a nomination (and R20's elections) is voted by secret ballot."""
+        return item_kind in self.secret_item_kinds
+
+    def secret_required_by_text(self, item_kind: str) -> bool:
+        """R18 / R20: a vote a text requires to be secret; no waiver is possible."""
+        return item_kind in self.secret_by_text_kinds
+
+    def secret_waivable(self, item_kind: str) -> bool:
+        """R18: the council may waive the secret ballot of a nomination only."""
+        return self.secret_by_default(item_kind) and not self.secret_required_by_text(item_kind)
+
     @staticmethod
+    def waiver_adopted(objections: int) -> bool:
+        """R18: the waiver is a unanimous decision: one objection and the ballot stays secret."""
+        return objections == 0
+
+    def chaired_by_eldest(self, item_kind: str) -> bool:
+        """R20: the election of the mayor and adjoints (EPCI: president and bureau)."""
+        return item_kind in self.eldest_chairs_kinds
+
+    def vote_kinds_for(self, item_kind: str) -> tuple[str, ...] | None:
+        """The kinds of vote an item allows, or None for any: R20's elections only by an
+        election (secret, with candidates and rounds)."""
+        return ("election",) if self.chaired_by_eldest(item_kind) else None
+
+    @staticmethod
+    def eldest(birthdates: dict[int, datetime.date]) -> int | None:
+        """R20: the oldest member (the lowest id between two of the same day)."""
+        return min(birthdates, key=lambda m: (birthdates[m], m), default=None)
+
+    def has_own_chair(self, item_kind: str) -> bool:
+        """R21: the compte administratif, where the mayor withdraws for the vote."""
+        return item_kind in self.own_chair_kinds
+
+    def casting_vote_applies(self, votes_for: int, votes_against: int, *, secret: bool) -> bool:
+        """R16: a tie of a public vote, decided by the chair's own vote."""
+        return (
+            self.chair_casting_vote and not secret and votes_for == votes_against and votes_for > 0
+        )
+
     def motion_outcome(
-        votes_for: int, votes_against: int, *, secret: bool, chair_choice: str | None
+        self, votes_for: int, votes_against: int, *, secret: bool, chair_choice: str | None
     ) -> tuple[bool, bool]:
         """R16: adopted iff for > against; abstentions, blank and void do not count.
-        A tie goes the chair's way except in a secret ballot. Returns (adopted, casting)."""
+        A tie goes the way the chair voted, except in a secret ballot; a chair who
+        abstained or did not vote decides nothing. Returns (adopted, casting)."""
         if votes_for != votes_against:
             return votes_for > votes_against, False
-        if secret or votes_for == 0:
+        if not self.casting_vote_applies(votes_for, votes_against, secret=secret):
+            return False, False
+        if chair_choice not in ("for", "against"):
             return False, False
         return chair_choice == "for", True
 

@@ -84,6 +84,10 @@ class VoteIn(StrictSerializer):
     question = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     roll_call = IdListField(required=False)
     secret = IdListField(required=False)
+    # R19 / R20: an election's candidates; the vote's chair (R21; refused for R20's
+    # elections unless it is the oldest member present).
+    candidates = IdListField(required=False)
+    chair = IdField(required=False, allow_null=True)
 
 
 class BallotIn(StrictSerializer):
@@ -96,11 +100,26 @@ class HandsIn(StrictSerializer):
     for_ = CountField(required=False)
     against = CountField(required=False)
     abstain = CountField(required=False)
-    chair_choice = serializers.ChoiceField(choices=["for", "against"], required=False)
+    # R16: the chair's own hand, one of the counts; on a tie of a public vote it decides.
+    chair_choice = serializers.ChoiceField(choices=["for", "against", "abstain"], required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["for"] = self.fields.pop("for_")
+        # "for" is a Python keyword: declared as for_, bound anew as "for" (the copy keeps
+        # for_ as its source, and the votes for would be dropped).
+        self.fields.pop("for_")
+        self.fields["for"] = CountField(required=False)
+
+
+class WaiverIn(StrictSerializer):
+    # R18: the members present who object; none for a unanimous waiver.
+    objectors = IdListField(required=False)
+
+
+class WaiverOut(serializers.Serializer):
+    waived = serializers.BooleanField()
+    present = serializers.ListField(child=serializers.DictField())
+    objections = serializers.ListField(child=serializers.DictField())
 
 
 class CountsIn(StrictSerializer):
@@ -470,14 +489,35 @@ class Votes(APIView):
             raise InvalidInput(_("Take up an item first."), code="no_current_item")
         data = _valid(VoteIn, request)
         requests = {k: data[k] for k in ("roll_call", "secret") if k in data}
+        chair_id = data.get("chair")
         vote = voting.vote_open(
             item=sitting.current_item,
             kind=data["kind"],
             user=request.user,
             question=data["question"],
             requests=requests,
+            candidates=[_member(sitting, i) for i in dict.fromkeys(data.get("candidates") or [])],
+            chair=None if chair_id is None else _member(sitting, chair_id),
         )
         return Response({"id": vote.id, "voices": len(vote.eligible)}, status=201)
+
+
+class SecretWaiver(APIView):
+    @extend_schema(request=WaiverIn, responses={201: WaiverOut, **errors(400, 401, 403, 404, 409)})
+    def post(self, request: Request, sitting_id: int) -> Response:
+        """R18: the council waives the secret ballot of the nomination under discussion,
+        unanimously; refused (409 secret_required_by_text) for the election of the mayor,
+        adjoints, president or bureau (R20). The decision is recorded with every member
+        present and the objections, and the vote opened next carries it."""
+        sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
+        if sitting.current_item is None:
+            raise InvalidInput(_("Take up an item first."), code="no_current_item")
+        data = _valid(WaiverIn, request)
+        objectors = [_member(sitting, i) for i in dict.fromkeys(data.get("objectors") or [])]
+        decision = voting.secret_waiver_record(
+            item=sitting.current_item, objectors=objectors, user=request.user
+        )
+        return Response(decision, status=201)
 
 
 def _vote(request: Request, vote_id: int, role: Role) -> Vote:

@@ -130,11 +130,18 @@ def _where(assembly_id: int | None) -> tuple[str, list[Any]]:
     return "s.state <> 'draft' AND e.assembly_id = %s", [assembly_id]
 
 
+# Newest sitting first, then its agenda and acts, then what was said in order of time.
+# Not by relevance: ts_rank re-reads every matching text (1.2 s for a word found 30,000
+# times among 200,000 entries, against 0.08 s in this order), and a council's archive is
+# read by date.
+ORDER = "s.starts_at DESC, COALESCE(e.seconds, -1), e.id"
+
+
 def search(
     words: list[str], *, assembly_id: int | None, limit: int, offset: int
 ) -> tuple[int, list[Hit]]:
-    """(number of hits, the hits from `offset`, best first) for entries of non-draft
-    sittings holding every word."""
+    """(number of hits, the hits from `offset`, newest sitting first) for entries of
+    non-draft sittings holding every word."""
     if connection.vendor == "postgresql":
         return _search_postgresql(" ".join(words), assembly_id, limit, offset)
     return _search_sqlite(_fts5_match(words), assembly_id, limit, offset)
@@ -159,10 +166,9 @@ def _search_postgresql(
         cursor.execute(
             f"SELECT page.id, ts_headline('{CONFIG}', page.text, "
             f"plainto_tsquery('{CONFIG}', %s), %s) FROM ("
-            f"SELECT e.id, e.text, ts_rank(to_tsvector('{CONFIG}'::regconfig, e.text), q) r, "
-            f"s.starts_at, e.seconds {matching} "
-            "ORDER BY r DESC, s.starts_at DESC, e.seconds, e.id LIMIT %s OFFSET %s) page "
-            "ORDER BY page.r DESC, page.starts_at DESC, page.seconds, page.id",
+            f"SELECT e.id, e.text, s.starts_at, COALESCE(e.seconds, -1) AS at {matching} "
+            f"ORDER BY {ORDER} LIMIT %s OFFSET %s) page "
+            "ORDER BY page.starts_at DESC, page.at, page.id",
             [text, options, text, *params, limit, offset],
         )
         return total, [Hit(pk, snippet) for pk, snippet in cursor.fetchall()]
@@ -181,7 +187,7 @@ def _search_sqlite(
         total = cursor.fetchone()[0]
         cursor.execute(
             f"SELECT e.id, snippet({FTS}, 0, %s, %s, '…', 24) {matching} "
-            "ORDER BY f.rank, s.starts_at DESC, e.seconds, e.id LIMIT %s OFFSET %s",
+            f"ORDER BY {ORDER} LIMIT %s OFFSET %s",
             [START, STOP, match, *params, limit, offset],
         )
         return total, [Hit(pk, snippet) for pk, snippet in cursor.fetchall()]

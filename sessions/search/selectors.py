@@ -119,7 +119,7 @@ def _entries(ids: list[int]) -> dict[int, SearchEntry]:
 
 
 def search_page(words: list[str], *, page: int, assembly_id: int | None = None) -> ResultPage:
-    """One page of hits of non-draft sittings, best first. InvalidInput for a page past
+    """One page of hits of non-draft sittings, newest first. InvalidInput for a page past
     the last one."""
     if page < 1:
         raise InvalidInput(_("This page of results does not exist."), code="page")

@@ -1,4 +1,5 @@
-"""Proxies (pouvoirs, R14-R15): written, one per holder, at most three consecutive sittings."""
+"""Proxies (pouvoirs, R14-R15): written, as many per holder as the regime allows (one; two
+in the historical regime, R13), at most three consecutive sittings."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ..errors import ProxyRefused
 from ..models import Proxy, ProxyCover, Sitting
 from ..realtime import broadcast
 from .agenda import pdf_checked
-from .common import User, actor, log, require_in_office
+from .common import User, actor, lock, log, require_in_office
 from .files import files_undone_on_failure
 
 OPEN_TO_PROXIES = (
@@ -35,9 +36,7 @@ def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
         raise ProxyRefused(_("A proxy covers sittings of one assembly."), code="mixed_assemblies")
     if any(s.state not in OPEN_TO_PROXIES for s in sittings):
         raise ProxyRefused(_("A proxy cannot cover a closed sitting."), code="sitting_closed")
-    if illness:
-        return
-    if len(sittings) > regime.proxy_max_consecutive_sittings:
+    if not regime.proxy_run_allowed(len(sittings), illness=illness):
         raise ProxyRefused(
             _(
                 "A proxy is valid for at most %(n)s consecutive sittings, except for a duly "
@@ -46,6 +45,8 @@ def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
             % {"n": regime.proxy_max_consecutive_sittings},
             code="too_many_sittings",
         )
+    if illness:
+        return
     ordered = sorted(sittings, key=lambda s: s.starts_at)
     between = Sitting.objects.filter(
         assembly_id=ordered[0].assembly_id,
@@ -86,6 +87,8 @@ def proxy_grant(
     # A damaged or oversized PDF is refused before anything is read or written.
     sha = pdf_checked(document)[1] if document is not None else ""
     with files_undone_on_failure() as written, transaction.atomic():
+        for sitting in sorted(sittings, key=lambda s: s.pk):
+            lock(sitting)  # R14: the count of a holder's proxies is read and written alone
         proxy = Proxy(grantor=grantor, holder=holder, illness=illness, created_by=actor(user))
         _check_grant(proxy, sittings)
         if document is not None:
@@ -118,8 +121,8 @@ def _check_grant(proxy: Proxy, sittings: list[Sitting]) -> None:
     _check_consecutive(sittings, illness)
     regime = regime_for(grantor.assembly)
     first = min(sittings, key=lambda s: s.starts_at)
-    if not illness and _covered_before(grantor, first) + len(sittings) > (
-        regime.proxy_max_consecutive_sittings
+    if not illness and not regime.proxy_run_allowed(
+        _covered_before(grantor, first) + len(sittings), illness=illness
     ):
         raise ProxyRefused(
             _("This would make more than %(n)s consecutive sittings on proxy.")
@@ -130,29 +133,43 @@ def _check_grant(proxy: Proxy, sittings: list[Sitting]) -> None:
         _check_free(sitting, grantor, holder)
 
 
-def _check_free(sitting: Sitting, grantor: Member, holder: Member) -> None:
-    """R15: one proxy given by a member, and one held, per sitting."""
+def _check_free(sitting: Sitting, grantor: Member, holder: Member) -> int:
+    """R14: one proxy given by a member per sitting, and at most the regime's
+    `proxies_per_holder` held (R13: two in the historical regime). Returns the holder's
+    first free slot."""
     if ProxyCover.objects.filter(sitting=sitting, grantor=grantor, active=True).exists():
         raise ProxyRefused(
             _("%(name)s has already given a proxy for this sitting.") % {"name": grantor},
             code="grantor_has_proxy",
         )
-    if ProxyCover.objects.filter(sitting=sitting, holder=holder, active=True).exists():
+    regime = regime_for(sitting.assembly)
+    taken = set(
+        ProxyCover.objects.filter(sitting=sitting, holder=holder, active=True).values_list(
+            "slot", flat=True
+        )
+    )
+    if not regime.holder_may_take(len(taken)):
+        if regime.proxies_per_holder == 1:
+            message = _("%(name)s already holds a proxy for this sitting: a member holds only one.")
+        else:
+            message = _(
+                "%(name)s already holds %(n)s proxies for this sitting, the most a member may hold."
+            )
         raise ProxyRefused(
-            _("%(name)s already holds a proxy for this sitting: a member holds only one.")
-            % {"name": holder},
+            message % {"name": holder, "n": len(taken)},
             code="holder_has_proxy",
         )
+    return min(set(range(1, regime.proxies_per_holder + 1)) - taken)
 
 
 def _cover(proxy: Proxy, sitting: Sitting) -> None:
-    """Checked again when the row is written: a proxy recorded at the same time by
-    another request is caught by the unique constraints."""
-    _check_free(sitting, proxy.grantor, proxy.holder)
+    """Checked again when the row is written, under the sittings' row locks taken by
+    proxy_grant; the unique slots catch what a lock could not (SQLite has none)."""
+    slot = _check_free(sitting, proxy.grantor, proxy.holder)
     try:
         with transaction.atomic():
             ProxyCover.objects.create(
-                proxy=proxy, sitting=sitting, grantor=proxy.grantor, holder=proxy.holder
+                proxy=proxy, sitting=sitting, grantor=proxy.grantor, holder=proxy.holder, slot=slot
             )
     except IntegrityError:
         raise ProxyRefused(

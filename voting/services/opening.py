@@ -21,6 +21,7 @@ from ..chain import record_append
 from ..errors import VoteRefused
 from ..models import Vote
 from ..realtime import vote_broadcast
+from .waiver import secret_waiver_in_force
 
 K = Vote.Kind
 
@@ -60,11 +61,21 @@ def _check_kind(
     item: AgendaItem,
     kind: str,
     requests: dict[str, list[int]],
-    secret_waived: bool,
     present: int,
-) -> None:
+) -> dict[str, Any] | None:
+    """The kind of vote the law allows for this item (R17, R18, R20, R27). Returns the
+    council's recorded waiver of the secret ballot when a nomination is voted in public."""
     if kind not in K.values:
         raise VoteRefused(_("Unknown kind of vote."), code="invalid_kind")
+    allowed = regime.vote_kinds_for(item.kind)
+    if allowed is not None and kind not in allowed:
+        raise VoteRefused(
+            _(
+                "The election of the mayor and adjoints (EPCI: the president and bureau) is "
+                "an election by secret ballot, with candidates; no waiver is possible (R20)."
+            ),
+            code="election_kind_required",
+        )
     tele = sitting.is_teleconference
     if tele and regime.forbidden_by_teleconference(item.kind):
         raise VoteRefused(
@@ -72,7 +83,7 @@ def _check_kind(
             code="teleconference_forbidden",
         )
     secret_asked = regime.secret_requested(len(set(requests.get("secret", []))), present)
-    needs_secret = item.kind in (AgendaItem.Kind.ELECTION, AgendaItem.Kind.NOMINATION)
+    needs_secret = regime.secret_by_default(item.kind)
     if tele and (secret_asked or kind in (K.SECRET, K.ELECTION)):
         raise VoteRefused(
             _(
@@ -90,20 +101,13 @@ def _check_kind(
                 ),
                 code="secret_not_requested",
             )
-        return
+        return None
     if secret_asked:
         raise VoteRefused(
             _("A third of the members present asked for a secret ballot: it prevails (R18)."),
             code="secret_prevails",
         )
-    if needs_secret and not secret_waived:
-        raise VoteRefused(
-            _(
-                "A nomination is voted by secret ballot unless the council waived "
-                "it unanimously (R18)."
-            ),
-            code="secret_required",
-        )
+    waiver = secret_waiver_in_force(sitting, item) if needs_secret else None
     if kind == K.ROLL_CALL and not regime.roll_call_requested(
         len(set(requests.get("roll_call", []))), present
     ):
@@ -111,6 +115,7 @@ def _check_kind(
             _("A roll call needs the request of a quarter of the members present (R17)."),
             code="roll_call_not_requested",
         )
+    return waiver
 
 
 @transaction.atomic
@@ -122,7 +127,6 @@ def vote_open(
     question: str = "",
     candidates: Iterable[Member] = (),
     requests: dict[str, list[int]] | None = None,
-    secret_waived: bool = False,
     chair: Member | None = None,
     round_no: int = 1,
     previous_round: Vote | None = None,
@@ -152,7 +156,7 @@ def vote_open(
     if previous_round is None:
         requests = _requesters(sitting, requests)
     present = len(presence(sitting))
-    _check_kind(regime, sitting, item, kind, requests, secret_waived, present)
+    waiver = _check_kind(regime, sitting, item, kind, requests, present)
     vote_chair, exclude = _chair_for(sitting, item, chair)
     candidates = list(candidates)
     if kind == K.ELECTION and not candidates:
@@ -166,7 +170,8 @@ def vote_open(
         eligible=eligible_voices(sitting, item, exclude=exclude),
         quorum=quorum.as_dict(),
         requests=requests,
-        secret_waived=secret_waived,
+        secret_waived=waiver is not None,
+        waiver=waiver,
         opened_at=timezone.now(),
         round_no=round_no,
         previous_round=previous_round,
@@ -183,6 +188,9 @@ def vote_open(
             "candidates": [c.id for c in candidates],
             "requests": requests,
             "round": round_no,
+            "chair": vote_chair.id,
+            # R18: the council's unanimous waiver, with who was present, made for this vote.
+            "waiver": waiver,
         },
     )
     vote_broadcast(vote, "vote_opened")
@@ -211,9 +219,13 @@ def _chair_for(
     sitting: Sitting, item: AgendaItem, chair: Member | None
 ) -> tuple[Member, list[int]]:
     """R21: on the compte administratif the council elects its own chair and the mayor
-    leaves for the vote."""
+    leaves for the vote. R20: the oldest member present chairs the election of the mayor
+    (and adjoints; EPCI: president and bureau), and nobody else."""
+    regime = regime_for(sitting.assembly)
     mayor = sitting.chair
-    if item.kind == AgendaItem.Kind.ACCOUNTS:
+    if regime.chaired_by_eldest(item.kind):
+        return _eldest_chair(sitting, regime, chair), []
+    if regime.has_own_chair(item.kind):
         if chair is None or mayor is None or chair.id == mayor.id:
             raise VoteRefused(
                 _(
@@ -226,6 +238,36 @@ def _chair_for(
     if mayor is None:
         raise VoteRefused(_("The sitting has no chair."), code="no_chair")
     return chair or mayor, []
+
+
+def _eldest_chair(sitting: Sitting, regime: Regime, chair: Member | None) -> Member:
+    """R20: the oldest of the members present and counted; another chair is refused with
+    the name of the one who must preside."""
+    present = presence(sitting)
+    counted = {
+        m.id: m
+        for m in members_in_office(sitting)
+        if m.id in present
+        and regime.counts_toward_quorum(
+            sitting.assembly, present[m.id].mode, sitting.is_teleconference
+        )
+    }
+    eldest_id = regime.eldest({mid: m.birthdate for mid, m in counted.items()})
+    if eldest_id is None:
+        raise VoteRefused(_("No member is present to chair the election."), code="no_chair")
+    eldest = counted[eldest_id]
+    if chair is not None and chair.id != eldest.id:
+        raise VoteRefused(
+            _(
+                "The election is chaired by the oldest member present, %(name)s, "
+                "and by nobody else (R20)."
+            )
+            % {"name": eldest.full_name},
+            code="election_chair",
+            chair=eldest.id,
+            chair_name=eldest.full_name,
+        )
+    return eldest
 
 
 @transaction.atomic
