@@ -34,6 +34,7 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/quorum/", v.Quorum.as_view()),
     path("sittings/<int:sitting_id>/proxies/", v.Proxies.as_view()),
     path("sittings/<int:sitting_id>/votes/", v.Votes.as_view()),
+    path("sittings/<int:sitting_id>/secret-waiver/", v.SecretWaiver.as_view()),
     path("votes/<int:vote_id>/ballots/", v.Ballots.as_view()),
     path("votes/<int:vote_id>/close/", v.VoteClose.as_view()),
     path("assemblies/<slug:slug>/deliberations/", v.Deliberations.as_view()),

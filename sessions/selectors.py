@@ -160,12 +160,16 @@ def quorum_for(
 
 
 def _quorum_exempt(sitting: Sitting, item: AgendaItem | None) -> bool:
-    """R12: on a second convocation, the items carried over need no quorum."""
-    if sitting.second_convocation_of_id is None:
-        return False
+    """R12: on a second convocation, the items carried over need no quorum (the regime
+    says); the sitting as a whole when it carries nothing else."""
+    second = sitting.second_convocation_of_id is not None
     if item is None:
-        return not sitting.items.filter(carried_from__isnull=True).exists()
-    return item.carried_from_id is not None
+        carried = second and not sitting.items.filter(carried_from__isnull=True).exists()
+    else:
+        carried = item.carried_from_id is not None
+    return regime_for(sitting.assembly).quorum_exempt(
+        second_convocation=second, carried_over=carried
+    )
 
 
 def _explain(in_office: int, counted: int, needed: int, exempt: bool, excluded: list[str]) -> str:

@@ -85,9 +85,6 @@ def vote_open(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
         question=parse_text(message.get("question"), field="question", max_length=MAX_QUESTION),
         candidates=_members(sitting, parse_ids(message.get("candidates", []), field="candidates")),
         requests={k: parse_ids(message[k], field=k) for k in REQUEST_KINDS if k in message},
-        secret_waived=parse_flag(
-            message.get("secret_waived"), field="secret_waived", default=False
-        ),
         chair=_member(sitting, message, "chair"),
     )
 
@@ -143,8 +140,21 @@ def secret_request(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> 
     )
 
 
+def secret_waiver(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str, object]:
+    """R18: the council waives the secret ballot of the current item unless a member
+    present objects ("objectors": their ids, none for a unanimous waiver)."""
+    if sitting.current_item is None:
+        raise InvalidInput(_("Take up an item first."), code="no_current_item")
+    ids = parse_ids(message.get("objectors", []), field="objectors")
+    decision = services.secret_waiver_record(
+        item=sitting.current_item, objectors=_members(sitting, ids), user=consumer.user
+    )
+    return {"waived": decision["waived"], "present": len(decision["present"])}
+
+
 CHAIR_ACTIONS = {
     "secret_request": secret_request,
+    "secret_waiver": secret_waiver,
     "vote_open": vote_open,
     "vote_close": vote_close,
     "vote_answer": answer,

@@ -47,6 +47,9 @@ class Vote(models.Model):
     quorum = models.JSONField(default=dict)
     requests = models.JSONField(default=dict)
     secret_waived = models.BooleanField(default=False)
+    # R18: the council's unanimous waiver of the secret ballot (who was present, no
+    # objection), copied from the sitting's log when the vote opens.
+    waiver = models.JSONField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True)
     adopted = models.BooleanField(null=True)
     winner = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, related_name="+")

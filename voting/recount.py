@@ -20,7 +20,7 @@ from collections import Counter
 from typing import Any
 
 from council.models import Member
-from council.regime import Regime
+from council.regime import regime_for
 
 from .chain import Altered
 from .models import Ballot, Choice, SecretBallot, SecretParticipation, Vote, VoteRecord
@@ -103,6 +103,12 @@ def _public_recount(
     result = closed.payload.get("result") or {}
     if vote.kind == Vote.Kind.HANDS:
         _motion_sums(vote, closed, result)  # the chair's counts: nothing to recount
+        if "chair_vote" in result:  # R16: the decision follows the counts and the chair's vote
+            adopted, _casting = regime_for(vote.sitting.assembly).motion_outcome(
+                result["for"], result["against"], secret=False, chair_choice=result["chair_vote"]
+            )
+            if result.get("adopted") != adopted:
+                raise Altered(f"vote {vote.pk}: the counts do not give the logged decision", closed)
         return
     choices = {b.member_id: b.choice for b in rows.values()}
     _motion_counts(vote, closed, result, Counter(choices.values()), "ballots")
@@ -114,7 +120,7 @@ def _public_recount(
     if "names" in result and result["names"] != names:
         raise Altered(f"vote {vote.pk}: the names in the result are not the ballots'", closed)
     chair = choices.get(vote.chair_id)
-    adopted, _casting = Regime.motion_outcome(
+    adopted, _casting = regime_for(vote.sitting.assembly).motion_outcome(
         result["for"], result["against"], secret=False, chair_choice=chair
     )
     if result.get("adopted") != adopted:
@@ -186,7 +192,7 @@ def _secret_recount(
         _election_counts(vote, opened, closed, result, Counter(box))
     else:
         _motion_counts(vote, closed, result, Counter(box), "secret ballots")
-        adopted, _casting = Regime.motion_outcome(
+        adopted, _casting = regime_for(vote.sitting.assembly).motion_outcome(
             result["for"], result["against"], secret=True, chair_choice=None
         )
         if result.get("adopted") != adopted:

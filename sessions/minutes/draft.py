@@ -95,6 +95,8 @@ def _vote_dict(vote: Any) -> dict[str, Any]:
         "question": vote.question,
         "requests": requests,
         "secret_waived": vote.secret_waived,
+        # R18: the council's unanimous waiver, with who was present (voting/services/waiver).
+        "waiver": vote.waiver,
         "quorum": (vote.quorum or {}).get("explanation", ""),
         "adopted": vote.adopted,
         "result": result,

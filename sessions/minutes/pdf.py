@@ -37,6 +37,12 @@ def _result_lines(vote: dict[str, Any]) -> list[str]:
     if vote["requests"]:
         asked = ", ".join(f"{k}: {n}" for k, n in vote["requests"].items())
         lines.append(_("Requests for a type of vote: %(asked)s") % {"asked": asked})
+    if vote.get("waiver"):  # R18
+        present = ", ".join(p["name"] for p in vote["waiver"].get("present", []))
+        lines.append(
+            _("The council unanimously waived the secret ballot; present: %(names)s; no objection.")
+            % {"names": present}
+        )
     if "tallies" in r:
         tallies = ", ".join(f"{name}: {n}" for name, n in r["tallies"].items())
         lines.append(f"{tallies}; {_('blank')}: {r.get('blank', 0)}")
@@ -50,6 +56,12 @@ def _result_lines(vote: dict[str, Any]) -> list[str]:
         if names:
             lines.append(f"{label}: {', '.join(names)}")
     lines.append(_("Adopted") if vote["adopted"] else _("Rejected"))
+    if r.get("casting_vote"):  # R16
+        choice = _("For") if r.get("chair_vote") == "for" else _("Against")
+        lines.append(
+            _("Tie: the casting vote of the chair, %(name)s (%(choice)s), decided.")
+            % {"name": r.get("chair", ""), "choice": choice.lower()}
+        )
     return lines
 
 

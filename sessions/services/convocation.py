@@ -42,11 +42,11 @@ class ConvocationCheck:
 
 
 def required_notice(sitting: Sitting) -> int:
-    regime = regime_for(sitting.assembly)
-    if sitting.second_convocation_of_id is not None and not sitting.urgency:
-        return regime.second_convocation_days
-    return regime.required_notice_days(
-        sitting.assembly, first_after_renewal=sitting.first_after_renewal, urgency=sitting.urgency
+    return regime_for(sitting.assembly).required_notice_days(
+        sitting.assembly,
+        first_after_renewal=sitting.first_after_renewal,
+        urgency=sitting.urgency,
+        second_convocation=sitting.second_convocation_of_id is not None,  # R12
     )
 
 

@@ -242,7 +242,9 @@ def closed_session_enter(
             _("The sitting is already in closed session."), code="already_closed"
         )
     by_chair = any(m.id == sitting.chair_id for m in requested_by)
-    if not by_chair and len({m.id for m in requested_by}) < regime.closed_session_requesters:
+    if not regime.closed_session_request_valid(
+        len({m.id for m in requested_by}), by_chair=by_chair
+    ):
         raise TransitionRefused(
             _("A closed session is requested by the mayor or by at least %(n)s members.")
             % {"n": regime.closed_session_requesters},

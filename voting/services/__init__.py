@@ -3,6 +3,7 @@
 from .ballots import Receipt, answer_record, ballot_cast
 from .closing import election_next_round, vote_close
 from .opening import eligible_voices, secret_request_record, vote_open
+from .waiver import secret_waiver_record
 
 __all__ = [
     "Receipt",
@@ -12,5 +13,6 @@ __all__ = [
     "eligible_voices",
     "vote_close",
     "secret_request_record",
+    "secret_waiver_record",
     "vote_open",
 ]

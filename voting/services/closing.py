@@ -46,6 +46,39 @@ def _tally(vote: Vote, counts: dict[str, Any] | None) -> tuple[Counter[str], str
     return Counter(b.choice for b in ballots), chair
 
 
+def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | None) -> None:
+    """R16: in a show of hands the chair enters their own vote with the counts; on a tie of
+    a public vote it decides (voix prépondérante), so a tie is not closed without it. A chair
+    with no voice in the vote (a declared interest) has no casting vote."""
+    if vote.kind != Vote.Kind.HANDS or vote.is_secret:
+        return
+    regime = regime_for(vote.sitting.assembly)
+    has_voice = any(v["member"] == vote.chair_id and v["by"] is None for v in vote.eligible)
+    if chair_choice is not None:
+        if not has_voice:
+            raise InvalidChoice(
+                _("The chair of this vote has no voice in it: there is no casting vote (R16)."),
+                code="chair_has_no_voice",
+            )
+        if tally[chair_choice] < 1:
+            raise InvalidChoice(
+                _("The chair's own vote must be one of the hands counted (R16)."),
+                code="chair_vote_not_counted",
+            )
+        return
+    if has_voice and regime.casting_vote_applies(
+        tally[Choice.FOR], tally[Choice.AGAINST], secret=False
+    ):
+        raise VoteRefused(
+            _(
+                "A tie, %(n)s for and %(n)s against: enter the chair's own vote, "
+                "which decides (R16)."
+            )
+            % {"n": tally[Choice.FOR]},
+            code="casting_vote_missing",
+        )
+
+
 def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) -> dict[str, Any]:
     regime = regime_for(vote.sitting.assembly)
     adopted, casting = regime.motion_outcome(
@@ -63,6 +96,9 @@ def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) ->
         "casting_vote": casting,
     }
     if not vote.is_secret:
+        # R16: the chair's own vote, which decides a tie (voix prépondérante).
+        result["chair"] = vote.chair.full_name
+        result["chair_vote"] = chair_choice
         names = {b.member_id: b.choice for b in Ballot.objects.filter(vote=vote)}
         result["names"] = {
             c: [v["name"] for v in vote.eligible if names.get(v["member"]) == c]
@@ -123,6 +159,8 @@ def vote_close(
     if not vote.is_open:
         raise VoteRefused(_("This vote is already closed."), code="vote_closed")
     tally, chair_choice = _tally(vote, counts)
+    if counts is not None:
+        _chair_vote_checked(vote, tally, chair_choice)
     _check_confirmed(vote, tally, confirm)
     if vote.kind == Vote.Kind.ELECTION:
         result = _election_result(vote, tally)
@@ -158,7 +196,10 @@ def election_next_round(*, vote: Vote, user: User, candidates: list[Member] | No
         question=vote.question,
         candidates=candidates or list(vote.candidates.all()),
         requests=vote.requests,
-        chair=vote.chair,
+        # R20: the oldest member present chairs each round (the service finds them).
+        chair=None
+        if regime_for(vote.sitting.assembly).chaired_by_eldest(vote.item.kind)
+        else vote.chair,
         round_no=vote.round_no + 1,
         previous_round=vote,
     )

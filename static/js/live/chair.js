@@ -8,7 +8,7 @@ import {
 import { mountRoll } from "./roll.js";
 
 function members(s) {
-  ["secretary-select", "closed-requesters", "vote-requesters", "vote-candidates", "vote-chair"].forEach((id) => {
+  ["secretary-select", "closed-requesters", "vote-requesters", "vote-candidates", "vote-chair", "waiver-objectors"].forEach((id) => {
     const select = document.getElementById(id);
     if (select && select.options.length <= 1 && s.members) {
       s.members.forEach((m) => select.append(el("option", { value: m.id }, m.name)));
@@ -51,6 +51,10 @@ function voteBody(vote) {
       counts.append(el("label", { for: id }, L[c]),
         el("input", { id: id, type: "number", min: "0", value: "0", inputmode: "numeric", "data-keep": "" }));
     });
+    // R16: the chair's own hand, entered with the counts; on a tie it decides.
+    const chairVote = el("select", { id: "count-chair", "data-keep": "" }, el("option", { value: "" }, "—"));
+    ["for", "against", "abstain"].forEach((c) => chairVote.append(el("option", { value: c }, L[c])));
+    counts.append(el("label", { for: "count-chair" }, L.chair_vote), chairVote);
     counts.append(el("button", { type: "button", id: "close-with-counts", "data-vote": vote.id,
       "data-key": "close-with-counts " + vote.id }, L.close_vote));
     nodes.push(counts);
@@ -96,6 +100,10 @@ on("error", (msg) => {
   if (msg.code === "vote_close_unconfirmed" && window.confirm(msg.message)) {
     send(Object.assign({}, asked, { ref: undefined, confirm: true }), document.querySelector("#live-vote [data-action=vote_close]"));
   }
+  if (msg.code === "casting_vote_missing") {
+    const chairVote = document.getElementById("count-chair");
+    if (chairVote) chairVote.focus();
+  }
   if (asked.action === "open" && /^opening_(before|after)_convened$/.test(msg.code)) {
     const form = document.getElementById("open-anyway-form");
     if (form) { form.hidden = false; document.getElementById("open-reason").focus(); }
@@ -114,8 +122,10 @@ document.addEventListener("click", (e) => {
   const b = e.target.closest("#close-with-counts");
   if (!b || b.disabled) return;
   const count = (c) => Number(document.getElementById("count-" + c).value || 0);
-  send({ action: "vote_close", vote: Number(b.dataset.vote),
-    counts: { for: count("for"), against: count("against"), abstain: count("abstain") } }, b);
+  const counts = { for: count("for"), against: count("against"), abstain: count("abstain") };
+  const chairVote = document.getElementById("count-chair").value;
+  if (chairVote) counts.chair_choice = chairVote;
+  send({ action: "vote_close", vote: Number(b.dataset.vote), counts: counts }, b);
 });
 const closedForm = document.getElementById("closed-session-form");
 if (closedForm) closedForm.addEventListener("submit", (e) => {
@@ -136,6 +146,12 @@ if (voteForm) voteForm.addEventListener("submit", (e) => {
   const chair = document.getElementById("vote-chair").value;
   if (chair) payload.chair = Number(chair);
   send(payload, voteForm);
+});
+const waiverForm = document.getElementById("waiver-form");
+if (waiverForm) waiverForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  send({ action: "secret_waiver", objectors: ids("waiver-objectors") }, waiverForm,
+    { onAck: (msg) => (msg.result && msg.result.waived ? L.waived : L.not_waived) });
 });
 const secretaryForm = document.getElementById("secretary-form");
 if (secretaryForm) secretaryForm.addEventListener("submit", (e) => {
