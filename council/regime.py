@@ -70,6 +70,13 @@ class Regime:
     # R26 / R27: teleconference.
     epci_teleconference: bool = True
     commune_teleconference: bool = False
+    # R24: the chair alone polices the sitting. A councillor who gravely disturbs it may be
+    # called to order, or expelled (never the chair), with a reason, logged with its time;
+    # an expelled member does not come back in that sitting, and a proxy they gave is not
+    # used for them (they are excluded from the deliberation, not merely gone).
+    members_may_be_expelled: bool = True
+    expelled_may_return: bool = False
+    expelled_proxy_usable: bool = False
     # R29 / R30: publication deadlines, in days.
     list_publication_days: int = 7
     minutes_publication_days: int = 7
@@ -279,6 +286,15 @@ class Regime:
     def is_deliberation(item_kind: str) -> bool:
         """R31: the items whose decision is a numbered deliberation."""
         return item_kind in ("deliberation", "election", "nomination", "budget", "accounts")
+
+    def may_be_expelled(self, member_id: int, *, chair_id: int | None) -> bool:
+        """R24: the chair may expel a councillor, never themself."""
+        return self.members_may_be_expelled and member_id != chair_id
+
+    def vote_lawful(self, item_kind: str, *, teleconference: bool) -> bool:
+        """R27: whether an item may be voted at all in this sitting; the minutes require
+        no vote result for an item that lawfully could not be voted."""
+        return not (teleconference and self.forbidden_by_teleconference(item_kind))
 
     def forbidden_by_teleconference(self, item_kind: str) -> bool:
         """R27: no election of the president or bureau, no budget primitif and no

@@ -272,6 +272,21 @@ def _attendance_all(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> dict[s
     return attendance_all_present(sitting=s, user=c.user)
 
 
+def _policing(fn: Callable[..., Any]) -> Handler:
+    """R24: a call to order or an expulsion of a member, with its reason
+    (sessions/services/policing.py)."""
+
+    def handler(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
+        fn(
+            sitting=s,
+            member=_member(s, m),
+            reason=parse_text(m.get("reason"), field="reason", max_length=500),
+            user=c.user,
+        )
+
+    return handler
+
+
 class RollConsumer(SittingConsumer):
     """The roll kept by the secretary agent of a remote room (R27) or the clerk."""
 
@@ -308,6 +323,8 @@ class ChairConsumer(SittingConsumer):
         ),
         "interest": _interest,
         "closed_session_enter": _closed_session,
+        "call_to_order": _policing(services.member_call_to_order),
+        "expel": _policing(services.member_expel),
         **voting_actions.CHAIR_ACTIONS,
         "closed_session_leave": lambda c, s, m: services.closed_session_leave(
             sitting=s, user=c.user

@@ -123,6 +123,10 @@ class AgendaItem(models.Model):
     carried_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Why the item was carried: "" for a second convocation (R12), or
+    # "secret_teleconference" for an item postponed by a secret-ballot request in a
+    # sitting held by teleconference (R27).
+    carried_because = models.CharField(max_length=24, blank=True)
 
     class Meta:
         ordering = ["sitting", "position"]
@@ -266,6 +270,40 @@ class AttendanceEvent(AppendOnly):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class PolicingMeasure(AppendOnly):
+    """R24: a measure of the chair's policing of the sitting, with its time and reason: a
+    call to order, or an expulsion (its departure in the attendance log beside it)."""
+
+    class Kind(models.TextChoices):
+        CALL_TO_ORDER = "call_to_order", _("Call to order")
+        EXPULSION = "expulsion", _("Expulsion")
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="policing")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    reason = models.TextField()
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    departure = models.OneToOneField(
+        AttendanceEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    ordered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sitting", "member"],
+                condition=models.Q(kind="expulsion"),
+                name="one_expulsion_per_member_per_sitting",
+            )
+        ]
 
 
 class Interest(models.Model):

@@ -23,6 +23,7 @@ class SittingRecord:
     items: list[ItemRecord]
     deliberations: list[Any]  # sessions.minutes.models.Deliberation
     replay: str  # "ready", "pending", "failed" or "none" (never broadcast)
+    policing: list[Any] = field(default_factory=list)  # R24: PolicingMeasure, in order
 
 
 def replay_state(sitting: Sitting) -> str:
@@ -60,4 +61,5 @@ def sitting_record(sitting: Sitting) -> SittingRecord:
         if item.pk in votes
     ]
     deliberations = list(sitting.deliberations.select_related("publication").order_by("number"))
-    return SittingRecord(True, items, deliberations, replay_state(sitting))
+    policing = list(sitting.policing.select_related("member"))
+    return SittingRecord(True, items, deliberations, replay_state(sitting), policing)

@@ -14,7 +14,14 @@ from django.utils.translation import ngettext
 from council.models import Member
 from council.regime import PARIS, regime_for
 
-from .models import AgendaItem, AttendanceEvent, ProxyCover, Sitting, SpeakingRequest
+from .models import (
+    AgendaItem,
+    AttendanceEvent,
+    PolicingMeasure,
+    ProxyCover,
+    Sitting,
+    SpeakingRequest,
+)
 
 
 def sitting_day(sitting: Sitting):  # type: ignore[no-untyped-def]
@@ -67,6 +74,32 @@ def is_present(sitting: Sitting, member_id: int) -> bool:
     return kind == AttendanceEvent.Kind.ARRIVAL
 
 
+def expelled_ids(sitting: Sitting) -> set[int]:
+    """R24: the members the chair expelled from this sitting."""
+    return set(
+        PolicingMeasure.objects.filter(
+            sitting=sitting, kind=PolicingMeasure.Kind.EXPULSION
+        ).values_list("member_id", flat=True)
+    )
+
+
+def policing(sitting: Sitting) -> list[dict[str, Any]]:
+    """R24: the chair's calls to order and expulsions, in order, as every page shows them
+    (the minutes are public: names, times and reasons)."""
+    return [
+        {
+            "id": p.id,
+            "kind": p.kind,
+            "label": p.get_kind_display(),
+            "member_id": p.member_id,
+            "name": p.member.full_name,
+            "reason": p.reason,
+            "at": p.at.isoformat(),
+        }
+        for p in PolicingMeasure.objects.filter(sitting=sitting).select_related("member")
+    ]
+
+
 def proxy_covers(sitting: Sitting) -> QuerySet[ProxyCover]:
     return ProxyCover.objects.filter(sitting=sitting, active=True).select_related(
         "grantor", "holder", "proxy"
@@ -76,11 +109,13 @@ def proxy_covers(sitting: Sitting) -> QuerySet[ProxyCover]:
 def usable_proxies(sitting: Sitting, present: dict[int, AttendanceEvent]) -> list[ProxyCover]:
     """R14: a proxy is used only while its holder is present and its grantor is not."""
     regime = regime_for(sitting.assembly)
+    expelled = set() if regime.expelled_proxy_usable else expelled_ids(sitting)  # R24
     return [
         c
         for c in proxy_covers(sitting)
         if c.holder_id in present
         and c.grantor_id not in present
+        and c.grantor_id not in expelled
         and regime.counts_toward_quorum(
             sitting.assembly, present[c.holder_id].mode, sitting.is_teleconference
         )
@@ -276,6 +311,7 @@ def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict
         },
         "quorum": {"reached": quorum.reached, "explanation": quorum.explanation},
         "speaker": None if speaker is None else {"name": speaker.member.full_name},
+        "policing": [] if closed else policing(sitting),
         "vote": vote,
         "counts": sitting_counts(quorum, represented, vote),
         "server_time": timezone.now().isoformat(),
@@ -290,6 +326,7 @@ def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[
     used = {c.id for c in facts.usable}
     current = sitting.current_item
     members = []
+    expelled = expelled_ids(sitting)
     for m in facts.in_office.values():
         event = present.get(m.id)
         members.append(
@@ -301,6 +338,7 @@ def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[
                 "mode": event.mode if event else None,
                 "room": event.room.name if event and event.room else None,
                 "since": event.at.isoformat() if event else None,
+                "expelled": m.id in expelled,
             }
         )
     snap["current_item"] = None if current is None else _item_dict(current)
@@ -324,6 +362,8 @@ def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[
     snap["quorum"] = quorum_for(sitting, current, facts).as_dict()
     snap["secretary"] = sitting.secretary.full_name if sitting.secretary else None
     snap["chair"] = sitting.chair.full_name if sitting.chair else None
+    if sitting.in_closed_session:  # the members see it all the same
+        snap["policing"] = policing(sitting)
     snap["vote"] = _vote_summary(sitting, public=False)
     if snap["vote"] is not None:
         snap["counts"]["vote"] = snap["vote"]["count"]

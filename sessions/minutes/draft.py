@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from council.regime import PARIS, Regime, regime_for
 
-from ..models import AgendaItem, AttendanceEvent, ProxyCover, Sitting, SittingLog
+from ..models import (
+    AgendaItem,
+    AttendanceEvent,
+    PolicingMeasure,
+    ProxyCover,
+    Sitting,
+    SittingLog,
+)
 from ..selectors import members_in_office, sitting_dates
 from .models import DebateSummary, Deliberation, Minutes
 
@@ -43,6 +50,11 @@ def _attendance(sitting: Sitting) -> dict[str, list[dict[str, Any]]]:
     movements: dict[int, list[AttendanceEvent]] = {}
     for event in AttendanceEvent.objects.filter(sitting=sitting).select_related("room"):
         movements.setdefault(event.member_id, []).append(event)
+    expulsions = set(
+        PolicingMeasure.objects.filter(sitting=sitting, departure__isnull=False).values_list(
+            "departure_id", flat=True
+        )
+    )
     covers = {
         c.grantor_id: c
         for c in ProxyCover.objects.filter(sitting=sitting, active=True).select_related("holder")
@@ -56,8 +68,9 @@ def _attendance(sitting: Sitting) -> dict[str, list[dict[str, Any]]]:
                     "name": member.full_name,
                     "movements": [
                         {
-                            "kind": e.kind,
-                            "label": e.get_kind_display(),
+                            # R24: the departure an expulsion made says so.
+                            "kind": "expulsion" if e.id in expulsions else e.kind,
+                            "label": _("Expelled") if e.id in expulsions else e.get_kind_display(),
                             "at": _time(e.at),
                             "where": e.room.name if e.room else e.get_mode_display(),
                         }
@@ -105,6 +118,60 @@ def _vote_dict(vote: Any) -> dict[str, Any]:
     }
 
 
+def _policing(sitting: Sitting) -> list[dict[str, str]]:
+    """R24: the chair's calls to order and expulsions, with their time and reason."""
+    return [
+        {
+            "kind": p.kind,
+            "label": p.get_kind_display(),
+            "name": p.member.full_name,
+            "at": _time(p.at),
+            "reason": p.reason,
+            "item": numbered(p.item.position, p.item.title) if p.item else "",
+        }
+        for p in PolicingMeasure.objects.filter(sitting=sitting).select_related("member", "item")
+    ]
+
+
+def _postponed_reason(item: AgendaItem, journal: list[SittingLog]) -> str:
+    """R27, R7, R12: why an item was not taken up or not decided."""
+    kinds = {e.kind for e in journal}
+    if any(
+        e.kind == "secret_ballot_requested"
+        and e.data.get("item") == item.id
+        and e.data.get("postponed")
+        for e in journal
+    ):
+        return _(
+            "a secret ballot was requested in a sitting held by teleconference: the "
+            "item is postponed to a sitting held in one place (R27)"
+        )
+    if any(e.kind == "urgency_decided" and not e.data.get("accepted") for e in journal):
+        return _("the council rejected the urgency (R7)")
+    if "adjourned_no_quorum" in kinds:
+        return _("the sitting was adjourned for lack of quorum (R12)")
+    return ""
+
+
+def _carried_to(item: AgendaItem) -> str:
+    later = (
+        AgendaItem.objects.filter(carried_from=item).select_related("sitting").order_by("id").last()
+    )
+    if later is None:
+        return ""
+    return _("carried to the agenda of “%(title)s” of %(date)s") % {
+        "title": later.sitting.title,
+        "date": _when(later.sitting.starts_at),
+    }
+
+
+def _not_voted(item: AgendaItem, regime: Regime, teleconference: bool) -> str:
+    """R27: an item that lawfully could not be voted in this sitting."""
+    if regime.vote_lawful(item.kind, teleconference=teleconference):
+        return ""
+    return _("This item could not be voted in a sitting held by teleconference (R27).")
+
+
 def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog]) -> list[dict]:
     from voting.models import Vote
 
@@ -118,7 +185,9 @@ def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog])
     for vote in Vote.objects.filter(sitting=sitting, state=Vote.State.CLOSED).order_by("id"):
         votes.setdefault(vote.item_id, []).append(vote)
     items = []
+    regime, tele = regime_for(sitting.assembly), sitting.is_teleconference
     for item in AgendaItem.objects.filter(sitting=sitting).select_related("rapporteur"):
+        postponed = item.state == AgendaItem.State.POSTPONED
         items.append(
             {
                 "id": item.id,
@@ -135,6 +204,9 @@ def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog])
                 "deliberation": numbers.get(item.id, ""),
                 "votes": [_vote_dict(v) for v in votes.get(item.id, [])],
                 "debate": summaries.get(item.id, ""),
+                "postponed_reason": _postponed_reason(item, journal) if postponed else "",
+                "carried_to": _carried_to(item) if postponed else "",
+                "not_voted": _not_voted(item, regime, tele),
             }
         )
     return items
@@ -173,6 +245,8 @@ def minutes_draft(sitting: Sitting, minutes: Minutes | None = None) -> dict[str,
         "quorum": _quorum_at(journal, "opened"),
         "suspensions": _spans(journal, "suspended", "resumed"),
         "closed_sessions": _spans(journal, "closed_session_vote", "closed_session_left"),
+        "teleconference": sitting.is_teleconference,
+        "policing": _policing(sitting),
         "items": _items(sitting, minutes, journal),
         "regime": regime_for(sitting.assembly).label,
         "vote_log_head": sitting_anchor(sitting.pk),
@@ -197,5 +271,7 @@ def missing_fields(content: dict[str, Any]) -> list[str]:
         if not item["debate"].strip():
             missing.append(_("the summary of the debates on “%(item)s”") % {"item": label})
         if Regime.is_deliberation(item["kind_code"]) and not item["votes"]:
+            if item.get("not_voted"):  # R27: it lawfully could not be voted
+                continue
             missing.append(_("the result of the vote on “%(item)s”") % {"item": label})
     return missing

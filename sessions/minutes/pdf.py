@@ -85,6 +85,23 @@ def _attendance(content: dict[str, Any]) -> list[Block]:
     ]
 
 
+def _policing(content: dict[str, Any]) -> list[Any]:
+    """R24: the chair's calls to order and expulsions, with their time and reason."""
+    measures = content.get("policing") or []
+    if not measures:
+        return []
+    lines = [
+        (
+            _("%(at)s — %(name)s expelled from the sitting: %(reason)s")
+            if m["kind"] == "expulsion"
+            else _("%(at)s — %(name)s called to order: %(reason)s")
+        )
+        % m
+        for m in measures
+    ]
+    return [_p(_("Policing of the sitting (R24)"), "Heading3"), *[_p(line) for line in lines]]
+
+
 def _item(item: dict[str, Any]) -> list[Block]:
     head = item.get("heading") or numbered(item["position"], item["title"])
     if item["deliberation"]:
@@ -96,6 +113,12 @@ def _item(item: dict[str, Any]) -> list[Block]:
         story.append(_p(item["report"]))
     if item["quorum"]:
         story.append(_p(_("Quorum: %(q)s") % {"q": item["quorum"]}))
+    if item.get("postponed_reason"):  # R27, R7, R12
+        story.append(_p(_("Postponed: %(why)s.") % {"why": item["postponed_reason"]}))
+        if item.get("carried_to"):
+            story.append(_p(_("The item is %(where)s.") % {"where": item["carried_to"]}))
+    if item.get("not_voted"):  # R27
+        story.append(_p(item["not_voted"]))
     if item["debate"]:
         story += [_p(_("Debates"), "Heading3"), _p(item["debate"])]
     for vote in item["votes"]:
@@ -138,6 +161,7 @@ def minutes_act(minutes: Minutes) -> Act:
         _p(_("Secretary of the sitting: %(name)s") % {"name": c["secretary"]}),
         _p(_("Quorum at the opening: %(q)s") % {"q": c["quorum"]}),
         *_attendance(c),
+        *_policing(c),
         _p(_("Agenda"), "Heading2"),
         *[_p(i.get("heading") or numbered(i["position"], i["title"])) for i in c["items"]],
     ]

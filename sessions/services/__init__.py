@@ -11,6 +11,7 @@ from .convocation import (
     convocation_send,
 )
 from .media_presence import media_connected, media_left, media_lost, media_sweep
+from .policing import member_call_to_order, member_expel
 from .proxies import proxy_grant, proxy_revoke
 from .running import (
     closed_session_enter,
@@ -50,6 +51,8 @@ __all__ = [
     "media_left",
     "media_lost",
     "media_sweep",
+    "member_call_to_order",
+    "member_expel",
     "proxy_grant",
     "proxy_revoke",
     "secretary_name",

@@ -17,6 +17,7 @@ from council.regime import regime_for
 
 from ..errors import InvalidInput, UploadRefused
 from ..models import AgendaItem, Document, Sitting
+from .carry import postponed_carry_into, require_one_place, require_removable
 from .common import User, log, require_in_office, require_state
 from .files import files_undone_on_failure
 
@@ -72,6 +73,7 @@ def sitting_create(
     )
     sitting.remote_rooms.set(remote_rooms)
     log(sitting, "created", user)
+    postponed_carry_into(target=sitting, user=user)  # R27
     return sitting
 
 
@@ -91,6 +93,8 @@ def sitting_update(
     require_state(sitting, *EDITABLE, action=_("edit the sitting"))
     remote_rooms = list(remote_rooms)
     _check_rooms(sitting.assembly, place, remote_rooms)
+    if remote_rooms and sitting.assembly.is_epci:
+        require_one_place(sitting)  # R27
     if urgency and not urgency_reason.strip():
         raise InvalidInput(_("Give the reason for the urgency."), code="urgency_reason_missing")
     sitting.title = title.strip()
@@ -102,6 +106,7 @@ def sitting_update(
     sitting.save()
     sitting.remote_rooms.set(remote_rooms)
     log(sitting, "updated", user)
+    postponed_carry_into(target=sitting, user=user)  # R27
     return sitting
 
 
@@ -142,6 +147,7 @@ def item_add(
 def item_remove(*, item: AgendaItem, user: User) -> None:
     sitting = item.sitting
     require_state(sitting, *EDITABLE, action=_("change the agenda"))
+    require_removable(item)
     item.delete()
     for position, other in enumerate(sitting.items.order_by("position"), start=1):
         if other.position != position:

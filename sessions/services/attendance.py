@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council.models import Member, Room
+from council.regime import regime_for
 
 from ..errors import AttendanceRefused, InvalidInput
 from ..models import AgendaItem, AttendanceEvent, Interest, Sitting
 from ..realtime import broadcast
-from ..selectors import presence
+from ..selectors import expelled_ids, presence
 from .common import User, actor, lock, log, require_in_office, require_state
 from .speaking import queue_leave
 
@@ -32,6 +33,19 @@ def _room_for(sitting: Sitting, mode: str, room: Room | None) -> Room | None:
     if mode == Mode.REMOTE:
         return None
     raise InvalidInput(_("Unknown attendance mode."), code="invalid_mode")
+
+
+def require_not_expelled(sitting: Sitting, member: Member) -> None:
+    """R24: an expelled member does not come back in that sitting (unless the regime says
+    they may): their arrival is refused, from the roll, the desk or their video."""
+    if regime_for(sitting.assembly).expelled_may_return:
+        return
+    if member.id in expelled_ids(sitting):
+        raise AttendanceRefused(
+            _("%(name)s was expelled from this sitting by the chair and cannot come back (R24).")
+            % {"name": member},
+            code="member_expelled",
+        )
 
 
 @transaction.atomic
@@ -56,6 +70,7 @@ def attendance_record(
             raise AttendanceRefused(
                 _("%(name)s is already present.") % {"name": member}, code="already_present"
             )
+        require_not_expelled(sitting, member)
         place = _room_for(sitting, mode, room)
     elif kind == Kind.DEPARTURE:
         if here is None:

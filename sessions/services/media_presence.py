@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from council.models import Member, Room
 
+from ..errors import AttendanceRefused
 from ..models import AttendanceEvent, MediaConnection, Sitting
 from ..selectors import presence
-from .attendance import LIVE, attendance_record
+from .attendance import LIVE, attendance_record, require_not_expelled
 from .common import lock
 
 Mode = AttendanceEvent.Mode
@@ -31,6 +32,15 @@ Kind = AttendanceEvent.Kind
 def grace() -> datetime.timedelta:
     """A dropped connection that comes back within this is not a departure."""
     return datetime.timedelta(seconds=getattr(settings, "SEANCE_MEDIA_GRACE_SECONDS", 20))
+
+
+def expelled(sitting: Sitting, member: Member) -> bool:
+    """R24: an expelled member's video brings them back into no attendance log."""
+    try:
+        require_not_expelled(sitting, member)
+    except AttendanceRefused:
+        return True
+    return False
 
 
 @transaction.atomic
@@ -47,7 +57,11 @@ def media_connected(
     MediaConnection.objects.filter(
         sitting=sitting, member=member, lost_at__isnull=False, settled=False
     ).update(settled=True)
-    if sitting.state in LIVE and member.id not in presence(sitting):
+    if (
+        sitting.state in LIVE
+        and member.id not in presence(sitting)
+        and not expelled(sitting, member)
+    ):
         mode = Mode.REMOTE_ROOM if room is not None else Mode.REMOTE
         attendance_record(
             sitting=sitting, member=member, kind=Kind.ARRIVAL, mode=mode, room=room, user=None

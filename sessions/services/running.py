@@ -19,6 +19,7 @@ from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..realtime import broadcast
 from ..selectors import presence, quorum_for, usable_proxies
+from .carry import postponed_carry_from
 from .common import User, lock, log, require_in_office, require_state
 from .convocation import convocation_notice
 
@@ -169,8 +170,7 @@ def sitting_close(*, sitting: Sitting, user: User) -> Sitting:
     sitting = lock(sitting)
     require_state(sitting, S.OPEN, action=_("close the sitting"))
     _end_floor(sitting)
-    if sitting.current_item_id:
-        AgendaItem.objects.filter(pk=sitting.current_item_id).update(state=AgendaItem.State.DONE)
+    _current_done(sitting)
     sitting.state = S.CLOSED
     sitting.outcome = Sitting.Outcome.HELD
     sitting.in_closed_session = False
@@ -178,6 +178,7 @@ def sitting_close(*, sitting: Sitting, user: User) -> Sitting:
     sitting.save(update_fields=["state", "outcome", "in_closed_session", "closed_at"])
     log(sitting, "closed", user)
     minutes.deliberations_record(sitting)
+    postponed_carry_from(sitting=sitting, user=user)  # R27
     broadcast(sitting, "closed")
     return sitting
 
@@ -196,8 +197,8 @@ def item_take_up(*, sitting: Sitting, item: AgendaItem, user: User) -> AgendaIte
     if item.state == AgendaItem.State.POSTPONED:
         raise TransitionRefused(_("This item was postponed."), code="item_postponed")
     _end_floor(sitting)
-    if sitting.current_item_id and sitting.current_item_id != item.id:
-        AgendaItem.objects.filter(pk=sitting.current_item_id).update(state=AgendaItem.State.DONE)
+    if sitting.current_item_id != item.id:
+        _current_done(sitting)
     item.state = AgendaItem.State.CURRENT
     item.save(update_fields=["state"])
     sitting.current_item = item
@@ -327,6 +328,15 @@ def sitting_adjourn_for_quorum(
     log(second, "created", user, second_convocation_of=sitting.id)
     broadcast(sitting, "adjourned", second_sitting=second.id)
     return second
+
+
+def _current_done(sitting: Sitting) -> None:
+    """The item under discussion is done when the sitting moves on, unless it was
+    postponed meanwhile (R27: a secret ballot asked for in a teleconference sitting)."""
+    if sitting.current_item_id:
+        AgendaItem.objects.filter(
+            pk=sitting.current_item_id, state=AgendaItem.State.CURRENT
+        ).update(state=AgendaItem.State.DONE)
 
 
 def _end_floor(sitting: Sitting) -> None:

@@ -90,6 +90,12 @@ def live_config(
             "chair_records": _("The chair records this vote in the chamber."),
             "absent_no_floor": _("absent: cannot be given the floor"),
             "closed_adopted": _("The council went into closed session."),
+            # R24: the chair's policing, on the desk and the public page.
+            "expelled": _("expelled"),
+            "choose_member": _("Choose a member present."),
+            "policing_none": _("No call to order and no expulsion in this sitting."),
+            "call_to_order_line": _("%(at)s — %(name)s called to order: %(reason)s"),
+            "expulsion_line": _("%(at)s — %(name)s expelled from the sitting: %(reason)s"),
             "closed_rejected": _("Closed session not adopted: the sitting stays public."),
             "missing_one": ngettext(
                 "%(n)s voice has not voted: close anyway?",

@@ -153,6 +153,30 @@ if (waiverForm) waiverForm.addEventListener("submit", (e) => {
   send({ action: "secret_waiver", objectors: ids("waiver-objectors") }, waiverForm,
     { onAck: (msg) => (msg.result && msg.result.waived ? L.waived : L.not_waived) });
 });
+/* R24: call a member present to order, or expel them, with a reason (the minutes say it). */
+function policingMembers(s) {
+  const select = document.getElementById("policing-member");
+  if (!select || !s.members) return;
+  const chosen = select.value;
+  const present = s.members.filter((m) => m.present && m.role !== "chair");
+  morph(select, [el("option", { value: "" }, "—")].concat(present.map((m) =>
+    el("option", { value: m.id, selected: String(m.id) === chosen }, m.name))));
+  if (chosen && !present.some((m) => String(m.id) === chosen)) select.value = "";
+}
+onState(policingMembers);
+document.addEventListener("click", (e) => {
+  const b = e.target.closest("#call-to-order, #expel");
+  if (!b || b.disabled) return;
+  const member = document.getElementById("policing-member").value;
+  if (!member) {
+    showOutcome(document.getElementById("outcome-policing"), "refused", L.choose_member);
+    return;
+  }
+  if (b.id === "expel" && !window.confirm(b.getAttribute("data-ask"))) return;
+  send({ action: b.id === "expel" ? "expel" : "call_to_order", member: Number(member),
+    reason: document.getElementById("policing-reason").value }, b,
+  { onAck: () => { document.getElementById("policing-reason").value = ""; return null; } });
+});
 const secretaryForm = document.getElementById("secretary-form");
 if (secretaryForm) secretaryForm.addEventListener("submit", (e) => {
   e.preventDefault();

@@ -282,6 +282,16 @@ export function renderSitting(s, opts) {
   morph("live-attendance", [stat(L.present, a.present), stat(L.represented, a.represented),
     stat(L.absent, a.absent), stat(L.in_office, a.in_office)]);
   text("live-speaker", s.speaker ? s.speaker.name : L.nobody);
+  renderPolicing(s);
+}
+
+/* R24: the chair's calls to order and expulsions, with their time and reason. */
+export function renderPolicing(s) {
+  const list = document.getElementById("live-policing");
+  if (!list || !s.policing) return;
+  morph(list, s.policing.length ? s.policing.map((p) => el("li", { class: p.kind, "data-measure": p.id },
+    fmt(p.kind === "expulsion" ? L.expulsion_line : L.call_to_order_line,
+      { at: clock(p.at), name: p.name, reason: p.reason }))) : [el("li", { class: "muted" }, L.policing_none)]);
 }
 
 /* The queue: numbered only when someone is in it; for the chair, no "give the floor" to a

@@ -21,11 +21,11 @@ export function renderRoll(s) {
     const b = el("button", {
       type: "button", class: "toggle", "data-action": "attendance", "aria-pressed": m.present ? "true" : "false",
       title: fmt(m.present ? L.mark_absent : L.mark_present, { name: m.name }),
-      "data-key": "attendance member=" + m.id, disabled: !live,
+      "data-key": "attendance member=" + m.id, disabled: !live || m.expelled,
     });
     Object.entries(params).forEach(([k, v]) => b.setAttribute("data-" + k, v));
     b.append(el("span", { class: "name" }, m.name),
-      el("span", { class: "where" }, m.present ? (m.room || L.remote) : L.absent_one));
+      el("span", { class: "where" }, m.expelled ? L.expelled : m.present ? (m.room || L.remote) : L.absent_one));
     li.append(b);
     return li;
   }));
