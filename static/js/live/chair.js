@@ -52,7 +52,8 @@ function voteBody(vote) {
         el("input", { id: id, type: "number", min: "0", value: "0", inputmode: "numeric", "data-keep": "" }));
     });
     // R16: the chair's own hand, entered with the counts; on a tie it decides.
-    const chairVote = el("select", { id: "count-chair", "data-keep": "" }, el("option", { value: "" }, "—"));
+    const chairVote = el("select", { id: "count-chair", "data-keep": "" });
+    chairVote.append(el("option", { value: "" }, "—"));  // not entered: no tie, or none yet
     ["for", "against", "abstain"].forEach((c) => chairVote.append(el("option", { value: c }, L[c])));
     counts.append(el("label", { for: "count-chair" }, L.chair_vote), chairVote);
     counts.append(el("button", { type: "button", id: "close-with-counts", "data-vote": vote.id,
