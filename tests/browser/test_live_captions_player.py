@@ -15,7 +15,7 @@ from streaming.programme.ingest import free_udp_port
 from streaming.programme.supervisor import Supervisor
 from streaming.transcript.live import LiveCaptions
 from tests import factories as f
-from tests.streaming.test_live_captions import SpeakingFeed, chamber
+from tests.streaming.test_live_captions import SpeakingFeed, chamber, cue_texts, subtitle_segments
 from tests.streaming.test_programme import LADDER, wait_for
 
 from .conftest import off_loop
@@ -29,6 +29,11 @@ def hls_root(settings, tmp_path):
     """Before the server starts (it is a fork of this process, with these settings)."""
     settings.SEANCE_HLS_DIR = tmp_path / "hls"
     return settings.SEANCE_HLS_DIR
+
+
+def vtt_seconds(text: str) -> float:
+    h, m, s = text.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
 
 
 def test_the_player_shows_the_live_captions(hls_root, tmp_path, live_url, new_page):
@@ -62,8 +67,23 @@ def test_the_player_shows_the_live_captions(hls_root, tmp_path, live_url, new_pa
             ".map(t => [...t.cues].map(c => c.text).join(' ')).join(' ')",
             timeout=45,
         )
-        print("cues:", shown)
-        assert "commune" in shown.lower() or "piscine" in shown.lower()
+        published = {t for _, vtt in subtitle_segments(config.output_dir) for t in cue_texts(vtt)}
+        print("cues:", shown, "published:", published)
+        assert shown.split(" ") and any(text in shown for text in published)
+        # On the picture's clock: each cue where its segment's X-TIMESTAMP-MAP puts it
+        # (the programme's media time), and the video playing on that same clock.
+        segments = subtitle_segments(config.output_dir)
+        starts = [vtt_seconds(line.split()[0]) for _, vtt in segments
+                  for line in vtt.splitlines() if " --> " in line]  # fmt: skip
+        locals_ = [vtt_seconds(vtt.split("LOCAL:")[1].split()[0]) for _, vtt in segments]
+        timing = page.evaluate(
+            "(() => { const v = document.getElementById('programme');"
+            " const cues = [...v.textTracks].flatMap(t => [...(t.cues || [])]);"
+            " return {cues: cues.map(c => c.startTime), now: v.currentTime}; })()"
+        )
+        print("timing:", timing, "published starts:", starts, "segments from", locals_[0])
+        assert all(min(abs(t - s) for s in starts) < 0.05 for t in timing["cues"])
+        assert locals_[0] - 1 <= timing["now"] <= locals_[-1] + 2
         assert page.evaluate("document.getElementById('programme').error") is None
     finally:
         captions.stop()
