@@ -342,21 +342,25 @@ class Proxy(models.Model):
 
 
 class ProxyCover(models.Model):
-    """One sitting covered by a proxy; the database keeps one active proxy per holder."""
+    """One sitting covered by a proxy. A holder's proxies take numbered slots, 1 to the
+    regime's `proxies_per_holder` (R14; two in the historical regime, R13): the service
+    gives the slot, the database keeps one active proxy per slot and one per grantor."""
 
     proxy = models.ForeignKey(Proxy, on_delete=models.CASCADE, related_name="covers")
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="proxy_covers")
     grantor = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
     holder = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    slot = models.PositiveSmallIntegerField(default=1)
     active = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["sitting", "holder"],
+                fields=["sitting", "holder", "slot"],
                 condition=models.Q(active=True),
-                name="one_proxy_per_holder_per_sitting",
+                name="one_proxy_per_holder_slot",
             ),
+            models.CheckConstraint(condition=models.Q(slot__gte=1), name="proxy_slot_from_one"),
             models.UniqueConstraint(
                 fields=["sitting", "grantor"],
                 condition=models.Q(active=True),
