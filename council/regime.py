@@ -174,6 +174,12 @@ class Regime:
         """R14 / R13: a holder holds at most `proxies_per_holder` proxies per sitting."""
         return held < self.proxies_per_holder
 
+    @staticmethod
+    def proxy_in_use(*, holder_counted: bool, grantor_present: bool) -> bool:
+        """R14: a proxy is used only while its holder is present (and counted) and its
+        grantor is not."""
+        return holder_counted and not grantor_present
+
     def proxy_run_allowed(self, consecutive: int, *, illness: bool) -> bool:
         """R14: at most `proxy_max_consecutive_sittings` consecutive sittings on proxy,
         except for a duly established illness."""

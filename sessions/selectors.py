@@ -113,12 +113,14 @@ def usable_proxies(sitting: Sitting, present: dict[int, AttendanceEvent]) -> lis
     return [
         c
         for c in proxy_covers(sitting)
-        if c.holder_id in present
-        and c.grantor_id not in present
-        and c.grantor_id not in expelled
-        and regime.counts_toward_quorum(
-            sitting.assembly, present[c.holder_id].mode, sitting.is_teleconference
+        if regime.proxy_in_use(
+            holder_counted=c.holder_id in present
+            and regime.counts_toward_quorum(
+                sitting.assembly, present[c.holder_id].mode, sitting.is_teleconference
+            ),
+            grantor_present=c.grantor_id in present,
         )
+        and c.grantor_id not in expelled
     ]
 
 

@@ -42,6 +42,9 @@ def test_proxies_per_holder_and_consecutive_sittings():
     assert COVID.holder_may_take(1) and not COVID.holder_may_take(2)
     assert R.proxy_run_allowed(3, illness=False) and not R.proxy_run_allowed(4, illness=False)
     assert R.proxy_run_allowed(12, illness=True)
+    assert R.proxy_in_use(holder_counted=True, grantor_present=False)
+    assert not R.proxy_in_use(holder_counted=True, grantor_present=True)
+    assert not R.proxy_in_use(holder_counted=False, grantor_present=False)
 
 
 def test_accounts_chair_closed_session_and_second_convocation():
