@@ -293,6 +293,18 @@ class Regime:
         """R31: the items whose decision is a numbered deliberation."""
         return item_kind in ("deliberation", "election", "nomination", "budget", "accounts")
 
+    @staticmethod
+    def transmitted_to_prefecture(publication_kind: str) -> bool:
+        """Contrôle de légalité (L2131-2 1° CGCT): the council's deliberations go to the
+        prefect (through S²LOW). The list of deliberations (R30) and the minutes (R29) are
+        made public, not transmitted [M]."""
+        return publication_kind == "deliberation"
+
+    def needs_matter_code(self, item_kind: str) -> bool:
+        """A deliberation goes to the prefecture classified in the ACTES nomenclature: its
+        item cannot be put to a vote without a matter code."""
+        return self.is_deliberation(item_kind)
+
     def may_be_expelled(self, member_id: int, *, chair_id: int | None) -> bool:
         """R24: the chair may expel a councillor, never themself."""
         return self.members_may_be_expelled and member_id != chair_id

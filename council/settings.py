@@ -281,6 +281,15 @@ SEANCE_MAIL_RETRY_BACKOFF_MAX = int(os.environ.get("SEANCE_MAIL_RETRY_BACKOFF_MA
 # Without Redis, the first tries run in the clerk's request for at most this many seconds;
 # the rest go through var/broker to the worker.
 SEANCE_MAIL_INLINE_SECONDS = float(os.environ.get("SEANCE_MAIL_INLINE_SECONDS", "10"))
+# The acts sent to the prefecture through S²LOW (sessions/prefecture): each act is its own
+# job, retried after 30 s, then twice as long each time (at most an hour between tries),
+# 60 times (about two days); a request to S²LOW waits this many seconds; the first status
+# request comes this many seconds after the act is posted.
+SEANCE_S2LOW_TIMEOUT = int(os.environ.get("SEANCE_S2LOW_TIMEOUT", "30"))
+SEANCE_S2LOW_MAX_RETRIES = int(os.environ.get("SEANCE_S2LOW_MAX_RETRIES", "60"))
+SEANCE_S2LOW_RETRY_BACKOFF = int(os.environ.get("SEANCE_S2LOW_RETRY_BACKOFF", "30"))
+SEANCE_S2LOW_RETRY_BACKOFF_MAX = int(os.environ.get("SEANCE_S2LOW_RETRY_BACKOFF_MAX", "3600"))
+SEANCE_S2LOW_FIRST_POLL = int(os.environ.get("SEANCE_S2LOW_FIRST_POLL", "30"))
 # The port Daphne serves on in the demo (bin/demo: PORT, 8000 by default).
 PORT = int(os.environ.get("PORT", "8000"))
 # Absolute base URL used in e-mails (acknowledgement links): where the demo serves unless set.

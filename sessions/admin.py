@@ -45,3 +45,19 @@ class ProxyAdmin(ReadOnly):
 class SittingLogAdmin(ReadOnly):
     list_display = ["sitting", "at", "kind", "user"]
     list_filter = ["sitting", "kind"]
+
+
+# The link of an assembly to S²LOW is configuration (an address and certificate files on
+# the server), set by an administrator; the transmissions are read-only records.
+from .prefecture.models import PrefectureLink, Transmission  # noqa: E402
+
+
+@admin.register(PrefectureLink)
+class PrefectureLinkAdmin(admin.ModelAdmin):
+    list_display = ["assembly", "base_url", "control_entity", "enabled"]
+
+
+@admin.register(Transmission)
+class TransmissionAdmin(ReadOnly):
+    list_display = ["number", "sitting", "state", "act_id", "acknowledged_on", "attempts"]
+    list_filter = ["state"]

@@ -30,6 +30,7 @@ from voting.models import Vote
 
 from . import services
 from .access import Role, access_sitting, can, member_of, staff_roles
+from .minutes import actes
 from .minutes.selectors import published_deliberations, scdl_record
 from .models import AgendaItem, Sitting
 from .selectors import chair_snapshot, public_snapshot, quorum_for
@@ -54,6 +55,9 @@ class ItemIn(StrictSerializer):
     title = serializers.CharField(max_length=300)
     kind = serializers.ChoiceField(choices=AgendaItem.Kind.choices, default="deliberation")
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    matter = serializers.ChoiceField(
+        choices=[c for c, _label in actes.CHOICES], required=False, default=""
+    )
 
 
 class TransitionIn(StrictSerializer):

@@ -14,6 +14,7 @@ from council.errors import DomainError
 from council.models import Assembly, Member, Room
 from council.regime import PARIS, regime_for
 
+from .minutes import actes
 from .models import AgendaItem, Document, Sitting
 from .selectors import members_in_office
 
@@ -108,6 +109,7 @@ class ItemForm(DomainErrorsForm):
         "title_missing": "title",
         "invalid_kind": "kind",
         "not_in_office": "rapporteur",
+        "invalid_matter": "matter",
     }
 
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -119,6 +121,15 @@ class ItemForm(DomainErrorsForm):
         label=_("Rapporteur"), queryset=Member.objects.none(), required=False
     )
     urgent = forms.BooleanField(label=_("Added under urgency"), required=False)
+    matter = forms.ChoiceField(
+        label=_("Matter (ACTES nomenclature)"),
+        choices=[("", "—"), *actes.CHOICES],
+        required=False,
+        help_text=_(
+            "Needed before the item is put to the vote: the deliberation is sent "
+            "to the prefecture with it."
+        ),
+    )
 
     def __init__(self, *args: Any, sitting: Sitting, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "id_item_%s")

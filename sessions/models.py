@@ -501,4 +501,5 @@ class ScreenToken(models.Model):
 
 # The minutes' models belong to this app; they live in their own module.
 from .minutes.models import DebateSummary, Deliberation, Minutes, Publication  # noqa: E402, F401
+from .prefecture.models import PrefectureLink, Transmission  # noqa: E402, F401
 from .search.models import SearchEntry  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import clerk, minutes, proposals, screen
+from .views import clerk, minutes, prefecture, proposals, screen
 
 urlpatterns = [
     path("", clerk.sitting_list, name="clerk-sittings"),
@@ -51,5 +51,18 @@ urlpatterns = [
         "sittings/<int:sitting_id>/minutes/<slug:action>/",
         minutes.minutes_action,
         name="clerk-minutes-action",
+    ),
+    path(
+        "sittings/<int:sitting_id>/prefecture/", prefecture.prefecture_page, name="clerk-prefecture"
+    ),
+    path(
+        "sittings/<int:sitting_id>/prefecture/<int:transmission_id>/retry/",
+        prefecture.prefecture_retry,
+        name="clerk-prefecture-retry",
+    ),
+    path(
+        "sittings/<int:sitting_id>/items/<int:item_id>/matter/",
+        prefecture.item_matter,
+        name="clerk-item-matter",
     ),
 ]

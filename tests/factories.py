@@ -19,6 +19,8 @@ from sessions.models import AgendaItem, Sitting
 
 _seq = itertools.count(1)
 PASSWORD = "test-password-123"
+# The ACTES matter code the factories give a deliberation (needed before its vote).
+MATTER = "9.1"
 
 
 def user(username: str | None = None, **extra: Any) -> User:
@@ -123,7 +125,11 @@ def sitting(
     )
     for i in range(items):
         item = services.item_add(
-            sitting=s, user=clerk, title=f"Délibération {i + 1}", kind=AgendaItem.Kind.DELIBERATION
+            sitting=s,
+            user=clerk,
+            title=f"Délibération {i + 1}",
+            kind=AgendaItem.Kind.DELIBERATION,
+            matter=MATTER,
         )
         if notes:
             services.document_attach(

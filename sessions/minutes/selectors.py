@@ -64,7 +64,7 @@ def archive_years(assembly: Assembly) -> list[dict[str, Any]]:
 def published_deliberations(assembly: Assembly) -> QuerySet[Deliberation]:
     return (
         Deliberation.objects.filter(sitting__assembly=assembly, publication__isnull=False)
-        .select_related("sitting", "item", "publication")
+        .select_related("sitting", "item", "publication__transmission")
         .order_by("decided_at", "sitting_id", "number")
     )
 
@@ -90,9 +90,18 @@ SCDL_FIELDS = [
 ]
 
 
+def acknowledgement(d: Deliberation) -> Any:
+    """The prefecture's acknowledgement of the deliberation (its Transmission once
+    acknowledged), or None: not sent, or not yet acknowledged."""
+    t = getattr(d.publication, "transmission", None) if d.publication_id else None
+    return t if t is not None and t.acknowledged_on else None
+
+
 def scdl_record(d: Deliberation, url: str) -> dict[str, Any]:
-    """One row of the SCDL "Délibérations" 2.1 schema; missing values are empty."""
+    """One row of the SCDL "Délibérations" 2.1 schema; missing values are empty. PREF_ID
+    and PREF_DATE come from the prefecture's acknowledgement (ARActe)."""
     c = d.counts
+    ack = acknowledgement(d)
     budget = d.item.kind in ("budget", "accounts")
     return {
         "COLL_NOM": d.sitting.assembly.name,
@@ -104,8 +113,8 @@ def scdl_record(d: Deliberation, url: str) -> dict[str, Any]:
         "DELIB_OBJET": d.subject,
         "BUDGET_ANNEE": str(d.decided_at.astimezone(PARIS).year) if budget else "",
         "BUDGET_NOM": "",
-        "PREF_ID": "",
-        "PREF_DATE": "",
+        "PREF_ID": ack.control_entity if ack else "",
+        "PREF_DATE": ack.acknowledged_on.isoformat() if ack else "",
         "VOTE_EFFECTIF": c.get("in_office") or "",
         "VOTE_REEL": c.get("voices", ""),
         "VOTE_POUR": c.get("for", ""),

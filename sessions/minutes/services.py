@@ -23,6 +23,7 @@ from council.regime import PARIS, regime_for
 from ..acts import Act, pdf_of
 from ..errors import Conflict, Forbidden, InvalidInput, TransitionRefused
 from ..models import AgendaItem, Sitting
+from ..prefecture.services import transmissions_queue
 from ..search.services import search_index_sitting
 from ..services.common import User, actor, lock, log
 from . import pdf
@@ -140,6 +141,7 @@ def deliberations_publish(*, sitting: Sitting, user: User) -> Publication:
         user=user,
     )
     log(sitting, "deliberations_published", user, publication=listing.pk)
+    transmissions_queue(sitting=sitting, user=user)  # to the prefecture, through S²LOW
     search_index_sitting(sitting=sitting)  # the deliberations are public now (R30-R31)
     return listing
 

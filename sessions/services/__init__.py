@@ -1,6 +1,13 @@
 """Every write of the sittings app. Views, consumers, API, tasks and commands call these."""
 
-from .agenda import document_attach, item_add, item_remove, sitting_create, sitting_update
+from .agenda import (
+    document_attach,
+    item_add,
+    item_matter_set,
+    item_remove,
+    sitting_create,
+    sitting_update,
+)
 from .attendance import attendance_record, interest_declare, interest_withdraw
 from .convocation import (
     convocation_acknowledge,
@@ -45,6 +52,7 @@ __all__ = [
     "interest_declare",
     "interest_withdraw",
     "item_add",
+    "item_matter_set",
     "item_remove",
     "item_take_up",
     "media_connected",

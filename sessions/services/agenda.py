@@ -16,6 +16,7 @@ from council.models import Assembly, Member, Room
 from council.regime import regime_for
 
 from ..errors import InvalidInput, UploadRefused
+from ..minutes import actes
 from ..models import AgendaItem, Document, Sitting
 from .carry import postponed_carry_into, require_one_place, require_removable
 from .common import User, log, require_in_office, require_state
@@ -120,8 +121,10 @@ def item_add(
     summary: str = "",
     rapporteur: Member | None = None,
     urgent: bool = False,
+    matter: str = "",
 ) -> AgendaItem:
-    """R3: the agenda is fixed once the convocation is sent."""
+    """R3: the agenda is fixed once the convocation is sent. `matter`: the item's ACTES
+    code (sessions/minutes/actes.py), needed before a deliberation is voted."""
     require_state(sitting, *EDITABLE, action=_("change the agenda"))
     if kind not in AgendaItem.Kind.values:
         raise InvalidInput(_("Unknown item kind."), code="invalid_kind")
@@ -129,6 +132,8 @@ def item_add(
         raise InvalidInput(_("An item needs a title."), code="title_missing")
     if rapporteur is not None:
         require_in_office(sitting, rapporteur)
+    if matter and matter not in actes.LEVEL_2:
+        raise InvalidInput(_("Unknown ACTES matter code."), code="invalid_matter")
     top = sitting.items.aggregate(top=Max("position"))["top"] or 0
     item = AgendaItem.objects.create(
         sitting=sitting,
@@ -138,8 +143,27 @@ def item_add(
         summary=summary,
         rapporteur=rapporteur,
         urgent=urgent,
+        matter=matter,
     )
     log(sitting, "item_added", user, item=item.id)
+    return item
+
+
+def item_matter_set(*, item: AgendaItem, matter: str, user: User) -> AgendaItem:
+    """The item's ACTES matter code: the classification the deliberation is sent to the
+    prefecture with. It does not change the agenda (R3), so the clerk may give or correct
+    it after the convocation, until the item is decided."""
+    if matter not in actes.LEVEL_2:
+        raise InvalidInput(_("Unknown ACTES matter code."), code="invalid_matter")
+    item = AgendaItem.objects.select_related("sitting").get(pk=item.pk)
+    if item.state == AgendaItem.State.DONE or item.sitting.state == Sitting.State.CLOSED:
+        raise InvalidInput(
+            _("This item is decided: its matter code is that of its deliberation."),
+            code="item_decided",
+        )
+    item.matter = matter
+    item.save(update_fields=["matter"])
+    log(item.sitting, "item_matter_set", user, item=item.id, matter=matter)
     return item
 
 

@@ -64,7 +64,7 @@ def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
         "vote_log_head": sitting_anchor(sitting.pk),
         "items": items,
         "deliberations": sitting.deliberations.filter(publication__isnull=False).select_related(
-            "publication"
+            "publication__transmission"
         ),
         "publications": {p.kind: p for p in sitting.publications.exclude(kind="deliberation")},
         "convocation": Convocation.objects.filter(sitting=sitting).first(),

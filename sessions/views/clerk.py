@@ -26,6 +26,7 @@ from .. import services
 from ..access import Role, access_sitting, staff_roles
 from ..documents import convocation_lines
 from ..forms import ConvocationForm, DocumentForm, ItemForm, SittingForm
+from ..minutes import actes
 from ..minutes.selectors import deadlines
 from ..models import AgendaItem, Convocation, Sitting
 from .errors import domain_errors
@@ -121,6 +122,7 @@ def _edit_page(
         "sitting_form": sitting_form
         or SittingForm(initial=SittingForm.initial_for(sitting), assembly=sitting.assembly),
         "item_form": item_form or ItemForm(sitting=sitting),
+        "matter_choices": actes.CHOICES,
     }
     return render(request, TEMPLATES + "sitting_edit.html", context, status=status)
 

@@ -41,6 +41,7 @@ def test_from_convocation_to_the_floor(live_url, new_page, tmp_path):
     ):
         clerk.fill("#id_item_title", title)
         clerk.select_option("#id_item_kind", "deliberation")
+        clerk.select_option("#id_item_matter", "7.1")  # ACTES, needed before the vote
         clerk.click("form[action$='/items/'] button[type=submit]")
         expect(clerk.locator("body")).to_contain_text(title)
     items = off_loop(lambda: list(Sitting.objects.get(pk=sitting_id).items.all()))

@@ -51,7 +51,7 @@ def _live_sitting(a, members: list[Member], clerk: User, technician: User) -> Si
     election = sittings.item_add(
         sitting=s, user=clerk, title=payload("item1"), kind=AgendaItem.Kind.ELECTION
     )
-    sittings.item_add(sitting=s, user=clerk, title=payload("item2"))
+    sittings.item_add(sitting=s, user=clerk, title=payload("item2"), matter=f.MATTER)
     sittings.document_attach(
         item=election,
         user=clerk,
@@ -95,7 +95,7 @@ def _live_sitting(a, members: list[Member], clerk: User, technician: User) -> Si
 
 def _held_sitting(a, members: list[Member], clerk: User) -> Sitting:
     s = f.sitting(a, clerk=clerk, items=0, notes=False, days=-2)
-    item = sittings.item_add(sitting=s, user=clerk, title=payload("deliberation"))
+    item = sittings.item_add(sitting=s, user=clerk, title=payload("deliberation"), matter=f.MATTER)
     Sitting.objects.filter(pk=s.pk).update(title=payload("held"), state=Sitting.State.CONVENED)
     s.refresh_from_db()
     f.arrive(s, members[:5])

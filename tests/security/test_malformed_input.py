@@ -59,7 +59,7 @@ def build() -> Council:
     clerk = f.staff(a)
     s = f.sitting(a, clerk=clerk, items=0, notes=False)
     item = sittings.item_add(sitting=s, user=clerk, title="Élection", kind="election")
-    sittings.item_add(sitting=s, user=clerk, title="Budget")
+    sittings.item_add(sitting=s, user=clerk, title="Budget", matter="7.1")
     sittings.proxy_grant(grantor=people[5], holder=people[4], sittings=[s], user=None)
     sittings.convocation_send(sitting=s, user=clerk)
     f.arrive(s, people[:5])

@@ -51,7 +51,7 @@ def held_sitting() -> dict:
     s = f.sitting(a, clerk=clerk, items=0, notes=False)
     kinds = ["deliberation", "deliberation", "election", "deliberation"]
     items = [
-        sittings.item_add(sitting=s, user=clerk, title=f"Point {i + 1}", kind=kind)
+        sittings.item_add(sitting=s, user=clerk, title=f"Point {i + 1}", kind=kind, matter=f.MATTER)
         for i, kind in enumerate(kinds)
     ]
     sittings.convocation_send(sitting=s, user=clerk)

@@ -45,7 +45,7 @@ def held_sitting():
     people = list(a.members.order_by("id").select_related("user"))
     s = f.sitting(a, clerk=clerk, items=0, notes=False, days=-2)
     first = sittings.item_add(sitting=s, user=clerk, title="Budget de la piscine")
-    second = sittings.item_add(sitting=s, user=clerk, title="Tarifs de la cantine")
+    second = sittings.item_add(sitting=s, user=clerk, title="Tarifs de la cantine", matter="7.10")
     sittings.item_add(sitting=s, user=clerk, title="Point d'étape du PLU", kind="information")
     AgendaItem.objects.filter(pk=first.pk).update(matter="7.1")
     sittings.proxy_grant(grantor=people[6], holder=people[2], sittings=[s], user=None)

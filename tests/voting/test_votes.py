@@ -24,7 +24,7 @@ def open_sitting(members: int = 7, present: int | None = None, kind: str = "deli
     clerk = f.staff(a)
     s = f.sitting(a, clerk=clerk, items=0, notes=False)
     item = sittings.item_add(
-        sitting=s, user=clerk, title="Subvention au club de football", kind=kind
+        sitting=s, user=clerk, title="Subvention au club de football", kind=kind, matter="7.5"
     )
     sittings.convocation_send(sitting=s, user=clerk)
     people = list(a.members.order_by("id"))
@@ -239,7 +239,7 @@ def test_teleconference_votes_are_public():
         a, clerk=clerk, items=0, notes=False, remote_rooms=list(a.rooms.filter(kind="remote"))
     )
     budget = sittings.item_add(sitting=s, user=clerk, title="Budget primitif 2027", kind="budget")
-    motion = sittings.item_add(sitting=s, user=clerk, title="Tarifs piscine")
+    motion = sittings.item_add(sitting=s, user=clerk, title="Tarifs piscine", matter="7.10")
     for i in (budget, motion):
         sittings.document_attach(
             item=i, user=clerk, kind="synthesis", title="Note", upload=f.pdf_upload()

@@ -144,6 +144,14 @@ def vote_open(
         )
     if not item.is_deliberative:
         raise VoteRefused(_("This item is not voted."), code="not_deliberative")
+    if regime.needs_matter_code(item.kind) and not item.matter_code:
+        raise VoteRefused(
+            _(
+                "This item has no ACTES matter code: the clerk gives it one before the vote "
+                "(the deliberation goes to the prefecture with it)."
+            ),
+            code="matter_missing",
+        )
     if Vote.objects.filter(sitting=sitting, state=Vote.State.OPEN).exists():
         raise VoteRefused(_("Another vote is open."), code="vote_already_open")
     quorum = quorum_for(sitting, item)

@@ -36,6 +36,7 @@ from sessions.services.files import files_undone_on_failure
 from streaming.demo import seed_cameras
 from streaming.demo_chamber import demo_replay, heard
 
+from ...prefecture.demo import demo_transmit, matter_for
 from ._demo_history import hold_past_sitting
 
 PASSWORD = "seance-demo"
@@ -256,6 +257,7 @@ class Command(BaseCommand):
             with files_undone_on_failure(), transaction.atomic():
                 self.ingeville()
                 self.ingeco()
+                demo_transmit(self.stdout)  # the published acts, to the S²LOW simulator
         if replay:
             self.past_replay()
         search_rebuild()  # the archive's search: the demo's agenda, acts and speech
@@ -344,7 +346,12 @@ class Command(BaseCommand):
         members = list(assembly.members.order_by("id"))
         for n, (subject, kind) in enumerate(items):
             item = services.item_add(
-                sitting=sitting, user=clerk, title=subject, kind=kind, rapporteur=members[1 + n % 8]
+                sitting=sitting,
+                user=clerk,
+                title=subject,
+                kind=kind,
+                rapporteur=members[1 + n % 8],
+                matter=matter_for(subject),
             )
             if not item.is_deliberative:
                 continue
