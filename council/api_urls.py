@@ -7,6 +7,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from council.accounts import ObtainToken
 from council.api import JSONParser, errors, not_found
 from sessions import api_views as v
+from sessions.prefecture import api as prefecture
 
 
 class TokenOut(serializers.Serializer):
@@ -27,6 +28,8 @@ urlpatterns = [
     path("sittings/", v.SittingList.as_view()),
     path("sittings/<int:sitting_id>/", v.SittingDetail.as_view()),
     path("sittings/<int:sitting_id>/items/", v.ItemList.as_view()),
+    path("sittings/<int:sitting_id>/items/<int:item_id>/matter/", prefecture.ItemMatter.as_view()),
+    path("sittings/<int:sitting_id>/transmissions/", prefecture.Transmissions.as_view()),
     path("sittings/<int:sitting_id>/convocation/", v.Convocation.as_view()),
     path("sittings/<int:sitting_id>/transitions/", v.Transition.as_view()),
     path("sittings/<int:sitting_id>/current-item/", v.CurrentItem.as_view()),

@@ -55,9 +55,7 @@ class ItemIn(StrictSerializer):
     title = serializers.CharField(max_length=300)
     kind = serializers.ChoiceField(choices=AgendaItem.Kind.choices, default="deliberation")
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
-    matter = serializers.ChoiceField(
-        choices=[c for c, _label in actes.CHOICES], required=False, default=""
-    )
+    matter = serializers.ChoiceField(choices=actes.CHOICES, required=False, default="")
 
 
 class TransitionIn(StrictSerializer):
@@ -142,9 +140,11 @@ class SittingOut(serializers.ModelSerializer):
 
 
 class ItemOut(serializers.ModelSerializer):
+    matter = serializers.CharField(read_only=True, help_text="ACTES matter code, or empty")
+
     class Meta:
         model = AgendaItem
-        fields = ["id", "position", "title", "kind", "state"]
+        fields = ["id", "position", "title", "kind", "state", "matter"]
 
 
 class QuorumOut(serializers.Serializer):

@@ -167,9 +167,8 @@ def transmission_send(*, transmission_id: int, retry_in: float | None = None) ->
     """Post the act to S²LOW once. A KO from S²LOW is a refusal, kept with its reason for
     the clerk; S²LOW unreachable leaves the job to try again in `retry_in` seconds."""
     claimed = _claim(transmission_id)
-    if claimed is None:
-        t = Transmission.objects.get(pk=transmission_id)
-        return Outcome(t, again=t.state == T.POSTED)
+    if claimed is None:  # already posted (its polling is under way), or finished
+        return Outcome(Transmission.objects.get(pk=transmission_id), again=False)
     t, uncertain = claimed
     link = _link(t)
     try:

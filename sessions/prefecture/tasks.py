@@ -61,9 +61,11 @@ def transmit_act(self: Task, transmission_id: int) -> None:
     except TransmissionDeferred:
         return _again(self, transmission_id, retry_in)
     t = outcome.transmission
-    if t.state == t.State.POSTED:
+    if not outcome.again:
+        return
+    if t.state == t.State.POSTED:  # posted by this try: its polling starts
         poll_act.apply_async(args=[t.pk], countdown=settings.SEANCE_S2LOW_FIRST_POLL)
-    elif outcome.again:
+    else:
         _again(self, transmission_id, retry_in)
 
 

@@ -97,6 +97,7 @@ def council() -> tuple[dict[str, str | None], dict[str, list[object]]]:
     ids = {
         "sitting_id": [draft.id, convened.id, live.id, elsewhere.id],
         "vote_id": [vote.id, closed.id],
+        "item_id": [draft.items.first().id, convened.items.first().id, live.current_item_id],
         "slug": [a.slug, b.slug],
     }
     return tokens, ids

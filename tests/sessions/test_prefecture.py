@@ -430,3 +430,24 @@ def test_acts_whose_jobs_were_lost_are_found_again(s2low, pki):
     assert transmissions_resume() == ([t.pk], [])
     transmission_send(transmission_id=t.pk, retry_in=30)
     assert transmissions_resume() == ([], [t.pk])
+
+
+def test_the_api_sets_an_item_s_matter_and_lists_the_acts_sent(s2low, pki):
+    from rest_framework.test import APIClient
+
+    s, clerk = published(s2low, pki)
+    api = APIClient()
+    api.force_authenticate(clerk)
+    sent = api.get(f"/api/sittings/{s.pk}/transmissions/")
+    assert sent.status_code == 200
+    assert [(t["state"], t["matter_code"]) for t in sent.json()] == [("queued", "9.1")]
+    nxt = f.sitting(s.assembly, clerk=clerk, items=1)
+    item = nxt.items.get()
+    url = f"/api/sittings/{nxt.pk}/items/{item.pk}/matter/"
+    assert api.post(url, {"matter": "8.3"}, format="json").json()["matter"] == "8.3"
+    assert api.post(url, {"matter": "99"}, format="json").status_code == 400
+    assert api.post(url, {"matter": "8.3", "extra": 1}, format="json").status_code == 400
+    councillor = APIClient()
+    councillor.force_authenticate(f.councillors(s.assembly)[0].user)
+    assert councillor.get(f"/api/sittings/{s.pk}/transmissions/").status_code == 403
+    assert councillor.post(url, {"matter": "8.3"}, format="json").status_code == 403
