@@ -204,3 +204,9 @@ def test_the_health_page_shows_each_renditions_bytes_per_viewer_hour(live, clien
     for name, rate in expected.items():
         megabytes = f"{rate / 1e6:.1f}".replace(".", ",")
         assert f"{megabytes}\u00a0Mo" in page, (name, megabytes)
+    # The public player says it too, to anyone.
+    client.logout()
+    public = client.get(reverse("sitting-public", args=[s.pk])).content.decode()
+    shown = dict(re.findall(r'data-rendition="([^"]+)" data-bytes-per-hour="(\d+)"', public))
+    assert {name: int(v) for name, v in shown.items()} == pytest.approx(expected, rel=1e-6, abs=1)
+    assert "Données consommées par cette diffusion" in public
