@@ -160,6 +160,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
+    def setup(self) -> None:
+        self.request.do_handshake()  # no client certificate from the trusted authority: fails
+        super().setup()
+
     def _authority(self) -> str | None:
         cert = self.connection.getpeercert()  # type: ignore[attr-defined]
         for rdn in (cert or {}).get("subject", ()):
@@ -280,8 +284,14 @@ class Server(ThreadingHTTPServer):
         self.context = context
 
     def get_request(self) -> tuple[Any, Any]:
+        """TLS on each connection, its handshake in the connection's own thread (Handler
+        .setup), so that a client that never completes it holds up no one else."""
         sock, addr = super().get_request()
-        return self.context.wrap_socket(sock, server_side=True), addr
+        sock.settimeout(10)
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a refused handshake (no certificate) is the client's failure, not ours
 
 
 class S2lowSimulator:
