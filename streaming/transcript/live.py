@@ -274,9 +274,9 @@ class LiveCaptions:
             if self.recogniser is None:
                 self.recogniser = Recogniser()
             while not self._stopping.wait(POLL):
-                self.step()
-            self.step(final=True)
-        except Exception:
+                self._step_logged()
+            self._step_logged(final=True)
+        except Exception:  # no model: the broadcast goes on without captions
             logger.exception("live captions of %s stopped", self.directory)
         finally:
             from django.db import connection
@@ -284,6 +284,14 @@ class LiveCaptions:
             connection.close()  # this thread's own, if the speaker's look-up opened one
 
     # --- one round -------------------------------------------------------------------
+
+    def _step_logged(self, final: bool = False) -> None:
+        """A round that fails (a full disk, a folder gone) is logged; the next one runs."""
+        try:
+            self.step(final)
+        except Exception:
+            logger.exception("live captions of %s: a round failed", self.directory)
+            self._stopping.wait(1.0)
 
     def step(self, final: bool = False) -> None:
         text = _read(self.directory / AUDIO_PLAYLIST)
@@ -354,7 +362,11 @@ class LiveCaptions:
             return
         assert self.recogniser is not None
         began = time.perf_counter()
-        said = self.recogniser(sound)
+        try:
+            said = self.recogniser(sound)
+        except Exception:  # this chunk goes without a caption; the next ones are heard
+            logger.exception("live captions of %s: a chunk not recognised", self.directory)
+            return
         self.spent += time.perf_counter() - began
         self.heard += len(sound) / RATE
         if not said:
