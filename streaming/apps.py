@@ -6,5 +6,5 @@ class StreamingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import services  # noqa: F401  (connects the direction to the sitting's events)
-        from .visio import events  # noqa: F401  (the floor opens the speaker's microphone)
         from .transcript import search  # noqa: F401  (transcripts in the archive's search)
+        from .visio import events  # noqa: F401  (the floor opens the speaker's microphone)
