@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -153,14 +153,13 @@ def number(name: str) -> int:
     return int(name.split("_")[1].split(".")[0])
 
 
-def test_the_closed_session_slate_carries_no_caption(live):
-    out, supervisor = live["out"], live["supervisor"]
+def no_caption_begins_after(out: Path, put_up: Callable[[], None]) -> None:
+    """After `put_up` (a slate, a mute), no caption begins: the programme's sound is cut,
+    and silence is never recognised. Its effect reaches the segments within 2 s."""
     audio = (out / "audio" / "index.m3u8").read_text()
-    slated = max(number(line) for line in audio.splitlines() if line.startswith("seg_"))
-    supervisor.control.slate("closed_session")
-    # The slate's silence reaches the segments a moment after the command (2 s at most);
-    # from then on, no caption begins.
-    after = slated + 3
+    on_air = max(number(line) for line in audio.splitlines() if line.startswith("seg_"))
+    put_up()
+    after = on_air + 3
     wait_for(
         lambda: any(number(name) >= after + 8 for name, _ in subtitle_segments(out)),
         timeout=40,
@@ -173,7 +172,14 @@ def test_the_closed_session_slate_carries_no_caption(live):
         if number(name) >= after:
             begun += [(name, start) for start in starts if start >= local]
     assert not begun
-    supervisor.control.slate(None)
+
+
+def test_the_closed_session_slate_and_protected_speech_carry_no_caption(live):
+    out, control = live["out"], live["supervisor"].control
+    no_caption_begins_after(out, lambda: control.slate("closed_session"))
+    control.slate(None)
+    no_caption_begins_after(out, lambda: control.mute(True))
+    control.mute(False)
 
 
 def test_the_health_page_shows_each_renditions_bytes_per_viewer_hour(live, client, settings):
