@@ -77,7 +77,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         control_address=f"tcp://127.0.0.1:{free_tcp_port()}",
         ladder=LADDER[1:],
         preset="ultrafast",
-        list_size=90,  # nothing deleted during the test: every segment stays on disk
+        list_size=600,  # nothing deleted during the tests: every segment stays on disk
         subtitles=True,
     )
     supervisor = Supervisor(config)
