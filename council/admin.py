@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Assembly, Member, MemberCommune, Room, StaffRole
+from .models import Assembly, CommuneCouncillor, Member, MemberCommune, Room, StaffRole
 
 
 class RoomInline(admin.TabularInline):
@@ -31,3 +31,12 @@ class MemberAdmin(admin.ModelAdmin):
 class StaffRoleAdmin(admin.ModelAdmin):
     list_display = ["user", "assembly", "role"]
     list_filter = ["assembly", "role"]
+
+
+@admin.register(CommuneCouncillor)
+class CommuneCouncillorAdmin(admin.ModelAdmin):
+    """R32: the member communes' councillors who do not sit in the EPCI's council."""
+
+    list_display = ["last_name", "first_name", "commune", "email", "active"]
+    list_filter = ["commune__assembly", "active"]
+    search_fields = ["last_name", "first_name", "email", "commune__name"]

@@ -61,6 +61,35 @@ class MemberCommune(models.Model):
         return self.name
 
 
+class CommuneCouncillor(models.Model):
+    """R32: a municipal councillor of an EPCI's member commune who does not sit in the
+    EPCI's council; sent a copy of the convocation, the list of deliberations and the
+    minutes (L5211-40-2 CGCT)."""
+
+    commune = models.ForeignKey(
+        MemberCommune,
+        on_delete=models.CASCADE,
+        related_name="councillors",
+        verbose_name=_("commune"),
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    active = models.BooleanField(_("in office"), default=True)
+
+    class Meta:
+        verbose_name = _("municipal councillor of a member commune")
+        verbose_name_plural = _("municipal councillors of the member communes")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
 class Room(models.Model):
     class Kind(models.TextChoices):
         CHAMBER = "chamber", _("Council chamber")

@@ -6,6 +6,7 @@ Every number and rule the services apply is a parameter or a function of a
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,6 +82,10 @@ class Regime:
     list_publication_days: int = 7
     minutes_publication_days: int = 7
     deadline_warning_days: int = 2
+    # R32: in an EPCI, the member communes' councillors who do not sit in its council get
+    # a copy of the convocation (before the sitting), and of the list of deliberations
+    # (within this many months of the sitting) and of the minutes (of their adoption).
+    councillor_copy_months: int = 1
     # R2: the convocation fixes the day and hour; the chair may open this many minutes
     # before the hour on that day, and no later than this many hours after it, unless
     # they confirm, with a reason entered in the sitting's log.
@@ -287,6 +292,32 @@ class Regime:
         if due - now <= datetime.timedelta(days=self.deadline_warning_days):
             return "soon"
         return "ok"
+
+    # --- copies to the member communes' councillors (R32) ---------------------
+    @staticmethod
+    def councillors_get_copies(assembly: Assembly) -> bool:
+        """R32: only an EPCI's member communes have councillors outside its council."""
+        return assembly.is_epci
+
+    def councillor_copy_due(self, kind: str, start: datetime.datetime) -> datetime.datetime:
+        """R32: when a copy is due. The convocation's by the sitting's start (`start`); the
+        list of deliberations' within `councillor_copy_months` of the sitting's close, the
+        minutes' of their adoption (`start`), to the same day of the month, in Paris (the
+        last day of a shorter month)."""
+        if kind == "convocation":
+            return start
+        local = start.astimezone(PARIS)
+        months = local.month - 1 + self.councillor_copy_months
+        year, month = local.year + months // 12, months % 12 + 1
+        day = min(local.day, calendar.monthrange(year, month)[1])
+        return local.replace(year=year, month=month, day=day)
+
+    @staticmethod
+    def councillor_copy_late(
+        due: datetime.datetime, sent_at: datetime.datetime | None, now: datetime.datetime
+    ) -> bool:
+        """R32: sent after its deadline, or not sent and the deadline passed."""
+        return (sent_at or now) > due
 
     @staticmethod
     def is_deliberation(item_kind: str) -> bool:

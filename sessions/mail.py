@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .documents import convocation_lines, render_ics
-from .models import ConvocationRecipient
+from .models import ConvocationRecipient, CouncillorCopy
 
 
 def acknowledgement_url(recipient: ConvocationRecipient) -> str:
@@ -52,6 +52,63 @@ def send_convocation_email(recipient: ConvocationRecipient) -> None:
     message.attach(f"convocation-{sitting.pk}.pdf", convocation.pdf.read(), "application/pdf")
     convocation.pdf.seek(0)
     message.attach(f"seance-{sitting.pk}.ics", render_ics(sitting), "text/calendar")
+    message.send(fail_silently=False)
+
+
+def copy_acknowledgement_url(copy: CouncillorCopy) -> str:
+    path = reverse("councillor-copy-ack", kwargs={"token": copy.token})
+    return settings.SEANCE_PUBLIC_URL.rstrip("/") + path
+
+
+def send_councillor_copy_email(copy: CouncillorCopy) -> None:
+    """R32: the copy sent to a member commune's councillor who does not sit in the EPCI's
+    council, with the document attached and the per-recipient link as proof of opening."""
+    sitting = copy.sitting
+    words = convocation_lines(sitting)
+    K = CouncillorCopy.Kind
+    intro = {
+        K.CONVOCATION: _(
+            "As a municipal councillor of %(commune)s, a member of %(epci)s, you receive a "
+            "copy of the convocation sent to the community councillors (article L5211-40-2 "
+            "of the CGCT)."
+        ),
+        K.LIST: _(
+            "As a municipal councillor of %(commune)s, a member of %(epci)s, you receive the "
+            "list of the deliberations examined by its council (article L5211-40-2 of the CGCT)."
+        ),
+        K.MINUTES: _(
+            "As a municipal councillor of %(commune)s, a member of %(epci)s, you receive the "
+            "minutes of its council's sitting, as adopted (article L5211-40-2 of the CGCT)."
+        ),
+    }[K(copy.kind)] % {"commune": copy.councillor.commune.name, "epci": sitting.assembly.name}
+    subject = {
+        K.CONVOCATION: _("Copy of the convocation: %(title)s"),
+        K.LIST: _("List of deliberations: %(title)s"),
+        K.MINUTES: _("Minutes: %(title)s"),
+    }[K(copy.kind)] % {"title": sitting.title}
+    body = [
+        _("Dear %(name)s,") % {"name": copy.councillor.full_name},
+        "",
+        intro,
+        "",
+        _("Sitting “%(title)s” on %(when)s, at %(place)s.") % words,
+    ]
+    if copy.kind == K.CONVOCATION:
+        body += ["", _("Agenda:"), *words["items"]]
+    body += [
+        "",
+        _("Please confirm receipt and read the document here:"),
+        copy_acknowledgement_url(copy),
+    ]
+    message = EmailMessage(subject=subject, body="\n".join(body), to=[copy.email])
+    if copy.publication is not None:
+        document = copy.publication.document
+        message.attach(f"{copy.kind}-{sitting.pk}.pdf", document.read(), "application/pdf")
+        document.close()
+    elif copy.kind == K.CONVOCATION:
+        pdf = sitting.convocation.pdf
+        message.attach(f"convocation-{sitting.pk}.pdf", pdf.read(), "application/pdf")
+        pdf.close()
     message.send(fail_silently=False)
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from council.models import Assembly, Member, Room
+from council.models import Assembly, CommuneCouncillor, Member, Room
 
 from .minutes import actes
 
@@ -228,6 +228,50 @@ class ConvocationRecipient(models.Model):
         ordering = ["member__last_name", "member__first_name"]
         constraints = [
             models.UniqueConstraint(fields=["convocation", "member"], name="unique_recipient")
+        ]
+
+
+class CouncillorCopy(models.Model):
+    """R32: one copy, to a member commune's councillor who does not sit in the EPCI's
+    council, of the convocation, the list of deliberations or the minutes, delivered as the
+    members' convocations are (one job per dispatch, retried; `sent_at` is the latest
+    dispatch the mail server accepted; the token's link is the proof of opening)."""
+
+    class Kind(models.TextChoices):
+        CONVOCATION = "convocation", _("Convocation")
+        LIST = "list", _("List of deliberations")
+        MINUTES = "minutes", _("Minutes")
+
+    Status = ConvocationRecipient.Status
+
+    sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="councillor_copies")
+    councillor = models.ForeignKey(
+        CommuneCouncillor, on_delete=models.PROTECT, related_name="copies"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    publication = models.ForeignKey(
+        "sittings.Publication", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    token = models.CharField(max_length=64, unique=True, default=_token)
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivery_error = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    dispatch = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    open_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "councillor__last_name", "councillor__first_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sitting", "kind", "councillor"], name="unique_councillor_copy"
+            )
         ]
 
 

@@ -12,6 +12,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from .services.convocation import DeliveryDeferred, convocation_deliver
+from .services.councillor_copies import copy_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +71,61 @@ def deliver_convocation(self: Task, recipient_id: int, dispatch: int = 1) -> Non
 
 
 def _through_broker(
-    recipient_id: int, dispatch: int, countdown: float | None = None, retries: int = 0
+    recipient_id: int,
+    dispatch: int,
+    countdown: float | None = None,
+    retries: int = 0,
+    task: Task = deliver_convocation,
 ) -> None:
     """send_task goes through the broker even when tasks are eager, on purpose."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AlwaysEagerIgnored)
-        deliver_convocation.app.send_task(
-            deliver_convocation.name,
+        task.app.send_task(
+            task.name,
             args=[recipient_id, dispatch],
             countdown=countdown,
             retries=retries,
+        )
+
+
+def deliver_councillor_copies(jobs: list[tuple[int, int]]) -> None:
+    """R32: enqueue one job per (copy id, dispatch), as `deliver_convocations` does."""
+    app = deliver_councillor_copy.app
+    deadline = time.monotonic() + settings.SEANCE_MAIL_INLINE_SECONDS
+    for copy_id, dispatch in jobs:
+        try:
+            if app.conf.task_always_eager and time.monotonic() > deadline:
+                _through_broker(copy_id, dispatch, task=deliver_councillor_copy)
+            else:
+                deliver_councillor_copy.delay(copy_id, dispatch)
+        except Exception:
+            logger.exception("councillor copy job %s (dispatch %s)", copy_id, dispatch)
+
+
+@shared_task(
+    bind=True,
+    name="sessions.tasks.deliver_councillor_copy",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=settings.SEANCE_MAIL_MAX_RETRIES,
+    retry_backoff=settings.SEANCE_MAIL_RETRY_BACKOFF,
+    retry_backoff_max=settings.SEANCE_MAIL_RETRY_BACKOFF_MAX,
+)
+def deliver_councillor_copy(self: Task, copy_id: int, dispatch: int = 1) -> None:
+    """R32: one copy to a member commune's councillor, retried as `deliver_convocation` is."""
+    retry_in = _retry_in(self)
+    try:
+        copy_deliver(copy_id=copy_id, dispatch=dispatch, retry_in=retry_in)
+    except DeliveryDeferred as exc:
+        if not self.app.conf.task_always_eager:
+            raise self.retry(exc=exc, countdown=retry_in) from exc
+        _through_broker(
+            copy_id,
+            dispatch,
+            countdown=retry_in,
+            retries=self.request.retries + 1,
+            task=deliver_councillor_copy,
         )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import archive, live, public, screen, search
+from .views import archive, councillor_copies, live, public, screen, search
 from .views import sittings as my_sittings
 from .views.proposals import proposal_submit
 
@@ -13,6 +13,9 @@ urlpatterns = [
         "sittings/<int:sitting_id>/convocation/", public.convocation_page, name="convocation-page"
     ),
     path("convocations/ack/<str:token>/", public.convocation_ack, name="convocation-ack"),
+    path(
+        "copies/ack/<str:token>/", councillor_copies.councillor_copy_ack, name="councillor-copy-ack"
+    ),
     path("documents/<int:document_id>/", live.document_download, name="document-download"),
     path("chair/sittings/<int:sitting_id>/", live.chair_dashboard, name="chair-dashboard"),
     path("roll/sittings/<int:sitting_id>/", live.roll, name="roll"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import clerk, minutes, prefecture, proposals, screen
+from .views import clerk, councillor_copies, minutes, prefecture, proposals, screen
 
 urlpatterns = [
     path("", clerk.sitting_list, name="clerk-sittings"),
@@ -33,6 +33,11 @@ urlpatterns = [
         "sittings/<int:sitting_id>/deliveries/resend/",
         clerk.delivery_resend,
         name="clerk-delivery-resend",
+    ),
+    path(
+        "sittings/<int:sitting_id>/deliveries/copies/resend/",
+        councillor_copies.councillor_copy_resend,
+        name="clerk-copy-resend",
     ),
     path("assemblies/<int:assembly_id>/screens/", screen.screens, name="clerk-screens"),
     path(

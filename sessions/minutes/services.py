@@ -26,6 +26,7 @@ from ..models import AgendaItem, Sitting
 from ..prefecture.services import transmissions_queue
 from ..search.services import search_index_sitting
 from ..services.common import User, actor, lock, log
+from ..services.councillor_copies import copies_send
 from . import pdf
 from .draft import minutes_draft, missing_fields
 from .models import DebateSummary, Deliberation, Minutes, Publication
@@ -141,6 +142,12 @@ def deliberations_publish(*, sitting: Sitting, user: User) -> Publication:
         user=user,
     )
     log(sitting, "deliberations_published", user, publication=listing.pk)
+    copies_send(
+        sitting=sitting,
+        kind="list",
+        start=sitting.closed_at or listing.published_at,
+        publication=listing,
+    )  # R32
     transmissions_queue(sitting=sitting, user=user)  # to the prefecture, through S²LOW
     search_index_sitting(sitting=sitting)  # the deliberations are public now (R30-R31)
     return listing
@@ -305,6 +312,13 @@ def minutes_publish(*, minutes: Minutes, user: User) -> Publication:
     minutes.publication = publication
     minutes.state = M.PUBLISHED
     minutes.save(update_fields=["publication", "state"])
+    if minutes.adopted_at is not None:  # R32
+        copies_send(
+            sitting=minutes.sitting,
+            kind="minutes",
+            start=minutes.adopted_at,
+            publication=publication,
+        )
     log(minutes.sitting, "minutes_published", user, publication=publication.pk)
     return publication
 

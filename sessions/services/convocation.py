@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -161,9 +162,16 @@ def convocation_send(
         sitting, "convened", user, register=convocation.register_number, clear_days=check.clear_days
     )
     _dispatch_on_commit([r for r in recipients if r.email])
+    copies_send(sitting=sitting, kind="convocation", start=sitting.starts_at)  # R32
     search_index_sitting(sitting=sitting)  # the agenda is public now (R9)
     broadcast(sitting, "convened")
     return convocation
+
+
+def copies_send(**kwargs: Any) -> list[Any]:
+    from .councillor_copies import copies_send as send
+
+    return send(**kwargs)
 
 
 def _no_address() -> dict[str, str]:

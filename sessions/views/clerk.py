@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from council.errors import DomainError, Forbidden, InvalidInput, NotFound
 from council.models import Assembly, StaffRole
 from council.parsing import parse_id
+from council.regime import regime_for
 
 from .. import services
 from ..access import Role, access_sitting, staff_roles
@@ -29,6 +30,7 @@ from ..forms import ConvocationForm, DocumentForm, ItemForm, SittingForm
 from ..minutes import actes
 from ..minutes.selectors import deadlines
 from ..models import AgendaItem, Convocation, Sitting
+from ..services.councillor_copies import copies_board
 from .errors import domain_errors
 
 TEMPLATES = "sessions/clerk/"
@@ -297,6 +299,12 @@ def _board(
         # A retry this late was lost (its worker stopped while holding it): say so.
         "overdue_before": timezone.now() - datetime.timedelta(minutes=5),
         "refusal": refusal,
+        # R32: an EPCI's copies to the member communes' councillors outside its council.
+        "copies": (
+            copies_board(sitting)
+            if regime_for(sitting.assembly).councillors_get_copies(sitting.assembly)
+            else None
+        ),
     }
     return render(request, TEMPLATES + "deliveries.html", context, status=status)
 

@@ -1,0 +1,222 @@
+"""R32: in an EPCI, the municipal councillors of the member communes who do not sit in its
+council are sent a copy of the convocation, of the list of deliberations and of the minutes
+(L5211-40-2 CGCT), each delivered as the members' convocations are: one job per copy and
+dispatch, retried, re-sent on demand, with a per-recipient link as the proof of opening,
+and its deadline from the regime shown on the delivery board."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from council.models import CommuneCouncillor
+from council.regime import regime_for
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..minutes.models import Publication
+from ..models import CouncillorCopy, Sitting
+from ..selectors import members_in_office
+from .common import User, lock, log
+from .convocation import SENDING_LEASE, DeliveryDeferred
+
+logger = logging.getLogger(__name__)
+
+S = CouncillorCopy.Status
+
+
+def councillors_outside(sitting: Sitting) -> list[CommuneCouncillor]:
+    """R32: the member communes' councillors in office who do not sit in the council (one
+    whose address is a member's in office is taken to sit, and gets the member's own)."""
+    sitting_addresses = {m.email.lower() for m in members_in_office(sitting) if m.email}
+    return [
+        c
+        for c in CommuneCouncillor.objects.filter(
+            commune__assembly=sitting.assembly, active=True
+        ).select_related("commune")
+        if not c.email or c.email.lower() not in sitting_addresses
+    ]
+
+
+def copies_send(
+    *,
+    sitting: Sitting,
+    kind: str,
+    start: datetime.datetime,
+    publication: Publication | None = None,
+) -> list[CouncillorCopy]:
+    """R32: one copy of `kind` for each councillor outside the council, due by the regime's
+    deadline from `start` (the sitting's start, close, or the minutes' adoption), sent once
+    committed. Nothing for a commune's own council. Called inside the sending transaction."""
+    regime = regime_for(sitting.assembly)
+    if not regime.councillors_get_copies(sitting.assembly):
+        return []
+    now = timezone.now()
+    due = regime.councillor_copy_due(kind, start)
+    copies = [
+        CouncillorCopy.objects.create(
+            sitting=sitting,
+            councillor=councillor,
+            kind=kind,
+            publication=publication,
+            email=councillor.email,
+            created_at=now,
+            due_at=due,
+            **({} if councillor.email else _no_address()),
+        )
+        for councillor in councillors_outside(sitting)
+        if not CouncillorCopy.objects.filter(
+            sitting=sitting, kind=kind, councillor=councillor
+        ).exists()
+    ]
+    _dispatch_on_commit([c for c in copies if c.email])
+    return copies
+
+
+def _no_address() -> dict[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        message = _("The councillor has no e-mail address: send it on paper or enter one.")
+    return {"status": S.FAILED, "delivery_error": message}
+
+
+def _dispatch_on_commit(copies: list[CouncillorCopy]) -> None:
+    from ..tasks import deliver_councillor_copies
+
+    jobs = [(c.pk, c.dispatch) for c in copies]
+    if jobs:
+        transaction.on_commit(lambda: deliver_councillor_copies(jobs))
+
+
+@transaction.atomic
+def copy_resend(*, sitting: Sitting, copy_id: int, user: User) -> CouncillorCopy:
+    """The clerk sends one copy again, to the address the councillor has now (R32)."""
+    sitting = lock(sitting)
+    copy = (
+        CouncillorCopy.objects.select_for_update()
+        .select_related("councillor")
+        .filter(sitting=sitting, pk=copy_id)
+        .first()
+    )
+    if copy is None:
+        raise NotFound(_("This copy is not one of this sitting's."))
+    if not copy.councillor.email:
+        raise InvalidInput(
+            _("%(name)s has no e-mail address: enter one in the councillor's record first.")
+            % {"name": copy.councillor.full_name},
+            code="no_email",
+        )
+    started = copy.last_attempt_at
+    if copy.status == S.SENDING and started and started >= timezone.now() - SENDING_LEASE:
+        raise Conflict(
+            _("The copy is being sent to %(name)s right now.")
+            % {"name": copy.councillor.full_name},
+            code="delivery_in_progress",
+        )
+    copy.email = copy.councillor.email
+    copy.dispatch += 1
+    copy.status = S.QUEUED
+    copy.attempts = 0
+    copy.delivery_error = ""
+    copy.next_attempt_at = None
+    copy.save(
+        update_fields=[
+            "email",
+            "dispatch",
+            "status",
+            "attempts",
+            "delivery_error",
+            "next_attempt_at",
+        ]
+    )
+    log(sitting, "councillor_copy_resent", user, copy=copy.pk, dispatch=copy.dispatch)
+    _dispatch_on_commit([copy])
+    return copy
+
+
+def copy_deliver(*, copy_id: int, dispatch: int, retry_in: float | None) -> CouncillorCopy | None:
+    """Send one dispatch of one copy, as `convocation_deliver` does a member's (R32)."""
+    from ..mail import delivery_failure, send_councillor_copy_email
+
+    copy = _claim(copy_id, dispatch)
+    if copy is None:
+        return None
+    try:
+        send_councillor_copy_email(copy)
+    except Exception as exc:
+        if not isinstance(exc, OSError):
+            logger.exception("councillor copy %s", copy_id)
+        failure = delivery_failure(exc)
+        retry = None if failure.permanent else retry_in
+        copy.delivery_error = failure.message[:300]
+        if retry is None:
+            copy.status, copy.next_attempt_at = S.FAILED, None
+        else:
+            copy.status = S.RETRYING
+            copy.next_attempt_at = timezone.now() + datetime.timedelta(seconds=retry)
+        copy.save(update_fields=["delivery_error", "status", "next_attempt_at"])
+        if retry is not None:
+            raise DeliveryDeferred(failure.message) from exc
+        return copy
+    copy.sent_at = timezone.now()
+    copy.status = S.SENT
+    copy.delivery_error = ""
+    copy.save(update_fields=["sent_at", "status", "delivery_error"])
+    return copy
+
+
+def _claim(copy_id: int, dispatch: int) -> CouncillorCopy | None:
+    now = timezone.now()
+    claimable = Q(status__in=[S.QUEUED, S.RETRYING]) | Q(
+        status=S.SENDING, last_attempt_at__lt=now - SENDING_LEASE
+    )
+    claimed = (
+        CouncillorCopy.objects.filter(claimable, pk=copy_id, dispatch=dispatch)
+        .exclude(email="")
+        .update(
+            status=S.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, next_attempt_at=None
+        )
+    )
+    if not claimed:
+        return None
+    return CouncillorCopy.objects.select_related(
+        "sitting__assembly", "sitting__convocation", "councillor__commune", "publication"
+    ).get(pk=copy_id)
+
+
+@transaction.atomic
+def copy_acknowledge(*, token: str) -> CouncillorCopy:
+    """The councillor opened the copy's link: the proof of opening (R32)."""
+    copy = (
+        CouncillorCopy.objects.select_for_update(of=("self",))
+        .select_related("sitting", "councillor", "publication")
+        .filter(token=token)
+        .first()
+    )
+    if copy is None:
+        raise NotFound(_("This acknowledgement link is not valid."))
+    if copy.opened_at is None:
+        copy.opened_at = timezone.now()
+    copy.open_count += 1
+    copy.save(update_fields=["opened_at", "open_count"])
+    return copy
+
+
+@dataclass
+class CopyRow:
+    copy: CouncillorCopy
+    late: bool
+
+
+def copies_board(sitting: Sitting, now: datetime.datetime | None = None) -> list[CopyRow]:
+    """The board's rows (R32): each copy, and whether it left (or is still not sent) after
+    its deadline."""
+    now = now or timezone.now()
+    regime = regime_for(sitting.assembly)
+    copies = sitting.councillor_copies.select_related("councillor__commune")
+    return [CopyRow(c, regime.councillor_copy_late(c.due_at, c.sent_at, now)) for c in copies]
