@@ -15,11 +15,8 @@ from django.utils.translation import gettext as _
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
 from council.parsing import (
-    MAX_IDS,
-    parse_count,
     parse_flag,
     parse_id,
-    parse_ids,
     parse_optional_id,
     parse_ref,
     parse_text,
@@ -35,7 +32,6 @@ from .access import Role, access_sitting, member_of
 from .models import AgendaItem, Sitting
 from .realtime import desk_group, private_group, public_group, seat_view
 from .selectors import chair_snapshot, public_snapshot
-from .services.requesters import present_requesters
 from .services.roll_call import attendance_all_present
 
 MAX_FRAME = 16 * 1024
@@ -233,19 +229,6 @@ def _interest(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     fn(item=_item(s, m), member=_member(s, m), user=c.user)
 
 
-def _closed_session(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> dict[str, bool]:
-    """R25: the requesters are members present (sessions.services.requesters). The answer
-    says whether the council went into closed session (a rejection is no error)."""
-    ids = parse_ids(m.get("requested_by"), field="requested_by")
-    adopted = services.closed_session_enter(
-        sitting=s,
-        requested_by=present_requesters(s, ids, field="requested_by"),
-        votes_for=parse_count(m.get("votes_for"), field="votes_for", maximum=MAX_IDS),
-        user=c.user,
-    )
-    return {"adopted": adopted}
-
-
 def _open(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
     """R2: outside the convened time, "open_anyway" with a "reason" (sessions.services)."""
     services.sitting_open(
@@ -322,7 +305,6 @@ class ChairConsumer(SittingConsumer):
             sitting=s, accepted=parse_flag(m.get("accepted"), field="accepted"), user=c.user
         ),
         "interest": _interest,
-        "closed_session_enter": _closed_session,
         "call_to_order": _policing(services.member_call_to_order),
         "expel": _policing(services.member_expel),
         **voting_actions.CHAIR_ACTIONS,

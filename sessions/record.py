@@ -54,7 +54,8 @@ def sitting_record(sitting: Sitting) -> SittingRecord:
     votes: dict[int, list[Vote]] = {}
     closed = Vote.objects.filter(sitting=sitting, state=Vote.State.CLOSED).order_by("id")
     for vote in closed:
-        votes.setdefault(vote.item_id, []).append(vote)
+        if vote.item_id is not None:  # the vote on the closed session (R25) has no item
+            votes.setdefault(vote.item_id, []).append(vote)
     items = [
         ItemRecord(item.position, item.title, votes[item.pk])
         for item in sitting.items.order_by("position")

@@ -35,11 +35,6 @@ urlpatterns = [
         name="publication-pdf",
     ),
     path(
-        "archive/publications/<int:publication_id>.tsr",
-        archive.publication_timestamp,
-        name="publication-timestamp",
-    ),
-    path(
         "archive/publications/<int:publication_id>/",
         archive.publication_page,
         name="publication-page",

@@ -194,3 +194,18 @@ def in_session(
     services.item_take_up(sitting=s, item=s.items.first(), user=None)
     s.refresh_from_db()
     return s
+
+
+def closed_session(
+    s: Sitting, requested_by: list[Member], votes_for: int, user: User | None = None
+) -> bool:
+    """R25: the council's vote on the closed session, by show of hands: opened at the
+    request of `requested_by`, closed with `votes_for` hands for and the rest against.
+    Returns whether the council went into closed session."""
+    from voting.services import closed_session_vote_open, vote_close
+
+    vote = closed_session_vote_open(sitting=s, requested_by=requested_by, kind="hands", user=user)
+    against = len(vote.eligible) - votes_for
+    vote = vote_close(vote=vote, user=user, counts={"for": votes_for, "against": against})
+    s.refresh_from_db()
+    return bool(vote.adopted)

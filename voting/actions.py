@@ -20,6 +20,7 @@ from council.parsing import (
 )
 from sessions.access import member_of
 from sessions.models import Sitting
+from sessions.services.requesters import present_requesters
 
 from . import services
 from .models import Vote
@@ -152,7 +153,22 @@ def secret_waiver(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> d
     return {"waived": decision["waived"], "present": len(decision["present"])}
 
 
+def closed_session_vote(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str, int]:
+    """R25: open the council's vote on the closed session, asked by the members named in
+    "requested_by" (present; the mayor alone suffices), by show of hands or electronically
+    ("kind"). It closes like every vote ("vote_close", with the counts of a show of hands)."""
+    ids = parse_ids(message.get("requested_by"), field="requested_by")
+    vote = services.closed_session_vote_open(
+        sitting=sitting,
+        requested_by=present_requesters(sitting, ids, field="requested_by"),
+        kind=parse_text(message.get("kind"), field="kind", max_length=20, default="hands"),
+        user=consumer.user,
+    )
+    return {"vote": vote.id}
+
+
 CHAIR_ACTIONS = {
+    "closed_session_vote_open": closed_session_vote,
     "secret_request": secret_request,
     "secret_waiver": secret_waiver,
     "vote_open": vote_open,

@@ -27,13 +27,24 @@ class Vote(models.Model):
         SECRET = "secret", _("Secret ballot")
         ELECTION = "election", _("Election")
 
+    class Purpose(models.TextChoices):
+        """What the vote decides: an item's deliberation, or (R25) whether the council goes
+        into closed session, a vote of its own tied to no item."""
+
+        DELIBERATION = "deliberation", _("Deliberation")
+        CLOSED_SESSION = "closed_session", _("Closed session (huis clos)")
+
     class State(models.TextChoices):
         OPEN = "open", pgettext_lazy("vote state", "Open")
         CLOSED = "closed", pgettext_lazy("vote state", "Closed")
 
     sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="votes")
-    item = models.ForeignKey(AgendaItem, on_delete=models.PROTECT, related_name="votes")
+    # None for a vote on the closed session (R25), which is tied to no item.
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="votes"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.DELIBERATION)
     state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
     question = models.CharField(max_length=300, blank=True)
     round_no = models.PositiveSmallIntegerField(default=1)
@@ -65,7 +76,7 @@ class Vote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} — {self.get_kind_display()}"
+        return f"{self.item or self.get_purpose_display()} — {self.get_kind_display()}"
 
     @property
     def is_secret(self) -> bool:

@@ -66,6 +66,8 @@ def vote_recount(vote: Vote, records: list[VoteRecord]) -> int:
         )
     if closed is not None and vote.state != Vote.State.CLOSED:
         raise Altered(f"vote {vote.pk} is open in the database but closed in the chain", closed)
+    if (opened.payload.get("purpose") or Vote.Purpose.DELIBERATION) != vote.purpose:
+        raise Altered(f"vote {vote.pk}: what it decides differs from the chain's", opened)
     ballots = [r for r in records if r.kind == "ballot"]
     if vote.is_secret:
         _secret_recount(vote, opened, ballots, closed)
@@ -104,9 +106,7 @@ def _public_recount(
     if vote.kind == Vote.Kind.HANDS:
         _motion_sums(vote, closed, result)  # the chair's counts: nothing to recount
         if "chair_vote" in result:  # R16: the decision follows the counts and the chair's vote
-            adopted, _casting = regime_for(vote.sitting.assembly).motion_outcome(
-                result["for"], result["against"], secret=False, chair_choice=result["chair_vote"]
-            )
+            adopted = _decision(vote, opened, result, result["chair_vote"])
             if result.get("adopted") != adopted:
                 raise Altered(f"vote {vote.pk}: the counts do not give the logged decision", closed)
         return
@@ -119,12 +119,25 @@ def _public_recount(
     }
     if "names" in result and result["names"] != names:
         raise Altered(f"vote {vote.pk}: the names in the result are not the ballots'", closed)
-    chair = choices.get(vote.chair_id)
-    adopted, _casting = regime_for(vote.sitting.assembly).motion_outcome(
-        result["for"], result["against"], secret=False, chair_choice=chair
-    )
+    adopted = _decision(vote, opened, result, choices.get(vote.chair_id))
     if result.get("adopted") != adopted:
         raise Altered(f"vote {vote.pk}: the ballots do not give the logged decision", closed)
+
+
+def _decision(
+    vote: Vote, opened: VoteRecord, result: dict[str, Any], chair_choice: str | None
+) -> bool:
+    """The decision the counts give: for the vote on the closed session (R25, as the chain
+    opened it), the absolute majority of its voices; else the regime's motion outcome."""
+    regime = regime_for(vote.sitting.assembly)
+    if opened.payload.get("purpose") == Vote.Purpose.CLOSED_SESSION:
+        return regime.closed_session_adopted(
+            int(result["for"]), len(opened.payload.get("eligible") or [])
+        )
+    adopted, _casting = regime.motion_outcome(
+        result["for"], result["against"], secret=False, chair_choice=chair_choice
+    )
+    return adopted
 
 
 def _motion_sums(vote: Vote, closed: VoteRecord, result: dict[str, Any]) -> None:

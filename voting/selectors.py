@@ -13,13 +13,20 @@ from .models import Ballot, SecretParticipation, Vote
 
 
 def current_vote(sitting: Sitting) -> Vote | None:
-    """The open vote, or else the last one closed on the item under discussion."""
+    """The open vote; or else the vote on the closed session (R25) if it is the last vote
+    of the sitting, so that every page shows its result until the next vote; or else the
+    last one closed on the item under discussion."""
     votes = (
         Vote.objects.filter(sitting=sitting).select_related("item").prefetch_related("candidates")
     )
     open_vote = votes.filter(state=Vote.State.OPEN).first()
-    if open_vote is not None or sitting.current_item_id is None:
+    if open_vote is not None:
         return open_vote
+    last = votes.order_by("-id").first()
+    if last is not None and last.purpose == Vote.Purpose.CLOSED_SESSION:
+        return last
+    if sitting.current_item_id is None:
+        return None
     return votes.filter(item_id=sitting.current_item_id).order_by("-id").first()
 
 
@@ -81,6 +88,7 @@ def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
         "item": vote.item_id,
         "kind": vote.kind,
         "kind_label": vote.get_kind_display(),
+        "purpose": vote.purpose,  # R25: "closed_session" for the vote on the huis clos
         "state": vote.state,
         "question": vote.question,
         "round": vote.round_no,

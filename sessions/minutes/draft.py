@@ -182,8 +182,10 @@ def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog])
     )
     numbers = {d.item_id: d.identifier for d in Deliberation.objects.filter(sitting=sitting)}
     votes: dict[int, list[Any]] = {}
-    for vote in Vote.objects.filter(sitting=sitting, state=Vote.State.CLOSED).order_by("id"):
-        votes.setdefault(vote.item_id, []).append(vote)
+    for vote in Vote.objects.filter(
+        sitting=sitting, state=Vote.State.CLOSED, item__isnull=False
+    ).order_by("id"):
+        votes.setdefault(vote.item_id or 0, []).append(vote)
     items = []
     regime, tele = regime_for(sitting.assembly), sitting.is_teleconference
     for item in AgendaItem.objects.filter(sitting=sitting).select_related("rapporteur"):
@@ -210,6 +212,17 @@ def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog])
             }
         )
     return items
+
+
+def _closed_session_votes(sitting: Sitting) -> list[dict[str, Any]]:
+    """R25: each vote of the council on the closed session, at its close, with its result
+    and its hash in the vote log; adopted, the closed session runs from then."""
+    from voting.models import Vote
+
+    closed = Vote.objects.filter(
+        sitting=sitting, purpose=Vote.Purpose.CLOSED_SESSION, state=Vote.State.CLOSED
+    )
+    return [{**_vote_dict(v), "at": _time(v.closed_at)} for v in closed.order_by("id")]
 
 
 def _spans(journal: list[SittingLog], start: str, end: str) -> list[dict[str, str]]:
@@ -245,6 +258,7 @@ def minutes_draft(sitting: Sitting, minutes: Minutes | None = None) -> dict[str,
         "quorum": _quorum_at(journal, "opened"),
         "suspensions": _spans(journal, "suspended", "resumed"),
         "closed_sessions": _spans(journal, "closed_session_vote", "closed_session_left"),
+        "closed_session_votes": _closed_session_votes(sitting),
         "teleconference": sitting.is_teleconference,
         "policing": _policing(sitting),
         "items": _items(sitting, minutes, journal),

@@ -102,6 +102,27 @@ def _policing(content: dict[str, Any]) -> list[Any]:
     return [_p(_("Policing of the sitting (R24)"), "Heading3"), *[_p(line) for line in lines]]
 
 
+def _closed_sessions(content: dict[str, Any]) -> list[Block]:
+    """R25: the council's votes on the closed session, each with its result and its hash
+    in the vote log, and when the council sat in closed session."""
+    votes = content.get("closed_session_votes") or []
+    if not votes:
+        return []
+    story: list[Block] = [_p(_("Closed session (huis clos, R25)"), "Heading3")]
+    for vote in votes:
+        story.append(_p(_("%(at)s — vote on the closed session") % {"at": vote["at"]}))
+        story += [_p(line) for line in _result_lines(vote)]
+        story += _anchor(_("Vote log, hash of the close of this vote:"), vote.get("anchor", ""))
+    for span in content.get("closed_sessions") or []:
+        story.append(
+            _p(
+                _("In closed session from %(from)s to %(to)s.")
+                % {"from": span["from"], "to": span["to"]}
+            )
+        )
+    return story
+
+
 def _item(item: dict[str, Any]) -> list[Block]:
     head = item.get("heading") or numbered(item["position"], item["title"])
     if item["deliberation"]:
@@ -162,6 +183,7 @@ def minutes_act(minutes: Minutes) -> Act:
         _p(_("Quorum at the opening: %(q)s") % {"q": c["quorum"]}),
         *_attendance(c),
         *_policing(c),
+        *_closed_sessions(c),
         _p(_("Agenda"), "Heading2"),
         *[_p(i.get("heading") or numbered(i["position"], i["title"])) for i in c["items"]],
     ]

@@ -21,7 +21,7 @@ from .media_presence import media_connected, media_left, media_lost, media_sweep
 from .policing import member_call_to_order, member_expel
 from .proxies import proxy_grant, proxy_revoke
 from .running import (
-    closed_session_enter,
+    closed_session_decided,
     closed_session_leave,
     item_take_up,
     secretary_name,
@@ -36,7 +36,7 @@ from .speaking import floor_end, floor_give, hand_lower, hand_raise
 
 __all__ = [
     "attendance_record",
-    "closed_session_enter",
+    "closed_session_decided",
     "closed_session_leave",
     "convocation_acknowledge",
     "convocation_check",

@@ -4,6 +4,7 @@ urgency, closed session, secretary, second convocation."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,7 +19,7 @@ from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionR
 from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..realtime import broadcast
-from ..selectors import presence, quorum_for, usable_proxies
+from ..selectors import quorum_for
 from .carry import postponed_carry_from
 from .common import User, lock, log, require_in_office, require_state
 from .convocation import convocation_notice
@@ -229,33 +230,15 @@ def urgency_decide(*, sitting: Sitting, accepted: bool, user: User) -> Sitting:
     return sitting
 
 
-@transaction.atomic
-def closed_session_enter(
-    *, sitting: Sitting, requested_by: list[Member], votes_for: int, user: User
+def closed_session_decided(
+    *, sitting: Sitting, vote_id: int, result: dict[str, Any], requested_by: list[int], user: User
 ) -> bool:
-    """R25: asked by three members or the mayor, decided by absolute majority of members
-    present or represented. Returns whether the council went into closed session."""
+    """R25: the council's own vote on the closed session (voting.services.closed_session)
+    has closed; called inside its transaction. Adopted, the council goes into closed
+    session (the floor ends, the public broadcast stops); rejected, the sitting stays
+    public. The sitting's log keeps the decision with its vote, for the minutes."""
     sitting = lock(sitting)
-    require_state(sitting, S.OPEN, action=_("go into closed session"))
-    regime = regime_for(sitting.assembly)
-    if sitting.in_closed_session:
-        raise TransitionRefused(
-            _("The sitting is already in closed session."), code="already_closed"
-        )
-    by_chair = any(m.id == sitting.chair_id for m in requested_by)
-    if not regime.closed_session_request_valid(
-        len({m.id for m in requested_by}), by_chair=by_chair
-    ):
-        raise TransitionRefused(
-            _("A closed session is requested by the mayor or by at least %(n)s members.")
-            % {"n": regime.closed_session_requesters},
-            code="closed_session_request_invalid",
-        )
-    present = presence(sitting)
-    voters = len(present) + len(usable_proxies(sitting, present))
-    if votes_for < 0 or votes_for > voters:
-        raise InvalidInput(_("The number of votes is out of range."), code="invalid_count")
-    adopted = regime.closed_session_adopted(votes_for, voters)
+    adopted = bool(result.get("adopted"))
     if adopted:
         _end_floor(sitting)
         sitting.in_closed_session = True
@@ -264,12 +247,17 @@ def closed_session_enter(
         sitting,
         "closed_session_vote",
         user,
-        votes_for=votes_for,
-        voters=voters,
+        vote=vote_id,
+        votes_for=int(result.get("for", 0)),
+        votes_against=int(result.get("against", 0)),
+        abstentions=int(result.get("abstain", 0)),
+        voters=int(result.get("voices", 0)),
         adopted=adopted,
-        requested_by=[m.id for m in requested_by],
+        requested_by=requested_by,
     )
-    broadcast(sitting, "closed_session_entered" if adopted else "closed_session_rejected")
+    broadcast(
+        sitting, "closed_session_entered" if adopted else "closed_session_rejected", vote=vote_id
+    )
     return adopted
 
 

@@ -53,7 +53,8 @@ def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
     anchors = closed_anchors(sitting.pk)  # R31: the vote log's hashes, published
     for vote in Vote.objects.filter(sitting=sitting, state=Vote.State.CLOSED):
         vote.anchor = anchors.get(vote.pk, "")  # type: ignore[attr-defined]
-        votes.setdefault(vote.item_id, []).append(vote)
+        if vote.item_id is not None:  # the vote on the closed session (R25) has no item
+            votes.setdefault(vote.item_id, []).append(vote)
     items = list(sitting.items.select_related("rapporteur"))
     for item in items:
         item.closed_votes = votes.get(item.pk, [])  # type: ignore[attr-defined]
@@ -104,19 +105,6 @@ def publication_page(request: HttpRequest, publication_id: int) -> HttpResponse:
         size=publication.size,
     )
     return public_headers(render(request, "sessions/archive/act.html", context))
-
-
-@require_GET
-def publication_timestamp(request: HttpRequest, publication_id: int) -> HttpResponse:
-    """R31: the act's RFC 3161 timestamp (the authority's TimeStampResp, DER), to check with
-    `openssl ts -verify -data <the PDF> -in <this file> -CAfile <the authority's chain>`."""
-    publication = get_object_or_404(Publication, pk=publication_id, timestamp_state="done")
-    response = HttpResponse(
-        bytes(publication.timestamp or b""), content_type="application/timestamp-reply"
-    )
-    name = f"{publication.kind}-{publication.sitting_id}-{publication.pk}.tsr"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return public_headers(response)
 
 
 def publication_url(request: HttpRequest, publication: Publication) -> str:

@@ -90,6 +90,9 @@ def live_config(
             "chair_records": _("The chair records this vote in the chamber."),
             "absent_no_floor": _("absent: cannot be given the floor"),
             "closed_adopted": _("The council went into closed session."),
+            "closed_vote_opened": _(
+                "The council votes on the closed session: close the vote in the vote box."
+            ),
             # R24: the chair's policing, on the desk and the public page.
             "expelled": _("expelled"),
             "choose_member": _("Choose a member present."),

@@ -113,13 +113,13 @@ def _ready_to_open(s: Sitting, people, secretary: bool = True, present: int | No
 # présents" is disabled when everyone is there), transition_refused of a state
 # (the buttons follow data-when), not_queued / no_speaker (the queue shows only waiting
 # requests), unknown_* (ids come from the snapshot), invalid_field (the page sends
-# well-formed frames; tests/security covers malformed ones).
+# well-formed frames; tests/security covers malformed ones). R25: the closed session's
+# counts are a show of hands' (the vote box), no longer typed in the closed-session form.
 REFUSALS = {
     "secretary_missing": "Désignez un secrétaire",
     "quorum_not_reached": "Quorum non atteint",
     "opening_before_convened": "",  # its French words are G2's (sessions/services/running.py)
     "closed_session_request_invalid": "huis clos",
-    "invalid_count": "nombre de voix",
     "requester_absent": "",
     "no_current_item": "",
     "vote_already_open": "Un autre vote est ouvert",
@@ -152,14 +152,12 @@ def test_each_refusal_shows_its_message_in_place(live_url, new_page, code):
     if code in ("secretary_missing", "quorum_not_reached", "opening_before_convened"):
         origin, outcome = chair.locator("button[data-action=open]"), "#outcome-run"
         origin.click()
-    elif code in ("closed_session_request_invalid", "invalid_count", "requester_absent"):
+    elif code in ("closed_session_request_invalid", "requester_absent"):
         requesters = {
             "closed_session_request_invalid": [people[2]],  # one member, not the mayor
-            "invalid_count": [people[0]],
             "requester_absent": [people[8]],  # the ninth has not arrived
         }[code]
         chair.select_option("#closed-requesters", [str(m.id) for m in requesters])
-        chair.fill("#closed-votes", "40" if code == "invalid_count" else "5")
         origin = chair.locator("#closed-session-form button[type=submit]")
         outcome = "#outcome-closed"
         origin.click()
@@ -239,17 +237,23 @@ def test_pending_then_no_answer_and_a_rejected_closed_session(live_url, new_page
     chair.click("button[data-action=resume]")
     expect(chair.locator("#live-state")).to_have_text("Ouverte")
 
-    # R25: asked by the mayor, 2 votes of 8: rejected, and the desk says so.
+    # R25: asked by the mayor, the council's own vote by show of hands, counted in the
+    # vote box like any: 2 hands for of 8 voices, rejected, and the desk says so.
     chair.select_option("#closed-requesters", [str(people[0].id)])
-    chair.fill("#closed-votes", "2")
-    chair.click("#closed-session-form button[type=submit]")
-    expect(chair.locator("#outcome-closed")).to_have_text(
-        "Huis clos non adopté\u00a0: la séance reste publique."
-    )
-    expect(chair.locator("#live-closed-session")).to_be_hidden()
-    chair.fill("#closed-votes", "6")
-    chair.click("#closed-session-form button[type=submit]")
-    expect(chair.locator("#outcome-closed")).to_contain_text("Le huis clos est adopté")
+    chair.select_option("#closed-kind", "hands")
+    for votes_for, verdict in ((2, "Huis clos non adopté"), (6, "Le huis clos est adopté")):
+        chair.click("#closed-session-form button[type=submit]")
+        expect(chair.locator("#outcome-closed")).to_contain_text("Le conseil vote sur le huis clos")
+        expect(chair.locator("#live-vote")).to_contain_text("huis clos")
+        chair.fill("#count-for", str(votes_for))
+        chair.fill("#count-against", str(8 - votes_for))
+        chair.click("#close-with-counts")
+        expect(chair.locator("#outcome-closed")).to_contain_text(verdict)
+        expect(chair.locator("#live-vote")).to_contain_text(
+            "Adopté" if votes_for == 6 else "Rejeté"
+        )
+        if votes_for == 2:
+            expect(chair.locator("#live-closed-session")).to_be_hidden()
     expect(chair.locator("#live-closed-session")).to_be_visible()
 
 

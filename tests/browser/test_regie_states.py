@@ -101,13 +101,7 @@ def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_pag
         expect(title).to_have_text(f"À l’antenne{N}: Tribune.")
 
         # A closed session: what the public sees, which camera is held, none on air.
-        off_loop(
-            sittings.closed_session_enter,
-            sitting=sitting,
-            requested_by=[chair],
-            votes_for=7,
-            user=None,
-        )
+        off_loop(f.closed_session, sitting, [chair], 7)
         closed = (
             f"Huis clos{N}: le public voit la mire «{N}Huis clos{N}: la retransmission est"
             f" interrompue{N}», sans le son."

@@ -138,7 +138,10 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     shoot(screen, "screen-vote-closed-1920")
 
     requesters = [p.pk for p in people[:3]]
-    _act(chair, s, "chair", action="closed_session_enter", requested_by=requesters, votes_for=6)
+    # R25: the council's own vote on the closed session, by show of hands.
+    _act(chair, s, "chair", action="closed_session_vote_open", requested_by=requesters)
+    closing = {"for": 6, "against": 0, "abstain": 0}
+    _act(chair, s, "chair", action="vote_close", vote=off_loop(_open_vote_id, s), counts=closing)
     expect(screen.locator("#scr-closed")).to_be_visible()
     expect(screen.locator("#scr-closed")).to_contain_text("Huis clos")
     expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)  # the members' view

@@ -3,9 +3,10 @@ Ingeville's 59 members; the clerk convenes through the clerk's pages; the chair 
 roll call through the desk ("Tous présents", then the absent), names the secretary, opens
 (with a reason: the sitting is convened for a later day), takes up items, gives the floor
 to a councillor who asked from the seat, runs an electronic vote with 10 seat pages (one
-holder also voting for the grantor), a show of hands, a refused and an adopted closed
-session, a suspension and the resumption, the close; a councillor joins and leaves by
-video (the embedded relay); the technician's régie and a citizen's public page follow.
+holder also voting for the grantor), a show of hands, a closed session refused (the
+council's electronic vote) then adopted (a show of hands), a suspension and the
+resumption, the close; a councillor joins and leaves by video (the embedded relay); the
+technician's régie and a citizen's public page follow.
 
 At every step the same counts are read on the chair's, a seat's and the public page
 (quorum and presence, ballots received over voices). Each page of the journey is
@@ -336,16 +337,33 @@ def test_a_whole_sitting_by_its_people(relay, live_url, media_browser, tmp_path)
         check(seat, "seat-hands")
 
         # --- a closed session refused, then adopted, then left ------------------------
+        # R25: the council's own vote. Electronic first: the 10 seat pages vote for, 10 of
+        # 57 voices is no absolute majority of the members present or represented.
         chair.select_option("#closed-requesters", [str(chair_member.id)])
-        chair.fill("#closed-votes", "10")
+        chair.select_option("#closed-kind", "electronic")
         chair.click("#closed-session-form button[type=submit]")
+        for page in (chair, public, seat):
+            expect(page.locator("#live-vote")).to_contain_text("huis clos")
+        for member_id, page in seats.items():
+            own = page.locator(f".ballot[data-voice='{member_id}']")
+            own.locator("button[data-ballot='for']").click()
+            expect(own.locator(".receipt")).to_contain_text("Vote enregistré")
+        expect(chair.locator("#vote-count")).to_contain_text("10")
+        chair.locator("#live-vote button[data-action=vote_close]").click()  # confirmed
         expect(chair.locator("#outcome-closed")).to_have_text(
             "Huis clos non adopté\u00a0: la séance reste publique."
         )
+        for page in (chair, public, seat):
+            expect(page.locator("#live-vote .result")).to_have_text("Rejeté")
         expect(public.locator("#live-closed-session")).to_be_hidden()
-        chair.fill("#closed-votes", "40")
+        # Then by show of hands, counted in the vote box like any: 40 of 57, adopted.
+        chair.select_option("#closed-kind", "hands")
         chair.click("#closed-session-form button[type=submit]")
+        chair.fill("#count-for", "40")
+        chair.fill("#count-against", "17")
+        chair.click("#close-with-counts")
         expect(chair.locator("#outcome-closed")).to_contain_text("Le huis clos est adopté")
+        expect(chair.locator("#live-vote")).to_contain_text("Pour 40 · Contre 17")
         for page in (chair, public, seat):
             expect(page.locator("#live-closed-session")).to_be_visible()
         same_counts(chair, seat, public)

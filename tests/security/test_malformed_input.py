@@ -309,12 +309,17 @@ async def test_invented_or_absent_requesters_are_refused_and_nothing_is_opened()
     await refused(chair, {"action": "secret_request", "requested_by": invented}, "unknown_member")
     frame = {"action": "secret_request", "requested_by": [absent.id]}
     await refused(chair, frame, "requester_absent")
-    frame = {"action": "closed_session_enter", "requested_by": invented, "votes_for": 4}
+    frame = {"action": "closed_session_vote_open", "requested_by": invented, "kind": "hands"}
     await refused(chair, frame, "unknown_member")
-    frame = {"action": "closed_session_enter", "requested_by": [absent.id], "votes_for": 4}
+    frame = {"action": "closed_session_vote_open", "requested_by": [absent.id], "kind": "hands"}
     await refused(chair, frame, "requester_absent")
-    frame = {"action": "closed_session_enter", "requested_by": present, "votes_for": "4"}
+    frame = {"action": "closed_session_vote_open", "requested_by": present, "kind": 4}
     await refused(chair, frame, "invalid_field")
+    frame = {"action": "closed_session_vote_open", "requested_by": present, "kind": "secret"}
+    await refused(chair, frame, "invalid_kind")
+    # R25: the counts typed by the chair are gone; the decision is a vote of its own.
+    frame = {"action": "closed_session_enter", "requested_by": present, "votes_for": 4}
+    await refused(chair, frame, "unknown_action")
     # Text the database cannot store (NUL; half a UTF-16 pair, which JSON spells "\\ud800").
     for question in ('"a\\u0000b"', '"a\\ud800b"'):
         frame = '{"action": "vote_open", "kind": "electronic", "question": QUESTION}'

@@ -116,9 +116,7 @@ async def test_the_screen_socket_follows_the_floor_and_the_closed_session():
     raised = await _receive(comm, "sittings.hand_raised")
     assert [r["name"] for r in raised["state"]["queue"]] == [member.full_name]
     present = await sync_to_async(lambda: list(a.members.order_by("id")[:3]))()
-    await sync_to_async(services.closed_session_enter)(
-        sitting=s, requested_by=present, votes_for=4, user=clerk
-    )
+    await sync_to_async(f.closed_session)(s, present, 4, clerk)
     closed = await _receive(comm, "sittings.closed_session_entered")
     assert closed["state"]["sitting"]["in_closed_session"] is True
     # In the room the members still see the item under discussion.

@@ -117,7 +117,7 @@ def test_the_programme_follows_the_sitting(running, setup) -> None:
 
     # R25: the closed session cuts to its slate and silences the programme.
     chair = f.chair(assembly)
-    sittings.closed_session_enter(sitting=sitting, requested_by=[chair], votes_for=7, user=None)
+    assert f.closed_session(sitting, [chair], votes_for=7)
     assert shows(out, SLATES["closed_session"].colour)
     assert silent(out)
     assert CutSpan.objects.get(kind=CutSpan.Kind.CLOSED_SESSION).ended_at is None

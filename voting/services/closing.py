@@ -14,6 +14,7 @@ from council.models import Member
 from council.regime import regime_for
 from sessions.minutes.services import minutes_vote_closed
 from sessions.services.common import User, lock
+from sessions.services.running import closed_session_decided
 
 from ..ballot_box import box_contents, box_seal
 from ..chain import record_append
@@ -52,6 +53,8 @@ def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | Non
     with no voice in the vote (a declared interest) has no casting vote."""
     if vote.kind != Vote.Kind.HANDS or vote.is_secret:
         return
+    if vote.purpose == Vote.Purpose.CLOSED_SESSION:
+        return  # R25: an absolute majority of the voices, which a tie never reaches
     regime = regime_for(vote.sitting.assembly)
     has_voice = any(v["member"] == vote.chair_id and v["by"] is None for v in vote.eligible)
     if chair_choice is not None:
@@ -95,6 +98,12 @@ def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) ->
         "adopted": adopted,
         "casting_vote": casting,
     }
+    if vote.purpose == Vote.Purpose.CLOSED_SESSION:
+        # R25: the absolute majority of the members present or represented, not of the
+        # votes expressed; no casting vote.
+        result["adopted"] = regime.closed_session_adopted(tally[Choice.FOR], len(vote.eligible))
+        result["casting_vote"] = False
+        result["majority"] = len(vote.eligible) // 2 + 1
     if not vote.is_secret:
         # R16: the chair's own vote, which decides a tie (voix prépondérante).
         result["chair"] = vote.chair.full_name
@@ -177,8 +186,17 @@ def vote_close(
     if vote.is_secret:
         closed["box"] = box_contents(vote)  # the box as a whole, never ballot by ballot
     record_append(vote=vote, kind="closed", payload=closed)
-    minutes_vote_closed(vote)
     vote_broadcast(vote, "vote_closed")
+    if vote.purpose == Vote.Purpose.CLOSED_SESSION:
+        closed_session_decided(
+            sitting=vote.sitting,
+            vote_id=vote.id,
+            result=result,
+            requested_by=list(vote.requests.get("closed_session", [])),
+            user=user,
+        )
+    else:
+        minutes_vote_closed(vote)
     return vote
 
 
@@ -189,6 +207,7 @@ def election_next_round(*, vote: Vote, user: User, candidates: list[Member] | No
 
     if vote.kind != Vote.Kind.ELECTION or vote.is_open or not (vote.result or {}).get("next_round"):
         raise VoteRefused(_("No further round is due."), code="no_next_round")
+    assert vote.item is not None  # an election is on an item
     following = vote_open(
         item=vote.item,
         kind=Vote.Kind.ELECTION,

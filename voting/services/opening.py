@@ -27,13 +27,15 @@ K = Vote.Kind
 
 
 def eligible_voices(
-    sitting: Sitting, item: AgendaItem, *, exclude: Iterable[int] = ()
+    sitting: Sitting, item: AgendaItem | None, *, exclude: Iterable[int] = ()
 ) -> list[dict[str, Any]]:
     """One voice per member present and counted, plus one per proxy in use (R15); members
-    with a declared interest and `exclude` (the mayor on the compte administratif) have none."""
+    with a declared interest in `item` and `exclude` (the mayor on the compte administratif)
+    have none. No item: the vote on the closed session (R25), where every member votes."""
     regime = regime_for(sitting.assembly)
     present = presence(sitting)
-    barred = set(item.interests.values_list("member_id", flat=True)) | set(exclude)
+    interested = item.interests.values_list("member_id", flat=True) if item else []
+    barred = set(interested) | set(exclude)
     names = {m.id: m.full_name for m in members_in_office(sitting)}
     voices = [
         {"member": mid, "name": names[mid], "by": None}

@@ -85,6 +85,14 @@ on("voting.ballot_cast", (msg) => {
   if (msg.data.voted) s.vote.voted = msg.data.voted;
   rerender();
 });
+on("sittings.closed_session_entered", () => {
+  const box = document.getElementById("outcome-closed");
+  if (box) showOutcome(box, "done", L.closed_adopted);
+});
+on("sittings.closed_session_rejected", () => {
+  const box = document.getElementById("outcome-closed");
+  if (box) showOutcome(box, "done", L.closed_rejected);
+});
 on("ack", (msg) => {
   if (msg.action === "attendance_all" && msg.result) {
     // the generic "Recorded." is replaced by the count
@@ -131,9 +139,10 @@ document.addEventListener("click", (e) => {
 const closedForm = document.getElementById("closed-session-form");
 if (closedForm) closedForm.addEventListener("submit", (e) => {
   e.preventDefault();
-  send({ action: "closed_session_enter", requested_by: ids("closed-requesters"),
-    votes_for: Number(document.getElementById("closed-votes").value || 0) }, closedForm,
-  { onAck: (msg) => (msg.result && msg.result.adopted ? L.closed_adopted : L.closed_rejected) });
+  // R25: the council's own vote, closed like every vote in the vote box above.
+  send({ action: "closed_session_vote_open", requested_by: ids("closed-requesters"),
+    kind: document.getElementById("closed-kind").value }, closedForm,
+  { onAck: () => L.closed_vote_opened });
 });
 const voteForm = document.getElementById("vote-form");
 if (voteForm) voteForm.addEventListener("submit", (e) => {
