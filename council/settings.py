@@ -290,6 +290,12 @@ SEANCE_S2LOW_MAX_RETRIES = int(os.environ.get("SEANCE_S2LOW_MAX_RETRIES", "60"))
 SEANCE_S2LOW_RETRY_BACKOFF = int(os.environ.get("SEANCE_S2LOW_RETRY_BACKOFF", "30"))
 SEANCE_S2LOW_RETRY_BACKOFF_MAX = int(os.environ.get("SEANCE_S2LOW_RETRY_BACKOFF_MAX", "3600"))
 SEANCE_S2LOW_FIRST_POLL = int(os.environ.get("SEANCE_S2LOW_FIRST_POLL", "30"))
+# Optional RFC 3161 timestamps of the published acts (sessions/minutes/timestamps.py): the
+# authority's URL, the certificates its answers are checked against (PEM), and how long a
+# request to it waits; retried as the prefecture's jobs are.
+SEANCE_TSA_URL = os.environ.get("SEANCE_TSA_URL", "")
+SEANCE_TSA_CA_FILE = os.environ.get("SEANCE_TSA_CA_FILE", "")
+SEANCE_TSA_TIMEOUT = int(os.environ.get("SEANCE_TSA_TIMEOUT", "20"))
 # The port Daphne serves on in the demo (bin/demo: PORT, 8000 by default).
 PORT = int(os.environ.get("PORT", "8000"))
 # Absolute base URL used in e-mails (acknowledgement links): where the demo serves unless set.

@@ -35,6 +35,11 @@ urlpatterns = [
         name="publication-pdf",
     ),
     path(
+        "archive/publications/<int:publication_id>.tsr",
+        archive.publication_timestamp,
+        name="publication-timestamp",
+    ),
+    path(
         "archive/publications/<int:publication_id>/",
         archive.publication_page,
         name="publication-page",

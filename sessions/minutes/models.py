@@ -36,6 +36,14 @@ class Publication(models.Model):
     # The act's words as blocks (sessions/acts.py), from which the PDF was made: the
     # accessible page beside the PDF is made from them (R34). Empty for an older act.
     content = models.JSONField(default=dict, blank=True)
+    # R31, optional: the RFC 3161 timestamp of the PDF's SHA-256 by the authority at
+    # SEANCE_TSA_URL (its whole TimeStampResp, DER), asked for once the act is online and
+    # retried until it comes (sessions/minutes/timestamps.py): "pending" meanwhile, "done"
+    # once stored, "" when no authority is configured.
+    timestamp = models.BinaryField(null=True, blank=True, editable=False)
+    timestamp_at = models.DateTimeField(null=True, blank=True)  # the authority's genTime
+    timestamp_state = models.CharField(max_length=8, blank=True, default="")
+    timestamp_error = models.CharField(max_length=400, blank=True, default="")
 
     class Meta:
         ordering = ["published_at", "id"]

@@ -30,6 +30,7 @@ from ..services.councillor_copies import copies_send
 from . import pdf
 from .draft import minutes_draft, missing_fields
 from .models import DebateSummary, Deliberation, Minutes, Publication
+from .timestamps import timestamp_pending
 
 M = Minutes.State
 
@@ -111,6 +112,7 @@ def _published(*, sitting: Sitting, kind: str, title: str, act: Act, user: User)
     )
     publication.document.save(f"{kind}-{sitting.pk}.pdf", ContentFile(content), save=False)
     publication.save()
+    timestamp_pending(publication)  # R31, optional: an RFC 3161 timestamp, asked for after
     return publication
 
 

@@ -107,6 +107,19 @@ def publication_page(request: HttpRequest, publication_id: int) -> HttpResponse:
     return public_headers(render(request, "sessions/archive/act.html", context))
 
 
+@require_GET
+def publication_timestamp(request: HttpRequest, publication_id: int) -> HttpResponse:
+    """R31: the act's RFC 3161 timestamp (the authority's TimeStampResp, DER), to check with
+    `openssl ts -verify -data <the PDF> -in <this file> -CAfile <the authority's chain>`."""
+    publication = get_object_or_404(Publication, pk=publication_id, timestamp_state="done")
+    response = HttpResponse(
+        bytes(publication.timestamp or b""), content_type="application/timestamp-reply"
+    )
+    name = f"{publication.kind}-{publication.sitting_id}-{publication.pk}.tsr"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return public_headers(response)
+
+
 def publication_url(request: HttpRequest, publication: Publication) -> str:
     return request.build_absolute_uri(reverse("publication-pdf", args=[publication.pk]))
 

@@ -141,3 +141,23 @@ def test_the_act_served_by_the_live_server_as_pdf_and_as_page(live_server_proces
     with pytest.raises(Unreadable, match="dépasse 1000 octets"):
         act_bytes(pdf_url, limit=1000)
     assert PdfReader(io.BytesIO(act_bytes(pdf_url))).pages
+
+
+def test_the_minutes_print_every_close_and_the_head_and_verify(held, tmp_path):
+    from sessions.minutes import pdf
+    from sessions.minutes import services as minutes
+
+    s = held["sitting"]
+    record = minutes.minutes_start(sitting=s, user=None)
+    for item in s.items.all():
+        minutes.debate_summary_save(minutes=record, item=item, text="Débat.", user=None)
+    record = minutes.minutes_finalise(minutes=record, user=None)
+    path = tmp_path / "pv.pdf"
+    path.write_bytes(pdf.render_minutes(record))
+    code, said = verify("--against", str(path), "--lang", "en")
+    assert code == 0, said
+    assert f"Sitting {s.pk}: {s.title}" in said
+    for vote in held["votes"].values():
+        closed = vote.records.get(kind="closed").hash
+        assert f"Published hash of a vote's close: {closed}." in said
+    assert f"Published head: {published_head(held['listing'])}." in said
