@@ -7,6 +7,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from council.accounts import ObtainToken
 from council.api import JSONParser, errors, not_found
 from sessions import api_views as v
+from sessions.api import agenda, minutes, running
 from sessions.prefecture import api as prefecture
 
 
@@ -26,16 +27,28 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("token/", TokenView.as_view(), name="api-token"),
     path("sittings/", v.SittingList.as_view()),
-    path("sittings/<int:sitting_id>/", v.SittingDetail.as_view()),
+    path("sittings/<int:sitting_id>/", agenda.SittingEdit.as_view()),
     path("sittings/<int:sitting_id>/items/", v.ItemList.as_view()),
     path("sittings/<int:sitting_id>/items/<int:item_id>/matter/", prefecture.ItemMatter.as_view()),
+    path("sittings/<int:sitting_id>/items/<int:item_id>/documents/", agenda.Documents.as_view()),
     path("sittings/<int:sitting_id>/transmissions/", prefecture.Transmissions.as_view()),
-    path("sittings/<int:sitting_id>/convocation/", v.Convocation.as_view()),
+    path("sittings/<int:sitting_id>/convocation/", agenda.Convocation.as_view()),
     path("sittings/<int:sitting_id>/transitions/", v.Transition.as_view()),
     path("sittings/<int:sitting_id>/current-item/", v.CurrentItem.as_view()),
     path("sittings/<int:sitting_id>/attendance/", v.Attendance.as_view()),
     path("sittings/<int:sitting_id>/quorum/", v.Quorum.as_view()),
-    path("sittings/<int:sitting_id>/proxies/", v.Proxies.as_view()),
+    path("sittings/<int:sitting_id>/proxies/", running.Proxies.as_view()),
+    path("sittings/<int:sitting_id>/secretary/", running.Secretary.as_view()),
+    path("sittings/<int:sitting_id>/closed-session/", running.ClosedSession.as_view()),
+    path("sittings/<int:sitting_id>/adjournment/", running.Adjournment.as_view()),
+    path("sittings/<int:sitting_id>/minutes/", minutes.MinutesDetail.as_view()),
+    path("sittings/<int:sitting_id>/minutes/debates/", minutes.Debates.as_view()),
+    path("sittings/<int:sitting_id>/minutes/finalise/", minutes.Finalise.as_view()),
+    path("sittings/<int:sitting_id>/minutes/reopen/", minutes.Reopen.as_view()),
+    path("sittings/<int:sitting_id>/minutes/agenda/", minutes.OnAgenda.as_view()),
+    path("sittings/<int:sitting_id>/minutes/sign/", minutes.Sign.as_view()),
+    path("sittings/<int:sitting_id>/minutes/publish/", minutes.Publish.as_view()),
+    path("sittings/<int:sitting_id>/deliberations/", minutes.DeliberationsPublish.as_view()),
     path("sittings/<int:sitting_id>/votes/", v.Votes.as_view()),
     path("sittings/<int:sitting_id>/secret-waiver/", v.SecretWaiver.as_view()),
     path("votes/<int:vote_id>/ballots/", v.Ballots.as_view()),

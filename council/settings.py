@@ -337,6 +337,8 @@ SPECTACULAR_SETTINGS = {
         "AgendaItemKindEnum": "sessions.models.AgendaItem.Kind",
         "VoteKindEnum": "voting.models.Vote.Kind",
         "AttendanceKindEnum": [("arrival", "arrival"), ("departure", "departure")],
+        "DocumentKindEnum": "sessions.models.Document.Kind",
+        "ClosedSessionVoteKindEnum": [("hands", "hands"), ("electronic", "electronic")],
     },
 }
 

@@ -76,11 +76,6 @@ class AttendanceIn(StrictSerializer):
     room = IdField(required=False, allow_null=True)
 
 
-class ProxyIn(StrictSerializer):
-    holder = IdField()
-    sittings = IdListField(required=False)
-
-
 class VoteIn(StrictSerializer):
     kind = serializers.ChoiceField(choices=Vote.Kind.choices)
     question = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
@@ -257,11 +252,6 @@ class AttendanceOut(serializers.Serializer):
     quorum = QuorumOut()
 
 
-class ProxyOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    sittings = serializers.ListField(child=serializers.IntegerField())
-
-
 class VoteOut(serializers.Serializer):
     id = serializers.IntegerField()
     voices = serializers.IntegerField()
@@ -377,21 +367,6 @@ class ItemList(APIView):
         return Response(ItemOut(item).data, status=201)
 
 
-class Convocation(APIView):
-    @extend_schema(request=None, responses={201: ConvocationOut, **errors(400, 401, 403, 404, 409)})
-    def post(self, request: Request, sitting_id: int) -> Response:
-        sitting = access_sitting(request.user, sitting_id, Role.CLERK)
-        convocation = services.convocation_send(sitting=sitting, user=request.user)
-        return Response(
-            {
-                "register_number": convocation.register_number,
-                "clear_days": convocation.clear_days,
-                "pdf_sha256": convocation.pdf_sha256,
-            },
-            status=201,
-        )
-
-
 class Transition(APIView):
     ACTIONS: dict[str, Callable[..., Sitting]] = {
         "open": services.sitting_open,
@@ -464,24 +439,6 @@ class Quorum(APIView):
         return Response(
             quorum_for(sitting, None if item_id is None else _item(sitting, item_id)).as_dict()
         )
-
-
-class Proxies(APIView):
-    @extend_schema(request=ProxyIn, responses={201: ProxyOut, **errors(400, 401, 403, 404, 409)})
-    def post(self, request: Request, sitting_id: int) -> Response:
-        sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-        grantor = member_of(request.user, sitting.assembly_id)
-        if grantor is None:
-            raise InvalidInput(_("Only a member of the council gives a proxy."), code="not_member")
-        data = _valid(ProxyIn, request)
-        covered = _sittings(sitting, data.get("sittings") or [sitting.pk])
-        proxy = services.proxy_grant(
-            grantor=grantor,
-            holder=_member(sitting, data["holder"]),
-            sittings=covered,
-            user=request.user,
-        )
-        return Response({"id": proxy.id, "sittings": [s.id for s in covered]}, status=201)
 
 
 class Votes(APIView):
