@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path("assemblies/<int:assembly_id>/screens/", screen.screens, name="clerk-screens"),
     path(
+        "assemblies/<int:assembly_id>/commune-councillors/",
+        councillor_copies.commune_councillors,
+        name="clerk-commune-councillors",
+    ),
+    path(
         "assemblies/<int:assembly_id>/screens/<int:screen_id>/revoke/",
         screen.screen_revoke_view,
         name="clerk-screen-revoke",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -220,3 +221,119 @@ def copies_board(sitting: Sitting, now: datetime.datetime | None = None) -> list
     regime = regime_for(sitting.assembly)
     copies = sitting.councillor_copies.select_related("councillor__commune")
     return [CopyRow(c, regime.councillor_copy_late(c.due_at, c.sent_at, now)) for c in copies]
+
+
+# --- the clerk's CSV import of the member communes' councillors (R32) -----------------
+
+IMPORT_MAX_BYTES = 200_000
+IMPORT_COLUMNS = ("commune", "prenom", "nom", "courriel")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+
+
+def _header(cell: str) -> str:
+    """A column's name without case, accents or spaces ("Prénom" → "prenom")."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFKD", cell.strip().lower())
+    return "".join(ch for ch in bare if ch.isalnum())
+
+
+@transaction.atomic
+def councillors_import(*, assembly: Any, data: bytes, user: User) -> ImportResult:
+    """R32: the clerk's CSV of the member communes' councillors (columns commune, prénom,
+    nom, courriel; `,` or `;`). A councillor already entered (same commune, first and last
+    name) has their address updated, the others are added, none is removed. One bad line
+    and nothing is stored: every bad line is named in the refusal."""
+    import csv
+    import io
+
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not regime_for(assembly).councillors_get_copies(assembly):
+        raise InvalidInput(
+            _("Only an intercommunal council has member communes' councillors (R32)."),
+            code="not_epci",
+        )
+    if len(data) > IMPORT_MAX_BYTES:
+        raise InvalidInput(
+            _("The file is too large (%(max)s kB at most).") % {"max": IMPORT_MAX_BYTES // 1000},
+            code="file_too_large",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(_("The file must be a CSV in UTF-8."), code="not_utf8") from None
+    rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in text.split("\n")[0] else ","))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise InvalidInput(_("The file is empty."), code="empty")
+    header = [_header(c) for c in rows[0]]
+    missing = [c for c in IMPORT_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(
+            _(
+                "The first line must name the columns commune, prénom, nom, courriel "
+                "(missing: %(cols)s)."
+            )
+            % {"cols": ", ".join(missing)},
+            code="columns_missing",
+        )
+    at = {c: header.index(c) for c in IMPORT_COLUMNS}
+    communes = {c.name.strip().lower(): c for c in assembly.communes.all()}
+    problems: list[str] = []
+    parsed = []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}
+        commune = communes.get(cells["commune"].lower())
+        if commune is None:
+            problems.append(
+                _("line %(n)s: “%(commune)s” is not a member commune")
+                % {"n": number, "commune": cells["commune"][:80]}
+            )
+            continue
+        if not cells["prenom"] or not cells["nom"]:
+            problems.append(_("line %(n)s: the first and last names are required") % {"n": number})
+            continue
+        if len(cells["prenom"]) > 100 or len(cells["nom"]) > 100:
+            problems.append(_("line %(n)s: a name is longer than 100 characters") % {"n": number})
+            continue
+        if cells["courriel"]:
+            try:
+                validate_email(cells["courriel"])
+            except ValidationError:
+                problems.append(
+                    _("line %(n)s: “%(email)s” is not an e-mail address")
+                    % {"n": number, "email": cells["courriel"][:80]}
+                )
+                continue
+        parsed.append((commune, cells["prenom"], cells["nom"], cells["courriel"]))
+    if problems:
+        raise InvalidInput(
+            _("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems[:20])},
+            code="invalid_lines",
+        )
+    result = ImportResult()
+    for commune, first, last, email in parsed:
+        councillor, created = CommuneCouncillor.objects.update_or_create(
+            commune=commune,
+            first_name=first,
+            last_name=last,
+            defaults={"email": email, "active": True},
+        )
+        if created:
+            result.created += 1
+        else:
+            result.updated += 1
+    logger.info(
+        "assembly %s: %s councillors imported by %s",
+        assembly.pk,
+        len(parsed),
+        getattr(user, "pk", None),
+    )
+    return result

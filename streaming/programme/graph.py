@@ -1,5 +1,7 @@
 """The mixer's ffmpeg command line: N camera inputs (through their ingests) mixed into one
-programme, encoded once into an HLS ladder plus the recording of the whole sitting.
+programme, encoded once into an HLS ladder plus the recording of the whole sitting; with
+an RTP output, the participants' picture of the room (the same graph, split before the
+slate: R25) encoded once more at one rung's size.
 
 Everything the operator controls at run time is a named filter that the `zmq` filter can
 reach: `streamselect@cut` and `astreamselect@cut` (cut), `streamselect@pipsource` and
@@ -49,9 +51,14 @@ LADDERS = {"full": LADDER, "small": SMALL_LADDER}
 @dataclass(frozen=True)
 class RtpOut:
     """The programme as plain RTP for a Janus Streaming mountpoint, which passes it on to
-    the remote participants by WebRTC: one rendition of the ladder as it is already encoded
-    (constrained baseline, SPS and PPS before each key frame) and the sound in Opus, the
-    only extra encode. No RTCP: Janus takes consecutive ports, port + 1 is not free."""
+    the remote participants by WebRTC: the room's picture at one rung of the ladder's size
+    (constrained baseline, SPS and PPS before each key frame) and the room's sound in Opus.
+
+    R25: councillors entitled to attend see and hear a closed session, so their picture is
+    taken from the graph before the slate is laid over it (`picture_chains`) and never
+    shows a slate; the public ladder does. That picture differs from every rung, so it is
+    one more H.264 encode, at the rung's size (the smallest by default), besides the Opus
+    sound. No RTCP: Janus takes consecutive ports, port + 1 is not free."""
 
     host: str
     video_port: int
@@ -111,6 +118,11 @@ class ProgrammeConfig:
         if self.rtp_out.rendition not in names:
             raise ValueError(f"no rendition {self.rtp_out.rendition!r} in the ladder {names}")
         return names.index(self.rtp_out.rendition)
+
+    @property
+    def rtp_video(self) -> int:
+        """The participants' picture's index among the encoded videos: after the ladder."""
+        return len(self.ladder)
 
     @property
     def recording_folder(self) -> Path:
@@ -222,21 +234,39 @@ def selector_inputs(config: ProgrammeConfig) -> int:
 
 def picture_chains(config: ProgrammeConfig, state: ProgrammeState) -> list[str]:
     """Cut and picture in picture, then lower third and slate, then the control socket.
-    The inputs may differ in size: each `scale` follows the input selected."""
+    The inputs may differ in size: each `scale` follows the input selected.
+
+    With an RTP output, the picture is split after the lower third, before the slate: the
+    participants' [rtpvideo] is the room as the cut shows it, never a slate (R25: during a
+    closed session the public sees the slate, the councillors the room)."""
     n, c = selector_inputs(config), config.canvas
     mains = "".join(f"[main{i}]" for i in range(n))
     pips = "".join(f"[pip{i}]" for i in range(n))
     pip_source = state.pip if state.pip is not None else 0
     margin = c.height // 24
-    return [
+    room = (
+        f"[cut][pipsmall]overlay@pip=x=W-w-{margin}:y={margin}:"
+        f"enable={_enabled(state.pip is not None)},{lower_third_filters(config, state)}"
+    )
+    slate = (
+        f"{slate_filters(config, state)},"
+        f"zmq=bind_address={escape_value(config.control_address)}[programme]"
+    )
+    chains = [
         f"{mains}streamselect@cut=inputs={n}:map={state.cut},"
         f"scale={c.width}:{c.height},setsar=1,format=yuv420p[cut]",
         f"{pips}streamselect@pipsource=inputs={n}:map={pip_source},"
         f"scale={c.width // 4}:{c.height // 4},format=yuv420p[pipsmall]",
-        f"[cut][pipsmall]overlay@pip=x=W-w-{margin}:y={margin}:"
-        f"enable={_enabled(state.pip is not None)},"
-        f"{lower_third_filters(config, state)},{slate_filters(config, state)},"
-        f"zmq=bind_address={escape_value(config.control_address)}[programme]",
+    ]
+    if config.rtp_out is None:
+        return [*chains, f"{room},{slate}"]
+    rung = config.ladder[config.rtp_rendition or 0]
+    scale = "null" if rung == c else f"scale={rung.width}:{rung.height}"
+    return [
+        *chains,
+        f"{room},split=2[room][participants]",
+        f"[room]{slate}",
+        f"[participants]{scale}[rtpvideo]",
     ]
 
 
@@ -399,14 +429,16 @@ def input_args(url: str) -> list[str]:
 
 
 def encoder_args(config: ProgrammeConfig) -> list[str]:
-    """The ladder's videos v:0, v:1... and the AAC sound a:0; with an RTP output, its
-    Opus sound a:1 too."""
+    """The ladder's videos v:0, v:1... and the AAC sound a:0; with an RTP output, the
+    participants' picture after the ladder (`rtp_video`) and its Opus sound a:1 too."""
     gop = str(config.fps * config.segment_seconds)
     rtp, sounds = config.rtp_out, ["[sound]"]
+    videos = [f"[video{i}]" for i in range(len(config.ladder))]
     if rtp is not None:
         sounds = ["[sound]", "[roomsound]"]
+        videos.append("[rtpvideo]")
     args = [
-        *[arg for i in range(len(config.ladder)) for arg in ("-map", f"[video{i}]")],
+        *[arg for video in videos for arg in ("-map", video)],
         *[arg for sound in sounds for arg in ("-map", sound)],
         *("-c:v", "libx264", "-preset", config.preset),
         *("-g", gop, "-keyint_min", gop, "-sc_threshold", "0", "-bf", "0"),
@@ -428,11 +460,13 @@ def aac_args(config: ProgrammeConfig) -> list[str]:
 
 
 def rtp_encoder_args(config: ProgrammeConfig, rtp: RtpOut) -> list[str]:
-    """The rendition sent over RTP stays the HLS one, encoded once, in the profile the
-    mountpoint announces (constrained baseline: every WebRTC decoder has it) and without
-    look-ahead, which would hold its frames back; the Opus sound for WebRTC."""
-    k = config.rtp_rendition
+    """The participants' picture at its rung's rate, in the profile the mountpoint
+    announces (constrained baseline: every WebRTC decoder has it) and without look-ahead,
+    which would hold its frames back; the Opus sound for WebRTC."""
+    k, kbps = config.rtp_video, config.ladder[config.rtp_rendition or 0].video_kbps
     return [
+        *(f"-b:v:{k}", f"{kbps}k", f"-maxrate:v:{k}", f"{kbps * 11 // 10}k"),
+        *(f"-bufsize:v:{k}", f"{kbps}k"),
         *(f"-profile:v:{k}", "baseline", f"-tune:v:{k}", "zerolatency"),
         *("-c:a:1", "libopus", "-b:a:1", f"{rtp.audio_kbps}k", "-ar:a:1", "48000"),
     ]
@@ -508,7 +542,8 @@ def tee_outputs(config: ProgrammeConfig, run: int) -> str:
     if config.rtp_out is None:
         recording = f"f=mpegts:select={_tee_value('v:0,a')}:onfail=ignore"
     else:
-        hls += f":select={_tee_value('v,a:0')}"
+        ladder = ",".join(f"v:{i}" for i in range(len(config.ladder)))
+        hls += f":select={_tee_value(ladder + ',a:0')}"  # not the participants' picture
         recording = f"f=mpegts:select={_tee_value('v:0,a:0')}:onfail=ignore"
     outputs = [
         f"[{hls}]{config.output_dir}/%v/{MIXER_PLAYLIST}",
@@ -520,11 +555,11 @@ def tee_outputs(config: ProgrammeConfig, run: int) -> str:
 
 
 def rtp_tee_outputs(config: ProgrammeConfig, rtp: RtpOut) -> list[str]:
-    """The rendition's H.264 with its parameter sets before each key frame (the encoders
+    """The participants' H.264 with its parameter sets before each key frame (the encoders
     keep them in the global header, for HLS), and the Opus sound, to the mountpoint. A
     mountpoint that is gone costs nothing: UDP, and `onfail=ignore`."""
     common = "f=rtp:onfail=ignore:rtpflags=skip_rtcp"
-    video = f"{common}:select={_tee_value(f'v:{config.rtp_rendition}')}:bsfs/v=dump_extra"
+    video = f"{common}:select={_tee_value(f'v:{config.rtp_video}')}:bsfs/v=dump_extra"
     video += f":payload_type={rtp.video_pt}"
     audio = f"{common}:select={_tee_value('a:1')}:payload_type={rtp.audio_pt}"
     return [

@@ -283,7 +283,7 @@ class JanusRoom(Meeting):
 
     async def programme(self, receiver: Participant) -> None:
         """The room's programme, offered as the feed "programme": Janus's Streaming
-        mountpoint, fed by the mixer's RTP (no second encode of the picture)."""
+        mountpoint, fed by the mixer's RTP (the room before the slate, R25)."""
         old = receiver.receivers.pop(PROGRAMME_FEED, None)
         if old is not None:
             with contextlib.suppress(*GONE):

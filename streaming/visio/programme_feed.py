@@ -1,8 +1,9 @@
-"""The room's programme for the remote participants, with WebRTC latency and without a
-second video encode: the mixer sends one rendition of its ladder as it is already encoded
-(H.264) and its sound in Opus over plain RTP (graph.RtpOut) to a Janus Streaming
-mountpoint of the sitting; each participant watches that mountpoint through its own
-Streaming handle, offered to the browser as the feed "programme".
+"""The room's programme for the remote participants, with WebRTC latency: the mixer sends
+the room's picture at one rung of its ladder's size (H.264, taken before the slate: during
+a closed session the councillors see the room, the public the slate, R25) and the room's
+sound in Opus over plain RTP (graph.RtpOut) to a Janus Streaming mountpoint of the
+sitting; each participant watches that mountpoint through its own Streaming handle,
+offered to the browser as the feed "programme".
 
 The broadcast runner asks for the mountpoint (`programme_rtp_out`) before it starts the
 mixer; the visio consumer attaches a `ProgrammeWatch` on its Janus session. Both derive

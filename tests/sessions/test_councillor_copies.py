@@ -9,6 +9,7 @@ from email.header import decode_header, make_header
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from council.models import Assembly, CommuneCouncillor, MemberCommune
 from council.regime import CGCT_2026, PARIS
@@ -228,3 +229,64 @@ def test_another_assemblys_clerk_cannot_see_or_resend_the_copies(client):
     assert (copy.dispatch, copy.status) == (1, "failed")
     client.logout()
     assert client.post(url, {"copy": copy.id}).status_code == 302  # to the login page
+
+
+def upload(text: str, name: str = "conseillers.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode("utf-8-sig"), content_type="text/csv")
+
+
+def test_the_clerk_imports_the_councillors_from_a_csv(client):
+    a = epci()
+    grand, petit = a.communes.order_by("name")
+    url = f"/clerk/assemblies/{a.id}/commune-councillors/"
+    client.force_login(f.staff(a))
+    csv_text = (
+        "Commune;Prénom;Nom;Courriel\n"
+        f"{petit.name};Anne;Durand;anne.durand@example.fr\n"
+        f"{grand.name.upper()};Luc;Martin;\n"
+    )
+    response = client.post(url, {"file": upload(csv_text)}, follow=True)
+    page = response.content.decode()
+    assert "Conseillers ajoutés\u00a0: 2, mis à jour\u00a0: 0." in page
+    assert "Anne Durand" in page and "anne.durand@example.fr" in page and "Luc Martin" in page
+    # Again, with a new address: updated, not doubled.
+    csv_text = f"commune,prenom,nom,courriel\n{petit.name},Anne,Durand,anne@example.fr\n"
+    response = client.post(url, {"file": upload(csv_text)}, follow=True)
+    assert "mis à jour\u00a0: 1." in response.content.decode()
+    anne = CommuneCouncillor.objects.get(last_name="Durand")
+    assert (anne.commune, anne.email) == (petit, "anne@example.fr")
+    assert CommuneCouncillor.objects.filter(commune__assembly=a).count() == 2
+
+    # One bad line and nothing is stored; every bad line is named.
+    bad = (
+        "commune;prénom;nom;courriel\n"
+        f"{petit.name};Zoé;Neuve;zoe@example.fr\n"
+        "Ailleurs;Jean;Autre;jean@example.fr\n"
+        f"{petit.name};Paul;;\n"
+        f"{petit.name};Rémi;Faux;pas-une-adresse\n"
+    )
+    response = client.post(url, {"file": upload(bad)})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Rien n’a été importé" in page
+    assert "ligne 3" in page and "Ailleurs" in page and "ligne 4" in page and "ligne 5" in page
+    assert not CommuneCouncillor.objects.filter(last_name="Neuve").exists()
+    response = client.post(url, {"file": upload("nom;courriel\nA;b@example.fr\n")})
+    assert response.status_code == 400 and "prenom" in response.content.decode()
+    latin1 = SimpleUploadedFile("c.csv", "commune;prénom\n".encode("latin-1"))
+    response = client.post(url, {"file": latin1})
+    assert response.status_code == 400 and "UTF-8" in response.content.decode()
+    response = client.post(url, {})
+    assert response.status_code == 400 and "Choisissez un fichier CSV" in response.content.decode()
+
+    # Another assembly's clerk, and a commune's council.
+    client.force_login(f.staff(epci()))
+    assert client.post(url, {"file": upload(csv_text)}).status_code == 403
+    assert client.get(url).status_code == 403
+    commune_council = f.assembly(members=2, population=900)
+    client.force_login(f.staff(commune_council))
+    response = client.post(
+        f"/clerk/assemblies/{commune_council.id}/commune-councillors/", {"file": upload(csv_text)}
+    )
+    assert response.status_code == 400 and "Seul un conseil communautaire" in (
+        response.content.decode()
+    )

@@ -37,7 +37,7 @@ from streaming.programme.graph import (
     RtpOut,
     mixer_command,
 )
-from streaming.programme.state import ProgrammeState
+from streaming.programme.state import SLATES, ProgrammeState
 from streaming.programme.supervisor import Supervisor
 from streaming.runner import PROGRAMME_FEED_CHECK, BroadcastRunner
 from streaming.visio.programme_feed import (
@@ -50,7 +50,7 @@ from streaming.visio.programme_feed import (
 )
 
 from ..browser.conftest import launch
-from .test_programme import Feed, close_to, ffprobe, wait_for
+from .test_programme import Feed, close_to, eventually, ffprobe, picture, wait_for
 
 SITTING = 31
 LADDER = (Rendition("360p", 640, 360, 600), Rendition("240p", 426, 240, 300))
@@ -89,29 +89,32 @@ def test_without_rtp_out_the_mixer_is_as_before(tmp_path: Path) -> None:
     assert recording.startswith("[f=mpegts:select=v\\\\:0,a:onfail=ignore]")
 
 
-def test_the_rtp_output_reuses_the_smallest_rendition_and_adds_only_opus(tmp_path: Path) -> None:
+def test_the_rtp_output_is_the_room_at_the_smallest_rung_and_opus(tmp_path: Path) -> None:
     rtp = RtpOut("127.0.0.1", 21001, 21000)
     config = config_for(tmp_path, rtp, 2)
-    assert config.rtp_rendition == 2  # 180p
+    assert config.rtp_rendition == 2 and config.rtp_video == 3  # 180p, after the ladder
     command = mixer_command(config, ProgrammeState(), ["a", "b"], 1)
-    # The ladder as before (one -c:v for all its rungs): no second video encode, one Opus.
+    # One -c:v for the ladder and the participants' picture (R25: the room before the
+    # slate, tests/streaming/test_participants_picture.py), one Opus.
     assert command.count("libx264") == 1 and command.count("libopus") == 1
-    # Only the RTP rendition's encoder is told to hold nothing back; the tee writes at once.
-    assert command[command.index("-profile:v:2") :][:4] == [
-        *("-profile:v:2", "baseline", "-tune:v:2", "zerolatency")
+    # Only the RTP picture's encoder is told to hold nothing back; the tee writes at once.
+    assert command[command.index("-profile:v:3") :][:4] == [
+        *("-profile:v:3", "baseline", "-tune:v:3", "zerolatency")
     ]
+    assert "-profile:v:2" not in command  # the public 180p as the other rungs
     assert command[command.index("-max_interleave_delta") + 1] == "1"
     maps = [command[i + 1] for i, arg in enumerate(command) if arg == "-map"]
-    assert maps == ["[video0]", "[video1]", "[video2]", "[sound]", "[roomsound]"]
+    assert maps == ["[video0]", "[video1]", "[video2]", "[rtpvideo]", "[sound]", "[roomsound]"]
     # The participants hear the room, never silenced (a closed session is theirs too).
     graph = command[command.index("-filter_complex") + 1]
     assert "asplit=2[cutsound][roomsound];\n" in graph
     public = next(chain for chain in graph.split(";\n") if chain.endswith("[sound]"))
     assert "volume@mute" in public and graph.count("volume@mute") == 1
     hls, recording, video, audio = tee_slaves(command)
-    assert hls.endswith(":select=v,a\\\\:0]" + f"{tmp_path}/%v/.mixer.m3u8")  # no Opus in HLS
+    # Neither the participants' picture nor the Opus in HLS.
+    assert hls.endswith(":select=v\\\\:0,v\\\\:1,v\\\\:2,a\\\\:0]" + f"{tmp_path}/%v/.mixer.m3u8")
     assert "select=v\\\\:0,a\\\\:0:" in recording
-    assert "select=v\\\\:2:bsfs/v=dump_extra:payload_type=96]" in video
+    assert "select=v\\\\:3:bsfs/v=dump_extra:payload_type=96]" in video
     assert video.endswith("]rtp://127.0.0.1:21001?pkt_size=1200")
     assert "select=a\\\\:1:payload_type=111]" in audio and "skip_rtcp" in audio
     assert audio.endswith("]rtp://127.0.0.1:21000?pkt_size=1200")
@@ -385,6 +388,14 @@ async def test_a_participant_decodes_the_programme(
             colour = tuple(await page.evaluate(PIXEL))
             print(f"received: {stats}, colour {colour}")
             assert close_to(colour, (255, 0, 0))  # the red camera
+            # R25: in closed session the public sees the slate, the participant the room.
+            out, closed = programme.config.output_dir, SLATES["closed_session"].colour
+            assert programme.control.slate("closed_session")
+            assert await asyncio.to_thread(eventually, lambda: close_to(picture(out), closed))
+            colour = tuple(await page.evaluate(PIXEL))
+            print(f"in closed session: colour {colour}")
+            assert close_to(colour, (255, 0, 0))
+            assert programme.control.slate(None)
             # A mixer killed and started again by the supervisor (new SSRC, sequence and
             # time stamps): the participant's picture goes on, without a new negotiation.
             killed = programme.mixer.pid
