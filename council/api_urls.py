@@ -6,9 +6,11 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from council.accounts import ObtainToken
 from council.api import JSONParser, errors, not_found
+from council.api_docs import ApiDocs
 from sessions import api_views as v
 from sessions.api import agenda, minutes, running
 from sessions.prefecture import api as prefecture
+from voting import api as voting
 
 
 class TokenOut(serializers.Serializer):
@@ -26,6 +28,7 @@ class TokenView(ObtainToken):
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("token/", TokenView.as_view(), name="api-token"),
+    path("docs/", ApiDocs.as_view(), name="api-docs"),
     path("sittings/", v.SittingList.as_view()),
     path("sittings/<int:sitting_id>/", agenda.SittingEdit.as_view()),
     path("sittings/<int:sitting_id>/items/", v.ItemList.as_view()),
@@ -49,10 +52,15 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/minutes/sign/", minutes.Sign.as_view()),
     path("sittings/<int:sitting_id>/minutes/publish/", minutes.Publish.as_view()),
     path("sittings/<int:sitting_id>/deliberations/", minutes.DeliberationsPublish.as_view()),
-    path("sittings/<int:sitting_id>/votes/", v.Votes.as_view()),
+    path("sittings/<int:sitting_id>/votes/", voting.Votes.as_view()),
+    path("sittings/<int:sitting_id>/urgency/", voting.Urgency.as_view()),
+    path("sittings/<int:sitting_id>/interests/", voting.Interests.as_view()),
+    path("sittings/<int:sitting_id>/secret-request/", voting.SecretRequest.as_view()),
     path("sittings/<int:sitting_id>/secret-waiver/", v.SecretWaiver.as_view()),
     path("votes/<int:vote_id>/ballots/", v.Ballots.as_view()),
-    path("votes/<int:vote_id>/close/", v.VoteClose.as_view()),
+    path("votes/<int:vote_id>/close/", voting.VoteClose.as_view()),
+    path("votes/<int:vote_id>/answers/", voting.Answers.as_view()),
+    path("votes/<int:vote_id>/next-round/", voting.NextRound.as_view()),
     path("assemblies/<slug:slug>/deliberations/", v.Deliberations.as_view()),
     re_path(r"", not_found),  # the rest: a JSON 404, like the API's other errors
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "axes",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (/api/docs/)
     "council",
     "sessions.apps.SittingsConfig",
     "voting",
@@ -329,6 +330,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Council sittings: assemblies, sittings, agenda, attendance, proxies, quorum.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "council.api.bounded_path_ids",

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import CountField, IdField, IdListField, StrictSerializer, errors
+from council.api import IdField, IdListField, StrictSerializer, errors
 from council.errors import Forbidden, InvalidInput, NotFound
 from council.models import Assembly, Member, Room, StaffRole
 from council.parsing import parse_id, parse_single
@@ -76,36 +76,10 @@ class AttendanceIn(StrictSerializer):
     room = IdField(required=False, allow_null=True)
 
 
-class VoteIn(StrictSerializer):
-    kind = serializers.ChoiceField(choices=Vote.Kind.choices)
-    question = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
-    roll_call = IdListField(required=False)
-    secret = IdListField(required=False)
-    # R19 / R20: an election's candidates; the vote's chair (R21; refused for R20's
-    # elections unless it is the oldest member present).
-    candidates = IdListField(required=False)
-    chair = IdField(required=False, allow_null=True)
-
-
 class BallotIn(StrictSerializer):
     choice = serializers.CharField(max_length=20)
     client_id = serializers.CharField(max_length=64)
     on_behalf_of = IdField(required=False, allow_null=True)
-
-
-class HandsIn(StrictSerializer):
-    for_ = CountField(required=False)
-    against = CountField(required=False)
-    abstain = CountField(required=False)
-    # R16: the chair's own hand, one of the counts; on a tie of a public vote it decides.
-    chair_choice = serializers.ChoiceField(choices=["for", "against", "abstain"], required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # "for" is a Python keyword: declared as for_, bound anew as "for" (the copy keeps
-        # for_ as its source, and the votes for would be dropped).
-        self.fields.pop("for_")
-        self.fields["for"] = CountField(required=False)
 
 
 class WaiverIn(StrictSerializer):
@@ -117,12 +91,6 @@ class WaiverOut(serializers.Serializer):
     waived = serializers.BooleanField()
     present = serializers.ListField(child=serializers.DictField())
     objections = serializers.ListField(child=serializers.DictField())
-
-
-class CountsIn(StrictSerializer):
-    counts = HandsIn(required=False)
-    # The second click: close although voices are missing (code vote_close_unconfirmed).
-    confirm = serializers.BooleanField(required=False, default=False)
 
 
 # --- Outputs --------------------------------------------------------------------------------
@@ -252,27 +220,12 @@ class AttendanceOut(serializers.Serializer):
     quorum = QuorumOut()
 
 
-class VoteOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    voices = serializers.IntegerField()
-
-
 class ReceiptOut(serializers.Serializer):
     vote = serializers.IntegerField()
     member = serializers.IntegerField()
     client_id = serializers.CharField()
     cast_at = serializers.DateTimeField()
     duplicate = serializers.BooleanField()
-
-
-class ResultOut(serializers.Serializer):
-    """A closed vote's result: a motion adds for, against, abstain, adopted (and the names
-    in a public vote); an election adds its round, tallies and winner."""
-
-    blank = serializers.IntegerField()
-    expressed = serializers.IntegerField()
-    cast = serializers.IntegerField()
-    voices = serializers.IntegerField()
 
 
 class DeliberationsOut(serializers.Serializer):
@@ -441,28 +394,6 @@ class Quorum(APIView):
         )
 
 
-class Votes(APIView):
-    @extend_schema(request=VoteIn, responses={201: VoteOut, **errors(400, 401, 403, 404, 409)})
-    def post(self, request: Request, sitting_id: int) -> Response:
-        """R17, R18: "roll_call" and "secret" list the members present who ask for it."""
-        sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        if sitting.current_item is None:
-            raise InvalidInput(_("Take up an item first."), code="no_current_item")
-        data = _valid(VoteIn, request)
-        requests = {k: data[k] for k in ("roll_call", "secret") if k in data}
-        chair_id = data.get("chair")
-        vote = voting.vote_open(
-            item=sitting.current_item,
-            kind=data["kind"],
-            user=request.user,
-            question=data["question"],
-            requests=requests,
-            candidates=[_member(sitting, i) for i in dict.fromkeys(data.get("candidates") or [])],
-            chair=None if chair_id is None else _member(sitting, chair_id),
-        )
-        return Response({"id": vote.id, "voices": len(vote.eligible)}, status=201)
-
-
 class SecretWaiver(APIView):
     @extend_schema(request=WaiverIn, responses={201: WaiverOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
@@ -512,17 +443,6 @@ class Ballots(APIView):
             on_behalf_of=None if grantor_id is None else _member(vote.sitting, grantor_id),
         )
         return Response(receipt.as_dict(), status=200 if receipt.duplicate else 201)
-
-
-class VoteClose(APIView):
-    @extend_schema(request=CountsIn, responses={200: ResultOut, **errors(400, 401, 403, 404, 409)})
-    def post(self, request: Request, vote_id: int) -> Response:
-        vote = _vote(request, vote_id, Role.CHAIR)
-        data = _valid(CountsIn, request)
-        vote = voting.vote_close(
-            vote=vote, user=request.user, counts=data.get("counts"), confirm=data["confirm"]
-        )
-        return Response(vote.result)
 
 
 class Deliberations(APIView):
