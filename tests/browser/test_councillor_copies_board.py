@@ -66,3 +66,10 @@ def test_a_refused_copy_is_shown_in_its_section_and_sent_again(smtp, live_url, n
     copy = off_loop(lambda: CouncillorCopy.objects.get(sitting=sitting, councillor=refused))
     assert (copy.dispatch, copy.status, copy.attempts) == (2, "sent", 1)
     shoot(clerk, "clerk-deliveries-copies-resent")
+
+    clerk.get_by_role("link", name="Les conseillers municipaux des communes membres").click()
+    expect(clerk.locator("h1")).to_contain_text("Conseillers municipaux des communes membres")
+    expect(clerk.locator(f"tr[data-councillor='{refused.id}']")).to_contain_text(
+        "alice.bonne@pb.example.fr"
+    )
+    assert axe_violations(clerk) == []
