@@ -5,7 +5,7 @@ from rest_framework import parsers, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from council.accounts import ObtainToken
-from council.api import JSONParser, errors, not_found
+from council.api import JSONParser, StrictSerializer, errors, not_found
 from council.api_docs import ApiDocs
 from sessions import api_views as v
 from sessions.api import agenda, minutes, running
@@ -18,11 +18,16 @@ class TokenOut(serializers.Serializer):
     expires = serializers.DateTimeField(required=False)
 
 
-@extend_schema(request=AuthTokenSerializer, responses={200: TokenOut, **errors(400, 401, 429)})
+class TokenIn(StrictSerializer, AuthTokenSerializer):
+    """Username and password; any other field is refused (400), before any attempt counts."""
+
+
+@extend_schema(request=TokenIn, responses={200: TokenOut, **errors(400, 401, 429)})
 class TokenView(ObtainToken):
     """The token view, its JSON bodies read with the API's bounds (council.api.JSONParser)."""
 
     parser_classes = (parsers.FormParser, parsers.MultiPartParser, JSONParser)
+    serializer_class = TokenIn
 
 
 urlpatterns = [

@@ -475,3 +475,12 @@ def test_a_proxy_for_illness_covers_more_than_three_sittings(council):
     assert signed["illness"] is False
     bad = other.post(f"/api/sittings/{run[1].id}/proxies/", {"holder": "cinq"}, format="multipart")
     assert bad.status_code == 400 and "holder" in bad.json()["errors"]
+
+
+def test_the_token_endpoint_refuses_an_unknown_field(council):
+    a, clerk_user, people = council
+    body = {"username": clerk_user.username, "password": f.PASSWORD}
+    wrong = APIClient().post("/api/token/", {**body, "remember": True}, format="json")
+    assert wrong.status_code == 400 and "remember" in wrong.json()["errors"]
+    assert not Token.objects.filter(user=clerk_user).exists()
+    assert ok(APIClient().post("/api/token/", body, format="json"))["token"]
