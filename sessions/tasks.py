@@ -26,16 +26,24 @@ def deliver_convocations(jobs: list[tuple[int, int]]) -> None:
     broker to the worker, so that a mail server that does not answer never holds the
     clerk's page for each member's timeout in turn.
     """
-    app = deliver_convocation.app
+    _enqueue(jobs, deliver_convocation, "convocation")
+
+
+def deliver_councillor_copies(jobs: list[tuple[int, int]]) -> None:
+    """R32: enqueue one job per (copy id, dispatch), as `deliver_convocations` does."""
+    _enqueue(jobs, deliver_councillor_copy, "councillor copy")
+
+
+def _enqueue(jobs: list[tuple[int, int]], task: Task, label: str) -> None:
     deadline = time.monotonic() + settings.SEANCE_MAIL_INLINE_SECONDS
-    for recipient_id, dispatch in jobs:
+    for object_id, dispatch in jobs:
         try:
-            if app.conf.task_always_eager and time.monotonic() > deadline:
-                _through_broker(recipient_id, dispatch)
+            if task.app.conf.task_always_eager and time.monotonic() > deadline:
+                _through_broker(object_id, dispatch, task=task)
             else:
-                deliver_convocation.delay(recipient_id, dispatch)
+                task.delay(object_id, dispatch)
         except Exception:
-            logger.exception("convocation job %s (dispatch %s)", recipient_id, dispatch)
+            logger.exception("%s job %s (dispatch %s)", label, object_id, dispatch)
 
 
 @shared_task(
@@ -86,20 +94,6 @@ def _through_broker(
             countdown=countdown,
             retries=retries,
         )
-
-
-def deliver_councillor_copies(jobs: list[tuple[int, int]]) -> None:
-    """R32: enqueue one job per (copy id, dispatch), as `deliver_convocations` does."""
-    app = deliver_councillor_copy.app
-    deadline = time.monotonic() + settings.SEANCE_MAIL_INLINE_SECONDS
-    for copy_id, dispatch in jobs:
-        try:
-            if app.conf.task_always_eager and time.monotonic() > deadline:
-                _through_broker(copy_id, dispatch, task=deliver_councillor_copy)
-            else:
-                deliver_councillor_copy.delay(copy_id, dispatch)
-        except Exception:
-            logger.exception("councillor copy job %s (dispatch %s)", copy_id, dispatch)
 
 
 @shared_task(
