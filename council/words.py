@@ -1,10 +1,16 @@
-"""Numbers said in words the way a French council reads them: durations and clear days
-(jours francs, R5), with their plural forms through ngettext."""
+"""Numbers said in words the way a French council reads them: durations, clear days
+(jours francs, R5) with their plural forms through ngettext, and dates ("1er décembre")."""
 
 from __future__ import annotations
 
+import datetime
+import re
+
+from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+
+UNESCAPED_DAY = re.compile(r"(?<!\\)j")
 
 
 def duration_words(seconds: float | int) -> str:
@@ -38,3 +44,14 @@ def clear_days_words(days: int) -> str:
     if days < 0:
         return _("convened out of time (sent on or after the day of the sitting)")
     return ngettext("%(n)s clear day", "%(n)s clear days", days) % {"n": days}
+
+
+def day_date(value: datetime.date | None, fmt: str = "DATE_FORMAT") -> str:
+    """Django's date format, with French's first of the month: "mardi 1er décembre 2026",
+    never "1 décembre". `fmt` is a format string or a format's name ("DATE_FORMAT")."""
+    if value is None or value == "":
+        return ""
+    pattern = str(formats.get_format(fmt)) if fmt.endswith("_FORMAT") else fmt
+    if value.day == 1 and (get_language() or "").startswith("fr"):
+        pattern = UNESCAPED_DAY.sub(r"\\1\\e\\r", pattern)
+    return formats.date_format(value, pattern)
