@@ -15,6 +15,7 @@ from sessions.views.labels import live_config
 from sessions.views.public import public_headers
 
 from .hls import content_type, servable
+from .models import Replay
 
 
 @require_GET
@@ -40,5 +41,6 @@ def embed(request: HttpRequest, sitting_id: int) -> HttpResponse:
     context = {
         "sitting": sitting,
         "config": live_config(sitting, "public", public_snapshot(sitting)),
+        "replay_ready": Replay.objects.filter(sitting=sitting, state=Replay.State.READY).exists(),
     }
     return public_headers(render(request, "streaming/embed.html", context))

@@ -20,7 +20,12 @@
     waiting: lang.startsWith("fr") ? "La diffusion n’a pas commencé\u00a0; nouvel essai dans quelques secondes." : "The broadcast has not started; trying again in a few seconds.",
     lost: lang.startsWith("fr") ? "Diffusion interrompue\u00a0; reconnexion…" : "Broadcast interrupted; reconnecting…",
     ended: lang.startsWith("fr") ? "La diffusion est arrêtée\u00a0; elle reprendra ici d’elle-même." : "The broadcast has stopped; it will resume here by itself.",
+    over: lang.startsWith("fr") ? "La séance est levée\u00a0: la diffusion est terminée." : "The sitting is closed: the broadcast is over.",
   };
+  // The sitting's state badge (kept by the live script): a closed sitting's broadcast
+  // does not come back, so the player stops trying and says so.
+  const badge = document.getElementById("live-state");
+  const sittingOver = () => Boolean(badge && badge.classList.contains("state-closed"));
   let hls = null;
 
   function levels(data) {
@@ -42,8 +47,9 @@
     hls.subtitleTrack = available && captions.checked ? 0 : -1;
   }
   function retry(message) {
-    status.textContent = message;
     if (hls) { hls.destroy(); hls = null; }
+    if (sittingOver()) { status.textContent = say.over; return; }
+    status.textContent = message;
     setTimeout(start, 4000);
   }
   function start() {
