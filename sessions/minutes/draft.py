@@ -222,7 +222,16 @@ def _closed_session_votes(sitting: Sitting) -> list[dict[str, Any]]:
     closed = Vote.objects.filter(
         sitting=sitting, purpose=Vote.Purpose.CLOSED_SESSION, state=Vote.State.CLOSED
     )
-    return [{**_vote_dict(v), "at": _time(v.closed_at)} for v in closed.order_by("id")]
+    names = {m.id: m.full_name for m in sitting.assembly.members.all()}
+    return [
+        {
+            **_vote_dict(v),
+            "requests": {},  # not a request for a type of vote: who asked for the huis clos
+            "requested_by": [names.get(i, "") for i in v.requests.get("closed_session", [])],
+            "at": _time(v.closed_at),
+        }
+        for v in closed.order_by("id")
+    ]
 
 
 def _spans(journal: list[SittingLog], start: str, end: str) -> list[dict[str, str]]:

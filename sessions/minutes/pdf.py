@@ -111,6 +111,8 @@ def _closed_sessions(content: dict[str, Any]) -> list[Block]:
     story: list[Block] = [_p(_("Closed session (huis clos, R25)"), "Heading3")]
     for vote in votes:
         story.append(_p(_("%(at)s — vote on the closed session") % {"at": vote["at"]}))
+        asked = ", ".join(vote.get("requested_by") or [])
+        story.append(_p(_("Requested by: %(names)s") % {"names": asked or "—"}))
         story += [_p(line) for line in _result_lines(vote)]
         story += _anchor(_("Vote log, hash of the close of this vote:"), vote.get("anchor", ""))
     for span in content.get("closed_sessions") or []:

@@ -6,6 +6,7 @@ import pytest
 
 from sessions import services
 from sessions.minutes.draft import minutes_draft
+from sessions.minutes.pdf import _closed_sessions, _result_lines
 from sessions.models import SittingLog
 from tests import factories as f
 from voting import services as voting
@@ -113,6 +114,11 @@ def test_chained_in_the_vote_log_and_recorded_in_the_minutes(council):
     votes = content["closed_session_votes"]
     assert [v["adopted"] for v in votes] == [False, True]
     assert votes[1]["result"]["for"] == 5 and votes[1]["anchor"] == records[3].hash
+    assert votes[1]["requested_by"] == [m[0].full_name]
+    lines = " ".join(_result_lines(votes[0]))
+    assert "Pour\u00a0: 2, contre\u00a0: 5" in lines and "Rejeté" in lines
+    printed = " ".join(b.get("text", "") for b in _closed_sessions(content))
+    assert f"Demandé par\u00a0: {m[0].full_name}" in printed and records[3].hash in printed
     assert len(content["closed_sessions"]) == 1  # the one adopted
     assert all(item["votes"] == [] for item in content["items"])  # no item's deliberation
 
