@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # |day (dates with French's "1er"), |duration…: on every page, like |date.
+            "builtins": ["council.templatetags.council_words"],
         },
     },
 ]

@@ -7,7 +7,6 @@ import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 from reportlab.lib.styles import getSampleStyleSheet
@@ -16,13 +15,14 @@ from reportlab.platypus import ListFlowable, ListItem, Paragraph, Spacer
 
 from council.models import Member
 from council.regime import PARIS
+from council.words import day_date
 
 from .acts import Act, bullets, para, pdf_from, pdf_of, space
 from .models import Sitting
 
 
 def _when(sitting: Sitting) -> str:
-    return formats.date_format(sitting.starts_at.astimezone(PARIS), "l j F Y à H\\hi")
+    return day_date(sitting.starts_at.astimezone(PARIS), "l j F Y à H\\hi")
 
 
 def convocation_lines(sitting: Sitting) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def render_proxy_pdf(
         Paragraph(
             _("Signed electronically on %(at)s by %(grantor)s.")
             % {
-                "at": formats.date_format(at.astimezone(PARIS), "j F Y H:i"),
+                "at": day_date(at.astimezone(PARIS), "j F Y H:i"),
                 "grantor": escape(grantor.full_name),
             },
             styles["Normal"],

@@ -10,10 +10,10 @@ import datetime
 import re
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from council.regime import PARIS, Regime, regime_for
+from council.words import day_date
 
 from ..models import (
     AgendaItem,
@@ -41,7 +41,7 @@ def _time(at: datetime.datetime | None) -> str:
 
 
 def _when(at: datetime.datetime | None) -> str:
-    return formats.date_format(at.astimezone(PARIS), "l j F Y") if at else ""
+    return day_date(at.astimezone(PARIS), "l j F Y") if at else ""
 
 
 def _attendance(sitting: Sitting) -> dict[str, list[dict[str, Any]]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from council.regime import PARIS
+from council.words import day_date
 from voting.chain import sitting_anchor, vote_anchor
 
 from ..acts import Act, Block, pdf_of, space, table
@@ -27,7 +27,7 @@ def _anchor(label: str, digest: str) -> list[Block]:
 
 def _at(iso: str) -> str:
     at = datetime.datetime.fromisoformat(iso).astimezone(PARIS)
-    return formats.date_format(at, "j F Y H:i")
+    return day_date(at, "j F Y H:i")
 
 
 def _result_lines(vote: dict[str, Any]) -> list[str]:
@@ -192,7 +192,7 @@ def minutes_act(minutes: Minutes) -> Act:
     for item in c["items"]:
         story += _item(item)
     if minutes.adopted_at:
-        adopted = formats.date_format(minutes.adopted_at.astimezone(PARIS), "j F Y")
+        adopted = day_date(minutes.adopted_at.astimezone(PARIS), "j F Y")
         story.append(_p(_("Adopted by the council on %(date)s.") % {"date": adopted}))
     story += _head(c.get("vote_log_head", ""))
     story += _signatures(minutes)
@@ -216,7 +216,7 @@ def deliberation_act(d: Deliberation) -> Act:
     """R31: the numbered deliberation, its vote and the vote log's hash of its close."""
     sitting = d.sitting
     chair = sitting.chair
-    when = formats.date_format(d.decided_at.astimezone(PARIS), "j F Y")
+    when = day_date(d.decided_at.astimezone(PARIS), "j F Y")
     story = [
         _p(sitting.assembly.name, "Title"),
         _p(_("Deliberation no. %(id)s") % {"id": d.identifier}, "Heading1"),
@@ -238,7 +238,7 @@ def render_deliberation(d: Deliberation) -> bytes:
 
 def list_act(sitting: Sitting) -> Act:
     """R30: session date, subject, adopted or rejected."""
-    when = formats.date_format((sitting.opened_at or sitting.starts_at).astimezone(PARIS), "j F Y")
+    when = day_date((sitting.opened_at or sitting.starts_at).astimezone(PARIS), "j F Y")
     heading = _("List of deliberations of the sitting of %(date)s") % {"date": when}
     rows = [
         [d.identifier, d.subject, _("Adopted") if d.adopted else _("Rejected")]

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from council.regime import PARIS
+from council.words import day_date
 
 from ..access import Role, can
 from ..models import Sitting
@@ -43,7 +43,7 @@ class Target:
 
 
 def _day(sitting: Sitting) -> str:
-    return formats.date_format(sitting.starts_at.astimezone(PARIS), "j F Y")
+    return day_date(sitting.starts_at.astimezone(PARIS), "j F Y")
 
 
 def agenda_targets(minutes: Minutes) -> list[Target]:

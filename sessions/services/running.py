@@ -8,12 +8,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.regime import regime_for
-from council.words import clear_days_words
+from council.words import clear_days_words, day_date
 
 from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
 from ..minutes import services as minutes
@@ -79,7 +78,7 @@ def _check_convened_time(
     earliest, latest = regime_for(sitting.assembly).opening_window(sitting.starts_at)
     if earliest <= now <= latest:
         return
-    words = {"date": date_format(timezone.localtime(sitting.starts_at), "l j F Y, H:i")}
+    words = {"date": day_date(timezone.localtime(sitting.starts_at), "l j F Y, H:i")}
     early = now < earliest
     if not open_anyway:
         message = (
@@ -124,7 +123,7 @@ def _check_notice(sitting: Sitting, user: User) -> None:
     if not notice.short or notice.latest_dispatch is None:
         return
     words = {
-        "date": date_format(timezone.localtime(notice.latest_dispatch), "j F Y"),
+        "date": day_date(timezone.localtime(notice.latest_dispatch), "j F Y"),
         "days": clear_days_words(notice.clear_days or 0),
         "required": clear_days_words(notice.required),
     }

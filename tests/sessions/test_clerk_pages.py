@@ -1,6 +1,7 @@
 """The clerk's pages: preparing a sitting, its agenda and papers, sending the convocation."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -261,7 +262,9 @@ def test_nothing_changes_after_convocation(client, logged_clerk):
     page = client.get(f"/clerk/sittings/{s.id}/")
     html = page.content.decode()
     assert page.status_code == 200 and 'data-code="agenda_locked"' in html
-    assert f"/clerk/sittings/{s.id}/items/" not in html
+    # Nothing of the agenda may be edited; only an item's ACTES matter code may still be
+    # set until its vote (for the prefecture).
+    assert not re.search(rf"/clerk/sittings/{s.id}/items/(?!\d+/matter/)", html)
 
     response = client.post(
         f"/clerk/sittings/{s.id}/",
