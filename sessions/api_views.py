@@ -173,9 +173,10 @@ class CandidateOut(serializers.Serializer):
 
 class VoteSummaryOut(serializers.Serializer):
     id = serializers.IntegerField()
-    item = serializers.IntegerField()
+    item = serializers.IntegerField(allow_null=True)  # none for the vote on the huis clos
     kind = serializers.CharField()
     kind_label = serializers.CharField()
+    purpose = serializers.CharField()  # "deliberation" or "closed_session" (R25)
     state = serializers.CharField()
     question = serializers.CharField(allow_blank=True)
     round = serializers.IntegerField()

@@ -158,6 +158,8 @@ def test_a_whole_sitting_over_rest_from_convocation_to_published_minutes(council
         ),
         201,
     )
+    on_it = ok(chair.get(f"/api/sittings/{sid}/"))["vote"]  # a vote of no item (schema)
+    assert (on_it["item"], on_it["purpose"]) == (None, "closed_session")
     ok(
         chair.post(
             f"/api/votes/{asked['vote']}/close/",
