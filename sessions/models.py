@@ -194,9 +194,10 @@ class Convocation(models.Model):
         return self.register_number
 
 
-class ConvocationRecipient(models.Model):
-    """One member's copy of the convocation and its delivery: each dispatch is a job of its
-    own, retried with backoff; `sent_at` is the latest dispatch the mail server accepted."""
+class EmailDelivery(models.Model):
+    """One e-mail's delivery to one recipient: each dispatch is a job of its own, retried
+    with backoff; `sent_at` is the latest dispatch the mail server accepted, the token's
+    link the proof of opening (sessions.services.delivery)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -205,10 +206,6 @@ class ConvocationRecipient(models.Model):
         RETRYING = "retrying", _("Will be retried")
         FAILED = "failed", _("Failed")
 
-    convocation = models.ForeignKey(
-        Convocation, on_delete=models.CASCADE, related_name="recipients"
-    )
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="convocations")
     email = models.EmailField(blank=True)
     token = models.CharField(max_length=64, unique=True, default=_token)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -222,6 +219,18 @@ class ConvocationRecipient(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     open_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ConvocationRecipient(EmailDelivery):
+    """One member's copy of the convocation and its delivery."""
+
+    convocation = models.ForeignKey(
+        Convocation, on_delete=models.CASCADE, related_name="recipients"
+    )
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="convocations")
     paper_requested = models.BooleanField(default=False)
 
     class Meta:
@@ -231,7 +240,7 @@ class ConvocationRecipient(models.Model):
         ]
 
 
-class CouncillorCopy(models.Model):
+class CouncillorCopy(EmailDelivery):
     """R32: one copy, to a member commune's councillor who does not sit in the EPCI's
     council, of the convocation, the list of deliberations or the minutes, delivered as the
     members' convocations are (one job per dispatch, retried; `sent_at` is the latest
@@ -242,8 +251,6 @@ class CouncillorCopy(models.Model):
         LIST = "list", _("List of deliberations")
         MINUTES = "minutes", _("Minutes")
 
-    Status = ConvocationRecipient.Status
-
     sitting = models.ForeignKey(Sitting, on_delete=models.CASCADE, related_name="councillor_copies")
     councillor = models.ForeignKey(
         CommuneCouncillor, on_delete=models.PROTECT, related_name="copies"
@@ -252,19 +259,8 @@ class CouncillorCopy(models.Model):
     publication = models.ForeignKey(
         "sittings.Publication", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    email = models.EmailField(blank=True)
-    token = models.CharField(max_length=64, unique=True, default=_token)
     created_at = models.DateTimeField()
     due_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivery_error = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    dispatch = models.PositiveIntegerField(default=1)
-    attempts = models.PositiveIntegerField(default=0)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    open_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "councillor__last_name", "councillor__first_name", "id"]

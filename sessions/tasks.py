@@ -11,8 +11,9 @@ from celery.exceptions import AlwaysEagerIgnored
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from .services.convocation import DeliveryDeferred, convocation_deliver
+from .services.convocation import convocation_deliver
 from .services.councillor_copies import copy_deliver
+from .services.delivery import DeliveryDeferred
 
 logger = logging.getLogger(__name__)
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -21,14 +19,13 @@ from council.regime import regime_for
 
 from ..acts import pdf_of
 from ..documents import convocation_act
-from ..errors import Conflict, ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
+from ..errors import ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
 from ..realtime import broadcast
 from ..search.services import search_index_sitting
 from ..selectors import members_in_office
 from .common import User, actor, lock, log, require_in_office, require_state
-
-logger = logging.getLogger(__name__)
+from .delivery import claim, deliver, redispatch
 
 
 @dataclass
@@ -205,51 +202,17 @@ def convocation_resend(*, sitting: Sitting, member_id: int, user: User) -> Convo
     )
     if recipient is None:
         raise NotFound(_("This member is not a recipient of this sitting's convocation."))
-    if not recipient.member.email:
-        raise InvalidInput(
-            _("%(name)s has no e-mail address: enter one in the member's record first.")
-            % {"name": recipient.member.full_name},
-            code="no_email",
-        )
-    if recipient.status == ConvocationRecipient.Status.SENDING and not _lease_over(recipient):
-        raise Conflict(
-            _("The convocation is being sent to %(name)s right now.")
-            % {"name": recipient.member.full_name},
-            code="delivery_in_progress",
-        )
-    recipient.email = recipient.member.email
-    recipient.dispatch += 1
-    recipient.status = ConvocationRecipient.Status.QUEUED
-    recipient.attempts = 0
-    recipient.delivery_error = ""
-    recipient.next_attempt_at = None
-    recipient.save(
-        update_fields=[
-            "email",
-            "dispatch",
-            "status",
-            "attempts",
-            "delivery_error",
-            "next_attempt_at",
-        ]
+    name = {"name": recipient.member.full_name}
+    redispatch(
+        recipient,
+        email=recipient.member.email,
+        no_email=_("%(name)s has no e-mail address: enter one in the member's record first.")
+        % name,
+        in_progress=_("The convocation is being sent to %(name)s right now.") % name,
     )
     log(sitting, "convocation_resent", user, member=member_id, dispatch=recipient.dispatch)
     _dispatch_on_commit([recipient])
     return recipient
-
-
-# A job that claimed a delivery and vanished (its worker killed mid-send) leaves it
-# "sending"; after this long another job may take it over.
-SENDING_LEASE = datetime.timedelta(minutes=10)
-
-
-def _lease_over(recipient: ConvocationRecipient) -> bool:
-    started = recipient.last_attempt_at
-    return started is None or started < timezone.now() - SENDING_LEASE
-
-
-class DeliveryDeferred(Exception):
-    """The mail server did not take the message this time; the job tries again later."""
 
 
 def convocation_deliver(
@@ -262,59 +225,17 @@ def convocation_deliver(
     A refusal is recorded for the clerk; a temporary one, when `retry_in` seconds are
     left for another try, raises `DeliveryDeferred` for the job to retry.
     """
-    from ..mail import delivery_failure, send_convocation_email
+    from ..mail import send_convocation_email
 
-    recipient = _claim(recipient_id, dispatch)
-    if recipient is None:
-        return None
-    try:
-        send_convocation_email(recipient)
-    except Exception as exc:
-        if not isinstance(exc, OSError):
-            logger.exception("convocation to recipient %s", recipient_id)
-        failure = delivery_failure(exc)
-        retry = None if failure.permanent else retry_in
-        _record_failure(recipient, failure.message, retry)
-        if retry is not None:
-            raise DeliveryDeferred(failure.message) from exc
-        return recipient
-    recipient.sent_at = timezone.now()
-    recipient.status = ConvocationRecipient.Status.SENT
-    recipient.delivery_error = ""
-    recipient.save(update_fields=["sent_at", "status", "delivery_error"])
-    return recipient
-
-
-def _claim(recipient_id: int, dispatch: int) -> ConvocationRecipient | None:
-    S = ConvocationRecipient.Status
-    now = timezone.now()
-    claimable = Q(status__in=[S.QUEUED, S.RETRYING]) | Q(
-        status=S.SENDING, last_attempt_at__lt=now - SENDING_LEASE
+    convened = ConvocationRecipient.objects.filter(
+        convocation__sitting__state=Sitting.State.CONVENED
     )
-    claimed = (
-        ConvocationRecipient.objects.filter(claimable, pk=recipient_id, dispatch=dispatch)
-        .exclude(email="")
-        .filter(convocation__sitting__state=Sitting.State.CONVENED)
-        .update(
-            status=S.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, next_attempt_at=None
-        )
-    )
-    if not claimed:
+    if not claim(convened, recipient_id, dispatch):
         return None
-    return ConvocationRecipient.objects.select_related(
+    recipient = ConvocationRecipient.objects.select_related(
         "convocation__sitting__assembly", "member"
     ).get(pk=recipient_id)
-
-
-def _record_failure(recipient: ConvocationRecipient, message: str, retry_in: float | None) -> None:
-    S = ConvocationRecipient.Status
-    recipient.delivery_error = message[:300]
-    if retry_in is None:
-        recipient.status, recipient.next_attempt_at = S.FAILED, None
-    else:
-        recipient.status = S.RETRYING
-        recipient.next_attempt_at = timezone.now() + datetime.timedelta(seconds=retry_in)
-    recipient.save(update_fields=["delivery_error", "status", "next_attempt_at"])
+    return deliver(recipient, send_convocation_email, retry_in)
 
 
 @dataclass

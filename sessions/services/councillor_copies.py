@@ -13,19 +13,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from council.models import CommuneCouncillor
 from council.regime import regime_for
 
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound
 from ..minutes.models import Publication
 from ..models import CouncillorCopy, Sitting
 from ..selectors import members_in_office
 from .common import User, lock, log
-from .convocation import SENDING_LEASE, DeliveryDeferred
+from .delivery import claim, deliver, redispatch
 
 logger = logging.getLogger(__name__)
 
@@ -106,34 +105,13 @@ def copy_resend(*, sitting: Sitting, copy_id: int, user: User) -> CouncillorCopy
     )
     if copy is None:
         raise NotFound(_("This copy is not one of this sitting's."))
-    if not copy.councillor.email:
-        raise InvalidInput(
-            _("%(name)s has no e-mail address: enter one in the councillor's record first.")
-            % {"name": copy.councillor.full_name},
-            code="no_email",
-        )
-    started = copy.last_attempt_at
-    if copy.status == S.SENDING and started and started >= timezone.now() - SENDING_LEASE:
-        raise Conflict(
-            _("The copy is being sent to %(name)s right now.")
-            % {"name": copy.councillor.full_name},
-            code="delivery_in_progress",
-        )
-    copy.email = copy.councillor.email
-    copy.dispatch += 1
-    copy.status = S.QUEUED
-    copy.attempts = 0
-    copy.delivery_error = ""
-    copy.next_attempt_at = None
-    copy.save(
-        update_fields=[
-            "email",
-            "dispatch",
-            "status",
-            "attempts",
-            "delivery_error",
-            "next_attempt_at",
-        ]
+    name = {"name": copy.councillor.full_name}
+    redispatch(
+        copy,
+        email=copy.councillor.email,
+        no_email=_("%(name)s has no e-mail address: enter one in the councillor's record first.")
+        % name,
+        in_progress=_("The copy is being sent to %(name)s right now.") % name,
     )
     log(sitting, "councillor_copy_resent", user, copy=copy.pk, dispatch=copy.dispatch)
     _dispatch_on_commit([copy])
@@ -142,52 +120,14 @@ def copy_resend(*, sitting: Sitting, copy_id: int, user: User) -> CouncillorCopy
 
 def copy_deliver(*, copy_id: int, dispatch: int, retry_in: float | None) -> CouncillorCopy | None:
     """Send one dispatch of one copy, as `convocation_deliver` does a member's (R32)."""
-    from ..mail import delivery_failure, send_councillor_copy_email
+    from ..mail import send_councillor_copy_email
 
-    copy = _claim(copy_id, dispatch)
-    if copy is None:
+    if not claim(CouncillorCopy.objects.all(), copy_id, dispatch):
         return None
-    try:
-        send_councillor_copy_email(copy)
-    except Exception as exc:
-        if not isinstance(exc, OSError):
-            logger.exception("councillor copy %s", copy_id)
-        failure = delivery_failure(exc)
-        retry = None if failure.permanent else retry_in
-        copy.delivery_error = failure.message[:300]
-        if retry is None:
-            copy.status, copy.next_attempt_at = S.FAILED, None
-        else:
-            copy.status = S.RETRYING
-            copy.next_attempt_at = timezone.now() + datetime.timedelta(seconds=retry)
-        copy.save(update_fields=["delivery_error", "status", "next_attempt_at"])
-        if retry is not None:
-            raise DeliveryDeferred(failure.message) from exc
-        return copy
-    copy.sent_at = timezone.now()
-    copy.status = S.SENT
-    copy.delivery_error = ""
-    copy.save(update_fields=["sent_at", "status", "delivery_error"])
-    return copy
-
-
-def _claim(copy_id: int, dispatch: int) -> CouncillorCopy | None:
-    now = timezone.now()
-    claimable = Q(status__in=[S.QUEUED, S.RETRYING]) | Q(
-        status=S.SENDING, last_attempt_at__lt=now - SENDING_LEASE
-    )
-    claimed = (
-        CouncillorCopy.objects.filter(claimable, pk=copy_id, dispatch=dispatch)
-        .exclude(email="")
-        .update(
-            status=S.SENDING, attempts=F("attempts") + 1, last_attempt_at=now, next_attempt_at=None
-        )
-    )
-    if not claimed:
-        return None
-    return CouncillorCopy.objects.select_related(
+    copy = CouncillorCopy.objects.select_related(
         "sitting__assembly", "sitting__convocation", "councillor__commune", "publication"
     ).get(pk=copy_id)
+    return deliver(copy, send_councillor_copy_email, retry_in)
 
 
 @transaction.atomic
