@@ -39,6 +39,22 @@ def _can_receive(target: Sitting) -> bool:
     return target.state == Sitting.State.DRAFT and not target.is_teleconference
 
 
+def item_carry(item: AgendaItem, *, into: Sitting, position: int, because: str = "") -> AgendaItem:
+    """The item as it stands, on another sitting's agenda (R12's second convocation, R27's
+    next sitting in person): its title, kind, summary, rapporteur and ACTES matter code."""
+    return AgendaItem.objects.create(
+        sitting=into,
+        position=position,
+        title=item.title,
+        kind=item.kind,
+        summary=item.summary,
+        rapporteur=item.rapporteur,
+        matter=item.matter,
+        carried_from=item,
+        carried_because=because,
+    )
+
+
 def postponed_carry_into(*, target: Sitting, user: User) -> list[AgendaItem]:
     """Carry every waiting R27 item onto `target`'s agenda (after its items), with its
     documents; each carry is entered in the target's journal."""
@@ -47,17 +63,7 @@ def postponed_carry_into(*, target: Sitting, user: User) -> list[AgendaItem]:
     carried = []
     top = target.items.aggregate(top=Max("position"))["top"] or 0
     for position, item in enumerate(_waiting(target), start=top + 1):
-        copy = AgendaItem.objects.create(
-            sitting=target,
-            position=position,
-            title=item.title,
-            kind=item.kind,
-            summary=item.summary,
-            rapporteur=item.rapporteur,
-            matter=item.matter,
-            carried_from=item,
-            carried_because=SECRET_TELECONFERENCE,
-        )
+        copy = item_carry(item, into=target, position=position, because=SECRET_TELECONFERENCE)
         for doc in item.documents.all():
             Document.objects.create(
                 item=copy,

@@ -19,7 +19,7 @@ from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..realtime import broadcast
 from ..selectors import quorum_for
-from .carry import postponed_carry_from
+from .carry import item_carry, postponed_carry_from
 from .common import User, lock, log, require_in_office, require_state
 from .convocation import convocation_notice
 
@@ -302,15 +302,7 @@ def sitting_adjourn_for_quorum(
     )
     second.remote_rooms.set(sitting.remote_rooms.all())
     for position, item in enumerate(pending, start=1):
-        AgendaItem.objects.create(
-            sitting=second,
-            position=position,
-            title=item.title,
-            kind=item.kind,
-            summary=item.summary,
-            rapporteur=item.rapporteur,
-            carried_from=item,
-        )
+        item_carry(item, into=second, position=position)
     log(sitting, "adjourned_no_quorum", user, second_sitting=second.id)
     log(second, "created", user, second_convocation_of=sitting.id)
     broadcast(sitting, "adjourned", second_sitting=second.id)

@@ -58,6 +58,8 @@ def test_opening_without_quorum_is_refused_and_leads_to_second_convocation():
     s.refresh_from_db()
     assert s.state == "closed" and s.outcome == "no_quorum"
     assert second.items.count() == 3
+    # Each keeps its ACTES matter code: a second convocation's item can be put to the vote.
+    assert [i.matter for i in second.items.all()] == [i.matter for i in s.items.all()] != [""] * 3
     # R12: the same items need no quorum at the second sitting.
     first_item = second.items.first()
     assert quorum_for(second, first_item).reached and quorum_for(second, first_item).exempt
