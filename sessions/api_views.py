@@ -21,15 +21,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import IdField, IdListField, StrictSerializer, errors
+from council.api import IdField, IdListField, StrictSerializer, errors, valid
 from council.errors import Forbidden, InvalidInput, NotFound
-from council.models import Assembly, Member, Room, StaffRole
+from council.models import Assembly, StaffRole
 from council.parsing import parse_id, parse_single
 from voting import services as voting
-from voting.models import Vote
 
 from . import services
 from .access import Role, access_sitting, can, member_of, staff_roles
+from .api.common import item_in, member_in, rooms_in, vote_for
 from .minutes import actes
 from .minutes.selectors import published_deliberations, scdl_record
 from .models import AgendaItem, Sitting
@@ -238,40 +238,6 @@ class DeliberationsOut(serializers.Serializer):
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _member(sitting: Sitting, member_id: int) -> Member:
-    member = sitting.assembly.members.filter(pk=member_id).first()
-    if member is None:
-        raise InvalidInput(_("No such member in this assembly."), code="unknown_member")
-    return member
-
-
-def _item(sitting: Sitting, item_id: int) -> AgendaItem:
-    item = sitting.items.filter(pk=item_id).first()
-    if item is None:
-        raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
-    return item
-
-
-def _rooms(assembly: Assembly, ids: list[int]) -> list[Room]:
-    rooms = list(assembly.rooms.filter(pk__in=ids))
-    if len(rooms) != len(set(ids)):
-        raise InvalidInput(_("No such room in this assembly."), code="unknown_room")
-    return rooms
-
-
-def _sittings(sitting: Sitting, ids: list[int]) -> list[Sitting]:
-    found = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise InvalidInput(_("No such sitting of this council."), code="unknown_sitting")
-    return found
-
-
 def _state(request: Request, sitting: Sitting) -> dict[str, Any]:
     if can(request.user, sitting, Role.MEMBER):
         return chair_snapshot(sitting)
@@ -293,13 +259,13 @@ class SittingList(APIView):
 
     @extend_schema(request=SittingIn, responses={201: SittingOut, **errors(400, 401, 403)})
     def post(self, request: Request) -> Response:
-        data = _valid(SittingIn, request)
+        data = valid(SittingIn, request)
         assembly = Assembly.objects.filter(pk=data.pop("assembly")).first()
         if assembly is None:
             raise InvalidInput(_("No such assembly."), code="unknown_assembly")
         if "clerk" not in staff_roles(request.user, assembly.id):
             raise Forbidden(_("Only the clerk creates sittings."))
-        data["remote_rooms"] = _rooms(assembly, data.get("remote_rooms", []))
+        data["remote_rooms"] = rooms_in(assembly, data.get("remote_rooms", []))
         sitting = services.sitting_create(user=request.user, assembly=assembly, **data)
         return Response(SittingOut(sitting).data, status=201)
 
@@ -317,7 +283,7 @@ class ItemList(APIView):
     @extend_schema(request=ItemIn, responses={201: ItemOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CLERK)
-        item = services.item_add(sitting=sitting, user=request.user, **_valid(ItemIn, request))
+        item = services.item_add(sitting=sitting, user=request.user, **valid(ItemIn, request))
         return Response(ItemOut(item).data, status=201)
 
 
@@ -334,7 +300,7 @@ class Transition(APIView):
     )
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        data = _valid(TransitionIn, request)
+        data = valid(TransitionIn, request)
         extra = (
             {"open_anyway": data["open_anyway"], "reason": data["reason"]}
             if data["action"] == "open"
@@ -348,7 +314,7 @@ class CurrentItem(APIView):
     @extend_schema(request=ItemRefIn, responses={200: ItemOut, **errors(400, 401, 403, 404, 409)})
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        item = _item(sitting, _valid(ItemRefIn, request)["item"])
+        item = item_in(sitting, valid(ItemRefIn, request)["item"])
         return Response(
             ItemOut(services.item_take_up(sitting=sitting, item=item, user=request.user)).data
         )
@@ -360,11 +326,11 @@ class Attendance(APIView):
     )
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.ATTENDANCE)
-        data = _valid(AttendanceIn, request)
-        room = _rooms(sitting.assembly, [data["room"]])[0] if data.get("room") else None
+        data = valid(AttendanceIn, request)
+        room = rooms_in(sitting.assembly, [data["room"]])[0] if data.get("room") else None
         event = services.attendance_record(
             sitting=sitting,
-            member=_member(sitting, data["member"]),
+            member=member_in(sitting, data["member"]),
             kind=data["kind"],
             mode=data["mode"],
             room=room,
@@ -391,7 +357,7 @@ class Quorum(APIView):
         item = parse_single(request.query_params.getlist("item"), field="item")
         item_id = None if item is None else parse_id(item, field="item", strings=True)
         return Response(
-            quorum_for(sitting, None if item_id is None else _item(sitting, item_id)).as_dict()
+            quorum_for(sitting, None if item_id is None else item_in(sitting, item_id)).as_dict()
         )
 
 
@@ -405,20 +371,12 @@ class SecretWaiver(APIView):
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
         if sitting.current_item is None:
             raise InvalidInput(_("Take up an item first."), code="no_current_item")
-        data = _valid(WaiverIn, request)
-        objectors = [_member(sitting, i) for i in dict.fromkeys(data.get("objectors") or [])]
+        data = valid(WaiverIn, request)
+        objectors = [member_in(sitting, i) for i in dict.fromkeys(data.get("objectors") or [])]
         decision = voting.secret_waiver_record(
             item=sitting.current_item, objectors=objectors, user=request.user
         )
         return Response(decision, status=201)
-
-
-def _vote(request: Request, vote_id: int, role: Role) -> Vote:
-    vote = Vote.objects.select_related("sitting").filter(pk=vote_id).first()
-    if vote is None:
-        raise NotFound(_("No such vote."))
-    access_sitting(request.user, vote.sitting_id, role)
-    return vote
 
 
 class Ballots(APIView):
@@ -430,18 +388,18 @@ class Ballots(APIView):
         """A ballot in the voter's own name, or with "on_behalf_of" (a member id, a JSON
         integer) in the name of the member whose proxy they hold (R15). 200: this
         client_id was already cast, the same receipt."""
-        vote = _vote(request, vote_id, Role.MEMBER)
+        vote = vote_for(request, vote_id, Role.MEMBER)
         voter = member_of(request.user, vote.sitting.assembly_id)
         if voter is None:
             raise InvalidInput(_("Only a member of the council can vote."), code="not_member")
-        data = _valid(BallotIn, request)
+        data = valid(BallotIn, request)
         grantor_id = data.get("on_behalf_of")
         receipt = voting.ballot_cast(
             vote=vote,
             voter=voter,
             choice=data["choice"],
             client_id=data["client_id"],
-            on_behalf_of=None if grantor_id is None else _member(vote.sitting, grantor_id),
+            on_behalf_of=None if grantor_id is None else member_in(vote.sitting, grantor_id),
         )
         return Response(receipt.as_dict(), status=200 if receipt.duplicate else 201)
 

@@ -20,11 +20,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import CountField, IdField, IdListField, StrictSerializer, errors
-from council.errors import Forbidden, InvalidInput, NotFound
+from council.api import CountField, IdField, IdListField, StrictSerializer, errors, valid
+from council.errors import Forbidden, InvalidInput
 from council.models import Member
 from sessions import services as sittings
 from sessions.access import Role, access_sitting, can, member_of
+from sessions.api.common import item_in, vote_for
 from sessions.models import AgendaItem, Sitting
 
 from . import services
@@ -151,12 +152,6 @@ class AnswerOut(serializers.Serializer):
 # --- Helpers --------------------------------------------------------------------------------
 
 
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _members(sitting: Sitting, ids: list[int]) -> list[Member]:
     """The members named, in the order given, each once; an id of another assembly is a
     400, as an unknown one."""
@@ -167,25 +162,10 @@ def _members(sitting: Sitting, ids: list[int]) -> list[Member]:
     return [found[i] for i in ids]
 
 
-def _item(sitting: Sitting, item_id: int) -> AgendaItem:
-    item = sitting.items.filter(pk=item_id).first()
-    if item is None:
-        raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
-    return item
-
-
 def _current_item(sitting: Sitting) -> AgendaItem:
     if sitting.current_item is None:
         raise InvalidInput(_("Take up an item first."), code="no_current_item")
     return sitting.current_item
-
-
-def _vote(request: Request, vote_id: int, role: Role) -> Vote:
-    vote = Vote.objects.select_related("sitting").filter(pk=vote_id).first()
-    if vote is None:
-        raise NotFound(_("No such vote."))
-    access_sitting(request.user, vote.sitting_id, role)
-    return vote
 
 
 def _example(name: str, value: dict[str, Any], summary: str = "") -> OpenApiExample:
@@ -229,7 +209,7 @@ class Votes(APIView):
         mayor (409 accounts_chair), who leaves for the vote."""
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
         item = _current_item(sitting)
-        data = _valid(VoteIn, request)
+        data = valid(VoteIn, request)
         requests = {k: data[k] for k in ("roll_call", "secret") if k in data}
         chair_id = data.get("chair")
         vote = services.vote_open(
@@ -279,8 +259,8 @@ class VoteClose(APIView):
         ("chair_choice"): on a tie of a public vote it decides (voix prépondérante), so a
         tie without it is refused (409 casting_vote_missing), and a chair who has no voice
         has no casting vote (chair_has_no_voice). In a secret ballot a tie rejects."""
-        vote = _vote(request, vote_id, Role.CHAIR)
-        data = _valid(CountsIn, request)
+        vote = vote_for(request, vote_id, Role.CHAIR)
+        data = valid(CountsIn, request)
         vote = services.vote_close(
             vote=vote, user=request.user, counts=data.get("counts"), confirm=data["confirm"]
         )
@@ -306,8 +286,8 @@ class NextRound(APIView):
         rounds one and two, relative in the third); without "candidates" the same ones.
         409 no_next_round when none is due. R20: each round chaired by the oldest member
         then present."""
-        vote = _vote(request, vote_id, Role.CHAIR)
-        data = _valid(NextRoundIn, request)
+        vote = vote_for(request, vote_id, Role.CHAIR)
+        data = valid(NextRoundIn, request)
         candidates = _members(vote.sitting, data.get("candidates") or [])
         following = services.election_next_round(
             vote=vote, user=request.user, candidates=candidates or None
@@ -341,8 +321,8 @@ class Answers(APIView):
         """R17: in a roll call (scrutin public par appel nominal) the chair calls each name
         and records the answer, also in a show of hands; a member represented is answered
         for by their proxy holder. 409 already_voted for a name answered already."""
-        vote = _vote(request, vote_id, Role.CHAIR)
-        data = _valid(AnswerIn, request)
+        vote = vote_for(request, vote_id, Role.CHAIR)
+        data = valid(AnswerIn, request)
         member = _members(vote.sitting, [data["member"]])[0]
         ballot = services.answer_record(
             vote=vote, member=member, choice=data["choice"], user=request.user
@@ -375,7 +355,7 @@ class SecretRequest(APIView):
         place ("postponed"). Each requester must be a member present (400 otherwise)."""
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
         item = _current_item(sitting)
-        members = _members(sitting, _valid(RequestersIn, request)["requested_by"])
+        members = _members(sitting, valid(RequestersIn, request)["requested_by"])
         postponed = services.secret_request_record(
             item=item, requested_by=members, user=request.user
         )
@@ -401,7 +381,7 @@ class Urgency(APIView):
         rejected, the urgent items (else all) are postponed. 409 no_urgency when there is
         none to decide, or it was decided already."""
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        accepted = _valid(UrgencyIn, request)["accepted"]
+        accepted = valid(UrgencyIn, request)["accepted"]
         sitting = sittings.urgency_decide(sitting=sitting, accepted=accepted, user=request.user)
         postponed = sitting.items.filter(state=AgendaItem.State.POSTPONED)
         return Response(
@@ -430,7 +410,7 @@ class Interests(APIView):
         ("member"); a member declares or withdraws their own (no "member", or their own
         id). 409 duplicate / no_interest when already so. 201 declared, 200 withdrawn."""
         sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-        data = _valid(InterestIn, request)
+        data = valid(InterestIn, request)
         own = member_of(request.user, sitting.assembly_id)
         member_id = data.get("member") or (own.id if own else None)
         if member_id is None:
@@ -438,7 +418,7 @@ class Interests(APIView):
         if (own is None or member_id != own.id) and not can(request.user, sitting, Role.CHAIR):
             raise Forbidden(_("Only the chair records another member's interest."))
         member = _members(sitting, [member_id])[0]
-        item = _item(sitting, data["item"])
+        item = item_in(sitting, data["item"])
         declared = data["declared"]
         action = sittings.interest_declare if declared else sittings.interest_withdraw
         action(item=item, member=member, user=request.user)

@@ -12,13 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import errors
+from council.api import errors, valid
 
 from .. import services
 from ..access import Role, access_sitting
-from ..api_views import ConvocationOut, SittingDetail, SittingOut, _item, _member, _rooms
+from ..api_views import ConvocationOut, SittingDetail, SittingOut
 from ..models import Sitting
-from .common import valid
+from .common import item_in, member_in, rooms_in
 from .serializers import ConvocationIn, DocumentIn, DocumentOut, SittingPatchIn
 
 
@@ -66,9 +66,9 @@ class SittingEdit(SittingDetail):
             "first_after_renewal": sitting.first_after_renewal,
         }
         if "place" in data:
-            data["place"] = _rooms(sitting.assembly, [data["place"]])[0]
+            data["place"] = rooms_in(sitting.assembly, [data["place"]])[0]
         if "remote_rooms" in data:
-            data["remote_rooms"] = _rooms(sitting.assembly, data["remote_rooms"])
+            data["remote_rooms"] = rooms_in(sitting.assembly, data["remote_rooms"])
         fields.update(data)
         sitting = services.sitting_update(sitting=sitting, user=request.user, **fields)
         return Response(SittingOut(Sitting.objects.get(pk=sitting.pk)).data)
@@ -94,7 +94,7 @@ class Documents(APIView):
         synthesis, R3) or "annex". The same checks as the page: a PDF, readable, at most
         SEANCE_MAX_UPLOAD_BYTES (400 upload_refused otherwise); 409 once convened."""
         sitting = access_sitting(request.user, sitting_id, Role.CLERK)
-        item = _item(sitting, item_id)
+        item = item_in(sitting, item_id)
         data = valid(DocumentIn, request)
         document = services.document_attach(
             item=item,
@@ -128,7 +128,7 @@ class Convocation(APIView):
         convocation = services.convocation_send(
             sitting=sitting,
             user=request.user,
-            convened_by=None if by is None else _member(sitting, by),
+            convened_by=None if by is None else member_in(sitting, by),
             replacement_reason=data["replacement_reason"],
         )
         return Response(

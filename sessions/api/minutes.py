@@ -15,15 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import errors
+from council.api import errors, valid
 
 from ..access import Role, access_sitting
-from ..api_views import ItemOut, _item
+from ..api_views import ItemOut
 from ..minutes import services as minutes
 from ..minutes.draft import minutes_draft, missing_fields
 from ..minutes.models import Minutes, Publication
 from ..models import Sitting
-from .common import valid
+from .common import item_in
 from .serializers import (
     DebateIn,
     DebateOut,
@@ -105,7 +105,7 @@ class Debates(APIView):
         record, data = _record(request, sitting_id, body=DebateIn)
         summary = minutes.debate_summary_save(
             minutes=record,
-            item=_item(record.sitting, data["item"]),
+            item=item_in(record.sitting, data["item"]),
             text=data["text"],
             user=request.user,
         )

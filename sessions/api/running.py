@@ -10,15 +10,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import errors
+from council.api import errors, valid
 from voting import services as voting
 
 from .. import services
 from ..access import Role, access_sitting, member_of
-from ..api_views import SittingOut, _member, _sittings
+from ..api_views import SittingOut
 from ..errors import InvalidInput
 from ..services.requesters import present_requesters
-from .common import UPLOAD_PARSERS, valid
+from .common import UPLOAD_PARSERS, member_in, sittings_of
 from .serializers import (
     AdjournIn,
     ClosedSessionIn,
@@ -42,7 +42,7 @@ class Secretary(APIView):
         """The secretary of the sitting, a member in office (needed to open it; signs the
         minutes, R29). The chair or the clerk names them."""
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        member = _member(sitting, valid(MemberRefIn, request)["member"])
+        member = member_in(sitting, valid(MemberRefIn, request)["member"])
         services.secretary_name(sitting=sitting, member=member, user=request.user)
         return Response({"secretary": member.pk, "name": member.full_name})
 
@@ -145,10 +145,10 @@ class Proxies(APIView):
             raise InvalidInput(_("Only a member of the council gives a proxy."), code="not_member")
         multipart = request.content_type.startswith("multipart/")
         data = valid(ProxyFormIn if multipart else ProxyIn, request)
-        covered = _sittings(sitting, data.get("sittings") or [sitting.pk])
+        covered = sittings_of(sitting, data.get("sittings") or [sitting.pk])
         proxy = services.proxy_grant(
             grantor=grantor,
-            holder=_member(sitting, data["holder"]),
+            holder=member_in(sitting, data["holder"]),
             sittings=covered,
             user=request.user,
             document=data.get("document"),

@@ -10,11 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from council.api import StrictSerializer, errors
+from council.api import StrictSerializer, errors, valid
 
 from .. import services
 from ..access import Role, access_sitting
-from ..api_views import ItemOut, _item, _valid
+from ..api.common import item_in
+from ..api_views import ItemOut
 from ..minutes import actes
 from .models import Transmission
 
@@ -50,8 +51,8 @@ class ItemMatter(APIView):
     def post(self, request: Request, sitting_id: int, item_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.CLERK)
         item = services.item_matter_set(
-            item=_item(sitting, item_id),
-            matter=_valid(MatterIn, request)["matter"],
+            item=item_in(sitting, item_id),
+            matter=valid(MatterIn, request)["matter"],
             user=request.user,
         )
         return Response(ItemOut(item).data)
