@@ -135,6 +135,3 @@ def _retry_in(task: Task) -> float | None:
         maximum=int(task.retry_backoff_max),
         full_jitter=False,
     )
-
-
-from .minutes import tasks as _minutes_tasks  # noqa: E402, F401  (registers its job)

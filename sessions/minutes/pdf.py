@@ -232,10 +232,6 @@ def deliberation_act(d: Deliberation) -> Act:
     return Act(f"{_('Deliberation')} {d.identifier}", story)
 
 
-def render_deliberation(d: Deliberation) -> bytes:
-    return pdf_of(deliberation_act(d))
-
-
 def list_act(sitting: Sitting) -> Act:
     """R30: session date, subject, adopted or rejected."""
     when = day_date((sitting.opened_at or sitting.starts_at).astimezone(PARIS), "j F Y")
@@ -253,7 +249,3 @@ def list_act(sitting: Sitting) -> Act:
         *_head(sitting_anchor(sitting.pk)),
     ]
     return Act(_("List of deliberations"), story)
-
-
-def render_list(sitting: Sitting) -> bytes:
-    return pdf_of(list_act(sitting))

@@ -93,7 +93,3 @@ class Transmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.get_state_display()})"
-
-    @property
-    def is_done(self) -> bool:
-        return self.state in (self.State.ACKNOWLEDGED, self.State.REFUSED)
