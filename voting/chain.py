@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .models import ChainHead, Vote, VoteRecord
 
@@ -123,6 +124,11 @@ def record_append(*, vote: Vote, kind: str, payload: dict[str, Any]) -> VoteReco
 
 
 # --- the anchors published outside the database ---------------------------------------
+
+# How the published acts label the anchors (sessions/minutes/pdf.py prints them), and how
+# `verify_votes --against` finds them again there (voting/published.py): one wording.
+HEAD_LABEL = gettext_noop("Vote log, head of the chain after the last vote of this sitting:")
+CLOSE_LABEL = gettext_noop("Vote log, hash of the close of this vote:")
 
 
 def vote_anchor(vote_id: int) -> str:

@@ -26,14 +26,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from .chain import ChainReport, chain_verify
+from .chain import CLOSE_LABEL, HEAD_LABEL, ChainReport, chain_verify
 from .models import VoteRecord
 
 FETCH_TIMEOUT = 15.0  # seconds, for each connect and read
 FETCH_LIMIT = 20 * 1024 * 1024  # bytes: no published act is near that
 
-HEAD_LABEL = gettext_noop("Vote log, head of the chain after the last vote of this sitting:")
-CLOSE_LABEL = gettext_noop("Vote log, hash of the close of this vote:")
 PDF_LABEL = gettext_noop("SHA-256 of the PDF:")
 HASH = re.compile(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])")
 

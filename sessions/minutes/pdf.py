@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from council.regime import PARIS
 from council.words import day_date
-from voting.chain import sitting_anchor, vote_anchor
+from voting.chain import CLOSE_LABEL, HEAD_LABEL, sitting_anchor, vote_anchor
 
 from ..acts import Act, Block, pdf_of, space, table
 from ..acts import para as _p
@@ -114,7 +114,7 @@ def _closed_sessions(content: dict[str, Any]) -> list[Block]:
         asked = ", ".join(vote.get("requested_by") or [])
         story.append(_p(_("Requested by: %(names)s") % {"names": asked or "—"}))
         story += [_p(line) for line in _result_lines(vote)]
-        story += _anchor(_("Vote log, hash of the close of this vote:"), vote.get("anchor", ""))
+        story += _anchor(_(CLOSE_LABEL), vote.get("anchor", ""))
     for span in content.get("closed_sessions") or []:
         story.append(
             _p(
@@ -146,7 +146,7 @@ def _item(item: dict[str, Any]) -> list[Block]:
         story += [_p(_("Debates"), "Heading3"), _p(item["debate"])]
     for vote in item["votes"]:
         story += [_p(line) for line in _result_lines(vote)]
-        story += _anchor(_("Vote log, hash of the close of this vote:"), vote.get("anchor", ""))
+        story += _anchor(_(CLOSE_LABEL), vote.get("anchor", ""))
     return story
 
 
@@ -161,7 +161,7 @@ def _signatures(minutes: Minutes) -> list[Block]:
 
 
 def _head(digest: str) -> list[Block]:
-    return _anchor(_("Vote log, head of the chain after the last vote of this sitting:"), digest)
+    return _anchor(_(HEAD_LABEL), digest)
 
 
 def minutes_act(minutes: Minutes) -> Act:
@@ -225,7 +225,7 @@ def deliberation_act(d: Deliberation) -> Act:
         _p(d.item.summary),
         _p(_counts_line(d)),
         _p(_("Adopted") if d.adopted else _("Rejected")),
-        *_anchor(_("Vote log, hash of the close of this vote:"), vote_anchor(d.vote_id or 0)),
+        *_anchor(_(CLOSE_LABEL), vote_anchor(d.vote_id or 0)),
         space(0.6),
         _p(f"{chair.full_name}, {chair.capacity}" if chair else ""),
     ]
