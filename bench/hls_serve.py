@@ -221,7 +221,8 @@ def site_config(tmp: Path, http_port: int, https_port: int, daphne_port: int) ->
         "/etc/letsencrypt/live/seance.example.fr/privkey.pem": str(tmp / "key.pem"),
         "/var/lib/seance/": f"{tmp}/lib/",
         "/var/www/letsencrypt": f"{tmp}/www",
-        "server 127.0.0.1:8001;": f"server 127.0.0.1:{daphne_port};",
+        "server 127.0.0.1:8001 ": f"server 127.0.0.1:{daphne_port} ",
+        "server 127.0.0.1:8002 ": f"server 127.0.0.1:{daphne_port} ",
     }
     for old, new in swaps.items():
         if old not in text:
