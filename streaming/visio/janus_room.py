@@ -9,27 +9,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from streaming.conference.admin import Forwarder, VideoRoomAdmin
 from streaming.conference.janus import (
     GONE,
-    Forwarder,
     JanusConnection,
     JanusError,
     JanusSession,
     JanusSettings,
-    PeerHandle,
-    VideoRoomAdmin,
-    with_opus_dtx,
 )
+from streaming.conference.peer import PeerHandle
+from streaming.conference.sdp import with_opus_dtx
 from streaming.services import remote_input_target
 
 from .derivation import janus_secret
+from .janus_forward import forward_speaker, stop_forward
+from .janus_subscription import ROOM_FEED, Subscription, is_offer, sub_of, subscribed_feeds
 from .meeting import PROGRAMME_FEED, Meeting, NoProgramme, Participant, offer_checked
 from .programme_feed import ProgrammeWatch
 from .stage import Layer
@@ -38,13 +38,7 @@ logger = logging.getLogger(__name__)
 
 VIDEOROOM = "janus.plugin.videoroom"
 ROOM_EXISTS = 427
-ROOM_FEED = "room"  # the one subscription of each participant, in the browser protocol
 ANSWER_TIMEOUT = 15.0
-# The forward into the programme keeps one SSRC whoever speaks, so that the mixer's
-# input sees one stream; a key frame is asked for more than once (the first may be lost
-# while the input starts).
-FORWARD_SSRC = 0x5EA1CE
-KEY_FRAME_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 def room_secret(sitting_id: int) -> str:
@@ -324,8 +318,7 @@ class JanusRoom(Meeting):
 
     async def _forward_speaker(self) -> None:
         """The speaker's picture and sound into the public programme, as picture in
-        picture: Janus forwards them as RTP to the broadcast's remote input, and asks the
-        browser for a key frame so that the mixer's decoder can start at once."""
+        picture (janus_forward), when there is a speaker and a broadcast to take them."""
         speakers = [p for p in self.find_member(self.speaker or 0) if p.live]
         target = await database_sync_to_async(remote_input_target)(self.sitting_id)
         current = self.forward
@@ -334,36 +327,13 @@ class JanusRoom(Meeting):
             await self._stop_forward(*current)
         if not speakers or target is None or self.forward is not None:
             return
-        speaker = speakers[0]
         _session, admin = await self._ensure_room()
-        peer: PeerHandle = speaker.publisher
-        assert peer.participant_id is not None
-        forwarders = await admin.rtp_forward(
-            self.room,
-            peer.participant_id,
-            target.host,
-            mids=peer.mids,
-            video_port=target.video_port,
-            audio_port=target.audio_port,
-            ssrc=FORWARD_SSRC,
-            simulcast=peer.simulcast,
-        )
-        self.forward = (speaker, forwarders)
-        speaker.spawn(self._key_frames(peer))
-
-    async def _key_frames(self, peer: PeerHandle) -> None:
-        for delay in KEY_FRAME_DELAYS:
-            await asyncio.sleep(delay)
-            with contextlib.suppress(*GONE, JanusError):
-                await peer.request_keyframe()
+        forwarders = await forward_speaker(admin, self.room, speakers[0], target)
+        self.forward = (speakers[0], forwarders)
 
     async def _stop_forward(self, speaker: Participant, forwarders: list[Forwarder]) -> None:
         _session, admin = await self._ensure_room()
-        peer: PeerHandle = speaker.publisher
-        assert peer.participant_id is not None
-        for forwarder in forwarders:
-            with contextlib.suppress(*GONE, JanusError):
-                await admin.stop_rtp_forward(self.room, peer.participant_id, forwarder.stream_id)
+        await stop_forward(admin, self.room, speaker, forwarders)
 
     async def leave(self, participant: Participant) -> None:
         self.participants.pop(participant.id, None)
@@ -382,33 +352,6 @@ class JanusRoom(Meeting):
                     await peer.detach()
         self.resubscribe_all()
         await self.announce()
-
-
-@dataclass(eq=False)
-class Subscription:
-    """A participant's one subscriber handle, and where its renegotiation stands."""
-
-    peer: PeerHandle | None = None
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
-    configured: dict[str, dict[str, Any]] = field(default_factory=dict)  # by mid
-
-
-def is_offer(event: dict[str, Any]) -> bool:
-    return bool((event.get("jsep") or {}).get("type") == "offer")
-
-
-def sub_of(participant: Participant) -> Subscription:
-    subscription: Subscription = participant.receivers[ROOM_FEED]
-    return subscription
-
-
-def subscribed_feeds(peer: PeerHandle) -> set[tuple[int, str]]:
-    return {
-        (int(s["feed_id"]), str(s["feed_mid"]))
-        for s in peer.streams
-        if s.get("active", True) and "feed_id" in s and "feed_mid" in s
-    }
 
 
 _backend: JanusBackend | None = None

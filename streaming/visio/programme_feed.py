@@ -20,6 +20,7 @@ import logging
 from django.conf import settings
 from websockets.exceptions import WebSocketException
 
+from streaming.conference.admin import StreamingAdmin
 from streaming.conference.janus import (
     GONE,
     STREAMING,
@@ -28,7 +29,6 @@ from streaming.conference.janus import (
     JanusSettings,
     JsonDict,
     PluginHandle,
-    StreamingAdmin,
     janus_session,
 )
 from streaming.programme.graph import RtpOut
@@ -126,44 +126,63 @@ async def ensure_mountpoint(
     (where the mixer sends now), a mountpoint that is gone (Janus restarted) is made again
     on the same ports, so that the running mixer need not start again."""
     host = keep.host if keep else host or rtp_host()
-    mountpoint, secret = mountpoint_id(sitting_id), mountpoint_secret(sitting_id)
+    mountpoint = mountpoint_id(sitting_id)
     admin = StreamingAdmin(await session.attach(STREAMING), admin_key=janus.admin_key)
     try:
         for _attempt in range(2):
-            try:
-                created = await admin.create_rtp_mountpoint(
-                    mountpoint,
-                    secret,
-                    audio_port=keep.audio_port if keep else 0,
-                    video_port=keep.video_port if keep else 0,
-                    pin=mountpoint_pin(sitting_id),
-                    description=f"programme of sitting {sitting_id}",
-                    videocodec=VIDEO_CODEC,
-                    video_pt=VIDEO_PT,
-                    video_fmtp=VIDEO_FMTP,
-                    audiocodec=AUDIO_CODEC,
-                    audio_pt=AUDIO_PT,
-                    host=host,
-                )
-            except JanusError as error:
-                if error.code != MOUNTPOINT_EXISTS:
-                    raise
-            else:
-                video, audio = _ports(list(created["stream"]["ports"]))
-                return RtpOut(host, video, audio, video_pt=VIDEO_PT, audio_pt=AUDIO_PT)
-            admin.secrets[mountpoint] = secret
-            info = await admin.info(mountpoint)
-            media = list(info.get("media", []))
-            if "secret" not in info:  # a public answer: the secret is not ours
-                raise MountpointMismatch(mountpoint, "made with another secret")
-            if _announces_the_programme(media) and info.get("host", host) == host:
-                video, audio = _ports(media)
-                return RtpOut(host, video, audio, video_pt=VIDEO_PT, audio_pt=AUDIO_PT)
-            logger.warning("mountpoint %s is not the programme's: made again", mountpoint)
-            await admin.destroy_mountpoint(mountpoint)
+            made = await _create(admin, sitting_id, host, keep)
+            if made is None:
+                made = await _existing(admin, sitting_id, host)
+            if made is not None:
+                return made
         raise MountpointMismatch(mountpoint, "could not be made")
     finally:
         await admin.handle.detach()
+
+
+async def _create(
+    admin: StreamingAdmin, sitting_id: int, host: str, keep: RtpOut | None
+) -> RtpOut | None:
+    """The programme's mountpoint made (on `keep`'s ports, or on ports Janus picks), or
+    None when one with its id exists already."""
+    try:
+        created = await admin.create_rtp_mountpoint(
+            mountpoint_id(sitting_id),
+            mountpoint_secret(sitting_id),
+            audio_port=keep.audio_port if keep else 0,
+            video_port=keep.video_port if keep else 0,
+            pin=mountpoint_pin(sitting_id),
+            description=f"programme of sitting {sitting_id}",
+            videocodec=VIDEO_CODEC,
+            video_pt=VIDEO_PT,
+            video_fmtp=VIDEO_FMTP,
+            audiocodec=AUDIO_CODEC,
+            audio_pt=AUDIO_PT,
+            host=host,
+        )
+    except JanusError as error:
+        if error.code != MOUNTPOINT_EXISTS:
+            raise
+        return None
+    video, audio = _ports(list(created["stream"]["ports"]))
+    return RtpOut(host, video, audio, video_pt=VIDEO_PT, audio_pt=AUDIO_PT)
+
+
+async def _existing(admin: StreamingAdmin, sitting_id: int, host: str) -> RtpOut | None:
+    """The mountpoint with the programme's id, kept if it is the programme's; else
+    destroyed (None: to be made again). One made with another secret is refused."""
+    mountpoint = mountpoint_id(sitting_id)
+    admin.secrets[mountpoint] = mountpoint_secret(sitting_id)
+    info = await admin.info(mountpoint)
+    media = list(info.get("media", []))
+    if "secret" not in info:  # a public answer: the secret is not ours
+        raise MountpointMismatch(mountpoint, "made with another secret")
+    if _announces_the_programme(media) and info.get("host", host) == host:
+        video, audio = _ports(media)
+        return RtpOut(host, video, audio, video_pt=VIDEO_PT, audio_pt=AUDIO_PT)
+    logger.warning("mountpoint %s is not the programme's: made again", mountpoint)
+    await admin.destroy_mountpoint(mountpoint)
+    return None
 
 
 async def destroy_mountpoint(session: JanusSession, sitting_id: int) -> None:

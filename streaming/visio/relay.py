@@ -44,7 +44,7 @@ class GatedAudio(MediaStreamTrack):
         self.source = source
         self.publisher = publisher
 
-    async def recv(self) -> AudioFrame:  # type: ignore[override]
+    async def recv(self) -> AudioFrame:
         frame = await self.source.recv()
         assert isinstance(frame, AudioFrame)
         if not self.publisher.muted:
@@ -72,7 +72,7 @@ class GatedVideo(MediaStreamTrack):
         self.source, self.room = source, room
         self.receiver, self.publisher = receiver, publisher
 
-    async def recv(self) -> VideoFrame:  # type: ignore[override]
+    async def recv(self) -> VideoFrame:
         while True:
             frame = await self.source.recv()
             assert isinstance(frame, VideoFrame)

@@ -21,6 +21,7 @@ from aiortc.rtcicetransport import RTCIceCandidate
 from aiortc.sdp import candidate_from_sdp
 
 from streaming.conference import janus as janus_client
+from streaming.conference.admin import StreamingAdmin, VideoRoomAdmin
 from streaming.conference.janus import (
     STREAMING,
     VIDEOROOM,
@@ -28,13 +29,11 @@ from streaming.conference.janus import (
     JanusError,
     JanusSession,
     JanusSettings,
-    PeerHandle,
-    StreamingAdmin,
-    VideoRoomAdmin,
     janus_session,
-    with_opus_dtx,
 )
 from streaming.conference.janus_process import JanusProcess, free_port, janus_available
+from streaming.conference.peer import PeerHandle
+from streaming.conference.sdp import with_opus_dtx
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 ROOM, SECRET = 1234, "room-secret"

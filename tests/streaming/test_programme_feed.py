@@ -20,12 +20,12 @@ import pytest
 from django.test import override_settings
 
 from bench.programme_page import receiver, watch_on
+from streaming.conference.admin import StreamingAdmin
 from streaming.conference.janus import (
     STREAMING,
     JanusError,
     JanusSession,
     JanusSettings,
-    StreamingAdmin,
     janus_session,
 )
 from streaming.conference.janus_process import JanusProcess, janus_available
