@@ -34,13 +34,8 @@ from media import (
     wait_for,
 )
 
-from streaming.programme.graph import (
-    LADDER,
-    ProgrammeConfig,
-    ProgrammeInput,
-    encoder_args,
-    hls_options,
-)
+from streaming.programme.graph import LADDER, ProgrammeConfig, ProgrammeInput
+from streaming.programme.outputs import encoder_args, hls_options
 from streaming.programme.state import LowerThird, ProgrammeState
 from streaming.programme.supervisor import Supervisor
 

@@ -36,7 +36,7 @@ class ProgrammeControl:
         self.state = state or ProgrammeState()
         self.timeout_ms = int(timeout * 1000)
         self._context = zmq.Context.instance()
-        self._socket: zmq.Socket | None = None
+        self._socket: zmq.Socket[bytes] | None = None
         self._lock = threading.Lock()
 
     def cut(self, input_index: int) -> bool:
@@ -144,7 +144,7 @@ class ProgrammeControl:
             raise ControlError(f"{command!r}: {reply}")
         return True
 
-    def _connect(self) -> zmq.Socket:
+    def _connect(self) -> zmq.Socket[bytes]:
         socket = self._context.socket(zmq.REQ)
         socket.setsockopt(zmq.LINGER, 0)
         socket.setsockopt(zmq.RCVTIMEO, self.timeout_ms)

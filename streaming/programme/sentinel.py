@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from streaming.hls import end_playlists
+
 RELEASE = b"release\n"
 # A killed mixer may have been renaming a playlist into place as it died.
 SETTLE = 0.3
@@ -59,8 +61,6 @@ def watch(hls_folder: Path) -> bool:
     if said.endswith(RELEASE):
         return False
     time.sleep(SETTLE)
-    from streaming.hls import end_playlists
-
     end_playlists(hls_folder)
     return True
 

@@ -110,7 +110,7 @@ def cut_on_air(wanted: int, current: int, feeds: Sequence[FeedState]) -> int:
         return wanted
     if feeds[wanted].live and (feeds[wanted].steady or current == wanted):
         return wanted
-    stand_ins = [i for i in (current, 0, *range(len(feeds))) if 0 <= i < len(feeds)]
+    stand_ins: list[int] = [i for i in (current, 0, *range(len(feeds))) if 0 <= i < len(feeds)]
     for index in stand_ins:
         if index != wanted and feeds[index].live and not feeds[index].remote:
             return index

@@ -10,10 +10,11 @@ import threading
 import time
 from dataclasses import asdict, replace
 
-from streaming.hls import PlaylistPublisher
 from streaming.programme.control import ProgrammeControl
-from streaming.programme.graph import ProgrammeConfig, RtpOut, bandwidths, mixer_command
+from streaming.programme.graph import ProgrammeConfig, RtpOut, mixer_command
 from streaming.programme.ingest import Ingest, slate_command
+from streaming.programme.outputs import bandwidths
+from streaming.programme.playlists import PlaylistPublisher
 from streaming.programme.process import ManagedProcess
 from streaming.programme.state import FeedState, ProgrammeState, cut_on_air
 

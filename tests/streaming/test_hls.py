@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from streaming.hls import ENDLIST, INDEPENDENT, MIXER_PLAYLIST, end_playlists
+from streaming.hls import ENDLIST, end_playlists
 from streaming.ports import free_port as free_tcp_port
 from streaming.programme.graph import ProgrammeConfig, ProgrammeInput
 from streaming.programme.ingest import free_udp_port
+from streaming.programme.playlists import INDEPENDENT, MIXER_PLAYLIST
 from streaming.programme.supervisor import Supervisor
 from tests.streaming.test_programme import LADDER, Feed, wait_for
 
