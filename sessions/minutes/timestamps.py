@@ -18,6 +18,7 @@ small client on pyasn1, pyasn1-modules, requests and dateutil that itself points
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
 import subprocess
 import tempfile
@@ -27,11 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
-from .models import Publication
+from council.jobs import enqueue_on_commit
+
+from ..models import Publication
 
 REPLY_LIMIT = 1024 * 1024  # bytes: a timestamp reply is a few kilobytes
+# The job that asks the authority (sessions.minutes.tasks), started by name.
+TIMESTAMP_JOB = "sessions.minutes.timestamp_act"
 
 
 class TimestampDeferred(Exception):
@@ -48,7 +52,7 @@ def tsa_configured() -> bool:
     return bool(getattr(settings, "SEANCE_TSA_URL", ""))
 
 
-def _openssl(*args: str, data: bytes | None = None) -> subprocess.CompletedProcess:
+def _openssl(*args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         ["openssl", "ts", *args], input=data, capture_output=True, timeout=30, check=False
     )
@@ -71,7 +75,7 @@ def _post(query: bytes) -> bytes:
     )
     try:
         with urllib.request.urlopen(request, timeout=settings.SEANCE_TSA_TIMEOUT) as response:
-            reply = response.read(REPLY_LIMIT + 1)
+            reply: bytes = response.read(REPLY_LIMIT + 1)
     except urllib.error.HTTPError as exc:
         raise TimestampDeferred(f"the authority answered {exc.code}") from exc
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -146,15 +150,11 @@ def timestamp_pending(publication: Publication) -> None:
         return
     publication.timestamp_state = "pending"
     Publication.objects.filter(pk=publication.pk).update(timestamp_state="pending")
-    from .tasks import timestamp_enqueue
-
-    transaction.on_commit(lambda: timestamp_enqueue(publication.pk))
+    enqueue_on_commit(TIMESTAMP_JOB, publication.pk)
 
 
 def timestamp_verify(publication: Publication) -> Verdict:
     """The stored timestamp against the PDF's bytes as they are now (their SHA-256)."""
-    import hashlib
-
     if not publication.timestamp:
         return Verdict(False, "no timestamp")
     with publication.document.open("rb") as f:

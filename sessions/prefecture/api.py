@@ -14,17 +14,16 @@ from council.api import StrictSerializer, errors, valid
 
 from .. import services
 from ..access import Role, access_sitting
-from ..api.common import item_in
 from ..api_views import ItemOut
-from ..minutes import actes
-from .models import Transmission
+from ..inputs import item_in
+from ..models import Transmission, actes
 
 
 class MatterIn(StrictSerializer):
     matter = serializers.ChoiceField(choices=actes.CHOICES)
 
 
-class TransmissionOut(serializers.ModelSerializer):
+class TransmissionOut(serializers.ModelSerializer[Transmission]):
     deliberation = serializers.CharField(source="publication.deliberation.identifier")
 
     class Meta:

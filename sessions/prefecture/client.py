@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
-from .models import PrefectureLink
+from ..models import PrefectureLink
 
 CREATE = "/modules/actes/actes_transac_create.php"
 STATUS = "/modules/actes/actes_transac_get_status.php"
@@ -99,11 +100,13 @@ def _request(
         finally:
             conn.close()
     except (OSError, http.client.HTTPException) as exc:
-        raise Unreachable(f"S²LOW injoignable : {exc}") from exc
+        raise Unreachable(_("S²LOW unreachable: %(error)s") % {"error": exc}) from exc
     if response.status >= 500 or response.status in (408, 429):
-        raise Unreachable(f"S²LOW a répondu HTTP {response.status}")
+        raise Unreachable(_("S²LOW answered HTTP %(status)s") % {"status": response.status})
     if response.status >= 400:
-        raise Refused(f"HTTP {response.status} : {text.strip()[:300]}")
+        raise Refused(
+            _("HTTP %(status)s: %(text)s") % {"status": response.status, "text": text.strip()[:300]}
+        )
     return text
 
 
@@ -121,7 +124,7 @@ def act_create(link: PrefectureLink, fields: list[tuple[str, str]], files: list[
         raise Refused(message or "KO")
     transaction = message.split("\n")[0].strip()
     if not transaction.isdigit():
-        raise Unreachable(f"Réponse inattendue de S²LOW : {message[:200]}")
+        raise Unreachable(_("Unexpected answer from S²LOW: %(text)s") % {"text": message[:200]})
     return transaction
 
 

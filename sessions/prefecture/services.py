@@ -11,25 +11,30 @@ collectivity, which S²LOW itself enforces) before posting again.
 from __future__ import annotations
 
 import datetime
-import xml.etree.ElementTree as ET
+import logging
 from dataclasses import dataclass
-from functools import partial
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.jobs import enqueue_on_commit
 from council.regime import PARIS, regime_for
 
 from ..errors import Conflict, TransitionRefused
-from ..minutes.models import Publication
-from ..models import Document, Sitting
+from ..models import Document, PrefectureLink, Publication, Sitting, Transmission
 from ..services.common import User, log
 from . import client
-from .models import PrefectureLink, Transmission
+
+logger = logging.getLogger(__name__)
 
 T = Transmission.State
+# The job that posts one act (sessions.prefecture.tasks), started by name.
+SEND_JOB = "sessions.prefecture.transmit_act"
 ACTES = "{http://www.interieur.gouv.fr/ACTES#v1.1-20040216}"
 # ACTES natures: 1 deliberations, 5 budgetary and financial documents.
 BUDGETARY = ("budget", "accounts")
@@ -50,12 +55,12 @@ def _number(publication: Publication) -> str:
     (S²LOW's NUMBER_REGEXP), e.g. 261201_42_03 for deliberation 3 of sitting 42."""
     sitting = publication.sitting
     day = (sitting.opened_at or sitting.starts_at).astimezone(PARIS)
-    deliberation = publication.deliberation  # type: ignore[attr-defined]
+    deliberation = publication.deliberation
     return f"{day:%y%m%d}_{sitting.pk}_{deliberation.number:02d}"
 
 
 def _queue_one(publication: Publication) -> Transmission | None:
-    deliberation = publication.deliberation  # type: ignore[attr-defined]
+    deliberation = publication.deliberation
     kind = deliberation.item.kind
     transmission, created = Transmission.objects.get_or_create(
         publication=publication,
@@ -72,13 +77,10 @@ def _queue_one(publication: Publication) -> Transmission | None:
     return transmission if created else None
 
 
-def transmissions_queue(*, sitting: Sitting, user: User) -> list[Transmission]:
-    """When the acts go online: one job per act the law sends to the prefect (the regime
-    says which), enqueued after commit. Nothing, when the assembly has no S²LOW link."""
-    from .tasks import enqueue
-
-    link = PrefectureLink.objects.filter(assembly_id=sitting.assembly_id, enabled=True).first()
-    if link is None:
+def transmissions_record(*, sitting: Sitting, user: User) -> list[Transmission]:
+    """One Transmission per act the law sends to the prefect (the regime says which) not
+    yet recorded; no job. Nothing, when the assembly has no enabled S²LOW link."""
+    if not PrefectureLink.objects.filter(assembly_id=sitting.assembly_id, enabled=True).exists():
         return []
     regime = regime_for(sitting.assembly)
     queued = []
@@ -87,10 +89,17 @@ def transmissions_queue(*, sitting: Sitting, user: User) -> list[Transmission]:
             transmission = _queue_one(publication)
             if transmission is not None:
                 queued.append(transmission)
-    for t in queued:
-        transaction.on_commit(partial(enqueue, t.pk))
     if queued:
         log(sitting, "acts_queued_for_prefecture", user, transmissions=[t.pk for t in queued])
+    return queued
+
+
+def transmissions_queue(*, sitting: Sitting, user: User) -> list[Transmission]:
+    """When the acts go online: `transmissions_record`, and one job per act, enqueued
+    after commit."""
+    queued = transmissions_record(sitting=sitting, user=user)
+    for t in queued:
+        enqueue_on_commit(SEND_JOB, t.pk)
     return queued
 
 
@@ -113,7 +122,7 @@ def _files(t: Transmission) -> list[client.File]:
     pub = t.publication
     with pub.document.open("rb") as f:
         files = [client.File("acte_pdf_file", f"{t.number}.pdf", f.read())]
-    item_id = pub.deliberation.item_id  # type: ignore[attr-defined]
+    item_id = pub.deliberation.item_id
     for doc in Document.objects.filter(item_id=item_id, kind=Document.Kind.ANNEX):
         with doc.file.open("rb") as f:
             files.append(client.File("acte_attachments[]", f"annexe-{doc.pk}.pdf", f.read()))
@@ -124,12 +133,29 @@ def _annex_types(files: list[client.File]) -> list[tuple[str, str]]:
     return [("type_pj[]", "99_AU") for f in files if f.field == "acte_attachments[]"]
 
 
+def _link_off(t: Transmission) -> bool:
+    """The assembly's link is gone or disabled (the demo's, once its simulator is gone; a
+    link the clerk switched off): a job posts nothing, and says why on the act's row."""
+    if PrefectureLink.objects.filter(assembly_id=t.sitting.assembly_id, enabled=True).exists():
+        return False
+    reason = _("The link to S²LOW is disabled: nothing was sent.")
+    logger.warning("transmission %s: %s", t.pk, reason)
+    _save(t, last_error=reason[:500], next_attempt_at=None)
+    return True
+
+
 @transaction.atomic
 def _claim(transmission_id: int) -> tuple[Transmission, bool] | None:
     """Lock the job and record the try. Returns it and whether an earlier try may have
-    reached S²LOW without its answer; None if there is nothing to post."""
-    t = Transmission.objects.select_for_update().filter(pk=transmission_id).first()
-    if t is None or t.state not in (T.QUEUED, T.POSTING):
+    reached S²LOW without its answer; None if there is nothing to post, or no enabled
+    link to post it through."""
+    t = (
+        Transmission.objects.select_for_update(of=("self",))
+        .select_related("sitting")
+        .filter(pk=transmission_id)
+        .first()
+    )
+    if t is None or t.state not in (T.QUEUED, T.POSTING) or _link_off(t):
         return None
     now = timezone.now()
     busy = datetime.timedelta(seconds=2 * settings.SEANCE_S2LOW_TIMEOUT)
@@ -158,6 +184,9 @@ def _save(t: Transmission, **changes: object) -> Transmission:
 
 
 def _deferred(t: Transmission, error: str, retry_in: float | None) -> Outcome:
+    """The try failed for now: its error on the row (the latest) and in the log (each)."""
+    if error:
+        logger.warning("transmission %s, try %s: %s", t.pk, t.attempts, error)
     nxt = timezone.now() + datetime.timedelta(seconds=retry_in) if retry_in else None
     _save(t, last_error=error[:500], next_attempt_at=nxt)
     return Outcome(t, again=retry_in is not None)
@@ -167,7 +196,7 @@ def transmission_send(*, transmission_id: int, retry_in: float | None = None) ->
     """Post the act to S²LOW once. A KO from S²LOW is a refusal, kept with its reason for
     the clerk; S²LOW unreachable leaves the job to try again in `retry_in` seconds."""
     claimed = _claim(transmission_id)
-    if claimed is None:  # already posted (its polling is under way), or finished
+    if claimed is None:  # already posted (its polling is under way), finished, or no link
         return Outcome(Transmission.objects.get(pk=transmission_id), again=False)
     t, uncertain = claimed
     link = _link(t)
@@ -188,7 +217,9 @@ def transmission_send(*, transmission_id: int, retry_in: float | None = None) ->
 
 
 def _acknowledgement(xml: str) -> tuple[str, datetime.date]:
-    root = ET.fromstring(xml.encode("iso-8859-1", "replace"))
+    """The act's identifier and date of receipt. Parsed by defusedxml: an ARActe with a
+    DTD's entities (a billion laughs) or an external entity is refused, never expanded."""
+    root = fromstring(xml.encode("iso-8859-1", "replace"), forbid_dtd=True)
     node = root if root.tag == f"{ACTES}ARActe" else root.find(f".//{ACTES}ARActe")
     if node is None:
         raise ValueError("no ARActe")
@@ -207,7 +238,7 @@ def transmission_poll(*, transmission_id: int, retry_in: float | None = None) ->
     """Ask S²LOW where the act is; at status 4 the ARActe gives the prefecture's
     identifier of the act and its date of receipt."""
     t = Transmission.objects.select_related("sitting").get(pk=transmission_id)
-    if t.state != T.POSTED:
+    if t.state != T.POSTED or _link_off(t):
         return Outcome(t, again=False)
     link = _link(t)
     try:
@@ -231,8 +262,10 @@ def transmission_poll(*, transmission_id: int, retry_in: float | None = None) ->
 def _acknowledged(t: Transmission, link: PrefectureLink, status: client.Status) -> Outcome:
     try:
         act_id, received = _acknowledgement(status.aracte)
-    except (ET.ParseError, ValueError) as exc:
-        _save(t, polls=t.polls, last_error=f"ARActe illisible : {exc}"[:500])
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        error = _("Unreadable ARActe: %(error)s") % {"error": exc}
+        logger.warning("transmission %s: %s", t.pk, error)
+        _save(t, polls=t.polls, last_error=error[:500])
         return Outcome(t, again=True)
     _save(
         t,
@@ -254,8 +287,6 @@ def _acknowledged(t: Transmission, link: PrefectureLink, status: client.Status) 
 def transmission_retry(*, transmission: Transmission, user: User) -> Transmission:
     """The clerk sends again an act that S²LOW refused when it was posted (once the cause,
     a certificate or the link's settings, is fixed): the same number, a new try."""
-    from .tasks import enqueue
-
     t = Transmission.objects.select_for_update().get(pk=transmission.pk)
     if t.state != T.REFUSED or t.s2low_id:
         raise TransitionRefused(
@@ -266,7 +297,7 @@ def transmission_retry(*, transmission: Transmission, user: User) -> Transmissio
         raise Conflict(_("This assembly has no link to S²LOW."), code="no_s2low_link")
     _save(t, state=T.QUEUED, refusal="", last_error="")
     log(t.sitting, "act_sent_again_to_prefecture", user, transmission=t.pk)
-    transaction.on_commit(lambda: enqueue(t.pk))
+    enqueue_on_commit(SEND_JOB, t.pk)
     return t
 
 

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-from ..minutes.actes import LEVEL_2
+from ..models.actes import LEVEL_2
 
 NUMBER = re.compile(r"^([A-Z0-9][A-Z0-9_]{0,13})?[A-Z0-9]$")
 ACTES_NS = "http://www.interieur.gouv.fr/ACTES#v1.1-20040216"
@@ -165,7 +165,7 @@ class Handler(BaseHTTPRequestHandler):
         super().setup()
 
     def _authority(self) -> str | None:
-        cert = self.connection.getpeercert()  # type: ignore[attr-defined]
+        cert = self.connection.getpeercert()
         for rdn in (cert or {}).get("subject", ()):
             for key, value in rdn:
                 if key == "commonName" and value in self.server.state.authorities:
@@ -316,7 +316,9 @@ class S2lowSimulator:
 
     @property
     def url(self) -> str:
-        return f"https://localhost:{self.server.server_address[1]}"
+        """The address it listens at, not "localhost", which a root without /etc/hosts
+        (a fresh Debian) does not resolve: its certificate must name 127.0.0.1."""
+        return f"https://127.0.0.1:{self.server.server_address[1]}"
 
     def start(self) -> S2lowSimulator:
         self.thread.start()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -14,18 +13,24 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from council.domain_events import SittingConvened, publish
+from council.jobs import run_or_enqueue_on_commit
 from council.models import Member
 from council.regime import regime_for
 
 from ..acts import pdf_of
 from ..documents import convocation_act
 from ..errors import ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
+from ..mail import send_convocation_email
 from ..models import Convocation, ConvocationRecipient, Document, Sitting
-from ..realtime import broadcast
 from ..search.services import search_index_sitting
 from ..selectors import members_in_office
 from .common import User, actor, lock, log, require_in_office, require_state
+from .councillor_copies import copies_send
 from .delivery import claim, deliver, redispatch
+
+# The job of one recipient's dispatch (sessions.tasks), started by name.
+DELIVER_JOB = "sessions.tasks.deliver_convocation"
 
 
 @dataclass
@@ -161,14 +166,8 @@ def convocation_send(
     _dispatch_on_commit([r for r in recipients if r.email])
     copies_send(sitting=sitting, kind="convocation", start=sitting.starts_at)  # R32
     search_index_sitting(sitting=sitting)  # the agenda is public now (R9)
-    broadcast(sitting, "convened")
+    publish(SittingConvened(sitting.id))
     return convocation
-
-
-def copies_send(**kwargs: Any) -> list[Any]:
-    from .councillor_copies import copies_send as send
-
-    return send(**kwargs)
 
 
 def _no_address() -> dict[str, str]:
@@ -178,11 +177,16 @@ def _no_address() -> dict[str, str]:
 
 
 def _dispatch_on_commit(recipients: list[ConvocationRecipient]) -> None:
-    """One job per recipient and dispatch, once committed: a failure stays with its job."""
-    from ..tasks import deliver_convocations
+    """One job per recipient and dispatch, once committed: a failure stays with its job.
 
+    With a broker, they all go to the workers. Eager (the embedded set-up), they run in
+    the request that sent the convocation, each on its own (one job's fault never stops
+    the others), until `SEANCE_MAIL_INLINE_SECONDS` have passed: the rest goes through the
+    broker to the worker, so that a mail server that does not answer never holds the
+    clerk's page for each member's timeout in turn.
+    """
     jobs = [(r.pk, r.dispatch) for r in recipients]
-    transaction.on_commit(lambda: deliver_convocations(jobs))
+    run_or_enqueue_on_commit(DELIVER_JOB, jobs, inline_seconds=settings.SEANCE_MAIL_INLINE_SECONDS)
 
 
 @transaction.atomic
@@ -225,8 +229,6 @@ def convocation_deliver(
     A refusal is recorded for the clerk; a temporary one, when `retry_in` seconds are
     left for another try, raises `DeliveryDeferred` for the job to retry.
     """
-    from ..mail import send_convocation_email
-
     convened = ConvocationRecipient.objects.filter(
         convocation__sitting__state=Sitting.State.CONVENED
     )

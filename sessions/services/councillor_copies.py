@@ -13,15 +13,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from council.jobs import run_or_enqueue_on_commit
 from council.models import CommuneCouncillor
 from council.regime import regime_for
 
 from ..errors import InvalidInput, NotFound
-from ..minutes.models import Publication
-from ..models import CouncillorCopy, Sitting
+from ..mail import send_councillor_copy_email
+from ..models import CouncillorCopy, Publication, Sitting
 from ..selectors import members_in_office
 from .common import User, lock, log
 from .delivery import claim, deliver, redispatch
@@ -29,6 +31,12 @@ from .delivery import claim, deliver, redispatch
 logger = logging.getLogger(__name__)
 
 S = CouncillorCopy.Status
+# The job of one copy's dispatch (sessions.tasks), started by name.
+DELIVER_JOB = "sessions.tasks.deliver_councillor_copy"
+# The copies a job may send: a convocation's only while its sitting is convened.
+SENDABLE = CouncillorCopy.objects.filter(
+    ~Q(kind=CouncillorCopy.Kind.CONVOCATION) | Q(sitting__state=Sitting.State.CONVENED)
+)
 
 
 def councillors_outside(sitting: Sitting) -> list[CommuneCouncillor]:
@@ -59,6 +67,11 @@ def copies_send(
         return []
     now = timezone.now()
     due = regime.councillor_copy_due(kind, start)
+    had = set(
+        CouncillorCopy.objects.filter(sitting=sitting, kind=kind).values_list(
+            "councillor_id", flat=True
+        )
+    )
     copies = [
         CouncillorCopy.objects.create(
             sitting=sitting,
@@ -71,9 +84,7 @@ def copies_send(
             **({} if councillor.email else _no_address()),
         )
         for councillor in councillors_outside(sitting)
-        if not CouncillorCopy.objects.filter(
-            sitting=sitting, kind=kind, councillor=councillor
-        ).exists()
+        if councillor.pk not in had
     ]
     _dispatch_on_commit([c for c in copies if c.email])
     return copies
@@ -86,11 +97,9 @@ def _no_address() -> dict[str, str]:
 
 
 def _dispatch_on_commit(copies: list[CouncillorCopy]) -> None:
-    from ..tasks import deliver_councillor_copies
-
+    """R32: one job per copy and dispatch, once committed, as the convocations' are."""
     jobs = [(c.pk, c.dispatch) for c in copies]
-    if jobs:
-        transaction.on_commit(lambda: deliver_councillor_copies(jobs))
+    run_or_enqueue_on_commit(DELIVER_JOB, jobs, inline_seconds=settings.SEANCE_MAIL_INLINE_SECONDS)
 
 
 @transaction.atomic
@@ -119,10 +128,10 @@ def copy_resend(*, sitting: Sitting, copy_id: int, user: User) -> CouncillorCopy
 
 
 def copy_deliver(*, copy_id: int, dispatch: int, retry_in: float | None) -> CouncillorCopy | None:
-    """Send one dispatch of one copy, as `convocation_deliver` does a member's (R32)."""
-    from ..mail import send_councillor_copy_email
-
-    if not claim(CouncillorCopy.objects.all(), copy_id, dispatch):
+    """Send one dispatch of one copy, as `convocation_deliver` does a member's (R32), and
+    only while its sitting is in the state the copy is sent in: a convocation's copy no
+    longer once the sitting has opened, as the members' convocations."""
+    if not claim(SENDABLE, copy_id, dispatch):
         return None
     copy = CouncillorCopy.objects.select_related(
         "sitting__assembly", "sitting__convocation", "councillor__commune", "publication"

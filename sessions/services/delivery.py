@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from ..errors import Conflict, InvalidInput
+from ..mail import delivery_failure
 from ..models import EmailDelivery
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,6 @@ def claim(deliveries: QuerySet[D], pk: int, dispatch: int) -> bool:
 def deliver(delivery: D, send: Callable[[D], None], retry_in: float | None) -> D:
     """Sends a claimed delivery. A refusal is recorded for the clerk; a temporary one, when
     `retry_in` seconds are left for another try, raises `DeliveryDeferred` for the job."""
-    from ..mail import delivery_failure
-
     try:
         send(delivery)
     except Exception as exc:

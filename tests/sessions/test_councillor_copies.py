@@ -115,6 +115,28 @@ def test_a_commune_council_sends_no_copy(django_capture_on_commit_callbacks):
     assert all("hors@example.fr" not in m.to for m in mail.outbox)
 
 
+def test_a_convocation_copy_is_not_sent_once_the_sitting_has_opened(
+    django_assert_num_queries,
+):
+    """As the members' convocations: a job that comes late finds the sitting open and
+    sends nothing; the sending of the copies asks once which councillors already have one."""
+    from sessions.services.councillor_copies import copies_send, copy_deliver
+
+    a = epci()
+    councillors(a, n=3)
+    s = f.convened(a)
+    copy = CouncillorCopy.objects.filter(sitting=s, kind="convocation").first()
+    assert copy is not None and copy.status == "queued"
+    type(s).objects.filter(pk=s.pk).update(state="open")
+    assert copy_deliver(copy_id=copy.pk, dispatch=copy.dispatch, retry_in=30) is None
+    copy.refresh_from_db()
+    assert (copy.status, copy.attempts, copy.sent_at) == ("queued", 0, None)
+    assert all(copy.email not in m.to for m in mail.outbox)
+    s.refresh_from_db()
+    with django_assert_num_queries(4):  # the copies already made: one query, not one each
+        assert copies_send(sitting=s, kind="convocation", start=s.starts_at) == []
+
+
 def test_the_copy_deadline_is_a_month_in_paris_and_on_time_at_its_last_second():
     closed = datetime.datetime(2026, 1, 31, 21, 0, tzinfo=PARIS)
     due = CGCT_2026.councillor_copy_due("list", closed)

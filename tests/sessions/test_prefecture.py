@@ -20,9 +20,8 @@ from frictionless import Resource, Schema
 from council.regime import PARIS
 from sessions import services as sittings
 from sessions.minutes import services as minutes
-from sessions.models import AgendaItem, Document
+from sessions.models import AgendaItem, Document, PrefectureLink, Transmission
 from sessions.prefecture import client
-from sessions.prefecture.models import PrefectureLink, Transmission
 from sessions.prefecture.services import (
     transmission_poll,
     transmission_retry,
@@ -420,6 +419,82 @@ def test_the_demo_sends_its_published_acts_to_the_simulator_and_gets_them_acknow
         "7.1",
         "9.1",
     )
+
+
+def test_the_demo_s_acts_are_acknowledged_where_localhost_does_not_resolve(
+    s2low, pki, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A fresh Debian root has no /etc/hosts: "localhost" does not resolve there. The demo
+    set-up, in its transaction and with the embedded (eager) Celery of such a machine,
+    still gets its acts acknowledged, and leaves no job in the broker that would post
+    later, once its simulator and certificates are gone."""
+    from django.db import transaction
+
+    from council import jobs
+    from sessions.prefecture.demo import transmit_published_acts
+
+    real = socket.getaddrinfo
+
+    def no_hosts_file(host, *args, **kwargs):
+        if host == "localhost":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    sent = []
+    monkeypatch.setattr(socket, "getaddrinfo", no_hosts_file)
+    monkeypatch.setattr(jobs.app, "send_task", lambda name, **kw: sent.append(name))
+    s, clerk = published(s2low, pki)
+    Transmission.objects.filter(sitting=s).delete()  # as in the demo: published first
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        done = transmit_published_acts([s], clerk)
+    assert [t.state for t in done] == [T.ACKNOWLEDGED], [t.last_error for t in done]
+    assert (done[0].attempts, sent) == (1, [])
+
+
+def test_a_job_posts_nothing_through_a_disabled_link_and_says_why(s2low, pki, caplog):
+    s, _clerk = published(s2low, pki)
+    t = Transmission.objects.get(sitting=s)
+    PrefectureLink.objects.filter(assembly=s.assembly).update(enabled=False)
+    transmit_act.apply(args=[t.pk])
+    t.refresh_from_db()
+    assert (t.state, t.attempts, s2low.state.submissions) == (T.QUEUED, 0, {})
+    assert t.last_error == "Le lien avec S²LOW est désactivé\u00a0: rien n’a été envoyé."
+    assert "disabled" not in t.last_error and "transmission" in caplog.text
+
+
+def test_every_failed_try_is_logged_not_only_the_last(s2low, pki, caplog):
+    s, _clerk = published(s2low, pki)
+    t = Transmission.objects.get(sitting=s)
+    s2low.state.down = True
+    for retry_in in (30, 60):
+        transmission_send(transmission_id=t.pk, retry_in=retry_in)
+    tries = [
+        r.getMessage() for r in caplog.records if f"transmission {t.pk}, try" in r.getMessage()
+    ]
+    assert [m.split(":")[0] for m in tries] == [
+        f"transmission {t.pk}, try 1",
+        f"transmission {t.pk}, try 2",
+    ]
+    assert all("503" in m for m in tries)
+
+
+BILLION_LAUGHS = """<?xml version="1.0" encoding="ISO-8859-1"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<actes:ARActe xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216"
+ actes:IDActe="&lol3;" actes:DateReception="2026-12-01"/>"""
+
+
+def test_an_aracte_with_entities_is_refused_not_expanded(s2low, pki):
+    from sessions.prefecture.services import _acknowledged
+
+    s, _clerk = published(s2low, pki)
+    t = Transmission.objects.get(sitting=s)
+    link = PrefectureLink.objects.get(assembly=s.assembly)
+    outcome = _acknowledged(t, link, client.Status(client.ACKNOWLEDGED, "", BILLION_LAUGHS))
+    t.refresh_from_db()
+    assert outcome.again and t.state == T.QUEUED and not t.act_id
+    assert t.last_error.startswith("ARActe illisible\u00a0: DTDForbidden(name='lolz'")
 
 
 def test_acts_whose_jobs_were_lost_are_found_again(s2low, pki):
