@@ -8,6 +8,10 @@ An id is a positive integer that fits the database's 64-bit keys: in a JSON mess
 socket frame, an API body) a JSON integer and nothing else (not "55", not 55.0, not true);
 in a form field, a query string or a URL, a string of 1 to 19 ASCII digits (not "²", which
 str.isdigit() accepts and int() refuses, not "٣", which both accept, not " 3" or "1e3").
+
+A member id is read once too, with its assembly: `parse_member`, `parse_optional_member`
+and `parse_members` refuse an id of another assembly's member as an unknown one (400
+unknown_member), never return its member.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from council.errors import InvalidInput
+from council.models import Assembly, Member
 
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint, SQLite's integer
 MAX_IDS = 1000  # more members than any French council has (Paris: 163)
@@ -174,3 +179,37 @@ def parse_ref(value: object) -> Any:
         code="invalid_field",
         field="ref",
     )
+
+
+def _unknown_member() -> InvalidInput:
+    return InvalidInput(_("No such member in this assembly."), code="unknown_member")
+
+
+def parse_members(
+    assembly: Assembly, value: object, *, field: str, strings: bool = False
+) -> list[Member]:
+    """The members of `assembly` a list of ids names, in the order given, each once."""
+    ids = list(dict.fromkeys(parse_ids(value, field=field, strings=strings)))
+    found = {m.pk: m for m in Member.objects.filter(assembly=assembly, pk__in=ids)}
+    if len(found) != len(ids):
+        raise _unknown_member()
+    return [found[i] for i in ids]
+
+
+def parse_member(
+    assembly: Assembly, value: object, *, field: str = "member", strings: bool = False
+) -> Member:
+    """The member of `assembly` an id names."""
+    member_id = parse_id(value, field=field, strings=strings)
+    member = Member.objects.filter(assembly=assembly, pk=member_id).first()
+    if member is None:
+        raise _unknown_member()
+    return member
+
+
+def parse_optional_member(
+    assembly: Assembly, value: object, *, field: str, strings: bool = False
+) -> Member | None:
+    """The member of `assembly` an id names, or None when the field is absent."""
+    member_id = parse_optional_id(value, field=field, strings=strings)
+    return None if member_id is None else parse_member(assembly, member_id, field=field)

@@ -1,18 +1,28 @@
-"""One access helper per protected object, used by views, API, consumers and tasks."""
+"""One access helper per protected object of the sittings app (assembly, sitting, document,
+proxy), used by pages, API, consumers and tasks alike (Zulip's `access_message`).
+
+Each `access_<object>(user, id, role)` parses the id, fetches the object with what its
+callers read, and returns it, or raises NotFound or Forbidden with a French message. An id
+that is malformed or names nothing is NotFound; so is a document or a proxy of an assembly
+in which the user has no standing (another assembly's ids never say that they exist). The
+rules themselves are one pure function, `permits`, over a user's `Standing` in an assembly.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from council.errors import InvalidInput
-from council.models import Member, StaffRole
-from council.parsing import parse_id
+from council.models import Assembly, Member, StaffRole
+from council.parsing import parse_id, parse_member
 
 from .errors import Forbidden, NotFound
-from .models import Sitting
+from .models import Document, Proxy, Sitting
 
 
 class Role(StrEnum):
@@ -23,6 +33,25 @@ class Role(StrEnum):
     CLERK = "clerk"  # prepares sittings and sends convocations
     MINUTES = "minutes"  # drafts and signs the minutes: secretary, chair, clerk (R28-R29)
     BROADCAST = "broadcast"  # runs the cameras and the programme: technician, clerk, chair
+
+
+CLERK = StaffRole.Role.CLERK
+SECRETARY = StaffRole.Role.SECRETARY
+TECHNICIAN = StaffRole.Role.TECHNICIAN
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Who a user is in one assembly: their seat, their staff roles, whether superuser."""
+
+    member: Member | None = None
+    staff: frozenset[str] = frozenset()
+    superuser: bool = False
+
+    @property
+    def anyone(self) -> bool:
+        """Whether the user has any place in the assembly (else its objects are not theirs)."""
+        return self.superuser or self.member is not None or bool(self.staff)
 
 
 def staff_roles(user: Any, assembly_id: int) -> set[str]:
@@ -39,41 +68,87 @@ def member_of(user: Any, assembly_id: int) -> Member | None:
     return Member.objects.filter(user=user, assembly_id=assembly_id).first()
 
 
+def standing(user: Any, assembly_id: int) -> Standing:
+    if not getattr(user, "is_authenticated", False):
+        return Standing()
+    return Standing(
+        member=member_of(user, assembly_id),
+        staff=frozenset(staff_roles(user, assembly_id)),
+        superuser=bool(getattr(user, "is_superuser", False)),
+    )
+
+
+def permits(
+    who: Standing, role: Role, *, chair_id: int | None = None, secretary_id: int | None = None
+) -> bool:
+    """The access rules, one place: may `who` act as `role` (on a sitting of that chair and
+    secretary, when there is one)?"""
+    if role == Role.PUBLIC or who.superuser:
+        return True
+    member_id = None if who.member is None else who.member.pk
+    is_chair = member_id is not None and member_id == chair_id
+    staff = who.staff
+    rules = {
+        Role.MEMBER: who.member is not None or bool(staff),
+        Role.CHAIR: is_chair or CLERK in staff,
+        Role.ATTENDANCE: is_chair or bool(staff & {CLERK, SECRETARY}),
+        Role.CLERK: CLERK in staff,
+        Role.BROADCAST: is_chair or bool(staff & {CLERK, TECHNICIAN}),
+        Role.MINUTES: is_chair
+        or (member_id is not None and member_id == secretary_id)
+        or bool(staff & {CLERK, SECRETARY}),
+    }
+    return rules.get(role, False)
+
+
 def can(user: Any, sitting: Sitting, role: Role) -> bool:
     if role == Role.PUBLIC:
         return True
+    who = standing(user, sitting.assembly_id)
+    return permits(who, role, chair_id=sitting.chair_id, secretary_id=sitting.secretary_id)
+
+
+def _pk(value: Any, field: str, missing: str) -> int:
+    """An id from a URL, a query string or a JSON body; a malformed one names nothing."""
+    try:
+        return parse_id(value, field=field, strings=True)
+    except InvalidInput:
+        raise NotFound(missing) from None
+
+
+# --- Assembly -------------------------------------------------------------------------------
+
+
+def clerk_assemblies(user: Any) -> QuerySet[Assembly]:
+    """The assemblies whose sittings `user` prepares (all of them for a superuser)."""
     if getattr(user, "is_superuser", False):
-        return True
-    staff = staff_roles(user, sitting.assembly_id)
-    member = member_of(user, sitting.assembly_id)
-    is_chair = member is not None and member.id == sitting.chair_id
-    if role == Role.MEMBER:
-        return member is not None or bool(staff)
-    if role == Role.CHAIR:
-        return is_chair or StaffRole.Role.CLERK in staff
-    if role == Role.ATTENDANCE:
-        return is_chair or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.SECRETARY})
-    if role == Role.CLERK:
-        return StaffRole.Role.CLERK in staff
-    if role == Role.BROADCAST:
-        return is_chair or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.TECHNICIAN})
-    if role == Role.MINUTES:
-        is_secretary = member is not None and member.id == sitting.secretary_id
-        return (
-            is_chair
-            or is_secretary
-            or bool(staff & {StaffRole.Role.CLERK, StaffRole.Role.SECRETARY})
-        )
-    return False
+        return Assembly.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Assembly.objects.none()
+    return Assembly.objects.filter(staff__user=user, staff__role=CLERK).distinct()
+
+
+def access_assembly(
+    user: Any, assembly_id: Any, role: Role = Role.CLERK, *, refusal: str | None = None
+) -> Assembly:
+    """The assembly, if `user` may act in it as `role` (the sitting's rule, one level up:
+    no chair there); `refusal` says what for."""
+    assembly = Assembly.objects.filter(pk=_pk(assembly_id, "assembly", _("No such assembly.")))
+    found = assembly.first()
+    if found is None:
+        raise NotFound(_("No such assembly."))
+    if not permits(standing(user, found.pk), role):
+        raise Forbidden(refusal or _("Only the clerks of this assembly may prepare its sittings."))
+    return found
+
+
+# --- Sitting --------------------------------------------------------------------------------
 
 
 def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitting:
     """The sitting, if `user` may act on it as `role`; NotFound or Forbidden otherwise.
     A draft is never shown to the public."""
-    try:
-        pk = parse_id(sitting_id, field="sitting", strings=True)
-    except InvalidInput:
-        raise NotFound(_("No such sitting.")) from None
+    pk = _pk(sitting_id, "sitting", _("No such sitting."))
     sitting = (
         Sitting.objects.select_related("assembly", "place", "chair", "secretary", "current_item")
         .filter(pk=pk)
@@ -87,3 +162,63 @@ def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitt
     if not can(user, sitting, role):
         raise Forbidden(_("You are not allowed to do this for this sitting."))
     return sitting
+
+
+def access_member(user: Any, sitting: Sitting, refusal: str) -> Member:
+    """The member of the sitting's council that `user` is, for what only a member does
+    (vote, give a proxy, ask for the floor); `refusal` (code not_member) otherwise."""
+    member = member_of(user, sitting.assembly_id)
+    if member is None:
+        raise InvalidInput(refusal, code="not_member")
+    return member
+
+
+def access_declarant(user: Any, sitting: Sitting, member_id: int | None) -> Member:
+    """The member whose personal interest in an item is declared or withdrawn (L2131-11):
+    the user's own seat (no id, or their own), or any member for the chair or the clerk."""
+    own = member_of(user, sitting.assembly_id)
+    member_id = member_id or (own.pk if own else None)
+    if member_id is None:
+        raise InvalidInput(_("Name the member concerned."), code="no_member")
+    if (own is None or member_id != own.pk) and not can(user, sitting, Role.CHAIR):
+        raise Forbidden(_("Only the chair records another member's interest."))
+    return parse_member(sitting.assembly, member_id)
+
+
+# --- Document and proxy ---------------------------------------------------------------------
+
+
+def access_document(user: Any, document_id: Any) -> Document:
+    """An item's paper: for the members and the staff of its assembly (R9)."""
+    pk = _pk(document_id, "document", _("No such document."))
+    document = Document.objects.select_related("item__sitting").filter(pk=pk).first()
+    if document is None:
+        raise NotFound(_("No such document."))
+    who = standing(user, document.item.sitting.assembly_id)
+    if not permits(who, Role.MEMBER):
+        if getattr(user, "is_authenticated", False):
+            raise NotFound(_("No such document."))
+        raise Forbidden(_("The papers are for the members of the council."))
+    return document
+
+
+def access_proxy(user: Any, proxy_id: Any, *, revoke: bool = False) -> Proxy:
+    """A proxy (R14): its written proxy for its grantor and holder, and for the chair and
+    the clerk of the first sitting it covers; with `revoke`, for its grantor alone.
+    Another assembly's is NotFound."""
+    pk = _pk(proxy_id, "proxy", _("No such proxy."))
+    proxy = Proxy.objects.select_related("grantor", "holder").filter(pk=pk).first()
+    if proxy is None:
+        raise NotFound(_("No such proxy."))
+    signed_in = getattr(user, "is_authenticated", False)
+    parties = {proxy.grantor.user_id} if revoke else {proxy.grantor.user_id, proxy.holder.user_id}
+    if signed_in and user.pk in parties - {None}:
+        return proxy
+    if not standing(user, proxy.grantor.assembly_id).anyone:
+        raise NotFound(_("No such proxy."))
+    if revoke:
+        raise Forbidden(_("Only the member who gave a proxy can revoke it."))
+    sitting = Sitting.objects.filter(proxy_covers__proxy=proxy).first()
+    if sitting is None or not can(user, sitting, Role.CHAIR):
+        raise Forbidden(_("Only the members concerned, the chair and the clerk see a proxy."))
+    return proxy

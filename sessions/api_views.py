@@ -1,10 +1,12 @@
 """The REST API over the same services as the pages and websockets.
 
 Thin views: a serializer checks the input's shape (its ids read by council.parsing, its
-unknown fields refused), `access_sitting` checks who is asking, every id is checked
-against the sitting, a service does the work; a refusal is a DomainError, turned into a
-4xx by council.api.exception_handler. Each endpoint's schema declares its answers and its
-errors (council.api.errors).
+unknown fields refused), `access_sitting` / `access_assembly` check who is asking, every
+id is checked against the sitting (sessions.inputs, council.parsing), a service does the
+work; a refusal is a DomainError, turned into a 4xx by council.api.exception_handler. Each
+endpoint's schema declares its answers and its errors (council.api.errors). The vote's
+endpoints (ballots, the secret ballot's waiver...) are voting.api's; the agenda's, the
+running sitting's and the minutes' are in sessions/api/.
 """
 
 from __future__ import annotations
@@ -22,18 +24,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from council.api import IdField, IdListField, StrictSerializer, errors, valid
-from council.errors import Forbidden, InvalidInput, NotFound
-from council.models import Assembly, StaffRole
-from council.parsing import parse_id, parse_single
-from voting import services as voting
+from council.errors import InvalidInput, NotFound
+from council.models import Assembly
+from council.parsing import parse_id, parse_member, parse_single
 
 from . import services
-from .access import Role, access_sitting, can, member_of, staff_roles
-from .api.common import item_in, member_in, rooms_in, vote_for
-from .minutes import actes
+from .access import Role, access_assembly, access_sitting, can, clerk_assemblies
+from .api.snapshot import SnapshotOut
+from .inputs import item_in, optional_room_in, rooms_in
+from .live.snapshots import chair_snapshot, public_snapshot
 from .minutes.selectors import published_deliberations, scdl_record
-from .models import AgendaItem, Sitting
-from .selectors import chair_snapshot, public_snapshot, quorum_for
+from .models import AgendaItem, Sitting, actes
+from .selectors import quorum_for
 from .views.archive import publication_url
 
 # --- Inputs ---------------------------------------------------------------------------------
@@ -76,33 +78,16 @@ class AttendanceIn(StrictSerializer):
     room = IdField(required=False, allow_null=True)
 
 
-class BallotIn(StrictSerializer):
-    choice = serializers.CharField(max_length=20)
-    client_id = serializers.CharField(max_length=64)
-    on_behalf_of = IdField(required=False, allow_null=True)
-
-
-class WaiverIn(StrictSerializer):
-    # R18: the members present who object; none for a unanimous waiver.
-    objectors = IdListField(required=False)
-
-
-class WaiverOut(serializers.Serializer):
-    waived = serializers.BooleanField()
-    present = serializers.ListField(child=serializers.DictField())
-    objections = serializers.ListField(child=serializers.DictField())
-
-
 # --- Outputs --------------------------------------------------------------------------------
 
 
-class SittingOut(serializers.ModelSerializer):
+class SittingOut(serializers.ModelSerializer[Sitting]):
     class Meta:
         model = Sitting
         fields = ["id", "assembly", "title", "starts_at", "state", "in_closed_session"]
 
 
-class ItemOut(serializers.ModelSerializer):
+class ItemOut(serializers.ModelSerializer[AgendaItem]):
     matter = serializers.CharField(read_only=True, help_text="ACTES matter code, or empty")
 
     class Meta:
@@ -110,7 +95,7 @@ class ItemOut(serializers.ModelSerializer):
         fields = ["id", "position", "title", "kind", "state", "matter"]
 
 
-class QuorumOut(serializers.Serializer):
+class QuorumOut(serializers.Serializer[Any]):
     in_office = serializers.IntegerField()
     present = serializers.IntegerField()
     counted = serializers.IntegerField()
@@ -121,115 +106,19 @@ class QuorumOut(serializers.Serializer):
     explanation = serializers.CharField(allow_blank=True)
 
 
-class SnapshotSittingOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    state = serializers.CharField()
-    state_label = serializers.CharField()
-    in_closed_session = serializers.BooleanField()
-    starts_at = serializers.DateTimeField()
-
-
-class SnapshotItemOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    position = serializers.IntegerField()
-    title = serializers.CharField()
-    kind = serializers.CharField()
-    kind_label = serializers.CharField()
-    state = serializers.CharField()
-    state_label = serializers.CharField()
-    rapporteur = serializers.CharField(allow_null=True)
-    interests = serializers.ListField(child=serializers.IntegerField(), required=False)
-
-
-class AttendanceCountsOut(serializers.Serializer):
-    in_office = serializers.IntegerField()
-    present = serializers.IntegerField()
-    represented = serializers.IntegerField()
-    absent = serializers.IntegerField()
-
-
-class PublicQuorumOut(serializers.Serializer):
-    """The public sees whether the quorum is reached and why; members see it all."""
-
-    reached = serializers.BooleanField()
-    explanation = serializers.CharField(allow_blank=True)
-    in_office = serializers.IntegerField(required=False)
-    present = serializers.IntegerField(required=False)
-    counted = serializers.IntegerField(required=False)
-    needed = serializers.IntegerField(required=False)
-    exempt = serializers.BooleanField(required=False)
-    excluded = serializers.ListField(child=serializers.CharField(), required=False)
-
-
-class NameOut(serializers.Serializer):
-    name = serializers.CharField()
-
-
-class CandidateOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class VoteSummaryOut(serializers.Serializer):
-    id = serializers.IntegerField()
-    item = serializers.IntegerField(allow_null=True)  # none for the vote on the huis clos
-    kind = serializers.CharField()
-    kind_label = serializers.CharField()
-    purpose = serializers.CharField()  # "deliberation" or "closed_session" (R25)
-    state = serializers.CharField()
-    question = serializers.CharField(allow_blank=True)
-    round = serializers.IntegerField()
-    voices = serializers.IntegerField()
-    cast = serializers.IntegerField()
-    secret = serializers.BooleanField()
-    candidates = CandidateOut(many=True)
-    result = serializers.JSONField(allow_null=True)
-    eligible = serializers.JSONField(required=False)
-    voted = serializers.ListField(child=serializers.IntegerField(), required=False)
-
-
-class SnapshotOut(serializers.Serializer):
-    """A sitting as its public page shows it; a member, the chair and the staff also get
-    the roll, the proxies, the speaking queue, the secretary, the chair and the urgency."""
-
-    sitting = SnapshotSittingOut()
-    current_item = SnapshotItemOut(allow_null=True)
-    items = SnapshotItemOut(many=True)
-    attendance = AttendanceCountsOut()
-    quorum = PublicQuorumOut()
-    speaker = NameOut(allow_null=True)
-    vote = VoteSummaryOut(allow_null=True)
-    server_time = serializers.DateTimeField()
-    members = serializers.JSONField(required=False)
-    proxies = serializers.JSONField(required=False)
-    queue = serializers.JSONField(required=False)
-    secretary = serializers.CharField(allow_null=True, required=False)
-    chair = serializers.CharField(allow_null=True, required=False)
-    urgency = serializers.JSONField(required=False)
-
-
-class ConvocationOut(serializers.Serializer):
+class ConvocationOut(serializers.Serializer[Any]):
     register_number = serializers.CharField()
     clear_days = serializers.IntegerField()
     pdf_sha256 = serializers.CharField()
 
 
-class AttendanceOut(serializers.Serializer):
+class AttendanceOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     at = serializers.DateTimeField()
     quorum = QuorumOut()
 
 
-class ReceiptOut(serializers.Serializer):
-    vote = serializers.IntegerField()
-    member = serializers.IntegerField()
-    client_id = serializers.CharField()
-    cast_at = serializers.DateTimeField()
-    duplicate = serializers.BooleanField()
-
-
-class DeliberationsOut(serializers.Serializer):
+class DeliberationsOut(serializers.Serializer[Any]):
     schema = serializers.CharField()
     count = serializers.IntegerField()
     results = serializers.ListField(child=serializers.DictField())
@@ -251,20 +140,18 @@ class SittingList(APIView):
     @extend_schema(responses={200: SittingOut(many=True), **errors(401, 403)})
     def get(self, request: Request) -> Response:
         sittings = Sitting.objects.exclude(state=Sitting.State.DRAFT)
-        clerk_of = StaffRole.objects.filter(
-            user_id=request.user.pk or 0, role=StaffRole.Role.CLERK
-        ).values("assembly_id")
+        clerk_of = clerk_assemblies(request.user).values("pk")
         drafts = Sitting.objects.filter(state=Sitting.State.DRAFT, assembly_id__in=clerk_of)
         return Response(SittingOut((sittings | drafts).order_by("-starts_at"), many=True).data)
 
     @extend_schema(request=SittingIn, responses={201: SittingOut, **errors(400, 401, 403)})
     def post(self, request: Request) -> Response:
         data = valid(SittingIn, request)
-        assembly = Assembly.objects.filter(pk=data.pop("assembly")).first()
-        if assembly is None:
+        assembly_id = data.pop("assembly")
+        if not Assembly.objects.filter(pk=assembly_id).exists():
             raise InvalidInput(_("No such assembly."), code="unknown_assembly")
-        if "clerk" not in staff_roles(request.user, assembly.id):
-            raise Forbidden(_("Only the clerk creates sittings."))
+        refusal = _("Only the clerk creates sittings.")
+        assembly = access_assembly(request.user, assembly_id, Role.CLERK, refusal=refusal)
         data["remote_rooms"] = rooms_in(assembly, data.get("remote_rooms", []))
         sitting = services.sitting_create(user=request.user, assembly=assembly, **data)
         return Response(SittingOut(sitting).data, status=201)
@@ -327,10 +214,10 @@ class Attendance(APIView):
     def post(self, request: Request, sitting_id: int) -> Response:
         sitting = access_sitting(request.user, sitting_id, Role.ATTENDANCE)
         data = valid(AttendanceIn, request)
-        room = rooms_in(sitting.assembly, [data["room"]])[0] if data.get("room") else None
+        room = optional_room_in(sitting.assembly, data.get("room"))
         event = services.attendance_record(
             sitting=sitting,
-            member=member_in(sitting, data["member"]),
+            member=parse_member(sitting.assembly, data["member"]),
             kind=data["kind"],
             mode=data["mode"],
             room=room,
@@ -359,49 +246,6 @@ class Quorum(APIView):
         return Response(
             quorum_for(sitting, None if item_id is None else item_in(sitting, item_id)).as_dict()
         )
-
-
-class SecretWaiver(APIView):
-    @extend_schema(request=WaiverIn, responses={201: WaiverOut, **errors(400, 401, 403, 404, 409)})
-    def post(self, request: Request, sitting_id: int) -> Response:
-        """R18: the council waives the secret ballot of the nomination under discussion,
-        unanimously; refused (409 secret_required_by_text) for the election of the mayor,
-        adjoints, president or bureau (R20). The decision is recorded with every member
-        present and the objections, and the vote opened next carries it."""
-        sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        if sitting.current_item is None:
-            raise InvalidInput(_("Take up an item first."), code="no_current_item")
-        data = valid(WaiverIn, request)
-        objectors = [member_in(sitting, i) for i in dict.fromkeys(data.get("objectors") or [])]
-        decision = voting.secret_waiver_record(
-            item=sitting.current_item, objectors=objectors, user=request.user
-        )
-        return Response(decision, status=201)
-
-
-class Ballots(APIView):
-    @extend_schema(
-        request=BallotIn,
-        responses={200: ReceiptOut, 201: ReceiptOut, **errors(400, 401, 403, 404, 409)},
-    )
-    def post(self, request: Request, vote_id: int) -> Response:
-        """A ballot in the voter's own name, or with "on_behalf_of" (a member id, a JSON
-        integer) in the name of the member whose proxy they hold (R15). 200: this
-        client_id was already cast, the same receipt."""
-        vote = vote_for(request, vote_id, Role.MEMBER)
-        voter = member_of(request.user, vote.sitting.assembly_id)
-        if voter is None:
-            raise InvalidInput(_("Only a member of the council can vote."), code="not_member")
-        data = valid(BallotIn, request)
-        grantor_id = data.get("on_behalf_of")
-        receipt = voting.ballot_cast(
-            vote=vote,
-            voter=voter,
-            choice=data["choice"],
-            client_id=data["client_id"],
-            on_behalf_of=None if grantor_id is None else member_in(vote.sitting, grantor_id),
-        )
-        return Response(receipt.as_dict(), status=200 if receipt.duplicate else 201)
 
 
 class Deliberations(APIView):

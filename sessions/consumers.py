@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
+from council.models import Member
 from council.parsing import (
     parse_flag,
     parse_id,
-    parse_optional_id,
+    parse_member,
     parse_ref,
     parse_text,
 )
@@ -28,10 +29,11 @@ from voting.seat_events import seat_group
 from voting.selectors import my_ballots
 
 from . import services
-from .access import Role, access_sitting, member_of
+from .access import Role, access_member, access_sitting, member_of
+from .inputs import item_in, optional_room_in
+from .live.snapshots import chair_snapshot, public_snapshot
 from .models import AgendaItem, Sitting
 from .realtime import desk_group, private_group, public_group, seat_view
-from .selectors import chair_snapshot, public_snapshot
 from .services.roll_call import attendance_all_present
 
 MAX_FRAME = 16 * 1024
@@ -41,7 +43,8 @@ def in_thread_pool(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Database work of a socket, run in the thread pool rather than on the one thread that
     Channels shares between every consumer by default: 150 councillors voting at once then
     wait on the database's row locks, not on each other's Python."""
-    return database_sync_to_async(fn, thread_sensitive=False)
+    wrapped: Callable[..., Any] = database_sync_to_async(fn, thread_sensitive=False)
+    return wrapped
 
 
 Handler = Callable[[Any, Sitting, dict[str, Any]], Any]
@@ -128,35 +131,16 @@ class SittingConsumer(UserSocket):
         await self.send(text_data=message["text"])
 
 
-def _member(sitting: Sitting, content: dict[str, Any], key: str = "member"):  # type: ignore[no-untyped-def]
-    member = sitting.assembly.members.filter(pk=parse_id(content.get(key), field=key)).first()
-    if member is None:
-        raise InvalidInput(_("No such member in this assembly."), code="unknown_member")
-    return member
+def _member(sitting: Sitting, content: dict[str, Any], key: str = "member") -> Member:
+    return parse_member(sitting.assembly, content.get(key), field=key)
 
 
 def _item(sitting: Sitting, content: dict[str, Any]) -> AgendaItem:
-    item = sitting.items.filter(pk=parse_id(content.get("item"), field="item")).first()
-    if item is None:
-        raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
-    return item
+    return item_in(sitting, content.get("item"))
 
 
-def _room(sitting: Sitting, content: dict[str, Any]):  # type: ignore[no-untyped-def]
-    room_id = parse_optional_id(content.get("room"), field="room")
-    if room_id is None:
-        return None
-    room = sitting.assembly.rooms.filter(pk=room_id).first()
-    if room is None:
-        raise InvalidInput(_("No such room."), code="unknown_room")
-    return room
-
-
-def _own_member(consumer: SittingConsumer, sitting: Sitting):  # type: ignore[no-untyped-def]
-    member = member_of(consumer.user, sitting.assembly_id)
-    if member is None:
-        raise InvalidInput(_("Only a member of the council can do this."), code="not_member")
-    return member
+def _own_member(consumer: SittingConsumer, sitting: Sitting) -> Member:
+    return access_member(consumer.user, sitting, _("Only a member of the council can do this."))
 
 
 class PublicConsumer(SittingConsumer):
@@ -245,7 +229,7 @@ def _attendance(c: SittingConsumer, s: Sitting, m: dict[str, Any]) -> None:
         member=_member(s, m),
         kind=parse_text(m.get("kind"), field="kind", max_length=20),
         mode=parse_text(m.get("mode"), field="mode", max_length=20, default="chamber"),
-        room=_room(s, m),
+        room=optional_room_in(s.assembly, m.get("room")),
         user=c.user,
     )
 

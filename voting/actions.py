@@ -8,22 +8,22 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from council.errors import InvalidInput
-from council.models import Member
 from council.parsing import (
     parse_choice,
     parse_count,
     parse_flag,
-    parse_id,
     parse_ids,
-    parse_optional_id,
+    parse_member,
+    parse_members,
+    parse_optional_member,
     parse_text,
 )
-from sessions.access import member_of
+from sessions.access import access_member
 from sessions.models import Sitting
 from sessions.services.requesters import present_requesters
 
 from . import services
-from .models import Vote
+from .access import vote_in
 from .seat_events import my_ballots_changed
 from .services.opening import REQUEST_KINDS
 
@@ -32,27 +32,6 @@ COUNTED = ("for", "against", "abstain")
 
 MAX_QUESTION = 300
 MAX_COUNT = 100_000
-
-
-def _members(sitting: Sitting, ids: list[int]) -> list[Member]:
-    found = list(sitting.assembly.members.filter(pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise InvalidInput(_("No such member in this assembly."), code="unknown_member")
-    return found
-
-
-def _member(sitting: Sitting, message: dict[str, Any], key: str) -> Member | None:
-    """The member named by `key`, or None when the field is absent or null."""
-    member_id = parse_optional_id(message.get(key), field=key)
-    return None if member_id is None else _members(sitting, [member_id])[0]
-
-
-def _vote(sitting: Sitting, message: dict[str, Any]) -> Vote:
-    vote_id = parse_id(message.get("vote"), field="vote")
-    vote = Vote.objects.filter(sitting=sitting, pk=vote_id).first()
-    if vote is None:
-        raise InvalidInput(_("No such vote in this sitting."), code="unknown_vote")
-    return vote
 
 
 def counts_parse(value: object) -> dict[str, Any] | None:
@@ -84,9 +63,11 @@ def vote_open(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
         kind=parse_text(message.get("kind"), field="kind", max_length=20),
         user=consumer.user,
         question=parse_text(message.get("question"), field="question", max_length=MAX_QUESTION),
-        candidates=_members(sitting, parse_ids(message.get("candidates", []), field="candidates")),
+        candidates=parse_members(
+            sitting.assembly, message.get("candidates", []), field="candidates"
+        ),
         requests={k: parse_ids(message[k], field=k) for k in REQUEST_KINDS if k in message},
-        chair=_member(sitting, message, "chair"),
+        chair=parse_optional_member(sitting.assembly, message.get("chair"), field="chair"),
     )
 
 
@@ -94,23 +75,28 @@ def vote_close(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None
     counts = counts_parse(message.get("counts"))
     confirm = parse_flag(message.get("confirm"), field="confirm", default=False)
     services.vote_close(
-        vote=_vote(sitting, message), user=consumer.user, counts=counts, confirm=confirm
+        vote=vote_in(sitting, message.get("vote")),
+        user=consumer.user,
+        counts=counts,
+        confirm=confirm,
     )
 
 
 def answer(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     services.answer_record(
-        vote=_vote(sitting, message),
-        member=_members(sitting, [parse_id(message.get("member"), field="member")])[0],
+        vote=vote_in(sitting, message.get("vote")),
+        member=parse_member(sitting.assembly, message.get("member")),
         choice=parse_text(message.get("choice"), field="choice", max_length=20),
         user=consumer.user,
     )
 
 
 def next_round(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
-    ids = parse_ids(message.get("candidates", []), field="candidates")
+    candidates = parse_members(sitting.assembly, message.get("candidates", []), field="candidates")
     services.election_next_round(
-        vote=_vote(sitting, message), user=consumer.user, candidates=_members(sitting, ids) or None
+        vote=vote_in(sitting, message.get("vote")),
+        user=consumer.user,
+        candidates=candidates or None,
     )
 
 
@@ -118,15 +104,15 @@ def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str
     """A ballot in the voter's own name, or with "on_behalf_of" in the name of the member
     whose proxy they hold (R15): an id that is not a JSON integer naming a member of the
     assembly is refused, never read as the voter's own name."""
-    voter = member_of(consumer.user, sitting.assembly_id)
-    if voter is None:
-        raise InvalidInput(_("Only a member of the council can vote."), code="not_member")
+    voter = access_member(consumer.user, sitting, _("Only a member of the council can vote."))
     receipt = services.ballot_cast(
-        vote=_vote(sitting, message),
+        vote=vote_in(sitting, message.get("vote")),
         voter=voter,
         choice=parse_text(message.get("choice"), field="choice", max_length=20),
         client_id=parse_text(message.get("client_id"), field="client_id", max_length=64),
-        on_behalf_of=_member(sitting, message, "on_behalf_of"),
+        on_behalf_of=parse_optional_member(
+            sitting.assembly, message.get("on_behalf_of"), field="on_behalf_of"
+        ),
     )
     my_ballots_changed(sitting, voter)
     return receipt.as_dict()
@@ -137,7 +123,9 @@ def secret_request(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> 
         raise InvalidInput(_("Take up an item first."), code="no_current_item")
     ids = parse_ids(message.get("requested_by"), field="requested_by")
     services.secret_request_record(
-        item=sitting.current_item, requested_by=_members(sitting, ids), user=consumer.user
+        item=sitting.current_item,
+        requested_by=parse_members(sitting.assembly, ids, field="requested_by"),
+        user=consumer.user,
     )
 
 
@@ -148,7 +136,9 @@ def secret_waiver(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> d
         raise InvalidInput(_("Take up an item first."), code="no_current_item")
     ids = parse_ids(message.get("objectors", []), field="objectors")
     decision = services.secret_waiver_record(
-        item=sitting.current_item, objectors=_members(sitting, ids), user=consumer.user
+        item=sitting.current_item,
+        objectors=parse_members(sitting.assembly, ids, field="objectors"),
+        user=consumer.user,
     )
     return {"waived": decision["waived"], "present": len(decision["present"])}
 

@@ -13,12 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from council.api import errors, valid
+from council.parsing import parse_optional_member
 
 from .. import services
 from ..access import Role, access_sitting
 from ..api_views import ConvocationOut, SittingDetail, SittingOut
+from ..inputs import item_in, rooms_in
 from ..models import Sitting
-from .common import item_in, member_in, rooms_in
 from .serializers import ConvocationIn, DocumentIn, DocumentOut, SittingPatchIn
 
 
@@ -124,11 +125,12 @@ class Convocation(APIView):
         publishes it and sends it to every member in office."""
         sitting = access_sitting(request.user, sitting_id, Role.CLERK)
         data = valid(ConvocationIn, request)
-        by = data.get("convened_by")
         convocation = services.convocation_send(
             sitting=sitting,
             user=request.user,
-            convened_by=None if by is None else member_in(sitting, by),
+            convened_by=parse_optional_member(
+                sitting.assembly, data.get("convened_by"), field="convened_by"
+            ),
             replacement_reason=data["replacement_reason"],
         )
         return Response(

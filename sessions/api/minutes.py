@@ -19,11 +19,10 @@ from council.api import errors, valid
 
 from ..access import Role, access_sitting
 from ..api_views import ItemOut
+from ..inputs import item_in
 from ..minutes import services as minutes
 from ..minutes.draft import minutes_draft, missing_fields
-from ..minutes.models import Minutes, Publication
-from ..models import Sitting
-from .common import item_in
+from ..models import Minutes, Publication, Sitting
 from .serializers import (
     DebateIn,
     DebateOut,
@@ -41,14 +40,13 @@ def _record(
     request: Request,
     sitting_id: int,
     role: Role = Role.MINUTES,
-    body: type[serializers.Serializer] = EmptyIn,
+    body: type[serializers.Serializer[Any]] = EmptyIn,
 ) -> tuple[Minutes, dict[str, Any]]:
     """The minutes of a held and closed sitting (made on first use, as the page does) and
-    the input: who asks is checked first (`role` on top of the minutes' own for the
-    clerk's steps), then the body (an unknown field refused), then the sitting's state."""
-    sitting = access_sitting(request.user, sitting_id, Role.MINUTES)
-    if role != Role.MINUTES:
-        access_sitting(request.user, sitting_id, role)
+    the input: who asks is checked first (MINUTES, or CLERK for the clerk's steps, which
+    the clerk's MINUTES role includes), then the body (an unknown field refused), then
+    the sitting's state."""
+    sitting = access_sitting(request.user, sitting_id, role)
     data = valid(body, request) if request.method != "GET" else {}
     return minutes.minutes_start(sitting=sitting, user=request.user), data
 

@@ -11,14 +11,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from council.api import errors, valid
+from council.parsing import parse_member
 from voting import services as voting
 
 from .. import services
-from ..access import Role, access_sitting, member_of
+from ..access import Role, access_member, access_sitting
 from ..api_views import SittingOut
-from ..errors import InvalidInput
+from ..inputs import sittings_of
 from ..services.requesters import present_requesters
-from .common import UPLOAD_PARSERS, member_in, sittings_of
+from .common import UPLOAD_PARSERS
 from .serializers import (
     AdjournIn,
     ClosedSessionIn,
@@ -42,7 +43,7 @@ class Secretary(APIView):
         """The secretary of the sitting, a member in office (needed to open it; signs the
         minutes, R29). The chair or the clerk names them."""
         sitting = access_sitting(request.user, sitting_id, Role.CHAIR)
-        member = member_in(sitting, valid(MemberRefIn, request)["member"])
+        member = parse_member(sitting.assembly, valid(MemberRefIn, request)["member"])
         services.secretary_name(sitting=sitting, member=member, user=request.user)
         return Response({"secretary": member.pk, "name": member.full_name})
 
@@ -140,15 +141,15 @@ class Proxies(APIView):
         sittings. As a multipart form, "document" is the signed proxy (a PDF, the page's
         checks); otherwise the platform writes it."""
         sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-        grantor = member_of(request.user, sitting.assembly_id)
-        if grantor is None:
-            raise InvalidInput(_("Only a member of the council gives a proxy."), code="not_member")
+        grantor = access_member(
+            request.user, sitting, _("Only a member of the council gives a proxy.")
+        )
         multipart = request.content_type.startswith("multipart/")
         data = valid(ProxyFormIn if multipart else ProxyIn, request)
         covered = sittings_of(sitting, data.get("sittings") or [sitting.pk])
         proxy = services.proxy_grant(
             grantor=grantor,
-            holder=member_in(sitting, data["holder"]),
+            holder=parse_member(sitting.assembly, data["holder"], field="holder"),
             sittings=covered,
             user=request.user,
             document=data.get("document"),

@@ -12,8 +12,7 @@ from council.api import IdField, IdListField, StrictSerializer
 from council.errors import InvalidInput
 from council.parsing import MAX_ID, MAX_IDS, parse_id
 
-from ..minutes.models import Minutes, Publication
-from ..models import Document
+from ..models import Document, Minutes, Publication
 
 # --- Inputs ---------------------------------------------------------------------------------
 
@@ -104,30 +103,30 @@ class TargetIn(StrictSerializer):
 # --- Outputs --------------------------------------------------------------------------------
 
 
-class DocumentOut(serializers.ModelSerializer):
+class DocumentOut(serializers.ModelSerializer[Document]):
     class Meta:
         model = Document
         fields = ["id", "item", "kind", "title", "size", "sha256"]
 
 
-class SecretaryOut(serializers.Serializer):
+class SecretaryOut(serializers.Serializer[Any]):
     secretary = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class ClosedSessionOut(serializers.Serializer):
+class ClosedSessionOut(serializers.Serializer[Any]):
     vote = serializers.IntegerField(allow_null=True)
     voices = serializers.IntegerField(allow_null=True)
     in_closed_session = serializers.BooleanField()
 
 
-class ProxyOut(serializers.Serializer):
+class ProxyOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     sittings = serializers.ListField(child=serializers.IntegerField(), max_length=MAX_IDS)
     illness = serializers.BooleanField()
 
 
-class PublicationOut(serializers.ModelSerializer):
+class PublicationOut(serializers.ModelSerializer[Publication]):
     """A published act (R31): its PDF's address in the public archive and its SHA-256."""
 
     url = serializers.SerializerMethodField()
@@ -143,12 +142,12 @@ class PublicationOut(serializers.ModelSerializer):
         fields = ["id", "kind", "title", "sha256", "size", "published_at", "url"]
 
 
-class DebateOut(serializers.Serializer):
+class DebateOut(serializers.Serializer[Any]):
     item = serializers.IntegerField()
     text = serializers.CharField(allow_blank=True)
 
 
-class MinutesOut(serializers.Serializer):
+class MinutesOut(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     sitting = serializers.IntegerField()
     state = serializers.ChoiceField(choices=Minutes.State.choices)
@@ -163,6 +162,6 @@ class MinutesOut(serializers.Serializer):
     publication = PublicationOut(allow_null=True)
 
 
-class ListPublishedOut(serializers.Serializer):
+class ListPublishedOut(serializers.Serializer[Any]):
     listing = PublicationOut()
     deliberations = PublicationOut(many=True)

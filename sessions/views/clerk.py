@@ -11,45 +11,27 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from council.errors import DomainError, Forbidden, InvalidInput, NotFound
-from council.models import Assembly, StaffRole
+from council.errors import DomainError, Forbidden, InvalidInput
 from council.parsing import parse_id
 from council.regime import regime_for
 
 from .. import services
-from ..access import Role, access_sitting, staff_roles
+from ..access import Role, access_assembly, access_sitting, clerk_assemblies
 from ..documents import convocation_lines
 from ..forms import ConvocationForm, DocumentForm, ItemForm, SittingForm
-from ..minutes import actes
 from ..minutes.selectors import deadlines
-from ..models import AgendaItem, Convocation, Sitting
+from ..models import AgendaItem, Convocation, Sitting, actes
 from ..services.councillor_copies import copies_board
 from .errors import domain_errors
 
 TEMPLATES = "sessions/clerk/"
-
-
-def _clerk_assemblies(user: Any) -> QuerySet[Assembly]:
-    if user.is_superuser:
-        return Assembly.objects.all()
-    return Assembly.objects.filter(staff__user=user, staff__role=StaffRole.Role.CLERK).distinct()
-
-
-def _access_assembly(user: Any, assembly_id: int) -> Assembly:
-    """The assembly, if `user` is one of its clerks (the sitting's access rule, one level up)."""
-    assembly = Assembly.objects.filter(pk=assembly_id).first()
-    if assembly is None:
-        raise NotFound(_("No such assembly."))
-    if not user.is_superuser and StaffRole.Role.CLERK not in staff_roles(user, assembly.pk):
-        raise Forbidden(_("Only the clerks of this assembly may prepare its sittings."))
-    return assembly
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -64,7 +46,7 @@ def _access(request: HttpRequest, sitting_id: int) -> Sitting:
 @login_required
 @domain_errors
 def sitting_list(request: HttpRequest) -> HttpResponse:
-    assemblies = list(_clerk_assemblies(request.user))
+    assemblies = list(clerk_assemblies(request.user))
     if not assemblies:
         raise Forbidden(_("These pages are for the clerks of an assembly."))
     sittings = Sitting.objects.filter(assembly__in=assemblies).order_by("-starts_at")
@@ -80,7 +62,7 @@ def sitting_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def sitting_new(request: HttpRequest, assembly_id: int) -> HttpResponse:
-    assembly = _access_assembly(request.user, assembly_id)
+    assembly = access_assembly(request.user, assembly_id, Role.CLERK)
     form = SittingForm(_posted(request), assembly=assembly)
     status = 200
     if request.method == "POST":

@@ -14,9 +14,10 @@ from council.errors import DomainError, InvalidInput
 from council.models import Assembly, CommuneCouncillor
 from council.parsing import parse_id
 
+from ..access import Role, access_assembly
 from ..documents import convocation_lines
 from ..services.councillor_copies import copy_acknowledge, copy_resend, councillors_import
-from .clerk import _access, _access_assembly, _board
+from .clerk import _access, _board
 from .errors import domain_errors
 from .public import public_headers
 
@@ -57,7 +58,7 @@ def councillor_copy_ack(request: HttpRequest, token: str) -> HttpResponse:
 def commune_councillors(request: HttpRequest, assembly_id: int) -> HttpResponse:
     """R32: the member communes' councillors outside the EPCI's council, and the clerk's
     CSV import of them."""
-    assembly = _access_assembly(request.user, assembly_id)
+    assembly = access_assembly(request.user, assembly_id, Role.CLERK)
     refusal: DomainError | None = None
     status = 200
     if request.method == "POST":

@@ -5,17 +5,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from council.errors import DomainError, Forbidden, InvalidInput
-from council.parsing import parse_ids, parse_optional_id
+from council.errors import DomainError
+from council.parsing import parse_optional_id, parse_optional_member
 
 from .. import services
-from ..access import Role, access_sitting, can, member_of
-from ..models import Document, Proxy, Sitting
-from ..selectors import chair_snapshot, members_in_office
+from ..access import (
+    Role,
+    access_document,
+    access_member,
+    access_proxy,
+    access_sitting,
+    member_of,
+)
+from ..inputs import sittings_of
+from ..live.snapshots import chair_snapshot
+from ..models import Proxy, Sitting
+from ..selectors import members_in_office
 from .errors import domain_errors
 from .labels import live_config
 
@@ -76,13 +85,13 @@ def seat(request: HttpRequest, sitting_id: int) -> HttpResponse:
 @domain_errors
 def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.MEMBER)
-    grantor = member_of(request.user, sitting.assembly_id)
-    if grantor is None:
-        raise Forbidden(_("Only a member of the council can give a proxy."))
+    grantor = access_member(
+        request.user, sitting, _("Only a member of the council can give a proxy.")
+    )
     holder_id = parse_optional_id(request.POST.get("holder"), field="holder", strings=True)
-    holder = sitting.assembly.members.filter(pk=holder_id).first() if holder_id else None
-    sittings = _covered(sitting, request.POST.getlist("sittings"))
+    sittings = sittings_of(sitting, request.POST.getlist("sittings") or [sitting.pk], strings=True)
     try:
+        holder = parse_optional_member(sitting.assembly, holder_id, field="holder")
         if holder is None:
             raise DomainError(_("Choose the member who will hold your proxy."), code="no_holder")
         services.proxy_grant(
@@ -99,23 +108,11 @@ def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
     return redirect("seat", sitting_id=sitting.pk)
 
 
-def _covered(sitting: Sitting, values: list[str]) -> list[Sitting]:
-    """The sittings a proxy is to cover (this one if none is named), each of this
-    assembly: a malformed or unknown id is refused, never dropped."""
-    ids = parse_ids(values, field="sittings", strings=True) or [sitting.pk]
-    found = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise InvalidInput(_("No such sitting of this council."), code="unknown_sitting")
-    return found
-
-
 @login_required
 @require_POST
 @domain_errors
 def seat_proxy_revoke(request: HttpRequest, proxy_id: int) -> HttpResponse:
-    proxy = get_object_or_404(Proxy.objects.select_related("grantor"), pk=proxy_id)
-    if proxy.grantor.user_id != request.user.pk:
-        raise Forbidden(_("Only the member who gave a proxy can revoke it."))
+    proxy = access_proxy(request.user, proxy_id, revoke=True)
     # Read before anything is changed: a malformed page to come back to is refused with
     # the proxy still in force, never after revoking it.
     sitting_id = parse_optional_id(request.POST.get("sitting"), field="sitting", strings=True)
@@ -132,10 +129,7 @@ def seat_proxy_revoke(request: HttpRequest, proxy_id: int) -> HttpResponse:
 @login_required
 @domain_errors
 def document_download(request: HttpRequest, document_id: int) -> FileResponse:
-    document = get_object_or_404(Document.objects.select_related("item__sitting"), pk=document_id)
-    sitting = document.item.sitting
-    if not can(request.user, sitting, Role.MEMBER):
-        raise Forbidden(_("The papers are for the members of the council."))
+    document = access_document(request.user, document_id)
     return FileResponse(
         document.file.open("rb"), content_type="application/pdf", filename=f"{document.title}.pdf"
     )
@@ -145,13 +139,7 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
 @domain_errors
 def proxy_document(request: HttpRequest, proxy_id: int) -> FileResponse:
     """The written proxy: for its grantor and holder, and for the assembly's chair and clerk."""
-    proxy = get_object_or_404(Proxy.objects.select_related("grantor", "holder"), pk=proxy_id)
-    sitting = Sitting.objects.filter(proxy_covers__proxy=proxy).select_related("assembly").first()
-    parties = {proxy.grantor.user_id, proxy.holder.user_id}
-    if request.user.pk not in parties and (
-        sitting is None or not can(request.user, sitting, Role.CHAIR)
-    ):
-        raise Forbidden(_("Only the members concerned, the chair and the clerk see a proxy."))
+    proxy = access_proxy(request.user, proxy_id)
     return FileResponse(
         proxy.document.open("rb"),
         content_type="application/pdf",

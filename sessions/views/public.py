@@ -12,9 +12,9 @@ from council.models import Assembly
 from ..access import Role, access_sitting, member_of, staff_roles
 from ..acts import act_page
 from ..documents import convocation_lines
-from ..models import Convocation, Sitting
+from ..live.snapshots import public_snapshot
+from ..models import Convocation, Publication, Sitting
 from ..record import sitting_record
-from ..selectors import public_snapshot
 from ..services import convocation_acknowledge
 from .errors import domain_errors
 from .labels import live_config
@@ -82,16 +82,27 @@ def convocation_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
     from, with the PDF's SHA-256 and a link to it (404 before it is sent)."""
     sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
     convocation = Convocation.objects.filter(sitting=sitting).first()
-    if convocation is None or not convocation.content:
+    if convocation is None:
         raise Http404
-    context = act_page(convocation.content)
-    context.update(
-        source=convocation,
-        sitting=sitting,
-        pdf_url=reverse("convocation-pdf", args=[sitting.pk]),
-        sha256=convocation.pdf_sha256,
-        size=convocation.pdf.size,
-    )
+    pdf_url = reverse("convocation-pdf", args=[sitting.pk])
+    return act_response(request, convocation, sitting, pdf_url, convocation.pdf_sha256)
+
+
+def act_response(
+    request: HttpRequest,
+    source: Convocation | Publication,
+    sitting: Sitting,
+    pdf_url: str,
+    sha256: str,
+) -> HttpResponse:
+    """R9, R31, R34: an act's accessible page (a convocation, a published act), made from
+    the words its PDF was made from, with the PDF's SHA-256, size and link; 404 for an
+    act kept before these pages were (no stored words)."""
+    if not source.content:
+        raise Http404
+    context = act_page(source.content)
+    size = source.pdf.size if isinstance(source, Convocation) else source.size
+    context.update(source=source, sitting=sitting, pdf_url=pdf_url, sha256=sha256, size=size)
     return public_headers(render(request, "sessions/archive/act.html", context))
 
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from council.errors import DomainError, Forbidden, NotFound
-from council.models import Assembly, StaffRole
+from council.errors import DomainError
+from council.models import Assembly
 
-from ..access import staff_roles
+from ..access import Role, access_assembly
 from ..models import ScreenToken
 from ..screen import screen_sitting, screen_snapshot
 from ..services.screens import screen_for_token, screen_issue, screen_revoke
@@ -84,12 +84,8 @@ def screen_page(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _clerk_assembly(user: Any, assembly_id: int) -> Assembly:
-    assembly = Assembly.objects.filter(pk=assembly_id).first()
-    if assembly is None:
-        raise NotFound(_("No such assembly."))
-    if not user.is_superuser and StaffRole.Role.CLERK not in staff_roles(user, assembly.pk):
-        raise Forbidden(_("Only the clerks of this assembly manage its screens."))
-    return assembly
+    refusal = _("Only the clerks of this assembly manage its screens.")
+    return access_assembly(user, assembly_id, Role.CLERK, refusal=refusal)
 
 
 @login_required

@@ -13,25 +13,27 @@ from django.views.decorators.http import require_GET
 
 from council.models import Assembly, Member, StaffRole
 
+from ..access import Role, Standing, permits
 from ..models import Sitting
 from ..services.proposals import proposals_open
 
 
 def _rows(assembly: Assembly, member: Member | None, staff: set[str]) -> list[dict[str, Any]]:
+    """The pages each sitting opens to this user, by sessions.access's rules (their
+    standing read once for the assembly, not once per sitting)."""
+    who = Standing(member=member, staff=frozenset(staff))
     rows = []
-    sittings = assembly.sittings.select_related("place").order_by("-starts_at")[:40]
-    for s in sittings:
+    for s in assembly.sittings.select_related("place").order_by("-starts_at")[:40]:
+        ids = {"chair_id": s.chair_id, "secretary_id": s.secretary_id}
         chair = member is not None and member.pk == s.chair_id
-        secretary = member is not None and member.pk == s.secretary_id
         rows.append(
             {
                 "sitting": s,
-                "seat": member is not None or bool(staff),
-                "chair": chair or StaffRole.Role.CLERK in staff,
+                "seat": permits(who, Role.MEMBER),
+                "chair": permits(who, Role.CHAIR, **ids),
                 "propose": member is not None and proposals_open(s),
                 "decide": chair and proposals_open(s),
-                "minutes": s.state == Sitting.State.CLOSED
-                and (chair or secretary or bool(staff & {"clerk", "secretary"})),
+                "minutes": s.state == Sitting.State.CLOSED and permits(who, Role.MINUTES, **ids),
             }
         )
     return rows

@@ -37,9 +37,10 @@ from council.errors import DomainError, InvalidInput
 from council.frames import action_frame
 from council.parsing import parse_flag, parse_id, parse_optional_id, parse_single
 from council.sockets import UserSocket
-from sessions.access import Role, access_sitting, can, member_of
-from sessions.models import SpeakingRequest
+from sessions.access import access_member
+from sessions.models import Sitting, SpeakingRequest
 from sessions.services import hand_lower, hand_raise, media_connected
+from streaming.access import MeetingSeat, access_meeting
 from streaming.conference.janus import JanusSettings
 
 from .events import visio_group
@@ -76,23 +77,18 @@ def current_speaker(sitting_id: int) -> int | None:
     )
 
 
-def _join_checks(user: Any, sitting_id: int, query: bytes) -> tuple[Any, Any, Any, bool]:
-    """A member joins as themself; a remote room of an intercommunality joins through its
-    agent (who keeps that room's roll, R27: its presence is not the video's business),
+def _join_checks(user: Any, sitting_id: int, query: bytes) -> MeetingSeat:
+    """Who joins (streaming.access.access_meeting); a remote room's agent names the room
     with `?room=<id>`, the id in ASCII digits."""
     rooms = parse_qs(query.decode("latin-1"), keep_blank_values=True).get("room", [])
-    given = parse_single(rooms, field="room")
-    room_id = parse_optional_id(given, field="room", strings=True)
-    if room_id is None:
-        sitting = access_sitting(user, sitting_id, Role.MEMBER)
-        return sitting, member_of(user, sitting.assembly_id), None, can(user, sitting, Role.CHAIR)
-    sitting = access_sitting(user, sitting_id, Role.ATTENDANCE)
-    room = sitting.remote_rooms.filter(pk=room_id).first()
-    if room is None:
-        raise InvalidInput(
-            _("This room is not a designated remote room of the sitting."), code="wrong_room"
-        )
-    return sitting, None, room, can(user, sitting, Role.CHAIR)
+    room_id = parse_optional_id(parse_single(rooms, field="room"), field="room", strings=True)
+    return access_meeting(user, sitting_id, room_id)
+
+
+def _hand_change(user: Any, sitting: Sitting, *, raised: bool) -> None:
+    """Asking for the floor, or no longer: only a member does (not a remote room)."""
+    member = access_member(user, sitting, _("Only a member of the council asks for the floor."))
+    (hand_raise if raised else hand_lower)(sitting=sitting, member=member)
 
 
 class VisioConsumer(UserSocket):
@@ -102,19 +98,15 @@ class VisioConsumer(UserSocket):
         await self.accept()
         self.sitting_id = int(self.scope["url_route"]["kwargs"]["sitting_id"])
         try:
-            sitting, member, room, chair = await database_sync_to_async(_join_checks)(
+            seat = await database_sync_to_async(_join_checks)(
                 self.scope.get("user"), self.sitting_id, self.scope.get("query_string", b"")
             )
         except DomainError as err:
             await self.send_json({"type": "error", **err.as_dict()})
             await self.close(code=4000 + err.status)
             return
-        if member is None and room is None:
-            await self.error("not_member", _("Only members of the council join the video."))
-            await self.close(code=4403)
-            return
-        self.remote_room = room
-        self.sitting, self.member, self.is_chair = sitting, member, chair
+        self.remote_room = seat.room
+        self.sitting, self.member, self.is_chair = seat.sitting, seat.member, seat.chair
         self.room = meeting_for(self.sitting_id)
         await self.channel_layer.group_add(visio_group(self.sitting_id), self.channel_name)
         query = self.scope.get("query_string", b"")  # closed at logout, checked at each frame
@@ -255,12 +247,10 @@ class VisioConsumer(UserSocket):
         await self._hand(raised=False)
 
     async def _hand(self, *, raised: bool) -> None:
-        if self.member is None:
-            await self.error("not_member", _("Only a member of the council asks for the floor."))
-            return
-        service = hand_raise if raised else hand_lower
         try:
-            await database_sync_to_async(service)(sitting=self.sitting, member=self.member)
+            await database_sync_to_async(_hand_change)(
+                self.scope["user"], self.sitting, raised=raised
+            )
         except DomainError as err:
             await self.send_json({"type": "error", **err.as_dict()})
             return

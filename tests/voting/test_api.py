@@ -265,3 +265,36 @@ def test_the_casting_vote_over_rest_a_tie_decided_by_the_chairs_hand():
     result = closed.json()
     assert result["adopted"] is False and result["casting_vote"] is True
     assert result["chair_vote"] == "against" and result["chair"] == m[0].full_name
+
+
+def test_the_urgency_answer_names_only_the_items_it_postponed():
+    """R7: the items postponed before the decision (here one carried for another reason,
+    and another sitting's) are not in its answer."""
+    a = f.assembly(members=5, population=1_000)
+    clerk = f.staff(a)
+    s = f.sitting(a, clerk=clerk, days=2, notes=False, urgency=True, urgency_reason="Sinistre")
+    earlier = f.sitting(a, clerk=clerk, notes=False)
+    earlier.items.update(state=AgendaItem.State.POSTPONED)
+    sittings.convocation_send(sitting=s, user=clerk)
+    f.arrive(s, list(a.members.all()))
+    sittings.secretary_name(sitting=s, member=a.members.order_by("id")[1], user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
+    already = s.items.order_by("id").first()
+    AgendaItem.objects.filter(pk=already.pk).update(state=AgendaItem.State.POSTPONED)
+    done = api(clerk).post(f"/api/sittings/{s.id}/urgency/", {"accepted": False}, format="json")
+    assert done.status_code == 200, done.json()
+    rest = sorted(s.items.exclude(pk=already.pk).values_list("id", flat=True))
+    assert done.json() == {"accepted": False, "postponed": rest}
+
+
+def test_an_accepted_urgency_postpones_nothing_even_with_items_postponed_before():
+    a = f.assembly(members=5, population=1_000)
+    clerk = f.staff(a)
+    s = f.sitting(a, clerk=clerk, days=2, notes=False, urgency=True, urgency_reason="Sinistre")
+    sittings.convocation_send(sitting=s, user=clerk)
+    f.arrive(s, list(a.members.all()))
+    sittings.secretary_name(sitting=s, member=a.members.order_by("id")[1], user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
+    s.items.filter(pk=s.items.order_by("id").first().pk).update(state=AgendaItem.State.POSTPONED)
+    done = api(clerk).post(f"/api/sittings/{s.id}/urgency/", {"accepted": True}, format="json")
+    assert done.status_code == 200 and done.json() == {"accepted": True, "postponed": []}
