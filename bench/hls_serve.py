@@ -360,6 +360,10 @@ def main() -> None:
     print(
         f"{VIEWERS} viewers for {DURATION:.0f} s (after a {RAMP:.0f} s ramp), sitting {sitting.pk}"
     )
+    summary(through_nginx, straight)
+
+
+def summary(through_nginx: Stats, straight: Stats) -> None:
     report("nginx", through_nginx)
     report("Daphne", straight)
     print(f"at the end: {machine_load()} (other work on the machine skews the figures)")
