@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -200,7 +201,5 @@ class StaffRole(models.Model):
     def account_name(role: str) -> str:
         """The name of a service's shared account, in the council's language
         ("Secrétariat des assemblées", "Technicien (régie)"), never its code."""
-        from django.utils import translation
-
         with translation.override(settings.LANGUAGE_CODE):
             return str(StaffRole.Role(role).label)

@@ -5,7 +5,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AttendanceEvent, Convocation, Proxy, Sitting, SittingLog
+from .models import (
+    AttendanceEvent,
+    Convocation,
+    PrefectureLink,
+    Proxy,
+    Sitting,
+    SittingLog,
+    Transmission,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -49,9 +57,6 @@ class SittingLogAdmin(ReadOnly):
 
 # The link of an assembly to S²LOW is configuration (an address and certificate files on
 # the server), set by an administrator; the transmissions are read-only records.
-from .prefecture.models import PrefectureLink, Transmission  # noqa: E402
-
-
 @admin.register(PrefectureLink)
 class PrefectureLinkAdmin(admin.ModelAdmin):
     list_display = ["assembly", "base_url", "control_entity", "enabled"]

@@ -14,8 +14,7 @@ from council.errors import DomainError
 from council.models import Assembly, Member, Room
 from council.regime import PARIS, regime_for
 
-from .minutes import actes
-from .models import AgendaItem, Document, Sitting
+from .models import AgendaItem, Document, Sitting, actes
 from .selectors import members_in_office
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

@@ -16,8 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 
-from sessions.minutes.models import Publication
-from sessions.models import Convocation, Document
+from sessions.models import Convocation, Document, Publication
 from streaming.models import Replay
 from streaming.replay import replay_file
 

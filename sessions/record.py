@@ -5,34 +5,34 @@ archive page and the replay (R34), or that the replay is being prepared."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from .models import Sitting
+from streaming.models import Broadcast, Replay
+from streaming.replay import replay_for
+from voting.models import Vote
+
+from .models import Deliberation, PolicingMeasure, Sitting
 
 
 @dataclass
 class ItemRecord:
     position: int
     title: str
-    votes: list[Any] = field(default_factory=list)  # voting.Vote, closed, in order
+    votes: list[Vote] = field(default_factory=list)  # closed, in order
 
 
 @dataclass
 class SittingRecord:
     closed: bool
     items: list[ItemRecord]
-    deliberations: list[Any]  # sessions.minutes.models.Deliberation
+    deliberations: list[Deliberation]
     replay: str  # "ready", "pending", "failed" or "none" (never broadcast)
-    policing: list[Any] = field(default_factory=list)  # R24: PolicingMeasure, in order
+    policing: list[PolicingMeasure] = field(default_factory=list)  # R24, in order
 
 
 def replay_state(sitting: Sitting) -> str:
     """What the record says of the replay: a link once it is ready; "pending" while the
     broadcast ends and the replay is built (or the build is to be tried again); "none"
     for a sitting that was never broadcast."""
-    from streaming.models import Broadcast, Replay
-    from streaming.replay import replay_for
-
     if replay_for(sitting) is not None:
         return "ready"
     replay = Replay.objects.filter(sitting=sitting).first()
@@ -47,8 +47,6 @@ def replay_state(sitting: Sitting) -> str:
 def sitting_record(sitting: Sitting) -> SittingRecord:
     """Every closed vote by item, in the agenda's order; the deliberations recorded at
     the close (sessions.minutes.services.deliberations_record)."""
-    from voting.models import Vote
-
     if sitting.state != Sitting.State.CLOSED:
         return SittingRecord(closed=False, items=[], deliberations=[], replay="none")
     votes: dict[int, list[Vote]] = {}

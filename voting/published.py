@@ -25,9 +25,14 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
-from .chain import CLOSE_LABEL, HEAD_LABEL, ChainReport, chain_verify
+from sessions.models import Publication
+
+from .chain import CLOSE_LABEL, HEAD_LABEL, sitting_anchor
 from .models import VoteRecord
+from .verify import ChainReport, chain_verify
 
 FETCH_TIMEOUT = 15.0  # seconds, for each connect and read
 FETCH_LIMIT = 20 * 1024 * 1024  # bytes: no published act is near that
@@ -137,9 +142,6 @@ class _Text(HTMLParser):
 
 
 def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
     try:
         reader = PdfReader(io.BytesIO(data))
         return "\n".join(page.extract_text() or "" for page in reader.pages)
@@ -224,8 +226,6 @@ class AgainstReport:
 def _sitting_of(act: PublishedAct) -> tuple[Any, str]:
     """The sitting the act is of: the publication with its PDF's hash, else the sitting of
     the vote its hashes name; and a problem when the two disagree."""
-    from sessions.minutes.models import Publication
-
     published = Publication.objects.filter(sha256=act.sha256).select_related("sitting").first()
     records = VoteRecord.objects.filter(hash__in=act.anchors).select_related("vote__sitting")
     by_votes = {r.vote.sitting for r in records}
@@ -245,8 +245,6 @@ def _sitting_of(act: PublishedAct) -> tuple[Any, str]:
 def act_verify(act: PublishedAct, *, sitting_id: int | None = None) -> AgainstReport:
     """R31: the whole chain recomputed with the act's hashes as anchors; the act's head must
     be its sitting's head in the log now; and, asked for, the act must be of `sitting_id`."""
-    from voting.chain import sitting_anchor
-
     report = AgainstReport(act, chain_verify(anchors=act.anchors))
     report.sitting, problem = _sitting_of(act)
     if report.sitting is not None:

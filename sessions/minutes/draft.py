@@ -14,17 +14,21 @@ from django.utils.translation import gettext as _
 
 from council.regime import PARIS, Regime, regime_for
 from council.words import day_date
+from voting.chain import sitting_anchor, vote_anchor
+from voting.models import Vote
 
 from ..models import (
     AgendaItem,
     AttendanceEvent,
+    DebateSummary,
+    Deliberation,
+    Minutes,
     PolicingMeasure,
     ProxyCover,
     Sitting,
     SittingLog,
 )
 from ..selectors import members_in_office, sitting_dates
-from .models import DebateSummary, Deliberation, Minutes
 
 
 def numbered(position: int, title: str) -> str:
@@ -96,9 +100,7 @@ def _quorum_at(journal: list[SittingLog], kind: str, **match: Any) -> str:
     return ""
 
 
-def _vote_dict(vote: Any) -> dict[str, Any]:
-    from voting.chain import vote_anchor
-
+def _vote_dict(vote: Vote) -> dict[str, Any]:
     result = vote.result or {}
     requests = {k: len(set(v)) for k, v in (vote.requests or {}).items() if v}
     return {
@@ -173,15 +175,13 @@ def _not_voted(item: AgendaItem, regime: Regime, teleconference: bool) -> str:
 
 
 def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog]) -> list[dict]:
-    from voting.models import Vote
-
     summaries = (
         {s.item_id: s.text for s in DebateSummary.objects.filter(minutes=minutes)}
         if minutes
         else {}
     )
     numbers = {d.item_id: d.identifier for d in Deliberation.objects.filter(sitting=sitting)}
-    votes: dict[int, list[Any]] = {}
+    votes: dict[int, list[Vote]] = {}
     for vote in Vote.objects.filter(
         sitting=sitting, state=Vote.State.CLOSED, item__isnull=False
     ).order_by("id"):
@@ -217,8 +217,6 @@ def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog])
 def _closed_session_votes(sitting: Sitting) -> list[dict[str, Any]]:
     """R25: each vote of the council on the closed session, at its close, with its result
     and its hash in the vote log; adopted, the closed session runs from then."""
-    from voting.models import Vote
-
     closed = Vote.objects.filter(
         sitting=sitting, purpose=Vote.Purpose.CLOSED_SESSION, state=Vote.State.CLOSED
     )
@@ -245,8 +243,6 @@ def _spans(journal: list[SittingLog], start: str, end: str) -> list[dict[str, st
 
 
 def minutes_draft(sitting: Sitting, minutes: Minutes | None = None) -> dict[str, Any]:
-    from voting.chain import sitting_anchor
-
     journal = _journal(sitting)
     chair, secretary = sitting.chair, sitting.secretary
     dates = sitting_dates(sitting)

@@ -14,9 +14,8 @@ from voting.chain import CLOSE_LABEL, HEAD_LABEL, sitting_anchor, vote_anchor
 
 from ..acts import Act, Block, pdf_of, space, table
 from ..acts import para as _p
-from ..models import Sitting
+from ..models import Deliberation, Minutes, Sitting
 from .draft import numbered
-from .models import Deliberation, Minutes
 
 
 def _anchor(label: str, digest: str) -> list[Block]:

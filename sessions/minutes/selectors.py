@@ -12,9 +12,8 @@ from django.utils import timezone
 from council.models import Assembly
 from council.regime import PARIS, regime_for
 
-from ..models import Sitting
-from .actes import matter_name
-from .models import Deliberation, Minutes, Publication
+from ..models import Deliberation, Minutes, Publication, Sitting
+from ..models.actes import matter_name
 
 
 @dataclass

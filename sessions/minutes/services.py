@@ -19,17 +19,17 @@ from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.regime import PARIS, regime_for
+from voting.models import Vote
 
 from ..acts import Act, pdf_of
 from ..errors import Conflict, Forbidden, InvalidInput, TransitionRefused
-from ..models import AgendaItem, Sitting
+from ..models import AgendaItem, DebateSummary, Deliberation, Minutes, Publication, Sitting
 from ..prefecture.services import transmissions_queue
 from ..search.services import search_index_sitting
 from ..services.common import User, actor, lock, log
 from ..services.councillor_copies import copies_send
 from . import pdf
 from .draft import minutes_draft, missing_fields
-from .models import DebateSummary, Deliberation, Minutes, Publication
 from .timestamps import timestamp_pending
 
 M = Minutes.State
@@ -65,8 +65,6 @@ def _subject(item: AgendaItem, vote: Any) -> str:
 def deliberations_record(sitting: Sitting) -> list[Deliberation]:
     """R30-R31, at the close: one numbered deliberation per item decided by a vote, in the
     order of the agenda. The last closed vote on an item (an election's last round) decides."""
-    from voting.models import Vote
-
     regime = regime_for(sitting.assembly)
     day = (sitting.opened_at or sitting.starts_at).astimezone(PARIS)
     recorded: list[Deliberation] = []

@@ -15,9 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..errors import InvalidInput
-from ..models import AgendaItem, Sitting
+from ..models import AgendaItem, SearchEntry, Sitting
 from .backends import clean
-from .models import SearchEntry
 
 Kind = SearchEntry.Kind
 _sources: list[Callable[[], int]] = []

@@ -6,27 +6,27 @@ from __future__ import annotations
 
 import csv
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from council.models import Assembly
+from voting.chain import closed_anchors, sitting_anchor
+from voting.models import Vote
 
 from ..access import Role, access_sitting
-from ..acts import act_page
-from ..minutes.models import Publication
 from ..minutes.selectors import (
     SCDL_FIELDS,
     archive_years,
     published_deliberations,
     scdl_record,
 )
-from ..models import Convocation
+from ..models import Convocation, Publication
 from ..search.selectors import sitting_members
 from ..selectors import sitting_dates
 from .errors import domain_errors
-from .public import public_headers
+from .public import act_response, public_headers
 
 
 @require_GET
@@ -45,9 +45,6 @@ def archive_assembly(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @domain_errors
 def archive_sitting(request: HttpRequest, sitting_id: int) -> HttpResponse:
-    from voting.chain import closed_anchors, sitting_anchor
-    from voting.models import Vote
-
     sitting = access_sitting(request.user, sitting_id, Role.PUBLIC)
     votes: dict[int, list[Vote]] = {}
     anchors = closed_anchors(sitting.pk)  # R31: the vote log's hashes, published
@@ -94,17 +91,8 @@ def publication_page(request: HttpRequest, publication_id: int) -> HttpResponse:
     were kept (no stored words) has none: 404, as has an id that names no published act."""
     acts = Publication.objects.select_related("sitting__assembly")
     publication = get_object_or_404(acts, pk=publication_id)
-    if not publication.content:
-        raise Http404
-    context = act_page(publication.content)
-    context.update(
-        source=publication,
-        sitting=publication.sitting,
-        pdf_url=reverse("publication-pdf", args=[publication.pk]),
-        sha256=publication.sha256,
-        size=publication.size,
-    )
-    return public_headers(render(request, "sessions/archive/act.html", context))
+    pdf_url = reverse("publication-pdf", args=[publication.pk])
+    return act_response(request, publication, publication.sitting, pdf_url, publication.sha256)
 
 
 @require_GET

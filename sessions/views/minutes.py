@@ -19,9 +19,8 @@ from council.parsing import parse_id
 from ..access import Role, access_sitting, can
 from ..minutes import services as minutes
 from ..minutes.draft import minutes_draft, missing_fields
-from ..minutes.models import Minutes
 from ..minutes.steps import agenda_targets, minutes_steps, next_for_you
-from ..models import AgendaItem, Sitting
+from ..models import AgendaItem, Minutes, Sitting
 from .errors import domain_errors
 
 

@@ -15,8 +15,7 @@ from council.errors import DomainError
 
 from .. import services
 from ..access import Role, access_sitting
-from ..models import AgendaItem, Sitting
-from ..prefecture.models import PrefectureLink, Transmission
+from ..models import AgendaItem, PrefectureLink, Sitting, Transmission
 from ..prefecture.services import transmission_retry
 from .errors import domain_errors
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -45,8 +46,6 @@ def proposal_submit(request: HttpRequest, sitting_id: int) -> HttpResponse:
 
 
 def _seat_url(sitting: Sitting) -> str:
-    from django.urls import reverse
-
     return reverse("seat", args=[sitting.pk])
 
 

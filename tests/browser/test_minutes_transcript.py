@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from sessions import services as sittings
 from sessions.minutes.draft import minutes_draft
-from sessions.minutes.models import DebateSummary, Minutes
+from sessions.models import DebateSummary, Minutes
 from streaming.models import Replay, Transcript, TranscriptSegment
 from tests import factories as f
 

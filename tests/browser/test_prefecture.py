@@ -11,8 +11,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from sessions.models import Sitting
-from sessions.prefecture.models import Transmission
+from sessions.models import Sitting, Transmission
 
 from .a11y import DESKTOP, PHONE
 from .conftest import off_loop

@@ -95,7 +95,7 @@ print(json.dumps({"sitting": s.id}))
 SNAPSHOT = """
 import json
 from django.apps import apps
-from sessions.minutes.models import Publication
+from sessions.models import Publication
 from voting.models import ChainHead
 
 labels = ("auth", "council", "sittings", "voting", "streaming", "authtoken")

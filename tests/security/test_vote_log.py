@@ -27,9 +27,10 @@ from tests import factories as f
 from tests.security.tamper import as_insider, rechain, sql
 from tests.voting import test_votes as scenarios
 from voting import services
-from voting.chain import chain_verify, legacy_digest, record_digest, vote_log_key
+from voting.chain import legacy_digest, record_digest, vote_log_key
 from voting.management.commands.verify_votes import Command as VerifyVotes
 from voting.models import Ballot, ChainHead, SecretBallot, Vote, VoteRecord
+from voting.verify import chain_verify
 
 pytestmark = pytest.mark.django_db
 

@@ -19,8 +19,7 @@ from pypdf import PdfReader
 
 from sessions import services as sittings
 from sessions.minutes import services as minutes
-from sessions.minutes.models import Publication
-from sessions.models import Convocation
+from sessions.models import Convocation, Publication
 from tests import factories as f
 from tests.sessions.test_minutes import adopted_minutes, held_sitting
 

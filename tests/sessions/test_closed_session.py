@@ -10,10 +10,10 @@ from sessions.minutes.pdf import _closed_sessions, _result_lines
 from sessions.models import SittingLog
 from tests import factories as f
 from voting import services as voting
-from voting.chain import chain_verify
 from voting.errors import VoteRefused
 from voting.models import Vote, VoteRecord
 from voting.selectors import vote_summary
+from voting.verify import chain_verify
 
 pytestmark = pytest.mark.django_db
 

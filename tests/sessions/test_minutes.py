@@ -14,9 +14,8 @@ from council.regime import CGCT_2026
 from sessions import services as sittings
 from sessions.errors import Conflict, Forbidden, InvalidInput, TransitionRefused
 from sessions.minutes import services as minutes
-from sessions.minutes.models import Minutes, Publication
 from sessions.minutes.services import MinutesIncomplete
-from sessions.models import AgendaItem, AttendanceEvent
+from sessions.models import AgendaItem, AttendanceEvent, Minutes, Publication
 from tests import factories as f
 from voting import services as voting
 

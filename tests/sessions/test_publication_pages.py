@@ -12,9 +12,8 @@ import pytest
 from django.utils import timezone
 
 from sessions.minutes import services as minutes
-from sessions.minutes.models import Minutes
 from sessions.minutes.selectors import SCDL_FIELDS
-from sessions.models import Sitting
+from sessions.models import Minutes, Sitting
 
 from .test_minutes import held_sitting
 

@@ -11,8 +11,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from sessions.minutes.models import Publication
-from sessions.models import AttendanceEvent, Sitting
+from sessions.models import AttendanceEvent, Publication, Sitting
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from sessions.minutes.pdf import _result_lines
 from sessions.models import AgendaItem
 from tests.voting.test_votes import cast, open_sitting
 from voting import services
-from voting.chain import chain_verify
 from voting.errors import VoteRefused
 from voting.models import Vote
+from voting.verify import chain_verify
 
 pytestmark = pytest.mark.django_db
 

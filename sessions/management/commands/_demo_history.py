@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.minutes import services as minutes
-from sessions.minutes.models import Minutes
-from sessions.models import AgendaItem, Sitting
+from sessions.models import AgendaItem, Minutes, Sitting
 from streaming.demo_chamber import history_clock, script
 from voting import services as voting
 

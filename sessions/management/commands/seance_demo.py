@@ -28,8 +28,7 @@ from council.models import Assembly, Member, MemberCommune, Room, StaffRole
 from council.regime import PARIS
 from sessions import services
 from sessions.minutes import services as minutes
-from sessions.minutes.models import Minutes
-from sessions.models import Sitting
+from sessions.models import Minutes, Sitting
 from sessions.search.services import search_rebuild
 from sessions.services import proposals
 from sessions.services.files import files_undone_on_failure

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sessions.minutes.models import Publication
 from sessions.minutes.timestamps import timestamp_verify, timestamps_retry, tsa_configured
+from sessions.models import Publication
 
 
 class Command(BaseCommand):

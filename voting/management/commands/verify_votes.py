@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from voting.chain import ChainReport, chain_verify
 from voting.published import FETCH_TIMEOUT, AgainstReport, Unreadable, act_read, act_verify
+from voting.verify import ChainReport, chain_verify
 
 MISMATCH, UNREADABLE = 1, 3
 
