@@ -60,11 +60,9 @@ def copy_acknowledgement_url(copy: CouncillorCopy) -> str:
     return settings.SEANCE_PUBLIC_URL.rstrip("/") + path
 
 
-def send_councillor_copy_email(copy: CouncillorCopy) -> None:
-    """R32: the copy sent to a member commune's councillor who does not sit in the EPCI's
-    council, with the document attached and the per-recipient link as proof of opening."""
+def _copy_words(copy: CouncillorCopy) -> tuple[str, str]:
+    """R32: the copy's subject and its opening line, by kind."""
     sitting = copy.sitting
-    words = convocation_lines(sitting)
     K = CouncillorCopy.Kind
     intro = {
         K.CONVOCATION: _(
@@ -86,6 +84,27 @@ def send_councillor_copy_email(copy: CouncillorCopy) -> None:
         K.LIST: _("List of deliberations: %(title)s"),
         K.MINUTES: _("Minutes: %(title)s"),
     }[K(copy.kind)] % {"title": sitting.title}
+    return subject, intro
+
+
+def _attach_copy_document(message: EmailMessage, copy: CouncillorCopy) -> None:
+    """The published document the copy is of, or the convocation's PDF."""
+    sitting = copy.sitting
+    if copy.publication is not None:
+        document = copy.publication.document
+        message.attach(f"{copy.kind}-{sitting.pk}.pdf", document.read(), "application/pdf")
+        document.close()
+    elif copy.kind == CouncillorCopy.Kind.CONVOCATION:
+        pdf = sitting.convocation.pdf
+        message.attach(f"convocation-{sitting.pk}.pdf", pdf.read(), "application/pdf")
+        pdf.close()
+
+
+def send_councillor_copy_email(copy: CouncillorCopy) -> None:
+    """R32: the copy sent to a member commune's councillor who does not sit in the EPCI's
+    council, with the document attached and the per-recipient link as proof of opening."""
+    words = convocation_lines(copy.sitting)
+    subject, intro = _copy_words(copy)
     body = [
         _("Dear %(name)s,") % {"name": copy.councillor.full_name},
         "",
@@ -93,7 +112,7 @@ def send_councillor_copy_email(copy: CouncillorCopy) -> None:
         "",
         _("Sitting “%(title)s” on %(when)s, at %(place)s.") % words,
     ]
-    if copy.kind == K.CONVOCATION:
+    if copy.kind == CouncillorCopy.Kind.CONVOCATION:
         body += ["", _("Agenda:"), *words["items"]]
     body += [
         "",
@@ -101,14 +120,7 @@ def send_councillor_copy_email(copy: CouncillorCopy) -> None:
         copy_acknowledgement_url(copy),
     ]
     message = EmailMessage(subject=subject, body="\n".join(body), to=[copy.email])
-    if copy.publication is not None:
-        document = copy.publication.document
-        message.attach(f"{copy.kind}-{sitting.pk}.pdf", document.read(), "application/pdf")
-        document.close()
-    elif copy.kind == K.CONVOCATION:
-        pdf = sitting.convocation.pdf
-        message.attach(f"convocation-{sitting.pk}.pdf", pdf.read(), "application/pdf")
-        pdf.close()
+    _attach_copy_document(message, copy)
     message.send(fail_silently=False)
 
 

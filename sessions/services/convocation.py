@@ -22,7 +22,7 @@ from ..acts import pdf_of
 from ..documents import convocation_act
 from ..errors import ConvocationIncomplete, InvalidInput, NotFound, NoticeTooShort
 from ..mail import send_convocation_email
-from ..models import Convocation, ConvocationRecipient, Document, Sitting
+from ..models import AgendaItem, Convocation, ConvocationRecipient, Document, Sitting
 from ..search.services import search_index_sitting
 from ..selectors import members_in_office
 from .common import User, actor, lock, log, require_in_office, require_state
@@ -66,40 +66,42 @@ def convocation_check(sitting: Sitting, now: datetime.datetime | None = None) ->
     if sitting.chair is None and sitting.convened_by is None:
         check.problems.append(("no_convener", _("The assembly has no mayor or president (R1).")))
     if regime.needs_synthesis_note(sitting.assembly):
-        with_note = set(
-            Document.objects.filter(
-                item__sitting=sitting, kind=Document.Kind.SYNTHESIS
-            ).values_list("item_id", flat=True)
-        )
-        for item in items:
-            if item.needs_synthesis_note and item.id not in with_note:
-                check.problems.append(
-                    (
-                        "synthesis_note_missing",
-                        _("Item %(n)s has no note explicative de synthèse (R8).")
-                        % {"n": item.position},
-                    )
-                )
-    if check.clear_days < regime.notice_days_urgency:
-        check.problems.append(
-            (
-                "notice_too_short",
-                _("Less than %(n)s clear day before the sitting: never allowed (R7).")
-                % {"n": regime.notice_days_urgency},
-            )
-        )
-    elif check.clear_days < check.required:
-        check.problems.append(
-            (
-                "notice_too_short",
-                _(
-                    "%(days)s clear days before the sitting, %(required)s required (R5-R6); "
-                    "declare an urgency or move the sitting."
-                )
-                % {"days": check.clear_days, "required": check.required},
-            )
-        )
+        check.problems += _notes_missing(sitting, items)
+    check.problems += _notice_short(check, regime.notice_days_urgency)
     return check
+
+
+def _notes_missing(sitting: Sitting, items: list[AgendaItem]) -> list[tuple[str, str]]:
+    """R8: each item that needs a note explicative de synthèse and has none."""
+    with_note = set(
+        Document.objects.filter(item__sitting=sitting, kind=Document.Kind.SYNTHESIS).values_list(
+            "item_id", flat=True
+        )
+    )
+    return [
+        (
+            "synthesis_note_missing",
+            _("Item %(n)s has no note explicative de synthèse (R8).") % {"n": item.position},
+        )
+        for item in items
+        if item.needs_synthesis_note and item.id not in with_note
+    ]
+
+
+def _notice_short(check: ConvocationCheck, urgency_days: int) -> list[tuple[str, str]]:
+    """R5-R7: fewer clear days than required (than an urgency's: never allowed)."""
+    if check.clear_days < urgency_days:
+        message = _("Less than %(n)s clear day before the sitting: never allowed (R7).") % {
+            "n": urgency_days
+        }
+        return [("notice_too_short", message)]
+    if check.clear_days < check.required:
+        message = _(
+            "%(days)s clear days before the sitting, %(required)s required (R5-R6); "
+            "declare an urgency or move the sitting."
+        ) % {"days": check.clear_days, "required": check.required}
+        return [("notice_too_short", message)]
+    return []
 
 
 def _register_number(sitting: Sitting, now: datetime.datetime) -> str:
@@ -116,15 +118,7 @@ def convocation_send(
     """R1-R9: check, enter in the register, publish, and dispatch to every member in office."""
     sitting = lock(sitting)
     require_state(sitting, Sitting.State.DRAFT, action=_("send the convocation"))
-    if convened_by is not None:
-        require_in_office(sitting, convened_by)
-    convener = convened_by or sitting.chair
-    replacing = convener is not None and convener.id != sitting.chair_id
-    if replacing and not replacement_reason.strip():
-        raise InvalidInput(
-            _("A replacement convening the council must give a reason (R1)."),
-            code="replacement_reason_missing",
-        )
+    convener = _convener(sitting, convened_by, replacement_reason)
     now = timezone.now()
     check = convocation_check(sitting, now)
     if not check.ok:
@@ -135,21 +129,7 @@ def convocation_send(
     sitting.convened_by_reason = replacement_reason.strip()
     sitting.state = Sitting.State.CONVENED
     sitting.save(update_fields=["convened_by", "convened_by_reason", "state"])
-    act = convocation_act(sitting)
-    pdf = pdf_of(act)
-    convocation = Convocation(
-        sitting=sitting,
-        register_number=_register_number(sitting, now),
-        sent_at=now,
-        sent_by=actor(user),
-        clear_days=check.clear_days,
-        notice_required=check.required,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        published_at=now,
-        content=act.stored(),  # the words of its accessible page (R34)
-    )
-    convocation.pdf.save(f"convocation-{sitting.pk}.pdf", ContentFile(pdf), save=False)
-    convocation.save()
+    convocation = _register(sitting, user, check, now)
     recipients = [
         ConvocationRecipient.objects.create(
             convocation=convocation,
@@ -167,6 +147,41 @@ def convocation_send(
     copies_send(sitting=sitting, kind="convocation", start=sitting.starts_at)  # R32
     search_index_sitting(sitting=sitting)  # the agenda is public now (R9)
     publish(SittingConvened(sitting.id))
+    return convocation
+
+
+def _convener(sitting: Sitting, convened_by: Member | None, reason: str) -> Member | None:
+    """R1: the chair, or a member in office replacing the chair with a reason."""
+    if convened_by is not None:
+        require_in_office(sitting, convened_by)
+    convener = convened_by or sitting.chair
+    if convener is not None and convener.id != sitting.chair_id and not reason.strip():
+        raise InvalidInput(
+            _("A replacement convening the council must give a reason (R1)."),
+            code="replacement_reason_missing",
+        )
+    return convener
+
+
+def _register(
+    sitting: Sitting, user: User, check: ConvocationCheck, now: datetime.datetime
+) -> Convocation:
+    """The convocation entered in the register, with its PDF and its accessible words."""
+    act = convocation_act(sitting)
+    pdf = pdf_of(act)
+    convocation = Convocation(
+        sitting=sitting,
+        register_number=_register_number(sitting, now),
+        sent_at=now,
+        sent_by=actor(user),
+        clear_days=check.clear_days,
+        notice_required=check.required,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        published_at=now,
+        content=act.stored(),  # the words of its accessible page (R34)
+    )
+    convocation.pdf.save(f"convocation-{sitting.pk}.pdf", ContentFile(pdf), save=False)
+    convocation.save()
     return convocation
 
 

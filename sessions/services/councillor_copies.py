@@ -6,19 +6,23 @@ and its deadline from the regime shown on the delivery board."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import logging
+import unicodedata
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from council.jobs import run_or_enqueue_on_commit
-from council.models import CommuneCouncillor
+from council.models import Assembly, CommuneCouncillor, MemberCommune
 from council.regime import regime_for
 
 from ..errors import InvalidInput, NotFound
@@ -186,24 +190,12 @@ class ImportResult:
 
 def _header(cell: str) -> str:
     """A column's name without case, accents or spaces ("Prénom" → "prenom")."""
-    import unicodedata
-
     bare = unicodedata.normalize("NFKD", cell.strip().lower())
     return "".join(ch for ch in bare if ch.isalnum())
 
 
-@transaction.atomic
-def councillors_import(*, assembly: Any, data: bytes, user: User) -> ImportResult:
-    """R32: the clerk's CSV of the member communes' councillors (columns commune, prénom,
-    nom, courriel; `,` or `;`). A councillor already entered (same commune, first and last
-    name) has their address updated, the others are added, none is removed. One bad line
-    and nothing is stored: every bad line is named in the refusal."""
-    import csv
-    import io
-
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
+def _rows(assembly: Assembly, data: bytes) -> list[list[str]]:
+    """The CSV's non-empty rows, refused unless for an EPCI, small and in UTF-8."""
     if not regime_for(assembly).councillors_get_copies(assembly):
         raise InvalidInput(
             _("Only an intercommunal council has member communes' councillors (R32)."),
@@ -222,7 +214,12 @@ def councillors_import(*, assembly: Any, data: bytes, user: User) -> ImportResul
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         raise InvalidInput(_("The file is empty."), code="empty")
-    header = [_header(c) for c in rows[0]]
+    return rows
+
+
+def _columns(first_row: list[str]) -> dict[str, int]:
+    """Where each of the import's columns is, from the first line's names."""
+    header = [_header(c) for c in first_row]
     missing = [c for c in IMPORT_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
@@ -233,43 +230,63 @@ def councillors_import(*, assembly: Any, data: bytes, user: User) -> ImportResul
             % {"cols": ", ".join(missing)},
             code="columns_missing",
         )
-    at = {c: header.index(c) for c in IMPORT_COLUMNS}
+    return {c: header.index(c) for c in IMPORT_COLUMNS}
+
+
+Line = tuple[MemberCommune, str, str, str]  # commune, first name, last name, e-mail
+
+
+def _line(number: int, cells: dict[str, str], communes: dict[str, MemberCommune]) -> Line | str:
+    """One line's councillor, or what is wrong with it."""
+    commune = communes.get(cells["commune"].lower())
+    if commune is None:
+        return _("line %(n)s: “%(commune)s” is not a member commune") % {
+            "n": number,
+            "commune": cells["commune"][:80],
+        }
+    if not cells["prenom"] or not cells["nom"]:
+        return _("line %(n)s: the first and last names are required") % {"n": number}
+    if len(cells["prenom"]) > 100 or len(cells["nom"]) > 100:
+        return _("line %(n)s: a name is longer than 100 characters") % {"n": number}
+    if cells["courriel"]:
+        try:
+            validate_email(cells["courriel"])
+        except ValidationError:
+            return _("line %(n)s: “%(email)s” is not an e-mail address") % {
+                "n": number,
+                "email": cells["courriel"][:80],
+            }
+    return commune, cells["prenom"], cells["nom"], cells["courriel"]
+
+
+def _lines(assembly: Assembly, data: bytes) -> list[Line]:
+    """Every line's councillor; one bad line and the whole file is refused, naming each."""
+    rows = _rows(assembly, data)
+    at = _columns(rows[0])
     communes = {c.name.strip().lower(): c for c in assembly.communes.all()}
-    problems: list[str] = []
-    parsed = []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}
-        commune = communes.get(cells["commune"].lower())
-        if commune is None:
-            problems.append(
-                _("line %(n)s: “%(commune)s” is not a member commune")
-                % {"n": number, "commune": cells["commune"][:80]}
-            )
-            continue
-        if not cells["prenom"] or not cells["nom"]:
-            problems.append(_("line %(n)s: the first and last names are required") % {"n": number})
-            continue
-        if len(cells["prenom"]) > 100 or len(cells["nom"]) > 100:
-            problems.append(_("line %(n)s: a name is longer than 100 characters") % {"n": number})
-            continue
-        if cells["courriel"]:
-            try:
-                validate_email(cells["courriel"])
-            except ValidationError:
-                problems.append(
-                    _("line %(n)s: “%(email)s” is not an e-mail address")
-                    % {"n": number, "email": cells["courriel"][:80]}
-                )
-                continue
-        parsed.append((commune, cells["prenom"], cells["nom"], cells["courriel"]))
+    read = [
+        _line(n, {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}, communes)
+        for n, row in enumerate(rows[1:], start=2)
+    ]
+    problems = [r for r in read if isinstance(r, str)]
     if problems:
         raise InvalidInput(
             _("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems[:20])},
             code="invalid_lines",
         )
+    return [r for r in read if not isinstance(r, str)]
+
+
+@transaction.atomic
+def councillors_import(*, assembly: Assembly, data: bytes, user: User) -> ImportResult:
+    """R32: the clerk's CSV of the member communes' councillors (columns commune, prénom,
+    nom, courriel; `,` or `;`). A councillor already entered (same commune, first and last
+    name) has their address updated, the others are added, none is removed. One bad line
+    and nothing is stored: every bad line is named in the refusal."""
+    parsed = _lines(assembly, data)
     result = ImportResult()
     for commune, first, last, email in parsed:
-        councillor, created = CommuneCouncillor.objects.update_or_create(
+        _councillor, created = CommuneCouncillor.objects.update_or_create(
             commune=commune,
             first_name=first,
             last_name=last,
