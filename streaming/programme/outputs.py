@@ -22,8 +22,9 @@ def rtp_muxing_args(config: ProgrammeConfig) -> list[str]:
 
 # x264 holds frames back to plan its bits (the preset's rc-lookahead: 10 frames at
 # veryfast, 0.4 s at 25 fps, plus its sync look-ahead): 0.4 s more for every viewer, for a
-# few per cent of efficiency (macroblock-tree). The VBV still caps every segment.
-NO_LOOKAHEAD = "rc-lookahead=0:sync-lookahead=0"
+# few per cent of efficiency (macroblock-tree, which needs the look-ahead: said off, or
+# x264 warns at every start). The VBV still caps every segment.
+NO_LOOKAHEAD = "rc-lookahead=0:sync-lookahead=0:mbtree=0"
 
 
 def encoder_args(config: ProgrammeConfig) -> list[str]:
