@@ -245,6 +245,8 @@ def _position(vector: Any) -> Position | None:
 
 def _ptz_error(address: str, what: str, error: Exception, limit: float) -> PtzError:
     """A clear message for the régie and the logs (the camera's own words for a fault)."""
+    # The ONVIF client's package reads its WSDL folder at import (see _camera): imported
+    # once a camera has failed, not by every process that imports the PTZ drivers.
     from onvif.exceptions import ONVIFError
     from zeep.exceptions import Fault, TransportError
 

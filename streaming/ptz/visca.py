@@ -274,12 +274,16 @@ class ViscaDriver:
                 deadline = time.monotonic() + (move_timeout or self.timeout)
             elif _is_completion(payload):
                 return payload
-        if socket_number is not None:
-            raise PtzError(
+        raise self._unanswered(what, acknowledged=socket_number is not None, wait=move_timeout)
+
+    def _unanswered(self, what: str, acknowledged: bool, wait: float | None) -> PtzError:
+        """A command that never completed once acknowledged, or a message never answered."""
+        if acknowledged:
+            return PtzError(
                 f"VISCA camera {self.address}: {what} did not complete within "
-                f"{move_timeout or self.timeout:g} s"
+                f"{wait or self.timeout:g} s"
             )
-        raise PtzError(
+        return PtzError(
             f"VISCA camera {self.address}: no answer to {what} within {self.timeout:g} s"
         )
 

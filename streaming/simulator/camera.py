@@ -6,6 +6,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import imageio_ffmpeg
+
 from streaming.ptz.base import Position
 from streaming.simulator.chamber import render_chamber
 from streaming.simulator.feed import Feed
@@ -167,6 +169,4 @@ def demo_cameras(
 
 
 def _wheel_ffmpeg() -> str:
-    import imageio_ffmpeg
-
     return str(imageio_ffmpeg.get_ffmpeg_exe())

@@ -24,14 +24,12 @@ unknown operation, ter:NotAuthorized for credentials.
 
 from __future__ import annotations
 
-import datetime
-import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from streaming.ptz.base import Position
+from streaming.simulator.onvif_ptz import PROFILES, PTZ_PROFILE, PtzService, profile_of
 from streaming.simulator.soap import (
     DEVICE,
     MEDIA,
@@ -46,16 +44,10 @@ from streaming.simulator.soap import (
     parse_request,
     sender_fault,
 )
-from streaming.simulator.state import NamedPreset, PtzHead
+from streaming.simulator.state import PtzHead
 
 PATHS = {"/onvif/device_service": DEVICE, "/onvif/Media": MEDIA, "/onvif/PTZ": PTZ}
 PRE_AUTH = {"GetSystemDateAndTime"}
-PROFILES = ("sub_stream", "main_stream")  # only the main stream has the PTZ
-PTZ_PROFILE = "main_stream"
-MAX_PRESETS = 64
-DEFAULT_TIMEOUT = 10.0  # seconds a ContinuousMove lasts without a Timeout
-GENERIC = "http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace"
-ZOOM_GENERIC = "http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace"
 
 
 class OnvifDevice:
@@ -76,7 +68,7 @@ class OnvifDevice:
         self.head, self.base_url, self.stream_uri, self.name = head, base_url, stream_uri, name
         self.services = services
         self.auth = UsernameTokenChecker(users, window=window, offset=clock_offset)
-        self._stop_timer: threading.Timer | None = None
+        self.ptz = PtzService(head)
         self._operations: dict[tuple[str, str], Callable[[ET.Element], str]] = {
             (DEVICE, "GetSystemDateAndTime"): self.get_system_date_and_time,
             (DEVICE, "GetCapabilities"): self.get_capabilities,
@@ -85,14 +77,14 @@ class OnvifDevice:
             (MEDIA, "GetProfiles"): self.get_profiles,
             (MEDIA, "GetStreamUri"): self.get_stream_uri,
             (MEDIA, "GetSnapshotUri"): self.get_snapshot_uri,
-            (PTZ, "GetPresets"): self.get_presets,
-            (PTZ, "GotoPreset"): self.goto_preset,
-            (PTZ, "SetPreset"): self.set_preset,
-            (PTZ, "RemovePreset"): self.remove_preset,
-            (PTZ, "AbsoluteMove"): self.absolute_move,
-            (PTZ, "ContinuousMove"): self.continuous_move,
-            (PTZ, "Stop"): self.stop,
-            (PTZ, "GetStatus"): self.get_status,
+            (PTZ, "GetPresets"): self.ptz.get_presets,
+            (PTZ, "GotoPreset"): self.ptz.goto_preset,
+            (PTZ, "SetPreset"): self.ptz.set_preset,
+            (PTZ, "RemovePreset"): self.ptz.remove_preset,
+            (PTZ, "AbsoluteMove"): self.ptz.absolute_move,
+            (PTZ, "ContinuousMove"): self.ptz.continuous_move,
+            (PTZ, "Stop"): self.ptz.stop,
+            (PTZ, "GetStatus"): self.ptz.get_status,
         }
 
     def answer(self, path: str, document: bytes) -> str:
@@ -177,158 +169,15 @@ class OnvifDevice:
         return f"<trt:GetProfilesResponse>{''.join(profiles)}</trt:GetProfilesResponse>"
 
     def get_stream_uri(self, request: ET.Element) -> str:
-        self._profile(request, "trt", ptz=False)
+        profile_of(request, "trt", ptz=False)
         if request.find("trt:StreamSetup/tt:Transport/tt:Protocol", NS) is None:
             raise sender_fault("StreamSetup needs a transport protocol", "ter:InvalidArgVal")
         return f"<trt:GetStreamUriResponse>{_media_uri(self.stream_uri)}</trt:GetStreamUriResponse>"
 
     def get_snapshot_uri(self, request: ET.Element) -> str:
-        self._profile(request, "trt", ptz=False)
+        profile_of(request, "trt", ptz=False)
         uri = f"{self.base_url}/onvif/snapshot.jpg"
         return f"<trt:GetSnapshotUriResponse>{_media_uri(uri)}</trt:GetSnapshotUriResponse>"
-
-    # PTZ service
-
-    def get_presets(self, request: ET.Element) -> str:
-        self._profile(request)
-        presets = "".join(
-            f'<tptz:Preset token="{escape(p.token)}"><tt:Name>{escape(p.name)}</tt:Name>'
-            f"<tt:PTZPosition>{_vector(p.position)}</tt:PTZPosition></tptz:Preset>"
-            for p in self.head.named_presets
-        )
-        return f"<tptz:GetPresetsResponse>{presets}</tptz:GetPresetsResponse>"
-
-    def goto_preset(self, request: ET.Element) -> str:
-        self._profile(request)
-        preset = self._preset(request.findtext("tptz:PresetToken", "", NS).strip())
-        self._cancel_timeout()
-        self.head.move_to(preset.position, _speed(request.find("tptz:Speed", NS)))
-        return "<tptz:GotoPresetResponse/>"
-
-    def set_preset(self, request: ET.Element) -> str:
-        self._profile(request)
-        token = request.findtext("tptz:PresetToken", "", NS).strip()
-        name = request.findtext("tptz:PresetName", "", NS).strip()
-        presets = self.head.named_presets
-        if name and any(p.name == name and p.token != token for p in presets):
-            raise sender_fault(
-                f"a preset is already named {name!r}", "ter:InvalidArgVal", "ter:PresetExist"
-            )
-        if token:
-            preset = self._preset(token)
-            preset.position, preset.name = self.head.position, name or preset.name
-        else:
-            if len(presets) >= MAX_PRESETS:
-                raise SoapFault(
-                    500,
-                    "s:Receiver",
-                    ("ter:Action", "ter:TooManyPresets"),
-                    "no room for another preset",
-                )
-            preset = NamedPreset(
-                self.head.new_token(), name or f"Preset {len(presets) + 1}", self.head.position
-            )
-            presets.append(preset)
-        return (
-            f"<tptz:SetPresetResponse><tptz:PresetToken>{escape(preset.token)}</tptz:PresetToken>"
-            "</tptz:SetPresetResponse>"
-        )
-
-    def remove_preset(self, request: ET.Element) -> str:
-        self._profile(request)
-        preset = self._preset(request.findtext("tptz:PresetToken", "", NS).strip())
-        self.head.named_presets.remove(preset)
-        return "<tptz:RemovePresetResponse/>"
-
-    def absolute_move(self, request: ET.Element) -> str:
-        self._profile(request)
-        position = request.find("tptz:Position", NS)
-        if position is None:
-            raise sender_fault("AbsoluteMove needs a Position", "ter:InvalidArgVal")
-        targets = _targets(position)
-        if not targets:
-            raise sender_fault("the Position has neither PanTilt nor Zoom", "ter:InvalidArgVal")
-        if not (
-            all(-1 <= targets.get(a, 0) <= 1 for a in ("pan", "tilt"))
-            and 0 <= targets.get("zoom", 0) <= 1
-        ):
-            raise sender_fault(
-                "position out of the generic space", "ter:InvalidArgVal", "ter:InvalidPosition"
-            )
-        self._cancel_timeout()
-        self.head.move(targets, _speed(request.find("tptz:Speed", NS)))
-        return "<tptz:AbsoluteMoveResponse/>"
-
-    def continuous_move(self, request: ET.Element) -> str:
-        self._profile(request)
-        velocity = request.find("tptz:Velocity", NS)
-        velocities = _targets(velocity) if velocity is not None else {}
-        if not velocities or any(abs(v) > 1 for v in velocities.values()):
-            raise sender_fault(
-                "a Velocity within [-1, 1] is needed", "ter:InvalidArgVal", "ter:InvalidVelocity"
-            )
-        timeout = _duration(request.findtext("tptz:Timeout", "", NS).strip()) or DEFAULT_TIMEOUT
-        self._cancel_timeout()
-        self.head.drive(velocities)
-        self._stop_timer = threading.Timer(timeout, self.head.stop, args=(tuple(velocities),))
-        self._stop_timer.daemon = True
-        self._stop_timer.start()
-        return "<tptz:ContinuousMoveResponse/>"
-
-    def stop(self, request: ET.Element) -> str:
-        self._profile(request)
-        axes = tuple(
-            axis
-            for axis, element in (("pan", "PanTilt"), ("tilt", "PanTilt"), ("zoom", "Zoom"))
-            if request.findtext(f"tptz:{element}", "true", NS).strip().lower() in ("true", "1")
-        )
-        self._cancel_timeout()
-        self.head.stop(axes)
-        return "<tptz:StopResponse/>"
-
-    def get_status(self, request: ET.Element) -> str:
-        self._profile(request)
-        position, moving = self.head.position, self.head.axes_moving()
-        pan_tilt = "MOVING" if moving["pan"] or moving["tilt"] else "IDLE"
-        zoom = "MOVING" if moving["zoom"] else "IDLE"
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return (
-            "<tptz:GetStatusResponse><tptz:PTZStatus>"
-            f"<tt:Position>{_vector(position)}</tt:Position>"
-            f"<tt:MoveStatus><tt:PanTilt>{pan_tilt}</tt:PanTilt><tt:Zoom>{zoom}</tt:Zoom>"
-            f"</tt:MoveStatus><tt:UtcTime>{now}</tt:UtcTime>"
-            "</tptz:PTZStatus></tptz:GetStatusResponse>"
-        )
-
-    def _profile(self, request: ET.Element, prefix: str = "tptz", ptz: bool = True) -> str:
-        token = request.findtext(f"{prefix}:ProfileToken", "", NS).strip()
-        if token not in PROFILES or (ptz and token != PTZ_PROFILE):
-            raise sender_fault(
-                f"no profile {token!r} with a PTZ configuration"
-                if ptz
-                else f"no profile {token!r}",
-                "ter:InvalidArgVal",
-                "ter:NoProfile" if token not in PROFILES else "ter:NoPTZProfile",
-            )
-        return token
-
-    def _preset(self, token: str) -> NamedPreset:
-        for preset in self.head.named_presets:
-            if preset.token == token:
-                return preset
-        raise sender_fault(f"no preset with token {token!r}", "ter:InvalidArgVal", "ter:NoToken")
-
-    def _cancel_timeout(self) -> None:
-        if self._stop_timer is not None:
-            self._stop_timer.cancel()
-            self._stop_timer = None
-
-
-def _vector(position: Position) -> str:
-    return (
-        f'<tt:PanTilt x="{position.pan:.6f}" y="{position.tilt:.6f}" space="{GENERIC}"/>'
-        f'<tt:Zoom x="{position.zoom:.6f}" space="{ZOOM_GENERIC}"/>'
-    )
 
 
 def _media_uri(uri: str) -> str:
@@ -338,42 +187,6 @@ def _media_uri(uri: str) -> str:
         "<tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout>"
         "</trt:MediaUri>"
     )
-
-
-def _targets(vector: ET.Element) -> dict[str, float]:
-    """{"pan", "tilt", "zoom"} from a PTZVector or PTZSpeed's tt:PanTilt and tt:Zoom."""
-    values: dict[str, float] = {}
-    try:
-        pan_tilt, zoom = vector.find("tt:PanTilt", NS), vector.find("tt:Zoom", NS)
-        if pan_tilt is not None:
-            values["pan"], values["tilt"] = (
-                float(pan_tilt.get("x", "")),
-                float(pan_tilt.get("y", "")),
-            )
-        if zoom is not None:
-            values["zoom"] = float(zoom.get("x", ""))
-    except ValueError as error:
-        raise sender_fault("PanTilt needs x and y, Zoom needs x", "ter:InvalidArgVal") from error
-    return values
-
-
-def _speed(element: ET.Element | None) -> dict[str, float] | float:
-    """Per-axis fractions of the top speed from a tptz:Speed, full speed without one."""
-    if element is None:
-        return 1.0
-    speeds = {axis: max(0.01, min(1.0, abs(v))) for axis, v in _targets(element).items()}
-    return speeds or 1.0
-
-
-def _duration(text: str) -> float | None:
-    """Seconds of an xs:duration such as PT1S, PT0.5S, PT1M30S (None when absent)."""
-    if not text:
-        return None
-    found = re.fullmatch(r"P(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", text)
-    if found is None:
-        raise sender_fault(f"bad duration {text!r}", "ter:InvalidArgVal")
-    hours, minutes, seconds = (float(g) if g else 0.0 for g in found.groups())
-    return hours * 3600 + minutes * 60 + seconds
 
 
 class OnvifServer:
@@ -392,7 +205,7 @@ class OnvifServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self.device._cancel_timeout()
+        self.device.ptz.cancel_timeout()
         self.httpd.shutdown()
         self.httpd.server_close()
         self._thread.join(timeout=2)

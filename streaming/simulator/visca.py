@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from streaming.ptz import visca
@@ -234,6 +235,7 @@ class ViscaServer:
 
     def _instant(self, body: bytes) -> list[bytes]:
         """Commands completed as soon as they are taken: drives, memory set, power."""
+        action: Callable[[], object]
         if body[:3] == b"\x04\x3f\x01" and len(body) == 4:  # memory set
             if body[3] not in self.head.presets:
                 raise Refused(error(1, 0x41))
