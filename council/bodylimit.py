@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from daphne import http_protocol
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -107,80 +108,74 @@ class BodyLimit:
 
 
 def guard_daphne() -> None:
-    """Daphne's requests refuse a body past the cap while it arrives (once per process;
-    nothing happens where Daphne is not installed)."""
-    try:
-        from daphne import http_protocol
-    except ImportError:  # pragma: no cover - Daphne is a dependency
-        return
+    """Daphne's requests refuse a body past the cap while it arrives (once per process)."""
     if getattr(http_protocol.WebRequest, "body_capped", False):
         return
-    http_protocol.WebRequest = capped(http_protocol.WebRequest)  # type: ignore[misc]
+    http_protocol.WebRequest = CappedRequest
 
 
-def capped(base: type) -> type:
-    from twisted.internet import reactor
+class CappedRequest(http_protocol.WebRequest):  # type: ignore[misc]  # Daphne has no types
+    """Daphne's request, refusing a body past the cap before Twisted stores it."""
 
-    class CappedRequest(base):  # type: ignore[valid-type, misc]
-        """Daphne's request, refusing a body past the cap before Twisted stores it."""
+    body_capped = True
+    refused = False
+    received = 0
+    linger: Any = None
 
-        body_capped = True
-        refused = False
-        received = 0
-        linger: Any = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Twisted would parse a multipart body itself (into `args`, which Daphne never
+        # reads) with the e-mail parser, in memory: twelve times the body's size, the
+        # 1.4 GB of a 100 MB POST. Django parses it, streaming.
+        self._parsePOSTFormSubmission = False
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            # Twisted would parse a multipart body itself (into `args`, which Daphne never
-            # reads) with the e-mail parser, in memory: twelve times the body's size, the
-            # 1.4 GB of a 100 MB POST. Django parses it, streaming.
-            self._parsePOSTFormSubmission = False
+    def gotLength(self, length: int | None) -> None:
+        super().gotLength(length)
+        if length is not None and length > cap():
+            self.refuse()
 
-        def gotLength(self, length: int | None) -> None:
-            super().gotLength(length)
-            if length is not None and length > cap():
-                self.refuse()
+    def handleContentChunk(self, data: bytes) -> None:
+        if self.refused:
+            return  # dropped unread
+        self.received += len(data)
+        if self.received > cap():
+            self.refuse()
+            return
+        super().handleContentChunk(data)
 
-        def handleContentChunk(self, data: bytes) -> None:
-            if self.refused:
-                return  # dropped unread
-            self.received += len(data)
-            if self.received > cap():
-                self.refuse()
-                return
-            super().handleContentChunk(data)
+    def refuse(self) -> None:
+        # Importing Twisted's reactor installs one: Daphne installs its own (asyncio's)
+        # when it starts, after this module is imported; the reactor is taken once running.
+        from twisted.internet import reactor
 
-        def refuse(self) -> None:
-            self.refused = True
-            # No "100 Continue": a client that waits for it sends no body at all.
-            self.requestHeaders.removeHeader(b"expect")
-            body = refusal()
-            head = (
-                "HTTP/1.1 413 Content Too Large\r\n"
-                "Content-Type: text/plain; charset=utf-8\r\n"
-                f"Content-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n"
-            )
-            self.channel.transport.write(head.encode() + body)
-            content: Any = getattr(self, "content", None)
-            if content is not None:
-                content.close()
-            self.content = _Nowhere()
-            self.linger = cast(Any, reactor).callLater(LINGER_SECONDS, self.hang_up)
+        self.refused = True
+        # No "100 Continue": a client that waits for it sends no body at all.
+        self.requestHeaders.removeHeader(b"expect")
+        body = refusal()
+        head = (
+            "HTTP/1.1 413 Content Too Large\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        self.channel.transport.write(head.encode() + body)
+        content: Any = getattr(self, "content", None)
+        if content is not None:
+            content.close()
+        self.content = _Nowhere()
+        self.linger = cast(Any, reactor).callLater(LINGER_SECONDS, self.hang_up)
 
-        def process(self) -> Any:
-            if self.refused:  # the whole refused body has come and gone
-                self.hang_up()
-                return None
-            return super().process()
+    def process(self) -> Any:
+        if self.refused:  # the whole refused body has come and gone
+            self.hang_up()
+            return None
+        return super().process()
 
-        def hang_up(self) -> None:
-            if self.linger is not None and self.linger.active():
-                self.linger.cancel()
-            if self.channel is not None and self.channel.transport is not None:
-                self.channel.transport.loseConnection()
-
-    return CappedRequest
+    def hang_up(self) -> None:
+        if self.linger is not None and self.linger.active():
+            self.linger.cancel()
+        if self.channel is not None and self.channel.transport is not None:
+            self.channel.transport.loseConnection()
 
 
 class _Nowhere:

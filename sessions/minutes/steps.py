@@ -13,9 +13,8 @@ from council.regime import PARIS
 from council.words import day_date
 
 from ..access import Role, can
-from ..models import Sitting
+from ..models import Minutes, Sitting
 from .draft import missing_fields
-from .models import Minutes
 from .services import can_sign
 
 M = Minutes.State
@@ -92,11 +91,19 @@ def _signers(minutes: Minutes) -> str:
 def minutes_steps(minutes: Minutes, user: Any, content: dict[str, Any]) -> list[Step]:
     """The six steps, with the reader's part in each."""
     sitting = minutes.sitting
-    drafts = can(user, sitting, Role.MINUTES)
-    clerk = can(user, sitting, Role.CLERK)
-    targets = agenda_targets(minutes) if minutes.state in (M.DRAFT, M.FINAL) else []
-    adoption = minutes.adoption_item
-    steps = [
+    steps = _six_steps(
+        minutes, drafts=can(user, sitting, Role.MINUTES), clerk=can(user, sitting, Role.CLERK)
+    )
+    _place(steps, minutes.state)
+    _drafting_blocks(steps, minutes, content)
+    _adoption(steps, minutes, user)
+    _signing(steps, minutes, user)
+    return steps
+
+
+def _six_steps(minutes: Minutes, *, drafts: bool, clerk: bool) -> list[Step]:
+    """The steps from the draft to the publication (R28-R31), and who acts at each."""
+    return [
         Step(
             M.DRAFT,
             _("Draft"),
@@ -134,27 +141,46 @@ def minutes_steps(minutes: Minutes, user: Any, content: dict[str, Any]) -> list[
             you=clerk,
         ),
     ]
-    reached = ORDER.index(minutes.state)
+
+
+def _place(steps: list[Step], state: str) -> None:
+    """Each step done, current (where the minutes are), next or still to do."""
+    reached = ORDER.index(state)
     for index, step in enumerate(steps):
         step.status = "done" if index < reached else "current" if index == reached else "todo"
     if reached + 1 < len(steps):
         steps[reached + 1].status = "next"
+
+
+def _drafting_blocks(steps: list[Step], minutes: Minutes, content: dict[str, Any]) -> None:
+    """Why the draft cannot be finalised yet (its missing fields), and why the minutes
+    cannot go on an agenda yet (R29, R3: no later sitting in preparation)."""
     missing = missing_fields(content) if minutes.state == M.DRAFT else []
     if missing:
         steps[1].blocked = _("Still missing: %(fields)s.") % {"fields": "; ".join(missing)}
     if minutes.state in (M.DRAFT, M.FINAL):
-        steps[2].blocked = _agenda_block(targets)
+        steps[2].blocked = _agenda_block(agenda_targets(minutes))
         if minutes.state == M.DRAFT and not steps[2].blocked:
             steps[2].blocked = _("The minutes must be finalised first.")
-    if adoption is not None:
-        target = adoption.sitting
-        steps[3].notes.append(
-            _("Item %(n)s of “%(title)s”, %(day)s.")
-            % {"n": adoption.position, "title": target.title, "day": _day(target)}
-        )
-        steps[3].you = can(user, target, Role.CHAIR) and target.is_live
-        if minutes.state == M.ON_AGENDA and not target.is_live:
-            steps[3].blocked = _("That sitting has not opened yet.")
+
+
+def _adoption(steps: list[Step], minutes: Minutes, user: Any) -> None:
+    """The adoption's item, and whether the reader chairs that sitting once it is live."""
+    adoption = minutes.adoption_item
+    if adoption is None:
+        return
+    target = adoption.sitting
+    steps[3].notes.append(
+        _("Item %(n)s of “%(title)s”, %(day)s.")
+        % {"n": adoption.position, "title": target.title, "day": _day(target)}
+    )
+    steps[3].you = can(user, target, Role.CHAIR) and target.is_live
+    if minutes.state == M.ON_AGENDA and not target.is_live:
+        steps[3].blocked = _("That sitting has not opened yet.")
+
+
+def _signing(steps: list[Step], minutes: Minutes, user: Any) -> None:
+    """Whether the reader signs, the signatures given, and who alone may sign (R29)."""
     steps[4].you = bool(can_sign(minutes, user))
     for signature in (minutes.chair_signature, minutes.secretary_signature):
         if signature:
@@ -169,7 +195,6 @@ def minutes_steps(minutes: Minutes, user: Any, content: dict[str, Any]) -> list[
                 " councillor's login; a service account cannot sign for them (R29)."
             )
         )
-    return steps
 
 
 def _signer_account(minutes: Minutes, user: Any) -> bool:

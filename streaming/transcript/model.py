@@ -136,6 +136,8 @@ _lock = threading.Lock()
 def load_model(spec: ModelSpec, threads: int | None = None) -> Any:
     """The faster-whisper model, int8 on the CPU, on `threads` CPU threads (default: the
     setting's); model.bin checked against its pin before the first load in this process."""
+    # faster-whisper (CTranslate2, tokenizers, PyAV) is heavy: imported by the processes
+    # that transcribe, when they first need the model, not by every one that imports this.
     from faster_whisper import WhisperModel
 
     threads = threads or int(getattr(settings, "SEANCE_TRANSCRIPT_THREADS", 2))
