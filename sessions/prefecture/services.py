@@ -66,7 +66,6 @@ def _queue_one(publication: Publication) -> Transmission | None:
         publication=publication,
         defaults={
             "sitting": publication.sitting,
-            "idempotency_key": f"s2low:{publication.sitting.assembly_id}:{publication.pk}",
             "number": _number(publication),
             "nature_code": "5" if kind in BUDGETARY else "1",
             "matter_code": deliberation.matter_code,
