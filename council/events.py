@@ -1,4 +1,5 @@
-"""Realtime events, sent only by services and only after the transaction commits."""
+"""Sends to the pages' socket groups: at once from a domain event's subscriber (which runs
+after the commit: council.domain_events), or queued for the commit from a service."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+
+
+def send_event(group: str, event_type: str, payload: dict[str, Any]) -> None:
+    """Send {"type": event_type, ...payload} to `group` now. Serialised once here rather
+    than once per connected client by every consumer."""
+    text = json.dumps({"type": event_type, **payload}, cls=DjangoJSONEncoder)
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, {"type": "relay.event", "text": text})
 
 
 def send_event_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:

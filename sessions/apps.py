@@ -7,3 +7,8 @@ class SittingsConfig(AppConfig):
     name = "sessions"
     label = "sittings"
     verbose_name = _("Sittings")
+
+    def ready(self) -> None:
+        from .live import fanout  # the app registry is ready: the live layer reads models
+
+        fanout.connect()  # the live pages follow the domain events (council.domain_events)

@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from council.errors import DomainError, NotFound
 from council.models import Assembly
 
+from .live.snapshots import chair_snapshot
 from .models import AttendanceEvent, ScreenToken, Sitting
 from .realtime import private_group, seat_view
-from .selectors import chair_snapshot, presence
+from .selectors import presence
 from .services.screens import screen_for_token, screen_group, screen_seen
 
 

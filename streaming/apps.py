@@ -5,6 +5,9 @@ class StreamingConfig(AppConfig):
     name = "streaming"
 
     def ready(self) -> None:
-        from . import services  # noqa: F401  (connects the direction to the sitting's events)
+        from . import direction  # the app registry is ready: the handlers read models
         from .transcript import search  # noqa: F401  (transcripts in the archive's search)
-        from .visio import events  # noqa: F401  (the floor opens the speaker's microphone)
+        from .visio import events
+
+        direction.connect()  # the programme follows the sitting's events
+        events.connect()  # the floor opens the speaker's microphone

@@ -9,7 +9,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from sessions.access import Role, access_sitting
-from sessions.selectors import public_snapshot
+from sessions.live.snapshots import public_snapshot
 from sessions.views.errors import domain_errors
 from sessions.views.labels import live_config
 from sessions.views.public import public_headers

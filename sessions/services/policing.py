@@ -9,12 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import CalledToOrder, MemberExpelled, publish
 from council.models import Member
 from council.regime import regime_for
 
 from ..errors import AttendanceRefused, InvalidInput, TransitionRefused
 from ..models import AttendanceEvent, PolicingMeasure, Sitting
-from ..realtime import broadcast
 from ..selectors import presence
 from .attendance import attendance_record
 from .common import User, actor, lock, log, require_in_office, require_state
@@ -76,7 +76,7 @@ def member_call_to_order(
     sitting = lock(sitting)
     reason = _checked(sitting, member, reason, _("call a member to order"))
     measure = _measure(sitting, member, Kind.CALL_TO_ORDER, reason, user)
-    broadcast(sitting, "called_to_order", member=member.id, measure=measure.id)
+    publish(CalledToOrder(sitting.id, member=member.id, measure=measure.id))
     return measure
 
 
@@ -102,5 +102,5 @@ def member_expel(*, sitting: Sitting, member: Member, reason: str, user: User) -
             _("%(name)s has already been expelled from this sitting.") % {"name": member},
             code="already_expelled",
         ) from None
-    broadcast(sitting, "member_expelled", member=member.id, measure=measure.id)
+    publish(MemberExpelled(sitting.id, member=member.id, measure=measure.id))
     return measure

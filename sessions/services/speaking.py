@@ -6,11 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import FloorEnded, FloorGiven, HandLowered, HandRaised, publish
 from council.models import Member
 
 from ..errors import Conflict, InvalidInput
 from ..models import Sitting, SpeakingRequest
-from ..realtime import broadcast
 from ..selectors import is_present
 from .common import User, lock, require_in_office, require_state
 
@@ -37,7 +37,7 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
             )
     except IntegrityError:
         raise Conflict(_("You have already asked for the floor."), code="already_queued") from None
-    broadcast(sitting, "hand_raised", member=member.id)
+    publish(HandRaised(sitting.id, member=member.id))
     return request
 
 
@@ -49,7 +49,7 @@ def hand_lower(*, sitting: Sitting, member: Member) -> None:
     ).update(state=W.WITHDRAWN, ended_at=timezone.now())
     if not updated:
         raise Conflict(_("You have not asked for the floor."), code="not_queued")
-    broadcast(sitting, "hand_lowered", member=member.id)
+    publish(HandLowered(sitting.id, member=member.id))
 
 
 def queue_leave(sitting: Sitting, member: Member) -> bool:
@@ -88,7 +88,7 @@ def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequ
     request.state = W.SPEAKING
     request.started_at = now
     request.save(update_fields=["state", "started_at"])
-    broadcast(sitting, "floor_given", member=request.member_id, name=request.member.full_name)
+    publish(FloorGiven(sitting.id, member=request.member_id, name=request.member.full_name))
     return request
 
 
@@ -101,5 +101,5 @@ def floor_end(*, sitting: Sitting, user: User) -> SpeakingRequest:
     request.state = W.DONE
     request.ended_at = timezone.now()
     request.save(update_fields=["state", "ended_at"])
-    broadcast(sitting, "floor_ended", member=request.member_id, seconds=request.seconds_spoken)
+    publish(FloorEnded(sitting.id, member=request.member_id, seconds=request.seconds_spoken))
     return request

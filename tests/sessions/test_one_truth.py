@@ -151,7 +151,7 @@ def test_a_member_who_leaves_leaves_the_queue():
     services.hand_raise(sitting=s, member=people[2])
     services.hand_raise(sitting=s, member=people[3])
     services.attendance_record(sitting=s, member=people[2], kind="departure", user=None)
-    from sessions.selectors import chair_snapshot
+    from sessions.live.snapshots import chair_snapshot
 
     queue = chair_snapshot(s)["queue"]
     assert [r["member_id"] for r in queue] == [people[3].id]

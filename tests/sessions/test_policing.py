@@ -12,13 +12,14 @@ from council.models import Assembly
 from council.regime import regime_for
 from sessions import services
 from sessions.errors import AttendanceRefused, Conflict, InvalidInput, TransitionRefused
+from sessions.live.snapshots import chair_snapshot, public_snapshot
 from sessions.minutes.draft import minutes_draft
 from sessions.minutes.pdf import render_minutes
 from sessions.minutes.services import minutes_start
 from sessions.models import AttendanceEvent, PolicingMeasure, SittingLog
 from sessions.realtime import public_group
 from sessions.record import sitting_record
-from sessions.selectors import chair_snapshot, presence, public_snapshot, quorum_for
+from sessions.selectors import presence, quorum_for
 from sessions.services.roll_call import attendance_all_present
 from tests import factories as f
 from voting import services as voting

@@ -4,8 +4,8 @@ import pytest
 
 from sessions import services
 from sessions.errors import ProxyRefused
+from sessions.live.snapshots import chair_snapshot
 from sessions.models import ProxyCover
-from sessions.selectors import chair_snapshot
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

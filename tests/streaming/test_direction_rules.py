@@ -11,7 +11,7 @@ from streaming.models import Broadcast, Camera, CameraPreset
 from streaming.programme.state import FeedState, cut_on_air
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the direction follows after the commit
 
 
 def give_floor(sitting, member) -> dict:

@@ -1,0 +1,88 @@
+"""The live fan-out: after each commit, the event with fresh snapshots to the sitting's
+three audiences: the full one to the desk (chair, clerk, roll keepers), the seats' one to
+the members, the public one to the public page (without the event's data in closed
+session, R25). Each snapshot is built once, outside the service's transaction."""
+
+from __future__ import annotations
+
+import json
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+
+from council import domain_events as de
+from council.domain_events import subscribe
+
+from ..models import Sitting
+from ..realtime import desk_group, private_group, public_group
+from . import ballots
+from .snapshots import snapshots
+
+# Every event of the sitting that its pages follow with a snapshot (the ballots follow
+# with a count: sessions.live.ballots).
+WITH_SNAPSHOTS: tuple[type[de.DomainEvent], ...] = (
+    de.SittingConvened,
+    de.SecretaryNamed,
+    de.SittingOpened,
+    de.SittingSuspended,
+    de.SittingResumed,
+    de.SittingClosed,
+    de.SittingAdjourned,
+    de.ItemTakenUp,
+    de.UrgencyDecided,
+    de.ClosedSessionEntered,
+    de.ClosedSessionRejected,
+    de.ClosedSessionLeft,
+    de.AttendanceChanged,
+    de.ProxyChanged,
+    de.InterestChanged,
+    de.CalledToOrder,
+    de.MemberExpelled,
+    de.HandRaised,
+    de.HandLowered,
+    de.FloorGiven,
+    de.FloorEnded,
+    de.ItemPostponed,
+    de.SecretBallotRequested,
+    de.SecretWaiverDecided,
+    de.VoteOpened,
+    de.VoteClosed,
+)
+
+
+def connect() -> None:
+    """Subscribe the live pages to the domain events (from SittingsConfig.ready)."""
+    for event_class in WITH_SNAPSHOTS:
+        subscribe(event_class, sitting_changed)
+    subscribe(de.BallotCast, ballots.ballot_cast)
+    subscribe(de.VoteClosed, ballots.vote_closed)  # after its snapshot
+
+
+def sitting_changed(event: de.DomainEvent) -> None:
+    """The event and the committed state, to the desk, the seats and the public."""
+    sitting = Sitting.objects.select_related("assembly", "chair", "secretary").get(
+        pk=event.sitting_id
+    )
+    snaps = snapshots(sitting)
+    data = event.data()
+    public_data = {} if sitting.in_closed_session else data
+    sends = [
+        (desk_group(sitting.id), {"data": data, "state": snaps.desk}),
+        (private_group(sitting.id), {"data": data, "state": snaps.seats}),
+        (public_group(sitting.id), {"data": public_data, "state": snaps.public}),
+    ]
+    texts = [
+        (group, json.dumps({"type": event.wire, **payload}, cls=DjangoJSONEncoder))
+        for group, payload in sends
+    ]
+    async_to_sync(_send_all)(texts)
+
+
+async def _send_all(texts: list[tuple[str, str]]) -> None:
+    """The three sends in order, in one trip to the server's loop."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, text in texts:
+        await layer.group_send(group, {"type": "relay.event", "text": text})
