@@ -1,4 +1,5 @@
-"""Reads: presence, proxies, quorum and the live snapshots of a sitting."""
+"""Reads: presence, proxies, quorum and the speaking queue of a sitting (the live
+snapshots that compose them with the vote: sessions.live.snapshots)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -74,6 +74,16 @@ def is_present(sitting: Sitting, member_id: int) -> bool:
     return kind == AttendanceEvent.Kind.ARRIVAL
 
 
+def counted_present(sitting: Sitting, present: dict[int, AttendanceEvent]) -> set[int]:
+    """R10, R26-R27: of the members `present`, those the regime counts by where they are
+    (toward the quorum, and with a voice in a vote)."""
+    return regime_for(sitting.assembly).counted(
+        sitting.assembly,
+        {mid: event.mode for mid, event in present.items()},
+        teleconference=sitting.is_teleconference,
+    )
+
+
 def expelled_ids(sitting: Sitting) -> set[int]:
     """R24: the members the chair expelled from this sitting."""
     return set(
@@ -81,6 +91,12 @@ def expelled_ids(sitting: Sitting) -> set[int]:
             sitting=sitting, kind=PolicingMeasure.Kind.EXPULSION
         ).values_list("member_id", flat=True)
     )
+
+
+def kept_out_ids(sitting: Sitting) -> set[int]:
+    """R24: the members expelled from this sitting who may not come back into it, by the
+    roll, the desk or their video (the regime says)."""
+    return regime_for(sitting.assembly).kept_out(expelled_ids(sitting))
 
 
 def policing(sitting: Sitting) -> list[dict[str, Any]]:
@@ -110,15 +126,13 @@ def usable_proxies(sitting: Sitting, present: dict[int, AttendanceEvent]) -> lis
     """R14: a proxy is used only while its holder is present and its grantor is not."""
     regime = regime_for(sitting.assembly)
     expelled = set() if regime.expelled_proxy_usable else expelled_ids(sitting)  # R24
+    covers = list(proxy_covers(sitting))
+    counted = counted_present(sitting, present) if covers else set()
     return [
         c
-        for c in proxy_covers(sitting)
+        for c in covers
         if regime.proxy_in_use(
-            holder_counted=c.holder_id in present
-            and regime.counts_toward_quorum(
-                sitting.assembly, present[c.holder_id].mode, sitting.is_teleconference
-            ),
-            grantor_present=c.grantor_id in present,
+            holder_counted=c.holder_id in counted, grantor_present=c.grantor_id in present
         )
         and c.grantor_id not in expelled
     ]
@@ -166,12 +180,7 @@ def quorum_for(
     regime = regime_for(sitting.assembly)
     facts = facts or sitting_facts(sitting)
     in_office, present = facts.in_office, facts.present
-    tele = sitting.is_teleconference
-    counted_ids = {
-        mid
-        for mid, e in present.items()
-        if mid in in_office and regime.counts_toward_quorum(sitting.assembly, e.mode, tele)
-    }
+    counted_ids = {mid for mid in counted_present(sitting, present) if mid in in_office}
     excluded: list[str] = []
     if item is not None:
         for interest in item.interests.select_related("member"):
@@ -230,144 +239,3 @@ def speaking_queue(sitting: Sitting) -> QuerySet[SpeakingRequest]:
     return SpeakingRequest.objects.filter(
         sitting=sitting, state__in=[SpeakingRequest.State.WAITING, SpeakingRequest.State.SPEAKING]
     ).select_related("member")
-
-
-def _vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
-    from voting.selectors import vote_summary  # voting builds on sittings, not the reverse
-
-    return vote_summary(sitting, public=public)
-
-
-def _item_dict(item: AgendaItem) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "position": item.position,
-        "title": item.title,
-        "kind": item.kind,
-        "kind_label": item.get_kind_display(),
-        "state": item.state,
-        "state_label": item.get_state_display(),
-        "rapporteur": item.rapporteur.full_name if item.rapporteur else None,
-    }
-
-
-def _request_dict(r: SpeakingRequest) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "member_id": r.member_id,
-        "name": r.member.full_name,
-        "state": r.state,
-        "requested_at": r.requested_at.isoformat(),
-        "started_at": r.started_at.isoformat() if r.started_at else None,
-    }
-
-
-def sitting_counts(
-    quorum: QuorumStatus, represented: int, vote: dict[str, Any] | None
-) -> dict[str, Any]:
-    """The numbers every audience shows, computed once per event (issue 15, "one truth"):
-    members in office, present, represented, absent, the quorum (R10-R13) and the vote's
-    count (voices, ballots received). The chair's, the seats' and the public snapshots
-    carry this same dict."""
-    return {
-        "in_office": quorum.in_office,
-        "present": quorum.present,
-        "represented": represented,
-        "absent": max(quorum.in_office - quorum.present - represented, 0),
-        "quorum": {
-            "counted": quorum.counted,
-            "needed": quorum.needed,
-            "reached": quorum.reached,
-            "explanation": quorum.explanation,
-        },
-        "vote": None if vote is None else vote["count"],
-    }
-
-
-def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[str, Any]:
-    """What anyone may see: no personal data beyond what a public sitting shows."""
-    facts = facts or sitting_facts(sitting)
-    items = list(sitting.items.select_related("rapporteur"))
-    current = next((i for i in items if i.id == sitting.current_item_id), None)
-    quorum = quorum_for(sitting, current, facts)
-    represented = len(facts.usable)
-    closed = sitting.in_closed_session
-    speaker = None if closed else speaking_queue(sitting).filter(state="speaking").first()
-    vote = None if closed else _vote_summary(sitting, public=True)
-    return {
-        "sitting": {
-            "id": sitting.id,
-            "title": sitting.title,
-            "state": sitting.state,
-            "state_label": sitting.get_state_display(),
-            "in_closed_session": closed,
-            "starts_at": sitting.starts_at.isoformat(),
-        },
-        "current_item": None if closed or current is None else _item_dict(current),
-        "items": [_item_dict(i) for i in items],
-        "attendance": {
-            "in_office": quorum.in_office,
-            "present": quorum.present,
-            "represented": represented,
-            "absent": max(quorum.in_office - quorum.present - represented, 0),
-        },
-        "quorum": {"reached": quorum.reached, "explanation": quorum.explanation},
-        "speaker": None if speaker is None else {"name": speaker.member.full_name},
-        "policing": [] if closed else policing(sitting),
-        "vote": vote,
-        "counts": sitting_counts(quorum, represented, vote),
-        "server_time": timezone.now().isoformat(),
-    }
-
-
-def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[str, Any]:
-    """Everything the chair, the staff and the councillors see live."""
-    facts = facts or sitting_facts(sitting)
-    snap = public_snapshot(sitting, facts)
-    present, covers = facts.present, facts.covers
-    used = {c.id for c in facts.usable}
-    current = sitting.current_item
-    members = []
-    expelled = expelled_ids(sitting)
-    for m in facts.in_office.values():
-        event = present.get(m.id)
-        members.append(
-            {
-                "id": m.id,
-                "name": m.full_name,
-                "role": m.role,
-                "present": event is not None,
-                "mode": event.mode if event else None,
-                "room": event.room.name if event and event.room else None,
-                "since": event.at.isoformat() if event else None,
-                "expelled": m.id in expelled,
-            }
-        )
-    snap["current_item"] = None if current is None else _item_dict(current)
-    if current is not None:
-        snap["current_item"]["interests"] = list(
-            current.interests.values_list("member_id", flat=True)
-        )
-    snap["members"] = members
-    snap["proxies"] = [
-        {
-            "id": c.proxy_id,
-            "grantor_id": c.grantor_id,
-            "grantor": c.grantor.full_name,
-            "holder_id": c.holder_id,
-            "holder": c.holder.full_name,
-            "in_use": c.id in used,
-        }
-        for c in covers
-    ]
-    snap["queue"] = [_request_dict(r) for r in speaking_queue(sitting)]
-    snap["quorum"] = quorum_for(sitting, current, facts).as_dict()
-    snap["secretary"] = sitting.secretary.full_name if sitting.secretary else None
-    snap["chair"] = sitting.chair.full_name if sitting.chair else None
-    if sitting.in_closed_session:  # the members see it all the same
-        snap["policing"] = policing(sitting)
-    snap["vote"] = _vote_summary(sitting, public=False)
-    if snap["vote"] is not None:
-        snap["counts"]["vote"] = snap["vote"]["count"]
-    snap["urgency"] = {"declared": sitting.urgency, "accepted": sitting.urgency_accepted}
-    return snap

@@ -1,6 +1,6 @@
 """Every vote recounted from its stored ballots against the vote log (R16, R19, R22, R31).
 
-Called by `chain.chain_verify` once the chain's hashes hold, with the chain's records: the
+Called by `verify.chain_verify` once the chain's hashes hold, with the chain's records: the
 chain is the reference, the tables are checked against it.
 
 - Public votes (electronic, roll call; a show of hands whose names were recorded): each
@@ -20,12 +20,12 @@ from collections import Counter
 from typing import Any
 
 from council.models import Member
-from council.regime import regime_for
+from council.regime import BLANK, MOTION_CHOICES, regime_for
 
 from .chain import Altered
 from .models import Ballot, Choice, SecretBallot, SecretParticipation, Vote, VoteRecord
 
-MOTION = ("for", "against", "abstain", "blank")
+MOTION = (*MOTION_CHOICES, BLANK)  # every choice a motion's ballot may hold (R16)
 
 
 def votes_recount(walked: list[VoteRecord]) -> int:
@@ -84,6 +84,33 @@ def vote_recount(vote: Vote, records: list[VoteRecord]) -> int:
 def _public_recount(
     vote: Vote, opened: VoteRecord, ballots: list[VoteRecord], closed: VoteRecord | None
 ) -> None:
+    rows = _ballot_rows(vote, ballots)
+    if closed is None:
+        return
+    result = closed.payload.get("result") or {}
+    if vote.kind == Vote.Kind.HANDS:
+        _motion_sums(vote, closed, result)  # the chair's counts: nothing to recount
+        if "chair_vote" in result:  # R16: the decision follows the counts and the chair's vote
+            adopted = _decision(vote, opened, result, result["chair_vote"])
+            if result.get("adopted") != adopted:
+                raise Altered(f"vote {vote.pk}: the counts do not give the logged decision", closed)
+        return
+    choices = {b.member_id: b.choice for b in rows.values()}
+    _motion_counts(vote, closed, result, Counter(choices.values()), "ballots")
+    eligible = opened.payload.get("eligible") or []
+    names = {
+        c: [v["name"] for v in eligible if choices.get(v["member"]) == c] for c in MOTION_CHOICES
+    }
+    if "names" in result and result["names"] != names:
+        raise Altered(f"vote {vote.pk}: the names in the result are not the ballots'", closed)
+    adopted = _decision(vote, opened, result, choices.get(vote.chair_id))
+    if result.get("adopted") != adopted:
+        raise Altered(f"vote {vote.pk}: the ballots do not give the logged decision", closed)
+
+
+def _ballot_rows(vote: Vote, ballots: list[VoteRecord]) -> dict[int, Ballot]:
+    """Each `Ballot` row of the vote is the "ballot" record that logged it, no more, no
+    fewer; returns the rows by id."""
     logged = {r.payload.get("ballot"): r for r in ballots}
     rows = {b.pk: b for b in Ballot.objects.filter(vote=vote)}
     for pk, ballot in rows.items():
@@ -100,44 +127,24 @@ def _public_recount(
     for pk, record in logged.items():
         if pk not in rows:
             raise Altered(f"ballot {pk} of the chain is missing from the database", record)
-    if closed is None:
-        return
-    result = closed.payload.get("result") or {}
-    if vote.kind == Vote.Kind.HANDS:
-        _motion_sums(vote, closed, result)  # the chair's counts: nothing to recount
-        if "chair_vote" in result:  # R16: the decision follows the counts and the chair's vote
-            adopted = _decision(vote, opened, result, result["chair_vote"])
-            if result.get("adopted") != adopted:
-                raise Altered(f"vote {vote.pk}: the counts do not give the logged decision", closed)
-        return
-    choices = {b.member_id: b.choice for b in rows.values()}
-    _motion_counts(vote, closed, result, Counter(choices.values()), "ballots")
-    eligible = opened.payload.get("eligible") or []
-    names = {
-        c: [v["name"] for v in eligible if choices.get(v["member"]) == c]
-        for c in ("for", "against", "abstain")
-    }
-    if "names" in result and result["names"] != names:
-        raise Altered(f"vote {vote.pk}: the names in the result are not the ballots'", closed)
-    adopted = _decision(vote, opened, result, choices.get(vote.chair_id))
-    if result.get("adopted") != adopted:
-        raise Altered(f"vote {vote.pk}: the ballots do not give the logged decision", closed)
+    return rows
 
 
 def _decision(
     vote: Vote, opened: VoteRecord, result: dict[str, Any], chair_choice: str | None
 ) -> bool:
-    """The decision the counts give: for the vote on the closed session (R25, as the chain
-    opened it), the absolute majority of its voices; else the regime's motion outcome."""
-    regime = regime_for(vote.sitting.assembly)
-    if opened.payload.get("purpose") == Vote.Purpose.CLOSED_SESSION:
-        return regime.closed_session_adopted(
-            int(result["for"]), len(opened.payload.get("eligible") or [])
-        )
-    adopted, _casting = regime.motion_outcome(
-        result["for"], result["against"], secret=False, chair_choice=chair_choice
+    """The decision the counts give, by the rule the closing applied (`Regime.decision`):
+    for the vote on the closed session (R25, as the chain opened it), the absolute majority
+    of its voices; else R16's motion outcome."""
+    decision = regime_for(vote.sitting.assembly).decision(
+        int(result["for"]),
+        int(result["against"]),
+        voices=len(opened.payload.get("eligible") or []),
+        closed_session=opened.payload.get("purpose") == Vote.Purpose.CLOSED_SESSION,
+        secret=False,
+        chair_choice=chair_choice,
     )
-    return adopted
+    return decision.adopted
 
 
 def _motion_sums(vote: Vote, closed: VoteRecord, result: dict[str, Any]) -> None:

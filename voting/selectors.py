@@ -7,9 +7,35 @@ from typing import Any
 from django.utils.translation import ngettext
 
 from council.models import Member
+from council.regime import regime_for
 from sessions.models import Sitting
 
-from .models import Ballot, SecretParticipation, Vote
+from .models import Ballot, Choice, SecretParticipation, Vote
+
+
+def open_vote(sitting: Sitting) -> Vote | None:
+    """The sitting's open vote: one at most (the `one_open_vote` constraint)."""
+    return Vote.objects.filter(sitting=sitting, state=Vote.State.OPEN).first()
+
+
+def ballot_choices(vote: Vote, candidates: list[Member] | None = None) -> tuple[str, ...]:
+    """R16, R19: the choices this vote's ballots offer, as the regime says; the pages show
+    these (`ballot_options`) and the services accept only these."""
+    if candidates is None:
+        candidates = list(vote.candidates.all()) if vote.kind == Vote.Kind.ELECTION else []
+    return regime_for(vote.sitting.assembly).ballot_choices(
+        vote.kind, candidates=[c.id for c in candidates]
+    )
+
+
+def ballot_options(vote: Vote, candidates: list[Member]) -> list[dict[str, str]]:
+    """The choices of `ballot_choices` with their words: a candidate's name, or the
+    choice's (For, Against, Abstention, Blank)."""
+    names = {str(c.id): c.full_name for c in candidates}
+    return [
+        {"value": value, "label": names.get(value) or str(Choice(value).label)}
+        for value in ballot_choices(vote, candidates)
+    ]
 
 
 def current_vote(sitting: Sitting) -> Vote | None:
@@ -17,11 +43,13 @@ def current_vote(sitting: Sitting) -> Vote | None:
     of the sitting, so that every page shows its result until the next vote; or else the
     last one closed on the item under discussion."""
     votes = (
-        Vote.objects.filter(sitting=sitting).select_related("item").prefetch_related("candidates")
+        Vote.objects.filter(sitting=sitting)
+        .select_related("item", "sitting__assembly")
+        .prefetch_related("candidates")
     )
-    open_vote = votes.filter(state=Vote.State.OPEN).first()
-    if open_vote is not None:
-        return open_vote
+    opened = votes.filter(state=Vote.State.OPEN).first()
+    if opened is not None:
+        return opened
     last = votes.order_by("-id").first()
     if last is not None and last.purpose == Vote.Purpose.CLOSED_SESSION:
         return last
@@ -76,13 +104,15 @@ def vote_count(vote: Vote, voted: list[int] | None = None) -> dict[str, Any]:
 
 def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
     """Public: the question, the count of ballots and, once closed, the result (without
-    names for a secret ballot). Private adds the voices and, for a public vote, who has
+    names for a secret ballot). Private adds the choices the ballots offer (the regime's:
+    the pages render them, they decide none), the voices and, for a public vote, who has
     voted (never how, until the vote closes)."""
     vote = current_vote(sitting)
     if vote is None:
         return None
     voted = voted_ids(vote)
     count = vote_count(vote, voted)
+    candidates = list(vote.candidates.all())
     summary: dict[str, Any] = {
         "id": vote.id,
         "item": vote.item_id,
@@ -96,10 +126,11 @@ def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
         "cast": count["cast"],
         "count": count,
         "secret": vote.is_secret,
-        "candidates": [{"id": c.id, "name": c.full_name} for c in vote.candidates.all()],
+        "candidates": [{"id": c.id, "name": c.full_name} for c in candidates],
         "result": vote.result,
     }
     if not public:
+        summary["choices"] = ballot_options(vote, candidates)  # what the ballots offer
         summary["eligible"] = vote.eligible
         summary["voted"] = [] if vote.is_secret else voted
     return summary

@@ -6,13 +6,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import AttendanceChanged, InterestChanged, publish
 from council.models import Member, Room
-from council.regime import regime_for
 
 from ..errors import AttendanceRefused, InvalidInput
 from ..models import AgendaItem, AttendanceEvent, Interest, Sitting
-from ..realtime import broadcast
-from ..selectors import expelled_ids, presence
+from ..selectors import kept_out_ids, presence
 from .common import User, actor, lock, log, require_in_office, require_state
 from .speaking import queue_leave
 
@@ -37,10 +36,9 @@ def _room_for(sitting: Sitting, mode: str, room: Room | None) -> Room | None:
 
 def require_not_expelled(sitting: Sitting, member: Member) -> None:
     """R24: an expelled member does not come back in that sitting (unless the regime says
-    they may): their arrival is refused, from the roll, the desk or their video."""
-    if regime_for(sitting.assembly).expelled_may_return:
-        return
-    if member.id in expelled_ids(sitting):
+    they may, `kept_out_ids`): their arrival is refused, from the roll or the desk; the
+    roll's "all present" and their video leave them out."""
+    if member.id in kept_out_ids(sitting):
         raise AttendanceRefused(
             _("%(name)s was expelled from this sitting by the chair and cannot come back (R24).")
             % {"name": member},
@@ -64,22 +62,7 @@ def attendance_record(
     sitting = lock(sitting)
     require_state(sitting, *LIVE, action=_("record attendance"))
     require_in_office(sitting, member)
-    here = presence(sitting).get(member.id)
-    if kind == Kind.ARRIVAL:
-        if here is not None:
-            raise AttendanceRefused(
-                _("%(name)s is already present.") % {"name": member}, code="already_present"
-            )
-        require_not_expelled(sitting, member)
-        place = _room_for(sitting, mode, room)
-    elif kind == Kind.DEPARTURE:
-        if here is None:
-            raise AttendanceRefused(
-                _("%(name)s is not present.") % {"name": member}, code="not_present"
-            )
-        mode, place = here.mode, here.room
-    else:
-        raise InvalidInput(_("Unknown attendance event."), code="invalid_kind")
+    mode, place = _where(sitting, member, kind, mode, room)
     event = AttendanceEvent.objects.create(
         sitting=sitting,
         member=member,
@@ -89,11 +72,31 @@ def attendance_record(
         at=timezone.now(),
         recorded_by=actor(user),
     )
-    data: dict[str, object] = {"member": member.id, "kind": kind, "mode": mode}
-    if kind == Kind.DEPARTURE:
-        data["left_queue"] = queue_leave(sitting, member)
-    broadcast(sitting, "attendance_changed", **data)
+    left = queue_leave(sitting, member) if kind == Kind.DEPARTURE else None
+    publish(AttendanceChanged(sitting.id, kind=kind, mode=mode, member=member.id, left_queue=left))
     return event
+
+
+def _where(
+    sitting: Sitting, member: Member, kind: str, mode: str, room: Room | None
+) -> tuple[str, Room | None]:
+    """Where the event places the member: an arrival where they come (refused if present
+    already, or expelled: R24), a departure from where they were (refused if absent)."""
+    here = presence(sitting).get(member.id)
+    if kind == Kind.ARRIVAL:
+        if here is not None:
+            raise AttendanceRefused(
+                _("%(name)s is already present.") % {"name": member}, code="already_present"
+            )
+        require_not_expelled(sitting, member)
+        return mode, _room_for(sitting, mode, room)
+    if kind == Kind.DEPARTURE:
+        if here is None:
+            raise AttendanceRefused(
+                _("%(name)s is not present.") % {"name": member}, code="not_present"
+            )
+        return here.mode, here.room
+    raise InvalidInput(_("Unknown attendance event."), code="invalid_kind")
 
 
 @transaction.atomic
@@ -107,7 +110,7 @@ def interest_declare(*, item: AgendaItem, member: Member, user: User) -> Interes
     except IntegrityError:
         raise AttendanceRefused(_("This interest is already declared."), code="duplicate") from None
     log(sitting, "interest_declared", user, item=item.id, member=member.id)
-    broadcast(sitting, "interest_changed", item=item.id, member=member.id)
+    publish(InterestChanged(sitting.id, item=item.id, member=member.id))
     return interest
 
 
@@ -119,4 +122,4 @@ def interest_withdraw(*, item: AgendaItem, member: Member, user: User) -> None:
     if not deleted:
         raise AttendanceRefused(_("No interest was declared."), code="no_interest")
     log(sitting, "interest_withdrawn", user, item=item.id, member=member.id)
-    broadcast(sitting, "interest_changed", item=item.id, member=member.id)
+    publish(InterestChanged(sitting.id, item=item.id, member=member.id))

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import Storage
@@ -28,7 +29,7 @@ class Written:
 
     files: list[tuple[Storage, str, list[Path]]] = field(default_factory=list)
 
-    def save(self, target: FieldFile, name: str, content: File) -> None:
+    def save(self, target: FieldFile, name: str, content: File[Any]) -> None:
         """`target.save(name, content)` without saving the row, remembered for undoing."""
         storage = target.storage
         planned = target.field.generate_filename(target.instance, name)

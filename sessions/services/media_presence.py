@@ -19,10 +19,9 @@ from django.utils import timezone
 
 from council.models import Member, Room
 
-from ..errors import AttendanceRefused
 from ..models import AttendanceEvent, MediaConnection, Sitting
-from ..selectors import presence
-from .attendance import LIVE, attendance_record, require_not_expelled
+from ..selectors import kept_out_ids, presence
+from .attendance import LIVE, attendance_record
 from .common import lock
 
 Mode = AttendanceEvent.Mode
@@ -32,15 +31,6 @@ Kind = AttendanceEvent.Kind
 def grace() -> datetime.timedelta:
     """A dropped connection that comes back within this is not a departure."""
     return datetime.timedelta(seconds=getattr(settings, "SEANCE_MEDIA_GRACE_SECONDS", 20))
-
-
-def expelled(sitting: Sitting, member: Member) -> bool:
-    """R24: an expelled member's video brings them back into no attendance log."""
-    try:
-        require_not_expelled(sitting, member)
-    except AttendanceRefused:
-        return True
-    return False
 
 
 @transaction.atomic
@@ -60,7 +50,7 @@ def media_connected(
     if (
         sitting.state in LIVE
         and member.id not in presence(sitting)
-        and not expelled(sitting, member)
+        and member.id not in kept_out_ids(sitting)  # R24: not back by their video
     ):
         mode = Mode.REMOTE_ROOM if room is not None else Mode.REMOTE
         attendance_record(

@@ -11,13 +11,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import ProxyChanged, publish
 from council.models import Member
 from council.regime import regime_for
 
 from ..documents import render_proxy_pdf
 from ..errors import ProxyRefused
 from ..models import Proxy, ProxyCover, Sitting
-from ..realtime import broadcast
 from .agenda import pdf_checked
 from .common import User, actor, lock, log, require_in_office
 from .files import files_undone_on_failure
@@ -105,7 +105,7 @@ def proxy_grant(
             log(
                 sitting, "proxy_granted", user, proxy=proxy.id, grantor=grantor.id, holder=holder.id
             )
-            broadcast(sitting, "proxy_changed", proxy=proxy.id)
+            publish(ProxyChanged(sitting.id, proxy=proxy.id))
         return proxy
 
 
@@ -121,7 +121,7 @@ def _check_grant(proxy: Proxy, sittings: list[Sitting]) -> None:
     _check_consecutive(sittings, illness)
     regime = regime_for(grantor.assembly)
     first = min(sittings, key=lambda s: s.starts_at)
-    if not illness and not regime.proxy_run_allowed(
+    if not regime.proxy_run_allowed(
         _covered_before(grantor, first) + len(sittings), illness=illness
     ):
         raise ProxyRefused(
@@ -190,5 +190,5 @@ def proxy_revoke(*, proxy: Proxy, user: User) -> Proxy:
     covers.update(active=False)
     for sitting in sittings:
         log(sitting, "proxy_revoked", user, proxy=proxy.id)
-        broadcast(sitting, "proxy_changed", proxy=proxy.id)
+        publish(ProxyChanged(sitting.id, proxy=proxy.id))
     return proxy

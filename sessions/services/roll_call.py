@@ -7,12 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from council.regime import regime_for
+from council.domain_events import AttendanceChanged, publish
 
 from ..errors import AttendanceRefused
 from ..models import AttendanceEvent, Sitting
-from ..realtime import broadcast
-from ..selectors import expelled_ids, members_in_office, presence
+from ..selectors import kept_out_ids, members_in_office, presence
 from .attendance import LIVE, Kind, Mode, _room_for
 from .common import User, actor, lock, require_state
 
@@ -27,8 +26,7 @@ def attendance_all_present(*, sitting: Sitting, user: User) -> dict[str, int]:
     require_state(sitting, *LIVE, action=_("record attendance"))
     place = _room_for(sitting, Mode.CHAMBER, None)
     here = presence(sitting)
-    gone = set() if regime_for(sitting.assembly).expelled_may_return else expelled_ids(sitting)
-    # R24: an expelled member is not brought back by "all present".
+    gone = kept_out_ids(sitting)  # R24: an expelled member is not brought back
     missing = [m for m in members_in_office(sitting) if m.id not in here and m.id not in gone]
     if not missing:
         raise AttendanceRefused(_("Every member in office is already present."), code="all_present")
@@ -43,11 +41,6 @@ def attendance_all_present(*, sitting: Sitting, user: User) -> dict[str, int]:
             at=now,
             recorded_by=actor(user),
         )
-    broadcast(
-        sitting,
-        "attendance_changed",
-        members=[m.id for m in missing],
-        kind=Kind.ARRIVAL,
-        mode=Mode.CHAMBER,
-    )
+    arrived = tuple(m.id for m in missing)
+    publish(AttendanceChanged(sitting.id, kind=Kind.ARRIVAL, mode=Mode.CHAMBER, members=arrived))
     return {"recorded": len(missing)}

@@ -10,6 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import (
+    ClosedSessionEntered,
+    ClosedSessionLeft,
+    ClosedSessionRejected,
+    ItemTakenUp,
+    SecretaryNamed,
+    SittingAdjourned,
+    SittingClosed,
+    SittingOpened,
+    SittingResumed,
+    SittingSuspended,
+    UrgencyDecided,
+    publish,
+)
 from council.models import Member
 from council.regime import regime_for
 from council.words import clear_days_words, day_date
@@ -17,7 +31,6 @@ from council.words import clear_days_words, day_date
 from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
 from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
-from ..realtime import broadcast
 from ..selectors import quorum_for
 from .carry import item_carry, postponed_carry_from
 from .common import User, lock, log, require_in_office, require_state
@@ -35,7 +48,7 @@ def secretary_name(*, sitting: Sitting, member: Member, user: User) -> Sitting:
     sitting.secretary = member
     sitting.save(update_fields=["secretary"])
     log(sitting, "secretary_named", user, member=member.id)
-    broadcast(sitting, "secretary_named", secretary=member.full_name)
+    publish(SecretaryNamed(sitting.id, secretary=member.full_name))
     return sitting
 
 
@@ -65,7 +78,7 @@ def sitting_open(
     sitting.opened_at = now
     sitting.save(update_fields=["state", "opened_at"])
     log(sitting, "opened", user, quorum=quorum.as_dict())
-    broadcast(sitting, "opened")
+    publish(SittingOpened(sitting.id))
     return sitting
 
 
@@ -78,25 +91,9 @@ def _check_convened_time(
     earliest, latest = regime_for(sitting.assembly).opening_window(sitting.starts_at)
     if earliest <= now <= latest:
         return
-    words = {"date": day_date(timezone.localtime(sitting.starts_at), "l j F Y, H:i")}
     early = now < earliest
     if not open_anyway:
-        message = (
-            _(
-                "The sitting is convened for %(date)s: it cannot be opened before. To open "
-                "it all the same, confirm with a reason."
-            )
-            if early
-            else _(
-                "The sitting was convened for %(date)s: that time is long past. To open it "
-                "all the same, confirm with a reason."
-            )
-        )
-        raise TransitionRefused(
-            message % words,
-            code="opening_before_convened" if early else "opening_after_convened",
-            convened_for=sitting.starts_at.isoformat(),
-        )
+        raise _outside_convened_time(sitting, early=early)
     if not reason.strip():
         raise InvalidInput(
             _("Give the reason for opening the sitting outside its convened time."),
@@ -109,6 +106,28 @@ def _check_convened_time(
         convened_for=sitting.starts_at.isoformat(),
         early=early,
         reason=reason.strip(),
+    )
+
+
+def _outside_convened_time(sitting: Sitting, *, early: bool) -> TransitionRefused:
+    """R2: the refusal of an opening before the convened time, or long after it, naming
+    the convened date."""
+    words = {"date": day_date(timezone.localtime(sitting.starts_at), "l j F Y, H:i")}
+    message = (
+        _(
+            "The sitting is convened for %(date)s: it cannot be opened before. To open "
+            "it all the same, confirm with a reason."
+        )
+        if early
+        else _(
+            "The sitting was convened for %(date)s: that time is long past. To open it "
+            "all the same, confirm with a reason."
+        )
+    )
+    return TransitionRefused(
+        message % words,
+        code="opening_before_convened" if early else "opening_after_convened",
+        convened_for=sitting.starts_at.isoformat(),
     )
 
 
@@ -150,7 +169,7 @@ def sitting_suspend(*, sitting: Sitting, user: User) -> Sitting:
     sitting.state = S.SUSPENDED
     sitting.save(update_fields=["state"])
     log(sitting, "suspended", user)
-    broadcast(sitting, "suspended")
+    publish(SittingSuspended(sitting.id))
     return sitting
 
 
@@ -161,7 +180,7 @@ def sitting_resume(*, sitting: Sitting, user: User) -> Sitting:
     sitting.state = S.OPEN
     sitting.save(update_fields=["state"])
     log(sitting, "resumed", user, quorum=quorum_for(sitting, sitting.current_item).as_dict())
-    broadcast(sitting, "resumed")
+    publish(SittingResumed(sitting.id))
     return sitting
 
 
@@ -179,7 +198,7 @@ def sitting_close(*, sitting: Sitting, user: User) -> Sitting:
     log(sitting, "closed", user)
     minutes.deliberations_record(sitting)
     postponed_carry_from(sitting=sitting, user=user)  # R27
-    broadcast(sitting, "closed")
+    publish(SittingClosed(sitting.id))
     return sitting
 
 
@@ -205,7 +224,7 @@ def item_take_up(*, sitting: Sitting, item: AgendaItem, user: User) -> AgendaIte
     sitting.save(update_fields=["current_item"])
     quorum = quorum_for(sitting, item)
     log(sitting, "item_taken_up", user, item=item.id, quorum=quorum.as_dict())
-    broadcast(sitting, "item_taken_up", item=item.id, quorum_reached=quorum.reached)
+    publish(ItemTakenUp(sitting.id, item=item.id, quorum_reached=quorum.reached))
     return item
 
 
@@ -225,7 +244,7 @@ def urgency_decide(*, sitting: Sitting, accepted: bool, user: User) -> Sitting:
             concerned = sitting.items.all()
         concerned.update(state=AgendaItem.State.POSTPONED)
     log(sitting, "urgency_decided", user, accepted=accepted)
-    broadcast(sitting, "urgency_decided", accepted=accepted)
+    publish(UrgencyDecided(sitting.id, accepted=accepted))
     return sitting
 
 
@@ -254,9 +273,8 @@ def closed_session_decided(
         adopted=adopted,
         requested_by=requested_by,
     )
-    broadcast(
-        sitting, "closed_session_entered" if adopted else "closed_session_rejected", vote=vote_id
-    )
+    decided = ClosedSessionEntered if adopted else ClosedSessionRejected
+    publish(decided(sitting.id, vote=vote_id))
     return adopted
 
 
@@ -268,7 +286,7 @@ def closed_session_leave(*, sitting: Sitting, user: User) -> Sitting:
     sitting.in_closed_session = False
     sitting.save(update_fields=["in_closed_session"])
     log(sitting, "closed_session_left", user)
-    broadcast(sitting, "closed_session_left")
+    publish(ClosedSessionLeft(sitting.id))
     return sitting
 
 
@@ -305,7 +323,7 @@ def sitting_adjourn_for_quorum(
         item_carry(item, into=second, position=position)
     log(sitting, "adjourned_no_quorum", user, second_sitting=second.id)
     log(second, "created", user, second_convocation_of=sitting.id)
-    broadcast(sitting, "adjourned", second_sitting=second.id)
+    publish(SittingAdjourned(sitting.id, second_sitting=second.id))
     return second
 
 

@@ -55,3 +55,33 @@ def test_accounts_chair_closed_session_and_second_convocation():
     assert R.quorum_exempt(second_convocation=True, carried_over=True)
     assert not R.quorum_exempt(second_convocation=True, carried_over=False)
     assert not R.quorum_exempt(second_convocation=False, carried_over=True)
+
+
+def test_the_choices_a_ballot_offers():
+    assert R.ballot_choices("electronic") == ("for", "against", "abstain")
+    public = ("for", "against", "abstain")
+    assert R.ballot_choices("hands") == R.ballot_choices("roll_call") == public
+    assert R.ballot_choices("secret") == ("for", "against", "abstain", "blank")
+    assert R.ballot_choices("election", candidates=[12, 5]) == ("12", "5", "blank")
+
+
+def test_one_decision_rule_for_motions_and_the_closed_session():
+    motion = {"closed_session": False, "secret": False}
+    assert R.decision(5, 5, voices=20, chair_choice="for", **motion).casting_vote
+    assert not R.decision(5, 6, voices=20, chair_choice="for", **motion).adopted
+    closed = R.decision(10, 0, voices=20, closed_session=True, secret=False, chair_choice="for")
+    assert (closed.adopted, closed.casting_vote, closed.majority) == (False, False, 11)
+    adopted = R.decision(11, 9, voices=20, closed_session=True, secret=False, chair_choice=None)
+    assert adopted.adopted
+    assert R.closed_session_adopted(11, 20) and not R.closed_session_adopted(10, 20)
+    assert not R.casting_vote_possible(secret=False, closed_session=True)
+
+
+def test_who_counts_and_who_is_kept_out():
+    class Commune:
+        is_epci = False
+
+    modes = {1: "chamber", 2: "remote", 3: "remote_room"}
+    assert R.counted(Commune(), modes, teleconference=True) == {1}  # type: ignore[arg-type]
+    assert COVID.counted(Commune(), modes, teleconference=True) == {1, 3}  # type: ignore[arg-type]
+    assert R.kept_out({4, 7}) == {4, 7}

@@ -15,6 +15,7 @@ from tests.security.tamper import as_insider
 from voting import services
 from voting.errors import BallotRefused, InvalidChoice, VoteRefused
 from voting.models import Ballot, SecretBallot, SecretParticipation, Vote
+from voting.selectors import vote_summary
 
 pytestmark = pytest.mark.django_db
 
@@ -315,3 +316,16 @@ def test_only_one_vote_at_a_time_and_only_on_the_current_item():
         services.vote_open(item=item, kind="hands", user=None)
     assert err.value.code == "vote_already_open"
     assert Vote.objects.filter(sitting=s).count() == 1
+
+
+def test_the_pages_offer_the_choices_the_ballot_box_accepts():
+    """The regime's choices, in the snapshot's vote part, are all the server accepts."""
+    s, item, m = open_sitting(members=7)
+    vote = services.vote_open(item=item, kind="electronic", user=None)
+    offered = vote_summary(s, public=False)["choices"]
+    assert [c["value"] for c in offered] == ["for", "against", "abstain"]
+    assert [c["label"] for c in offered] == ["Pour", "Contre", "Abstention"]
+    with pytest.raises(InvalidChoice):
+        cast(vote, m[0], "blank")  # offered in a secret ballot only
+    cast(vote, m[0], offered[1]["value"])
+    assert "choices" not in vote_summary(s, public=True)

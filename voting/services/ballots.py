@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import BallotCast, publish
 from council.models import Member
 from sessions.selectors import is_present
 from sessions.services.common import User
@@ -16,11 +18,10 @@ from sessions.services.common import User
 from ..ballot_box import box_add
 from ..chain import record_append
 from ..errors import BallotRefused, InvalidChoice
-from ..models import Ballot, Choice, SecretParticipation, Vote
-from ..realtime import ballot_broadcast
+from ..models import Ballot, SecretParticipation, Vote
+from ..selectors import ballot_choices
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-MOTION_CHOICES = {Choice.FOR, Choice.AGAINST, Choice.ABSTAIN}
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,18 @@ class Receipt:
         }
 
 
-def _voice(vote: Vote, member_id: int) -> dict | None:
+def _voice(vote: Vote, member_id: int) -> dict[str, Any] | None:
     return next((v for v in vote.eligible if v["member"] == member_id), None)
 
 
 def _check_choice(vote: Vote, choice: str) -> str:
-    if not isinstance(choice, str):
-        raise InvalidChoice(_("Choose for, against or abstention."))
+    """Only a choice the regime offers for this vote (voting.selectors.ballot_choices, the
+    same list the pages show): R16, R19."""
+    if isinstance(choice, str) and choice in ballot_choices(vote):
+        return choice
     if vote.kind == Vote.Kind.ELECTION:
-        candidates = {str(pk) for pk in vote.candidates.values_list("pk", flat=True)}
-        if choice == Choice.BLANK or choice in candidates:
-            return choice
         raise InvalidChoice(_("Choose a candidate or vote blank."))
-    allowed = MOTION_CHOICES | ({Choice.BLANK} if vote.is_secret else set())
-    if choice not in allowed:
-        raise InvalidChoice(_("Choose for, against or abstention."))
-    return choice
+    raise InvalidChoice(_("Choose for, against or abstention."))
 
 
 def _previous(vote: Vote, client_id: str, voter: Member) -> Receipt | None:
@@ -151,7 +148,7 @@ def _store(vote: Vote, name: Member, voter: Member, choice: str, client_id: str)
             _("A ballot was already cast in this name."), code="already_voted"
         ) from None
     record_append(vote=vote, kind="ballot", payload=payload)
-    ballot_broadcast(vote, name.id)
+    publish(BallotCast(vote.sitting_id, vote=vote.id, member=name.id))
     return Receipt(vote.id, name.id, client_id, now.isoformat())
 
 

@@ -14,17 +14,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import VoteOpened, publish
 from council.models import Member
-from council.regime import regime_for
+from council.regime import Regime, regime_for
 from sessions.models import Sitting
 from sessions.selectors import quorum_for
 from sessions.services.common import User, lock, require_state
 from sessions.services.requesters import present_requesters
 
-from ..chain import record_append
 from ..errors import VoteRefused
 from ..models import Vote
-from ..realtime import vote_broadcast
+from .common import record_opened, require_no_open_vote
 from .opening import eligible_voices
 
 K = Vote.Kind
@@ -49,6 +49,28 @@ def closed_session_vote_open(
         )
     if sitting.chair is None:
         raise VoteRefused(_("The sitting has no chair."), code="no_chair")
+    ids = _requesters_checked(regime, sitting, requested_by)
+    require_no_open_vote(sitting)
+    vote = Vote.objects.create(
+        sitting=sitting,
+        item=None,
+        kind=kind,
+        purpose=Vote.Purpose.CLOSED_SESSION,
+        question=_("Shall the council sit in closed session (huis clos)?"),
+        chair=sitting.chair,
+        eligible=eligible_voices(sitting, None),
+        quorum=quorum_for(sitting, sitting.current_item).as_dict(),
+        requests={"closed_session": ids},
+        opened_at=timezone.now(),
+    )
+    record_opened(vote, [])
+    publish(VoteOpened(vote.sitting_id, vote=vote.id))
+    return vote
+
+
+def _requesters_checked(regime: Regime, sitting: Sitting, requested_by: list[Member]) -> list[int]:
+    """R25: the requesters, members present (sessions.services.requesters), each once:
+    the mayor alone, or `Regime.closed_session_requesters` members."""
     ids = sorted(
         {
             m.id
@@ -61,36 +83,4 @@ def closed_session_vote_open(
             % {"n": regime.closed_session_requesters},
             code="closed_session_request_invalid",
         )
-    if Vote.objects.filter(sitting=sitting, state=Vote.State.OPEN).exists():
-        raise VoteRefused(_("Another vote is open."), code="vote_already_open")
-    quorum = quorum_for(sitting, sitting.current_item)
-    vote = Vote.objects.create(
-        sitting=sitting,
-        item=None,
-        kind=kind,
-        purpose=Vote.Purpose.CLOSED_SESSION,
-        question=_("Shall the council sit in closed session (huis clos)?"),
-        chair=sitting.chair,
-        eligible=eligible_voices(sitting, None),
-        quorum=quorum.as_dict(),
-        requests={"closed_session": ids},
-        opened_at=timezone.now(),
-    )
-    record_append(
-        vote=vote,
-        kind="opened",
-        payload={
-            "item": None,
-            "purpose": Vote.Purpose.CLOSED_SESSION,
-            "kind": kind,
-            "eligible": vote.eligible,
-            "quorum": vote.quorum,
-            "candidates": [],
-            "requests": vote.requests,
-            "round": 1,
-            "chair": vote.chair_id,
-            "waiver": None,
-        },
-    )
-    vote_broadcast(vote, "vote_opened")
-    return vote
+    return ids

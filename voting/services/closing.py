@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from council.domain_events import VoteClosed, publish
 from council.models import Member
-from council.regime import regime_for
+from council.regime import MOTION_CHOICES, regime_for
 from sessions.minutes.services import minutes_vote_closed
 from sessions.services.common import User, lock
 from sessions.services.running import closed_session_decided
@@ -20,12 +21,14 @@ from ..ballot_box import box_contents, box_seal
 from ..chain import record_append
 from ..errors import InvalidChoice, VoteRefused
 from ..models import Ballot, Choice, Vote
-from ..realtime import vote_broadcast
+from ..selectors import ballot_choices
+from .opening import vote_open
 
 
 def _counts_checked(vote: Vote, counts: dict[str, Any]) -> Counter[str]:
+    """The chair's counts of a show of hands, one per choice the regime offers (R16)."""
     try:
-        tally = Counter({c: int(counts.get(c, 0)) for c in ("for", "against", "abstain")})
+        tally = Counter({c: int(counts.get(c, 0)) for c in ballot_choices(vote)})
     except (TypeError, ValueError):
         raise InvalidChoice(_("The counts must be whole numbers."), code="invalid_counts") from None
     if any(n < 0 for n in tally.values()) or sum(tally.values()) > len(vote.eligible):
@@ -51,11 +54,12 @@ def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | Non
     """R16: in a show of hands the chair enters their own vote with the counts; on a tie of
     a public vote it decides (voix prépondérante), so a tie is not closed without it. A chair
     with no voice in the vote (a declared interest) has no casting vote."""
-    if vote.kind != Vote.Kind.HANDS or vote.is_secret:
-        return
-    if vote.purpose == Vote.Purpose.CLOSED_SESSION:
-        return  # R25: an absolute majority of the voices, which a tie never reaches
     regime = regime_for(vote.sitting.assembly)
+    closed_session = vote.purpose == Vote.Purpose.CLOSED_SESSION  # R25: no casting vote
+    if vote.kind != Vote.Kind.HANDS or not regime.casting_vote_possible(
+        secret=vote.is_secret, closed_session=closed_session
+    ):
+        return
     has_voice = any(v["member"] == vote.chair_id and v["by"] is None for v in vote.eligible)
     if chair_choice is not None:
         if not has_voice:
@@ -83,9 +87,16 @@ def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | Non
 
 
 def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) -> dict[str, Any]:
-    regime = regime_for(vote.sitting.assembly)
-    adopted, casting = regime.motion_outcome(
-        tally[Choice.FOR], tally[Choice.AGAINST], secret=vote.is_secret, chair_choice=chair_choice
+    """R16: the motion's counts and decision; R25: the vote on the closed session is decided
+    by the absolute majority of the members present or represented, its voices, not of the
+    votes expressed, with no casting vote (`Regime.decision`)."""
+    decision = regime_for(vote.sitting.assembly).decision(
+        tally[Choice.FOR],
+        tally[Choice.AGAINST],
+        voices=len(vote.eligible),
+        closed_session=vote.purpose == Vote.Purpose.CLOSED_SESSION,
+        secret=vote.is_secret,
+        chair_choice=chair_choice,
     )
     result: dict[str, Any] = {
         "for": tally[Choice.FOR],
@@ -95,15 +106,11 @@ def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) ->
         "voices": len(vote.eligible),
         "cast": sum(tally.values()),
         "expressed": tally[Choice.FOR] + tally[Choice.AGAINST],
-        "adopted": adopted,
-        "casting_vote": casting,
+        "adopted": decision.adopted,
+        "casting_vote": decision.casting_vote,
     }
-    if vote.purpose == Vote.Purpose.CLOSED_SESSION:
-        # R25: the absolute majority of the members present or represented, not of the
-        # votes expressed; no casting vote.
-        result["adopted"] = regime.closed_session_adopted(tally[Choice.FOR], len(vote.eligible))
-        result["casting_vote"] = False
-        result["majority"] = len(vote.eligible) // 2 + 1
+    if decision.majority is not None:
+        result["majority"] = decision.majority
     if not vote.is_secret:
         # R16: the chair's own vote, which decides a tie (voix prépondérante).
         result["chair"] = vote.chair.full_name
@@ -111,7 +118,7 @@ def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) ->
         names = {b.member_id: b.choice for b in Ballot.objects.filter(vote=vote)}
         result["names"] = {
             c: [v["name"] for v in vote.eligible if names.get(v["member"]) == c]
-            for c in ("for", "against", "abstain")
+            for c in MOTION_CHOICES
         }
     return result
 
@@ -186,7 +193,7 @@ def vote_close(
     if vote.is_secret:
         closed["box"] = box_contents(vote)  # the box as a whole, never ballot by ballot
     record_append(vote=vote, kind="closed", payload=closed)
-    vote_broadcast(vote, "vote_closed")
+    publish(VoteClosed(vote.sitting_id, vote=vote.id))
     if vote.purpose == Vote.Purpose.CLOSED_SESSION:
         closed_session_decided(
             sitting=vote.sitting,
@@ -203,8 +210,6 @@ def vote_close(
 @transaction.atomic
 def election_next_round(*, vote: Vote, user: User, candidates: list[Member] | None = None) -> Vote:
     """R19: a further round when no candidate won; the third is won by relative majority."""
-    from .opening import vote_open
-
     if vote.kind != Vote.Kind.ELECTION or vote.is_open or not (vote.result or {}).get("next_round"):
         raise VoteRefused(_("No further round is due."), code="no_next_round")
     assert vote.item is not None  # an election is on an item

@@ -9,21 +9,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import ItemPostponed, SecretBallotRequested, VoteOpened, publish
 from council.models import Member
 from council.regime import Regime, regime_for
 from sessions.models import AgendaItem, Sitting
-from sessions.realtime import broadcast
-from sessions.selectors import members_in_office, presence, quorum_for, usable_proxies
+from sessions.selectors import (
+    QuorumStatus,
+    counted_present,
+    members_in_office,
+    presence,
+    quorum_for,
+    usable_proxies,
+)
 from sessions.services.common import User, lock, log, require_state
 from sessions.services.requesters import present_requesters
 
-from ..chain import record_append
 from ..errors import VoteRefused
 from ..models import Vote
-from ..realtime import vote_broadcast
+from .common import record_opened, require_no_open_vote
 from .waiver import secret_waiver_in_force
 
 K = Vote.Kind
+SECRET_KINDS = (K.SECRET, K.ELECTION)
 
 
 def eligible_voices(
@@ -32,17 +39,15 @@ def eligible_voices(
     """One voice per member present and counted, plus one per proxy in use (R15); members
     with a declared interest in `item` and `exclude` (the mayor on the compte administratif)
     have none. No item: the vote on the closed session (R25), where every member votes."""
-    regime = regime_for(sitting.assembly)
     present = presence(sitting)
     interested = item.interests.values_list("member_id", flat=True) if item else []
     barred = set(interested) | set(exclude)
     names = {m.id: m.full_name for m in members_in_office(sitting)}
+    counted = counted_present(sitting, present)
     voices = [
         {"member": mid, "name": names[mid], "by": None}
-        for mid, event in present.items()
-        if mid in names
-        and mid not in barred
-        and regime.counts_toward_quorum(sitting.assembly, event.mode, sitting.is_teleconference)
+        for mid in present
+        if mid in names and mid not in barred and mid in counted
     ]
     own = {v["member"] for v in voices}
     for cover in usable_proxies(sitting, present):
@@ -63,30 +68,14 @@ def _check_kind(
     item: AgendaItem,
     kind: str,
     requests: dict[str, list[int]],
-    present: int,
 ) -> dict[str, Any] | None:
     """The kind of vote the law allows for this item (R17, R18, R20, R27). Returns the
     council's recorded waiver of the secret ballot when a nomination is voted in public."""
-    if kind not in K.values:
-        raise VoteRefused(_("Unknown kind of vote."), code="invalid_kind")
-    allowed = regime.vote_kinds_for(item.kind)
-    if allowed is not None and kind not in allowed:
-        raise VoteRefused(
-            _(
-                "The election of the mayor and adjoints (EPCI: the president and bureau) is "
-                "an election by secret ballot, with candidates; no waiver is possible (R20)."
-            ),
-            code="election_kind_required",
-        )
     tele = sitting.is_teleconference
-    if tele and regime.forbidden_by_teleconference(item.kind):
-        raise VoteRefused(
-            _("This item cannot be voted in a sitting held by teleconference (R27)."),
-            code="teleconference_forbidden",
-        )
+    _check_kind_allowed(regime, item, kind, tele)
+    present = len(presence(sitting))
     secret_asked = regime.secret_requested(len(set(requests.get("secret", []))), present)
-    needs_secret = regime.secret_by_default(item.kind)
-    if tele and (secret_asked or kind in (K.SECRET, K.ELECTION)):
+    if tele and (secret_asked or kind in SECRET_KINDS):
         raise VoteRefused(
             _(
                 "A secret ballot requested in a teleconference sitting postpones "
@@ -94,8 +83,8 @@ def _check_kind(
             ),
             code="teleconference_secret",
         )
-    if kind in (K.SECRET, K.ELECTION):
-        if not (secret_asked or needs_secret):
+    if kind in SECRET_KINDS:
+        if not (secret_asked or regime.secret_by_default(item.kind)):
             raise VoteRefused(
                 _(
                     "A secret ballot needs the request of a third of the members "
@@ -109,7 +98,20 @@ def _check_kind(
             _("A third of the members present asked for a secret ballot: it prevails (R18)."),
             code="secret_prevails",
         )
-    waiver = secret_waiver_in_force(sitting, item) if needs_secret else None
+    return _check_public(regime, sitting, item, kind, requests, present)
+
+
+def _check_public(
+    regime: Regime,
+    sitting: Sitting,
+    item: AgendaItem,
+    kind: str,
+    requests: dict[str, list[int]],
+    present: int,
+) -> dict[str, Any] | None:
+    """A public vote: on a nomination, only with the council's waiver in force (R18,
+    returned); by roll call, on the request of a quarter of the members present (R17)."""
+    waiver = secret_waiver_in_force(sitting, item) if regime.secret_by_default(item.kind) else None
     if kind == K.ROLL_CALL and not regime.roll_call_requested(
         len(set(requests.get("roll_call", []))), present
     ):
@@ -120,24 +122,36 @@ def _check_kind(
     return waiver
 
 
-@transaction.atomic
-def vote_open(
-    *,
-    item: AgendaItem,
-    kind: str,
-    user: User,
-    question: str = "",
-    candidates: Iterable[Member] = (),
-    requests: dict[str, list[int]] | None = None,
-    chair: Member | None = None,
-    round_no: int = 1,
-    previous_round: Vote | None = None,
-) -> Vote:
-    sitting = lock(item.sitting)
-    require_state(sitting, Sitting.State.OPEN, action=_("open a vote"))
-    requests = requests or {}
-    regime = regime_for(sitting.assembly)
-    item = AgendaItem.objects.get(pk=item.pk)
+def _check_kind_allowed(regime: Regime, item: AgendaItem, kind: str, tele: bool) -> None:
+    """R18, R20: the kinds of vote the item allows (an election for the mayor's, a secret
+    ballot for a vote a text requires to be secret); R27: what a sitting held by
+    teleconference cannot vote."""
+    if kind not in K.values:
+        raise VoteRefused(_("Unknown kind of vote."), code="invalid_kind")
+    allowed = regime.vote_kinds_for(item.kind)
+    if allowed is not None and kind not in allowed:
+        if K.SECRET in allowed:
+            raise VoteRefused(
+                _("A text requires this vote to be secret: no waiver is possible (R18, R20)."),
+                code="secret_required_by_text",
+            )
+        raise VoteRefused(
+            _(
+                "The election of the mayor and adjoints (EPCI: the president and bureau) is "
+                "an election by secret ballot, with candidates; no waiver is possible (R20)."
+            ),
+            code="election_kind_required",
+        )
+    if tele and regime.forbidden_by_teleconference(item.kind):
+        raise VoteRefused(
+            _("This item cannot be voted in a sitting held by teleconference (R27)."),
+            code="teleconference_forbidden",
+        )
+
+
+def _votable_checked(regime: Regime, sitting: Sitting, item: AgendaItem) -> QuorumStatus:
+    """R3, R11, R31: the item under discussion, not postponed, voted, with its ACTES matter
+    code, no other vote open, and the quorum reached (returned, frozen with the vote)."""
     if item.state == AgendaItem.State.POSTPONED:
         raise VoteRefused(_("This item was postponed."), code="item_postponed")
     if sitting.current_item_id != item.id:
@@ -154,8 +168,7 @@ def vote_open(
             ),
             code="matter_missing",
         )
-    if Vote.objects.filter(sitting=sitting, state=Vote.State.OPEN).exists():
-        raise VoteRefused(_("Another vote is open."), code="vote_already_open")
+    require_no_open_vote(sitting)
     quorum = quorum_for(sitting, item)
     if not quorum.reached:
         raise VoteRefused(
@@ -163,15 +176,34 @@ def vote_open(
             code="quorum_not_reached",
             quorum=quorum.as_dict(),
         )
-    if previous_round is None:
-        requests = _requesters(sitting, requests)
-    present = len(presence(sitting))
-    waiver = _check_kind(regime, sitting, item, kind, requests, present)
+    return quorum
+
+
+@transaction.atomic
+def vote_open(
+    *,
+    item: AgendaItem,
+    kind: str,
+    user: User,
+    question: str = "",
+    candidates: Iterable[Member] = (),
+    requests: dict[str, list[int]] | None = None,
+    chair: Member | None = None,
+    round_no: int = 1,
+    previous_round: Vote | None = None,
+) -> Vote:
+    """Open the vote on the item under discussion (R3, R11); a further round of an
+    election passes the one before (R19)."""
+    sitting = lock(item.sitting)
+    require_state(sitting, Sitting.State.OPEN, action=_("open a vote"))
+    regime = regime_for(sitting.assembly)
+    item = AgendaItem.objects.get(pk=item.pk)
+    quorum = _votable_checked(regime, sitting, item)
+    requests = _requesters(sitting, requests) if previous_round is None else requests or {}
+    waiver = _check_kind(regime, sitting, item, kind, requests)
     vote_chair, exclude = _chair_for(sitting, item, chair)
-    candidates = list(candidates)
-    if kind == K.ELECTION and not candidates:
-        raise VoteRefused(_("An election needs candidates."), code="no_candidates")
-    vote = Vote.objects.create(
+    vote = _vote_create(
+        list(candidates),
         sitting=sitting,
         item=item,
         kind=kind,
@@ -181,39 +213,33 @@ def vote_open(
         quorum=quorum.as_dict(),
         requests=requests,
         secret_waived=waiver is not None,
-        waiver=waiver,
-        opened_at=timezone.now(),
+        waiver=waiver,  # R18: the council's unanimous waiver, with who was present
         round_no=round_no,
         previous_round=previous_round,
     )
+    publish(VoteOpened(vote.sitting_id, vote=vote.id))
+    return vote
+
+
+def _vote_create(candidates: list[Member], **fields: Any) -> Vote:
+    """The vote, its candidates (R19: an election has some) and the vote log's "opened"
+    record of what it froze."""
+    if fields["kind"] == K.ELECTION and not candidates:
+        raise VoteRefused(_("An election needs candidates."), code="no_candidates")
+    vote = Vote.objects.create(opened_at=timezone.now(), **fields)
     vote.candidates.set(candidates)
-    record_append(
-        vote=vote,
-        kind="opened",
-        payload={
-            "item": item.id,
-            "kind": kind,
-            "eligible": vote.eligible,
-            "quorum": vote.quorum,
-            "candidates": [c.id for c in candidates],
-            "requests": requests,
-            "round": round_no,
-            "chair": vote_chair.id,
-            # R18: the council's unanimous waiver, with who was present, made for this vote.
-            "waiver": waiver,
-        },
-    )
-    vote_broadcast(vote, "vote_opened")
+    record_opened(vote, [c.id for c in candidates])
     return vote
 
 
 REQUEST_KINDS = ("roll_call", "secret")
 
 
-def _requesters(sitting: Sitting, requests: dict[str, list[int]]) -> dict[str, list[int]]:
+def _requesters(sitting: Sitting, requests: dict[str, list[int]] | None) -> dict[str, list[int]]:
     """R17, R18: the members who ask for a roll call or a secret ballot, each a member of
     the sitting's assembly present now (sessions.services.requesters), each counted once.
     A further round of an election keeps the requests of its first round."""
+    requests = requests or {}
     unknown = set(requests) - set(REQUEST_KINDS)
     if unknown:
         raise VoteRefused(
@@ -253,15 +279,8 @@ def _chair_for(
 def _eldest_chair(sitting: Sitting, regime: Regime, chair: Member | None) -> Member:
     """R20: the oldest of the members present and counted; another chair is refused with
     the name of the one who must preside."""
-    present = presence(sitting)
-    counted = {
-        m.id: m
-        for m in members_in_office(sitting)
-        if m.id in present
-        and regime.counts_toward_quorum(
-            sitting.assembly, present[m.id].mode, sitting.is_teleconference
-        )
-    }
+    here = counted_present(sitting, presence(sitting))
+    counted = {m.id: m for m in members_in_office(sitting) if m.id in here}
     eldest_id = regime.eldest({mid: m.birthdate for mid, m in counted.items()})
     if eldest_id is None:
         raise VoteRefused(_("No member is present to chair the election."), code="no_chair")
@@ -306,5 +325,5 @@ def secret_request_record(*, item: AgendaItem, requested_by: list[Member], user:
         adopted=adopted,
         postponed=postpone,
     )
-    broadcast(sitting, "item_postponed" if postpone else "secret_ballot_requested", item=item.id)
+    publish((ItemPostponed if postpone else SecretBallotRequested)(sitting.id, item=item.id))
     return postpone

@@ -9,16 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import SecretWaiverDecided, publish
 from council.models import Member
 from council.regime import regime_for
 from sessions.models import AgendaItem, Sitting, SittingLog
-from sessions.realtime import broadcast
 from sessions.selectors import members_in_office, presence
 from sessions.services.common import User, lock, log, require_state
 from sessions.services.requesters import present_requesters
 
 from ..errors import VoteRefused
-from ..models import Vote
+from .common import require_no_open_vote
 
 WAIVER = "secret_waiver"
 
@@ -42,8 +42,7 @@ def _check_waivable(sitting: Sitting, item: AgendaItem) -> None:
             _("Only the secret ballot of a nomination can be waived (R18)."),
             code="waiver_not_applicable",
         )
-    if Vote.objects.filter(sitting=sitting, state=Vote.State.OPEN).exists():
-        raise VoteRefused(_("Another vote is open."), code="vote_already_open")
+    require_no_open_vote(sitting)
 
 
 @transaction.atomic
@@ -73,20 +72,16 @@ def secret_waiver_record(
         "at": timezone.now().isoformat(),
     }
     log(sitting, WAIVER, user, **decision)
-    broadcast(sitting, WAIVER, item=item.id, waived=decision["waived"])
+    publish(SecretWaiverDecided(sitting.id, item=item.id, waived=decision["waived"]))
     return decision
 
 
 def secret_waiver_in_force(sitting: Sitting, item: AgendaItem) -> dict[str, Any]:
     """R18: the waiver that lets a nomination be voted in public: the latest decision on
     this item, unanimous, taken while every member present now was there to object.
-    Refused with `secret_required` (no waiver) or `waiver_stale` otherwise."""
-    regime = regime_for(sitting.assembly)
-    if regime.secret_required_by_text(item.kind):
-        raise VoteRefused(
-            _("A text requires this vote to be secret: no waiver is possible (R18, R20)."),
-            code="secret_required_by_text",
-        )
+    Refused with `secret_required` (no waiver) or `waiver_stale` otherwise. A vote a text
+    requires to be secret never gets here: the regime allows it no public kind of vote
+    (`Regime.vote_kinds_for`)."""
     entry = (
         SittingLog.objects.filter(sitting=sitting, kind=WAIVER, data__item=item.id)
         .order_by("-at", "-id")
