@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
@@ -13,7 +15,7 @@ from sessions.prefecture import api as prefecture
 from voting import api as voting
 
 
-class TokenOut(serializers.Serializer):
+class TokenOut(serializers.Serializer[Any]):
     token = serializers.CharField()
     expires = serializers.DateTimeField(required=False)
 

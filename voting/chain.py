@@ -95,13 +95,13 @@ def _body(prev_hash: str, vote_id: int, kind: str, at: str, payload: dict[str, A
 
 
 def record_digest(
-    key: bytes, prev_hash: str, vote_id: int, kind: str, at: str, payload: dict
+    key: bytes, prev_hash: str, vote_id: int, kind: str, at: str, payload: dict[str, Any]
 ) -> str:
     """A record's hash: HMAC-SHA256 of its canonical body with the vote log's key."""
     return hmac.new(key, _body(prev_hash, vote_id, kind, at, payload), hashlib.sha256).hexdigest()
 
 
-def legacy_digest(prev_hash: str, vote_id: int, kind: str, at: str, payload: dict) -> str:
+def legacy_digest(prev_hash: str, vote_id: int, kind: str, at: str, payload: dict[str, Any]) -> str:
     """The hash of a record made before the log had a key: SHA-256 of the same body."""
     return hashlib.sha256(_body(prev_hash, vote_id, kind, at, payload)).hexdigest()
 

@@ -62,7 +62,9 @@ class PublishedAct:
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str):
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> urllib.request.Request | None:
         if urllib.parse.urlsplit(newurl).scheme not in ("http", "https"):
             raise Unreadable(
                 _("Redirected to %(url)s: only http and https are read.") % {"url": newurl}
@@ -80,7 +82,7 @@ def _fetch(url: str, timeout: float, limit: int) -> bytes:
                 raise Unreadable(
                     _("%(url)s is larger than %(limit)s bytes.") % {"url": url, "limit": limit}
                 )
-            data = response.read(limit + 1)
+            data: bytes = response.read(limit + 1)
     except urllib.error.HTTPError as exc:
         raise Unreadable(
             _("%(url)s answered %(status)s.") % {"url": url, "status": exc.code}

@@ -44,7 +44,9 @@ def _hash_refused(record: VoteRecord) -> str:
     return "hash does not match the record's content (HMAC-SHA256 with this server's key)"
 
 
-def _walk(records: Iterable[VoteRecord], key: bytes, legacy_head: str) -> tuple[list, int]:
+def _walk(
+    records: Iterable[VoteRecord], key: bytes, legacy_head: str
+) -> tuple[list[VoteRecord], int]:
     """Every record linked to the one before and hashed as its place in the chain says."""
     prev, walked, legacy = GENESIS, [], 0
     pending = bool(legacy_head)
@@ -102,7 +104,9 @@ def _head_check(walked: list[VoteRecord]) -> str:
     )
 
 
-def _anchors_check(walked: list[VoteRecord], anchors: Iterable[str]) -> dict:
+def _anchors_check(
+    walked: list[VoteRecord], anchors: Iterable[str]
+) -> dict[str, VoteRecord | None]:
     by_hash = {r.hash: r for r in walked}
     found = {a.strip().lower(): by_hash.get(a.strip().lower()) for a in anchors}
     for anchor, record in found.items():

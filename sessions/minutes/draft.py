@@ -174,7 +174,9 @@ def _not_voted(item: AgendaItem, regime: Regime, teleconference: bool) -> str:
     return _("This item could not be voted in a sitting held by teleconference (R27).")
 
 
-def _items(sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog]) -> list[dict]:
+def _items(
+    sitting: Sitting, minutes: Minutes | None, journal: list[SittingLog]
+) -> list[dict[str, Any]]:
     summaries = (
         {s.item_id: s.text for s in DebateSummary.objects.filter(minutes=minutes)}
         if minutes
