@@ -37,11 +37,13 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from common import ROOT, last_line
 from media import (
@@ -145,11 +147,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A page closed while it was loading a segment (a broken pipe) is no error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 def serve(root: Path) -> tuple[http.server.ThreadingHTTPServer, int]:
     port = free_port()
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(Handler, directory=str(root))
-    )
+    server = Server(("127.0.0.1", port), functools.partial(Handler, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, port
 

@@ -61,7 +61,11 @@
       video.src = src; // Safari plays HLS itself
       return;
     }
-    hls = new window.Hls({ enableWorker: false, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5 });
+    // Live latency (bench/hls_latency.py): play 1.75 s behind the newest segment (1 s
+    // segments), caught up at up to 1.1x speed when further behind (a slow start), and
+    // past 5 s jump back to it. 1.5 s made a 1.5 Mbit/s link stall and switch levels; a
+    // stall moves the target 1 s further back, once (hls.js liveSyncOnStallIncrease).
+    hls = new window.Hls({ enableWorker: false, liveSyncDuration: 1.75, liveMaxLatencyDuration: 5, maxLiveSyncPlaybackRate: 1.1 });
     let wasLive = false;
     hls.on(window.Hls.Events.LEVEL_LOADED, (_e, data) => {
       if (data.details.live) { wasLive = true; return; }
