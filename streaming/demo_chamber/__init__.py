@@ -30,6 +30,7 @@ from ..hls import recording_dir
 from ..models import Replay, Transcript
 from ..replay import build_replay, ffmpeg, replay_for
 from ..simulator.chamber import render_chamber
+from ..transcript.job import transcript_run
 
 HERE = Path(__file__).parent
 SOUND = HERE / "chamber.ogg"
@@ -41,7 +42,8 @@ COLOUR = "0x35557a"  # the first simulated camera's walls
 def script() -> dict[str, Any]:
     """What is said, by whom (chair, rapporteur, councillor), on which item, when (seconds
     from the recording's start), and when each item is taken up, put to the vote, closed."""
-    return json.loads((HERE / "chamber.json").read_text(encoding="utf-8"))
+    said: dict[str, Any] = json.loads((HERE / "chamber.json").read_text(encoding="utf-8"))
+    return said
 
 
 @dataclass
@@ -104,8 +106,6 @@ def demo_replay(sitting: Sitting) -> tuple[Replay | None, Transcript | None]:
     """The sitting's replay and its transcript, made once: a second call finds them ready
     and does nothing. The transcription is run here (it may also be queued to a worker: the
     job's claim lets only one run it)."""
-    from ..transcript.job import transcript_run
-
     replay = replay_for(sitting)
     if replay is None:
         record_chamber(sitting, sitting.starts_at)

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
+from typing import Any
 
 import imageio_ffmpeg
 import numpy as np
@@ -93,52 +94,60 @@ def speak(text: str, speaker: str, folder: Path) -> np.ndarray:
         return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
 
 
+def lay_out(folder: Path) -> tuple[list[tuple[float, np.ndarray]], dict[str, Any]]:
+    """Each utterance spoken and placed on the track, GAP apart: the pieces of sound, and
+    the script's times (each item taken up, each vote, each utterance, the close)."""
+    at, pieces, utterances, items, votes = 1.5, [], [], {}, {}
+    for position, speaker, text in SCRIPT:
+        if position not in items:
+            items[position] = round(at - 0.5, 2)  # taken up just before it is spoken of
+        voice = speak(text, speaker, folder)
+        end = at + len(voice) / RATE
+        utterances.append({"item": position, "speaker": speaker, "start": round(at, 2),
+                           "end": round(end, 2), "text": text})  # fmt: skip
+        pieces.append((at, voice))
+        at = end + GAP
+        if "aux voix" in text:
+            votes[position] = round(end + 0.3, 2)  # the ballot, at once
+            at += 1.0
+    closed = round(at, 2)
+    times = {"duration": round(closed + 0.5, 2), "items": items, "votes": votes}
+    return pieces, times | {"closed": closed, "utterances": utterances}
+
+
+def encode(pieces: list[tuple[float, np.ndarray]], duration: float, folder: Path) -> None:
+    """The pieces laid on one silent track of `duration` s, encoded as Opus in OGG."""
+    sound = np.zeros(int(duration * RATE), dtype=np.int16)
+    for start, voice in pieces:
+        sound[int(start * RATE) : int(start * RATE) + len(voice)] = voice
+    with wave.open(str(folder / "chamber.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(sound.tobytes())
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
+         "-i", str(folder / "chamber.wav"),
+         "-c:a", "libopus", "-b:a", "20k", "-application", "voip", "-map_metadata", "-1",
+         "-fflags", "+bitexact", str(HERE / "chamber.ogg")],
+        check=True,
+    )  # fmt: skip
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        at, pieces, utterances, items, votes = 1.5, [], [], {}, {}
-        for position, speaker, text in SCRIPT:
-            if position not in items:
-                items[position] = round(at - 0.5, 2)  # taken up just before it is spoken of
-            voice = speak(text, speaker, folder)
-            end = at + len(voice) / RATE
-            utterances.append({"item": position, "speaker": speaker, "start": round(at, 2),
-                               "end": round(end, 2), "text": text})  # fmt: skip
-            pieces.append((at, voice))
-            at = end + GAP
-            if "aux voix" in text:
-                votes[position] = round(end + 0.3, 2)  # the ballot, at once
-                at += 1.0
-        closed = round(at, 2)
-        duration = round(closed + 0.5, 2)
-        sound = np.zeros(int(duration * RATE), dtype=np.int16)
-        for start, voice in pieces:
-            sound[int(start * RATE) : int(start * RATE) + len(voice)] = voice
-        with wave.open(str(folder / "chamber.wav"), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(RATE)
-            w.writeframes(sound.tobytes())
-        subprocess.run(
-            [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y",
-             "-i", str(folder / "chamber.wav"),
-             "-c:a", "libopus", "-b:a", "20k", "-application", "voip", "-map_metadata", "-1",
-             "-fflags", "+bitexact", str(HERE / "chamber.ogg")],
-            check=True,
-        )  # fmt: skip
+        pieces, times = lay_out(folder)
+        encode(pieces, times["duration"], folder)
     script = {
         "made_with": "espeak-ng (Debian), voices "
         + ", ".join(f"{k}: {v[0]}" for k, v in VOICES.items())
         + "; Opus 20 kb/s (streaming/demo_chamber/make_speech.py)",
-        "duration": duration,
-        "items": items,
-        "votes": votes,
-        "closed": closed,
-        "utterances": utterances,
+        **times,
     }
     text = json.dumps(script, ensure_ascii=False, indent=1)
     (HERE / "chamber.json").write_text(text + "\n", encoding="utf-8")
-    print(f"{duration} s, {(HERE / 'chamber.ogg').stat().st_size} bytes")
+    print(f"{times['duration']} s, {(HERE / 'chamber.ogg').stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -10,14 +10,16 @@ and two councillors are heard on items 1 and 2, the floor given and ended as the
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from council.models import Assembly, Member
 from sessions import services
 from sessions.minutes import services as minutes
 from sessions.models import AgendaItem, Minutes, Sitting
-from streaming.demo_chamber import history_clock, script
+from streaming.demo_chamber import HistoryClock, history_clock, script
 from voting import services as voting
 
 PAST_ITEMS = [
@@ -60,7 +62,9 @@ def _vote(sitting: Sitting, item: AgendaItem, n: int) -> None:
     voting.vote_close(vote=vote, user=None, confirm=True)
 
 
-def _speak(sitting: Sitting, member, line: dict, clock, clerk: User) -> None:  # type: ignore[no-untyped-def]
+def _speak(
+    sitting: Sitting, member: Member, line: dict[str, Any], clock: HistoryClock, clerk: User
+) -> None:
     """The member asks for the floor, is given it as they begin, and it ends as they stop."""
     clock.at(line["start"] - 1.0)
     request = services.hand_raise(sitting=sitting, member=member)
@@ -70,8 +74,23 @@ def _speak(sitting: Sitting, member, line: dict, clock, clerk: User) -> None:  #
     services.floor_end(sitting=sitting, user=clerk)
 
 
-def hold_past_sitting(assembly, clerk: User) -> Minutes:  # type: ignore[no-untyped-def]
+def hold_past_sitting(assembly: Assembly, clerk: User) -> Minutes:
+    """The morning's sitting convened, held on the speech's times, closed, its
+    deliberations published and its minutes finalised."""
     people = list(assembly.members.order_by("id"))
+    sitting = _convened_earlier(assembly, clerk, people)
+    with history_clock(sitting.starts_at) as clock:
+        sitting, items = _held(sitting, people, clock, clerk)
+    minutes.deliberations_publish(sitting=sitting, user=clerk)
+    record = minutes.minutes_start(sitting=sitting, user=clerk)
+    for item, text in zip(items, DEBATES, strict=True):
+        minutes.debate_summary_save(minutes=record, item=item, text=text, user=clerk)
+    return minutes.minutes_finalise(minutes=record, user=clerk)
+
+
+def _convened_earlier(assembly: Assembly, clerk: User, people: list[Member]) -> Sitting:
+    """A sitting three hours ago with its agenda and three proxies, set convened by hand
+    (fabricated history: no convocation was ever sent)."""
     sitting = services.sitting_create(
         assembly=assembly,
         title="Conseil municipal (séance du matin)",
@@ -86,28 +105,30 @@ def hold_past_sitting(assembly, clerk: User) -> Minutes:  # type: ignore[no-unty
             grantor=people[grantor], holder=people[holder], sittings=[sitting], user=None
         )
     Sitting.objects.filter(pk=sitting.pk).update(state=Sitting.State.CONVENED)
+    return sitting
+
+
+def _held(
+    sitting: Sitting, people: list[Member], clock: HistoryClock, clerk: User
+) -> tuple[Sitting, list[AgendaItem]]:
+    """Arrivals, the opening, each item taken up, debated and voted, the close: on the
+    speech's times (streaming.demo_chamber's script). The sitting closed, and its items."""
     said = script()
-    with history_clock(sitting.starts_at) as clock:
-        clock.at(-300)
-        for member in people[:48]:
-            services.attendance_record(sitting=sitting, member=member, kind="arrival", user=clerk)
-        services.secretary_name(sitting=sitting, member=people[12], user=clerk)
-        clock.at(0.5)
-        services.sitting_open(sitting=sitting, user=clerk)
-        items = list(sitting.items.order_by("position"))
-        for n, item in enumerate(items):
-            clock.at(said["items"][str(item.position)])
-            services.item_take_up(sitting=sitting, item=item, user=None)
-            for line in said["utterances"]:
-                if line["item"] == item.position and line["speaker"] != "chair":
-                    _speak(sitting, people[SPEAKERS[line["speaker"]]], line, clock, clerk)
-            if item.is_deliberative:
-                clock.at(said["votes"][str(item.position)])
-                _vote(sitting, item, n)
-        clock.at(said["closed"])
-        sitting = services.sitting_close(sitting=sitting, user=clerk)
-    minutes.deliberations_publish(sitting=sitting, user=clerk)
-    record = minutes.minutes_start(sitting=sitting, user=clerk)
-    for item, text in zip(items, DEBATES, strict=True):
-        minutes.debate_summary_save(minutes=record, item=item, text=text, user=clerk)
-    return minutes.minutes_finalise(minutes=record, user=clerk)
+    clock.at(-300)
+    for member in people[:48]:
+        services.attendance_record(sitting=sitting, member=member, kind="arrival", user=clerk)
+    services.secretary_name(sitting=sitting, member=people[12], user=clerk)
+    clock.at(0.5)
+    services.sitting_open(sitting=sitting, user=clerk)
+    items = list(sitting.items.order_by("position"))
+    for n, item in enumerate(items):
+        clock.at(said["items"][str(item.position)])
+        services.item_take_up(sitting=sitting, item=item, user=None)
+        for line in said["utterances"]:
+            if line["item"] == item.position and line["speaker"] != "chair":
+                _speak(sitting, people[SPEAKERS[line["speaker"]]], line, clock, clerk)
+        if item.is_deliberative:
+            clock.at(said["votes"][str(item.position)])
+            _vote(sitting, item, n)
+    clock.at(said["closed"])
+    return services.sitting_close(sitting=sitting, user=clerk), items
