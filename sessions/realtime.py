@@ -3,14 +3,9 @@ snapshot. The snapshots and their fan-out after each commit: sessions.live."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.dispatch import Signal
-
-from council.domain_events import event_class, publish
-
-if TYPE_CHECKING:
-    from .models import Sitting
 
 
 def private_group(sitting_id: int) -> str:
@@ -36,13 +31,6 @@ def seat_view(full: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in full.items() if key not in DESK_ONLY}
 
 
-# Until the last services committed with the old calls are committed with their typed
-# events (the working tree has none left): the string names mapped onto the events, and
-# the signal that nothing sends any more. To be deleted with them.
+# Nothing sends it: the receiver still in streaming/services.py at HEAD (its follow moved to
+# streaming.direction) needs the name until that module is committed. To be deleted then.
 sitting_event = Signal()
-
-
-def broadcast(sitting: Sitting, event: str, **data: Any) -> None:
-    """Deprecated: publish(TheEvent(...)) (council.domain_events)."""
-    wire = event if "." in event else f"sittings.{event}"
-    publish(event_class(wire)(sitting.id, **data))  # type: ignore[call-arg]
