@@ -16,8 +16,7 @@ from council.models import Assembly, Member, Room
 from council.regime import regime_for
 
 from ..errors import InvalidInput, UploadRefused
-from ..minutes import actes
-from ..models import AgendaItem, Document, Sitting
+from ..models import AgendaItem, Document, Sitting, actes
 from .carry import postponed_carry_into, require_one_place, require_removable
 from .common import User, log, require_in_office, require_state
 from .files import files_undone_on_failure
@@ -94,7 +93,8 @@ def sitting_update(
     require_state(sitting, *EDITABLE, action=_("edit the sitting"))
     remote_rooms = list(remote_rooms)
     _check_rooms(sitting.assembly, place, remote_rooms)
-    if remote_rooms and sitting.assembly.is_epci:
+    sitting.remote_rooms.set(remote_rooms)  # undone with the rest if refused below
+    if sitting.is_teleconference:
         require_one_place(sitting)  # R27
     if urgency and not urgency_reason.strip():
         raise InvalidInput(_("Give the reason for the urgency."), code="urgency_reason_missing")
@@ -105,7 +105,6 @@ def sitting_update(
     sitting.urgency_reason = urgency_reason.strip()
     sitting.first_after_renewal = first_after_renewal
     sitting.save()
-    sitting.remote_rooms.set(remote_rooms)
     log(sitting, "updated", user)
     postponed_carry_into(target=sitting, user=user)  # R27
     return sitting
