@@ -26,7 +26,7 @@ from ..selectors import (
 )
 
 VoteSummary = dict[str, Any] | None
-PRIVATE_VOTE_KEYS = ("eligible", "voted")  # what vote_summary adds when not public
+PRIVATE_VOTE_KEYS = ("choices", "eligible", "voted")  # what vote_summary adds when private
 
 
 @dataclass(frozen=True)
