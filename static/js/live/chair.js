@@ -22,6 +22,12 @@ function missingConfirm(vote) {
   return fmt(missing > 1 ? L.missing_many : L.missing_one, { n: missing });
 }
 
+/* What the ballots offer (the regime's, in the snapshot): the roll call's answers, the
+   show of hands' counts and the chair's own vote. */
+function choices(vote) {
+  return vote.choices || [];
+}
+
 function voteBody(vote) {
   const nodes = [];
   if (vote.state === "closed") {
@@ -34,8 +40,8 @@ function voteBody(vote) {
     vote.eligible.forEach((v) => {
       const li = el("li", { "data-voice": v.member }, v.name + " ");
       if ((vote.voted || []).includes(v.member)) li.append(el("span", { class: "badge ok" }, L.has_voted));
-      else ["for", "against", "abstain"].forEach((c) =>
-        li.append(button(L[c], "vote_answer", { vote: vote.id, member: v.member, choice: c })));
+      else choices(vote).forEach((c) =>
+        li.append(button(c.label, "vote_answer", { vote: vote.id, member: v.member, choice: c.value })));
       list.append(li);
     });
     nodes.push(list);
@@ -46,15 +52,15 @@ function voteBody(vote) {
   if (vote.kind === "hands") {
     const counts = el("fieldset", { class: "counts" });
     counts.append(el("legend", {}, L.record));
-    ["for", "against", "abstain"].forEach((c) => {
-      const id = "count-" + c;
-      counts.append(el("label", { for: id }, L[c]),
+    choices(vote).forEach((c) => {
+      const id = "count-" + c.value;
+      counts.append(el("label", { for: id }, c.label),
         el("input", { id: id, type: "number", min: "0", value: "0", inputmode: "numeric", "data-keep": "" }));
     });
     // R16: the chair's own hand, entered with the counts; on a tie it decides.
     const chairVote = el("select", { id: "count-chair", "data-keep": "" });
     chairVote.append(el("option", { value: "" }, "—"));  // not entered: no tie, or none yet
-    ["for", "against", "abstain"].forEach((c) => chairVote.append(el("option", { value: c }, L[c])));
+    choices(vote).forEach((c) => chairVote.append(el("option", { value: c.value }, c.label)));
     counts.append(el("label", { for: "count-chair" }, L.chair_vote), chairVote);
     counts.append(el("button", { type: "button", id: "close-with-counts", "data-vote": vote.id,
       "data-key": "close-with-counts " + vote.id }, L.close_vote));
@@ -130,8 +136,11 @@ const ids = (id) => Array.from(document.getElementById(id).selectedOptions).map(
 document.addEventListener("click", (e) => {
   const b = e.target.closest("#close-with-counts");
   if (!b || b.disabled) return;
-  const count = (c) => Number(document.getElementById("count-" + c).value || 0);
-  const counts = { for: count("for"), against: count("against"), abstain: count("abstain") };
+  const s = state();
+  const counts = {};
+  (s && s.vote ? choices(s.vote) : []).forEach((c) => {
+    counts[c.value] = Number(document.getElementById("count-" + c.value).value || 0);
+  });
   const chairVote = document.getElementById("count-chair").value;
   if (chairVote) counts.chair_choice = chairVote;
   send({ action: "vote_close", vote: Number(b.dataset.vote), counts: counts }, b);
@@ -163,12 +172,13 @@ if (waiverForm) waiverForm.addEventListener("submit", (e) => {
   send({ action: "secret_waiver", objectors: ids("waiver-objectors") }, waiverForm,
     { onAck: (msg) => (msg.result && msg.result.waived ? L.waived : L.not_waived) });
 });
-/* R24: call a member present to order, or expel them, with a reason (the minutes say it). */
+/* R24: call a member present to order, or expel them, with a reason (the minutes say it);
+   never the one who presides the sitting (the snapshot's chair_id), who polices it. */
 function policingMembers(s) {
   const select = document.getElementById("policing-member");
   if (!select || !s.members) return;
   const chosen = select.value;
-  const present = s.members.filter((m) => m.present && m.role !== "chair");
+  const present = s.members.filter((m) => m.present && m.id !== s.chair_id);
   morph(select, [el("option", { value: "" }, "—")].concat(present.map((m) =>
     el("option", { value: m.id, selected: String(m.id) === chosen }, m.name))));
   if (chosen && !present.some((m) => String(m.id) === chosen)) select.value = "";

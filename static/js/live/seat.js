@@ -18,10 +18,10 @@ function remember(key, choice) {
   recorded.set(key, choice);
   sessionStorage.setItem(storeKey, JSON.stringify(Array.from(recorded)));
 }
+/* The choices the ballot offers are the regime's, sent in the snapshot (vote.choices,
+   voting.selectors.ballot_options): the server accepts these and no other. */
 function options(vote) {
-  return vote.kind === "election"
-    ? vote.candidates.map((c) => [String(c.id), c.name]).concat([["blank", L.blank]])
-    : [["for", L.for], ["against", L.against], ["abstain", L.abstain]].concat(vote.secret ? [["blank", L.blank]] : []);
+  return (vote.choices || []).map((c) => [c.value, c.label]);
 }
 function labelOf(vote, choice) {
   const found = options(vote).find(([value]) => value === choice);
