@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-# `backend`: each video test runs on the embedded relay and on a real Janus.
-pytest_plugins = ["tests.media_backends"]
+# `backend`: each video test runs on the embedded relay and on a real Janus;
+# `broadcast_settings`, `feeds`: a broadcast's settings and its room's simulated cameras.
+pytest_plugins = ["tests.media_backends", "tests.streaming.broadcast_fixtures"]
 
 # Playwright's sync API runs an event loop in the test thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -16,11 +16,10 @@ from sessions.models import Sitting
 from streaming import services
 from streaming.hls import hls_dir, preview_dir
 from streaming.models import Broadcast, Camera, CutSpan, Replay
-from streaming.programme.ingest import free_udp_port
 from streaming.programme.state import SLATES
 from streaming.runner import BroadcastRunner
 from tests import factories as f
-from tests.streaming.test_programme import (
+from tests.streaming.media import (
     Feed,
     close_to,
     eventually,
@@ -35,26 +34,12 @@ RED, LIME = (255, 0, 0), (0, 255, 0)
 
 
 @pytest.fixture
-def feeds() -> Iterator[list[Feed]]:
-    started = [
-        Feed("Camera-A", "red", 440, free_udp_port()),
-        Feed("Camera-B", "lime", 660, free_udp_port()),
-    ]
-    for feed in started:
-        feed.start()
-    yield started
-    for feed in started:
-        feed.stop()
+def feed_names() -> tuple[str, ...]:
+    return ("Camera-A", "Camera-B")
 
 
 @pytest.fixture
-def setup(settings, tmp_path: Path, feeds: list[Feed]):
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    # Nobody consumes this queue: the test runs the runner itself.
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
+def setup(broadcast_settings, feeds: list[Feed]):
     assembly = f.assembly(members=7)
     sitting = f.convened(assembly)
     for position, feed in enumerate(feeds, start=1):

@@ -17,19 +17,14 @@ from streaming.models import Broadcast, Camera
 from streaming.programme.ingest import free_udp_port
 from streaming.runner import BroadcastRunner
 from tests import factories as f
-from tests.streaming.test_programme import wait_for
+from tests.streaming.media import wait_for
 
 from .test_live_captions import SpeakingFeed, chamber, cue_texts, subtitle_segments
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_runner_captions_the_floor_holder(settings, tmp_path: Path) -> None:
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
+def test_the_runner_captions_the_floor_holder(broadcast_settings, settings, tmp_path: Path) -> None:
     settings.SEANCE_LIVE_CAPTIONS = True
     assembly = f.assembly(members=5, population=1_000)  # no explanatory notes needed
     sitting = f.in_session(assembly, present=5)  # open: no slate, the room is heard
