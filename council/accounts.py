@@ -168,17 +168,18 @@ def session_user(session_key: str | None, user_id: int) -> User | None:
 # --- Password guessing (django-axes) -----------------------------------------------------
 
 
-class LoginThrottle(AxesStandaloneBackend):
+class LoginThrottle(AxesStandaloneBackend):  # type: ignore[misc]  # axes has no stubs
     """Refuses the login of a locked-out account or address (first of
     AUTHENTICATION_BACKENDS). Code that authenticates without a request (the test client's
     ``login()``, a management command) is not a guess from the network and is let through."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kw: Any
     ) -> None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kw)
+        super().authenticate(request, username, password, **kw)
+        return None
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -50,7 +50,7 @@ class JSONParser(parsers.JSONParser):
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
-class IdField(serializers.Field):
+class IdField(serializers.Field[int, Any, int, Any]):
     """An id: a JSON integer (not "55", not 55.0, not true), read by council.parsing."""
 
     def to_internal_value(self, data: Any) -> int:
@@ -71,7 +71,7 @@ class IdListField(serializers.ListField):
 
 
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100_000})
-class CountField(serializers.Field):
+class CountField(serializers.Field[int, Any, int, Any]):
     """A number of votes: a JSON integer from 0 to 100,000."""
 
     def to_internal_value(self, data: Any) -> int:
@@ -87,7 +87,7 @@ class CountField(serializers.Field):
 # An input whose unknown fields are refused, never ignored: a misspelt "on_behalf_of" would
 # otherwise cast the ballot in the voter's own name. (A comment: a docstring here would be
 # every input's description in the schema.)
-class StrictSerializer(serializers.Serializer):
+class StrictSerializer(serializers.Serializer[Any]):
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             unknown = sorted(set(data) - set(self.fields))
@@ -124,7 +124,7 @@ ERRORS = {  # the schema's descriptions, for developers (the messages themselves
 }
 
 
-def valid(serializer_class: type[serializers.Serializer], request: Any) -> dict[str, Any]:
+def valid(serializer_class: type[serializers.Serializer[Any]], request: Any) -> dict[str, Any]:
     """The validated input; a 400 naming the field otherwise (an unknown one included)."""
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)

@@ -42,7 +42,7 @@ def _ended() -> SessionEnded:
     return SessionEnded(_("Your session has ended: log in again."))
 
 
-class UserSocket(AsyncJsonWebsocketConsumer):
+class UserSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
     """The base of every consumer whose access depends on who the user is."""
 
     bound_user_id: int | None = None

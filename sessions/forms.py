@@ -40,8 +40,8 @@ class DomainErrorsForm(forms.Form):
     # Error code -> field name; a code not listed becomes an error of the whole form.
     error_fields: dict[str, str] = {}
 
-    def choices_of(self, name: str) -> forms.ModelChoiceField:
-        return cast(forms.ModelChoiceField, self.fields[name])
+    def choices_of(self, name: str) -> forms.ModelChoiceField[Any]:
+        return cast(forms.ModelChoiceField[Any], self.fields[name])
 
     def add_domain_error(self, err: DomainError) -> None:
         name = self.error_fields.get(err.code)

@@ -113,7 +113,7 @@ def _still_valid(token: str, sitting_id: int) -> None:
     access_screen_sitting(token, sitting_id)
 
 
-class ScreenConsumer(AsyncJsonWebsocketConsumer):
+class ScreenConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
     """Read-only: it accepts no action."""
 
     async def connect(self) -> None:
