@@ -25,155 +25,43 @@ to the player by each segment's X-TIMESTAMP-MAP (RFC 8216, 3.5).
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 
-from ..hls import ENDLIST, PUBLIC_PLAYLIST, write_atomically
-from ..replay import vtt_time
+from sessions.models import SpeakingRequest
+
+from ..hls import ENDLIST, read_playlist, write_atomically
+from ..programme.playlists import PUBLIC_PLAYLIST
+from ..replay import vtt_time  # streaming.media once it is committed (H3)
 from .audio import RATE
 from .captions import escape
+from .job import model_available
+from .live_audio import AudioSegment, Playlist, decode_segment, parse_audio_playlist
+from .live_recogniser import Recogniser
+from .live_sound import SILENCE_DBFS, Chunk, cut_point, dbfs
 
 logger = logging.getLogger(__name__)
 
 FOLDER = "subtitles"  # the rendition's folder under the sitting's HLS folder
 PLAYLIST = f"{FOLDER}/{PUBLIC_PLAYLIST}"
 AUDIO_PLAYLIST = f"audio/{PUBLIC_PLAYLIST}"
-WINDOW = 10.0  # seconds of sound the encoder sees (the chunk, then silence)
-MIN_CHUNK = 4.0  # a chunk is cut at a pause once it is this long...
-MAX_CHUNK = 7.0  # ...and at its quietest moment when it reaches this
-PAUSE = 0.4  # seconds of quiet that end a chunk
-FRAME = 0.1  # the step at which a chunk's quietest moment is looked for
-SILENCE_DBFS = -45.0  # quieter than this (RMS) is silence: nothing said
-QUIET_DBFS = -38.0  # a pause between words
-# A beam of 5 costs little next to the encoder, and words: WER 0.68 against 0.75 greedy
-# (bench/live_captions.py's text, offline).
-BEAM = 5
-NO_SPEECH = 0.6  # Whisper's own "no speech" probability above which nothing is kept
-TOKENS_PER_SECOND = 12  # the most a chunk may come out as: no repetition loop on air
 # A caption stays up this long after its chunk, over the next one's start (two lines roll
 # up, as live captions do): it reaches the player a few seconds late, and stays readable.
 HOLD = 2.0
 POLL = 0.2
 NICE = 10  # the worker's priority below the mixer's and the web's
 KEEP = 40  # cues kept in memory (a minute and more), to write a segment's again
-
-
-def dbfs(samples: np.ndarray) -> float:
-    if not len(samples):
-        return -120.0
-    rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    return 20 * np.log10(max(rms, 1e-6))
-
-
-class Recogniser:
-    """Whisper (the transcript's model, streaming.transcript.model) on one CPU thread,
-    beam search, text only, on a short window. Built in the thread that uses it: CTranslate2's
-    worker thread inherits its priority."""
-
-    def __init__(self) -> None:
-        from faster_whisper.tokenizer import Tokenizer
-
-        from .job import LANGUAGE
-        from .model import load_model, model_spec
-
-        self.model = load_model(model_spec(), threads=1)
-        self.tokenizer = Tokenizer(
-            self.model.hf_tokenizer, True, task="transcribe", language=LANGUAGE
-        )
-
-    def __call__(self, samples: np.ndarray) -> str:
-        seconds = len(samples) / RATE
-        width = int(max(WINDOW, seconds) * RATE)
-        padded = np.zeros(width, dtype=np.float32)
-        padded[: len(samples)] = samples
-        features = self.model.feature_extractor(padded, padding=0)[:, : width // 160]
-        encoded = self.model.encode(features)
-        prompt = [*self.tokenizer.sot_sequence, self.tokenizer.no_timestamps]
-        result = self.model.model.generate(
-            encoded, [prompt], beam_size=BEAM, max_length=len(prompt) + 8 + int(
-                TOKENS_PER_SECOND * seconds), return_no_speech_prob=True, suppress_blank=True,
-            repetition_penalty=1.1, no_repeat_ngram_size=3,
-        )[0]  # fmt: skip
-        if result.no_speech_prob > NO_SPEECH:
-            return ""
-        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
-        return " ".join(self.tokenizer.decode(tokens).split())
-
-
-@dataclass(frozen=True)
-class AudioSegment:
-    """One segment of the public audio playlist, as listed there."""
-
-    sequence: int  # its media sequence number
-    uri: str
-    tags: tuple[str, ...]  # its lines before the URI (EXTINF, date, discontinuity)
-    discontinuity: bool
-
-    @property
-    def vtt(self) -> str:
-        return Path(self.uri).stem + ".vtt"
-
-
-@dataclass
-class Playlist:
-    header: list[str]
-    segments: list[AudioSegment]
-    ended: bool
-
-
-def parse_audio_playlist(text: str) -> Playlist:
-    lines = [line for line in text.splitlines() if line.strip()]
-    header: list[str] = []
-    segments: list[AudioSegment] = []
-    sequence, tags, started = 0, [], False
-    for line in lines:
-        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
-            sequence = int(line.split(":", 1)[1])
-        opens = line.startswith(("#EXTINF", "#EXT-X-PROGRAM-DATE-TIME", "#EXT-X-MAP"))
-        started = started or opens or line == "#EXT-X-DISCONTINUITY"
-        if not started:
-            header.append(line)
-        elif line.startswith("#EXT-X-MAP") or line == ENDLIST:
-            continue
-        elif line.startswith("#"):
-            tags.append(line)
-        else:
-            segments.append(
-                AudioSegment(sequence, line, tuple(tags), "#EXT-X-DISCONTINUITY" in tags)
-            )
-            sequence, tags = sequence + 1, []
-    return Playlist(header, segments, ENDLIST in lines)
-
-
-def decode_segment(init: bytes, segment: bytes) -> tuple[float, np.ndarray]:
-    """An fMP4 audio segment's media time (s) and its sound as 16 kHz mono float32."""
-    import av
-
-    start: float | None = None
-    chunks: list[np.ndarray] = []
-    container: Any = av.open(io.BytesIO(init + segment), format="mp4")
-    with container:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
-        for frame in container.decode(audio=0):
-            if start is None and frame.pts is not None and frame.time_base is not None:
-                start = float(frame.pts * frame.time_base)
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
-    return start or 0.0, samples.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -183,40 +71,6 @@ class Cue:
     start: float  # media time, s
     end: float
     text: str  # already as WebVTT cue text
-
-
-@dataclass
-class Chunk:
-    """Sound gathered for the recogniser, from `start` (media time) on."""
-
-    run: int
-    start: float
-    samples: list[np.ndarray] = field(default_factory=list)
-    speaker: str = ""
-
-    @property
-    def sound(self) -> np.ndarray:
-        return np.concatenate(self.samples) if self.samples else np.zeros(0, np.float32)
-
-    @property
-    def seconds(self) -> float:
-        return sum(len(s) for s in self.samples) / RATE
-
-
-def cut_point(sound: np.ndarray) -> int | None:
-    """Where to end the chunk `sound`, in samples, or None to wait for more: at a pause
-    once MIN_CHUNK long, at the quietest FRAME between MIN_CHUNK and MAX_CHUNK after that."""
-    seconds = len(sound) / RATE
-    if seconds < MIN_CHUNK:
-        return None
-    if dbfs(sound[-int(PAUSE * RATE) :]) < QUIET_DBFS:
-        return len(sound)
-    if seconds < MAX_CHUNK:
-        return None
-    step = int(FRAME * RATE)
-    first, last = int(MIN_CHUNK * RATE), min(len(sound), int(MAX_CHUNK * RATE)) - step
-    quietest = min(range(first, last + 1, step), key=lambda i: dbfs(sound[i : i + step]))
-    return quietest + step // 2
 
 
 @dataclass
@@ -253,6 +107,7 @@ class LiveCaptions:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._written: set[str] = set()
+        self._seen = ""  # the audio playlist as the last complete pass read it
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -279,8 +134,6 @@ class LiveCaptions:
         except Exception:  # no model: the broadcast goes on without captions
             logger.exception("live captions of %s stopped", self.directory)
         finally:
-            from django.db import connection
-
             connection.close()  # this thread's own, if the speaker's look-up opened one
 
     # --- one round -------------------------------------------------------------------
@@ -294,8 +147,11 @@ class LiveCaptions:
             self._stopping.wait(1.0)
 
     def step(self, final: bool = False) -> None:
-        text = _read(self.directory / AUDIO_PLAYLIST)
-        if not text:
+        """One pass over the audio playlist: its new segments heard, the subtitles
+        written. A playlist unchanged since the last complete pass is not parsed again
+        (the mixer adds a segment every few seconds; the worker looks 5 times a second)."""
+        text = read_playlist(self.directory / AUDIO_PLAYLIST)
+        if not text or (text == self._seen and not final):
             return
         playlist = parse_audio_playlist(text)
         init = self._init(text)
@@ -313,13 +169,14 @@ class LiveCaptions:
         if final or playlist.ended:
             self.flush()
         self.write(playlist)
+        self._seen = text if init is not None else ""  # without its init, read it again
 
     def _init(self, text: str) -> bytes | None:
         found = re.findall(r'#EXT-X-MAP:URI="([^"]+)"', text)
         if not found:
             return None
         try:
-            return (self.directory / "audio" / found[-1]).read_bytes()
+            return (self.directory / "audio" / str(found[-1])).read_bytes()
         except OSError:
             return None
 
@@ -435,24 +292,13 @@ class LiveCaptions:
         }
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return ""
-
-
 def live_captions_on() -> bool:
     """Live captions are made when the setting allows them and a model is installed."""
-    from .job import model_available
-
     return bool(getattr(settings, "SEANCE_LIVE_CAPTIONS", False)) and model_available()
 
 
 def floor_holder(sitting_id: int) -> str:
     """The name of the councillor who has the floor now, "" when nobody has."""
-    from sessions.models import SpeakingRequest
-
     turn = (
         SpeakingRequest.objects.filter(sitting_id=sitting_id, state=SpeakingRequest.State.SPEAKING)
         .select_related("member")
