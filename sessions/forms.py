@@ -41,7 +41,7 @@ class DomainErrorsForm(forms.Form):
     error_fields: dict[str, str] = {}
 
     def choices_of(self, name: str) -> forms.ModelChoiceField[Any]:
-        return cast(forms.ModelChoiceField[Any], self.fields[name])
+        return cast("forms.ModelChoiceField[Any]", self.fields[name])
 
     def add_domain_error(self, err: DomainError) -> None:
         name = self.error_fields.get(err.code)
