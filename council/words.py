@@ -55,3 +55,11 @@ def day_date(value: datetime.date | None, fmt: str = "DATE_FORMAT") -> str:
     if value.day == 1 and (get_language() or "").startswith("fr"):
         pattern = UNESCAPED_DAY.sub(r"\\1\\e\\r", pattern)
     return formats.date_format(value, pattern)
+
+
+def clock(seconds: float | None) -> str:
+    """A moment of a replay as people read it: 4:05, or 1:02:03 past an hour."""
+    whole = int(seconds or 0)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

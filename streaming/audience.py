@@ -77,7 +77,7 @@ class RedisRegistry:
     """One sorted set per sitting, member = connection, score = last seen (Unix time)."""
 
     def __init__(self, url: str) -> None:
-        import redis
+        import redis  # optional: only the Redis registry needs it (embedded: in memory)
 
         self.redis = redis.Redis.from_url(url)
 
@@ -90,7 +90,7 @@ class RedisRegistry:
         if not mapping:
             return
         pipe = self.redis.pipeline()
-        pipe.zadd(self.key(sitting_id), mapping)  # type: ignore[arg-type]
+        pipe.zadd(self.key(sitting_id), mapping)
         pipe.expire(self.key(sitting_id), int(ttl() * 2) + 1)  # a sitting nobody watches
         pipe.execute()
 

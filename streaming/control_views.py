@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from council.errors import DomainError, InvalidInput
+from council.errors import DomainError
 from council.parsing import parse_count, parse_flag, parse_text
 from sessions.access import Role, access_sitting
 from sessions.models import Sitting
@@ -21,11 +21,12 @@ from sessions.views.errors import domain_errors
 
 from . import services
 from .audience import viewers
-from .hls import per_viewer_hour, preview_dir
-from .lease import runner_gone
+from .errors import BroadcastInvalid, Code
+from .hls import preview_dir
 from .models import Broadcast
 from .programme.state import SLATES
-from .regie import regie_status
+from .regie import regie_status, shown_state, sobriety
+from .selectors import broadcast_shown, cameras_of
 
 Command = Callable[[Sitting, Any, dict[str, str]], Broadcast]
 MAX_CAMERAS = 64
@@ -66,24 +67,12 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def broadcast_of(sitting: Sitting) -> Broadcast:
-    return Broadcast.objects.get_or_create(sitting=sitting)[0]
-
-
-def shown_state(broadcast: Broadcast) -> tuple[str, str]:
-    """The broadcast's state and its label, "lost" when it should run and its runner is
-    gone (streaming.lease): never "Live" from a heartbeat that has stopped."""
-    if broadcast.state in Broadcast.RUNNING and runner_gone(broadcast):
-        return "lost", _("Interrupted: no broadcast worker runs it")
-    return broadcast.state, str(broadcast.get_state_display())
-
-
 def status(broadcast: Broadcast, sitting: Sitting) -> dict[str, Any]:
     """What the régie and the health page show, refreshed every second (four times a
     second while a command waits for the runner's report), with the programme's state
     and each camera's in words (streaming.regie)."""
     state, label = shown_state(broadcast)
-    cameras = services.cameras_of(sitting)
+    cameras = cameras_of(sitting)
     return {
         **regie_status(broadcast, sitting, cameras, state),
         "state": state,
@@ -102,8 +91,8 @@ def status(broadcast: Broadcast, sitting: Sitting) -> dict[str, Any]:
 @require_GET
 def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
-    broadcast = broadcast_of(sitting)
-    cameras, shown = services.cameras_of(sitting), status(broadcast, sitting)
+    broadcast = broadcast_shown(sitting)  # not stored before the first command
+    cameras, shown = cameras_of(sitting), status(broadcast, sitting)
     context = {
         "sitting": sitting,
         "broadcast": broadcast,
@@ -122,7 +111,7 @@ def regie(request: HttpRequest, sitting_id: int) -> HttpResponse:
 @require_GET
 def health_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
     sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
-    broadcast = broadcast_of(sitting)
+    broadcast = broadcast_shown(sitting)
     context = {
         "sitting": sitting,
         "broadcast": broadcast,
@@ -133,16 +122,6 @@ def health_page(request: HttpRequest, sitting_id: int) -> HttpResponse:
     return render(request, "streaming/health.html", context)
 
 
-def sobriety(broadcast: Broadcast) -> list[dict[str, Any]]:
-    """Bytes per viewer-hour of each rendition, from the segments the runner's last run
-    published (its health's tally, streaming.hls.SegmentTally)."""
-    tally = (broadcast.health or {}).get("segments") or {}
-    return [
-        {"rendition": name, "bytes_per_hour": rate, "megabytes": rate / 1e6}
-        for name, rate in per_viewer_hour(tally)
-    ]
-
-
 @login_required
 @require_GET
 def health_json(request: HttpRequest, sitting_id: int) -> JsonResponse:
@@ -150,7 +129,7 @@ def health_json(request: HttpRequest, sitting_id: int) -> JsonResponse:
         sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
     except DomainError as err:
         return JsonResponse(err.as_dict(), status=err.status)
-    return JsonResponse(status(broadcast_of(sitting), sitting))
+    return JsonResponse(status(broadcast_shown(sitting), sitting))
 
 
 @login_required
@@ -163,7 +142,7 @@ def command(request: HttpRequest, sitting_id: int) -> HttpResponse:
         sitting = access_sitting(request.user, sitting_id, Role.BROADCAST)
         action = COMMANDS.get(request.POST.get("action", ""))
         if action is None:
-            raise InvalidInput(_("Unknown command."), code="unknown_command")
+            raise BroadcastInvalid(Code.UNKNOWN_COMMAND)
         broadcast = action(sitting, request.user, request.POST.dict())
     except DomainError as err:
         if wants_json:

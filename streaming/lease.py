@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import signal
 import socket
 import threading
 from dataclasses import dataclass
@@ -96,3 +97,14 @@ def runner_gone(broadcast: Broadcast, now: datetime.datetime | None = None) -> b
     if owner is not None and owner.host == here.host and not owner.process_alive():
         return True
     return broadcast.heartbeat_at is None or broadcast.heartbeat_at < now - LEASE_TTL
+
+
+def kill_leftovers(pids: list[int]) -> None:
+    """The ffmpegs a dead runner recorded, if they still run (they die with their parent;
+    this is for a runner that was not the parent, e.g. after a PID namespace change)."""
+    for pid in pids:
+        try:
+            if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            continue

@@ -15,8 +15,11 @@ from django.utils.translation import ngettext
 
 from sessions.models import Sitting
 
+from .hls import per_viewer_hour
+from .lease import runner_gone
 from .models import Broadcast, Camera, CutSpan, Replay
 from .programme.state import SLATES
+from .selectors import replay_of
 
 # A runner reports every second: a report older than this says it is not keeping up.
 STALE_AFTER = 5.0
@@ -24,6 +27,24 @@ STALE_AFTER = 5.0
 
 def slate_text(key: str | None) -> str:
     return SLATES[key].text if key in SLATES else ""
+
+
+def shown_state(broadcast: Broadcast) -> tuple[str, str]:
+    """The broadcast's state and its label, "lost" when it should run and its runner is
+    gone (streaming.lease): never "Live" from a heartbeat that has stopped."""
+    if broadcast.state in Broadcast.RUNNING and runner_gone(broadcast):
+        return "lost", _("Interrupted: no broadcast worker runs it")
+    return broadcast.state, str(broadcast.get_state_display())
+
+
+def sobriety(broadcast: Broadcast) -> list[dict[str, Any]]:
+    """Bytes per viewer-hour of each rendition, from the segments the runner's last run
+    published (its health's tally, streaming.hls.SegmentTally)."""
+    tally = (broadcast.health or {}).get("segments") or {}
+    return [
+        {"rendition": name, "bytes_per_hour": rate, "megabytes": rate / 1e6}
+        for name, rate in per_viewer_hour(tally)
+    ]
 
 
 def regie_status(
@@ -68,7 +89,7 @@ def programme_state(
         if sitting.state == Sitting.State.CLOSED:
             ended = _("Sitting closed: the broadcast has ended.")
             return _said("ended", ended, replay_line(sitting))
-        return _said("idle", _("The broadcast is not running."))
+        return _said("idle", _("The broadcast is not running."), idle_line(sitting, cameras))
     held = camera_name(cameras, (applied or p).get("cut"))
     slate = slate_text(p.get("slate"))
     if p.get("closing"):
@@ -92,6 +113,23 @@ def programme_state(
         said = _said("live", _("On air: %(camera)s.") % {"camera": held})
     said["lines"] += extra_lines(broadcast, cameras, applied)
     return said
+
+
+def idle_line(sitting: Sitting, cameras: list[Camera]) -> str:
+    """What the technician can do about a broadcast that is not running (the régie's
+    empty state): the public page shows no picture until it starts."""
+    if sitting.state == Sitting.State.DRAFT:
+        return _("The sitting is not convened yet: its broadcast can start once it is.")
+    if not cameras:
+        return ""  # the page says to add cameras to the registry
+    said = ngettext(
+        "Nothing goes out: “Start the broadcast” puts the room's camera on the programme,"
+        " under the slate the sitting calls for; its preview shows here.",
+        "Nothing goes out: “Start the broadcast” puts the room's %(n)s cameras on the"
+        " programme, under the slate the sitting calls for; their previews show here.",
+        len(cameras),
+    )
+    return said % {"n": len(cameras)}
 
 
 def _said(kind: str, title: str, *lines: str) -> dict[str, Any]:
@@ -124,7 +162,7 @@ def extra_lines(
 
 
 def replay_line(sitting: Sitting) -> str:
-    replay = Replay.objects.filter(sitting=sitting).first()
+    replay = replay_of(sitting)
     if replay is None or replay.state == Replay.State.PENDING:
         return _("Replay: being prepared.")
     if replay.state == Replay.State.READY:

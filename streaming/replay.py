@@ -17,24 +17,31 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import imageio_ffmpeg
-from django.conf import settings
 from django.utils import timezone
 
 from sessions.models import Sitting
 
 from .hls import recording_dir
+from .media import (
+    ReplayError,
+    chapters_file,
+    ffmpeg,
+    replay_file,
+    replay_folder,
+    run_ffmpeg,
+    vtt_time,
+)
 from .models import Broadcast, CutSpan, Replay
+from .selectors import replay_for as replay_for  # for sessions.record, the demo's chamber
+from .selectors import sitting_window
+from .transcript.job import transcript_schedule
 
 logger = logging.getLogger(__name__)
 
 MIN_PIECE = 0.5  # seconds; shorter pieces of recording are not worth a cut
 MIN_CHAPTER = 0.5
-
-
-class ReplayError(Exception):
-    """The replay could not be built; the message says why, for the clerk."""
 
 
 @dataclass(frozen=True)
@@ -70,26 +77,6 @@ Span = tuple[float, float]
 # --- public helpers ----------------------------------------------------------------------
 
 
-def replay_folder(sitting_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "replays" / str(sitting_id)
-
-
-def replay_file(replay: Replay) -> Path:
-    return replay_folder(replay.sitting_id) / f"replay-{replay.sha256[:8]}.mp4"
-
-
-def chapters_file(replay: Replay) -> Path:
-    return replay_folder(replay.sitting_id) / "chapters.vtt"
-
-
-def replay_for(sitting: Sitting) -> Replay | None:
-    """The sitting's published replay, if one is ready and its file is there."""
-    replay = Replay.objects.filter(sitting=sitting, state=Replay.State.READY).first()
-    if replay is None or not replay_file(replay).is_file():
-        return None
-    return replay
-
-
 def cut_seconds(replay: Replay) -> dict[str, float]:
     """Seconds removed from the replay, per kind of cut."""
     totals: dict[str, float] = {}
@@ -119,7 +106,7 @@ def build_replay(sitting: Sitting) -> Replay:
         old = replay_file(replay) if replay.sha256 else None
         target = folder / f"replay-{made['sha256'][:8]}.mp4"
         (Path(tmp) / "replay.mp4").replace(target)
-        (Path(tmp) / "chapters.vtt").replace(folder / "chapters.vtt")
+        (Path(tmp) / "chapters.vtt").replace(chapters_file(replay))
     replay.state = Replay.State.READY
     replay.duration = made["duration"]
     replay.size = made["size"]
@@ -132,8 +119,6 @@ def build_replay(sitting: Sitting) -> Replay:
     replay.save()
     if old is not None and old != target:
         old.unlink(missing_ok=True)
-    from .transcript.job import transcript_schedule
-
     transcript_schedule(replay=replay)  # its captions, once committed (streaming.transcript)
     return replay
 
@@ -146,7 +131,7 @@ def _failed(replay: Replay, error: str) -> Replay:
     return replay
 
 
-def _build_into(sitting: Sitting, tmp: Path) -> dict:
+def _build_into(sitting: Sitting, tmp: Path) -> dict[str, Any]:
     parts = recording_parts(sitting.pk)
     if not parts:
         raise ReplayError(f"No recording found for this sitting in {recording_dir(sitting.pk)}.")
@@ -198,17 +183,6 @@ def recording_parts(sitting_id: int) -> list[Part]:
         if duration > 0:
             parts.append(Part(path, started, duration))
     return sorted(parts, key=lambda p: p.started)
-
-
-def sitting_window(sitting: Sitting) -> Span | None:
-    """[opened, closed] in epoch seconds, from the sitting's log (the first opening, the
-    last closing); None when the log does not say."""
-    opened = sitting.log.filter(kind="opened").order_by("at").first()
-    if opened is None:
-        return None
-    closed = sitting.log.filter(kind="closed").order_by("at").last()
-    end = closed.at.timestamp() if closed else float("inf")
-    return opened.at.timestamp(), end
 
 
 def cut_spans(sitting: Sitting, end: float) -> list[tuple[str, float, float]]:
@@ -268,7 +242,9 @@ def to_replay_time(t: float, pieces: list[Piece]) -> float:
 # --- chapters ----------------------------------------------------------------------------
 
 
-def chapter_list(sitting: Sitting, pieces: list[Piece], window: Span, total: float) -> list[dict]:
+def chapter_list(
+    sitting: Sitting, pieces: list[Piece], window: Span, total: float
+) -> list[dict[str, Any]]:
     """One chapter per agenda item taken up during the sitting, on the replay's timeline."""
     items = {item.pk: item for item in sitting.items.all()}
     marks = []
@@ -286,15 +262,7 @@ def chapter_list(sitting: Sitting, pieces: list[Piece], window: Span, total: flo
     return chapters
 
 
-def vtt_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
-def chapters_vtt(chapters: list[dict]) -> str:
+def chapters_vtt(chapters: list[dict[str, Any]]) -> str:
     lines = ["WEBVTT", ""]
     for n, chapter in enumerate(chapters, start=1):
         title = chapter["title"].replace("-->", "→").replace("\n", " ")
@@ -308,18 +276,6 @@ def chapters_vtt(chapters: list[dict]) -> str:
 
 
 # --- ffmpeg ------------------------------------------------------------------------------
-
-
-def ffmpeg() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _run(args: list[str], timeout: float = 3600) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-3:]
-        raise ReplayError(f"ffmpeg failed ({done.returncode}): {' / '.join(tail)}")
-    return done
 
 
 def probe_duration(path: Path) -> float:
@@ -351,7 +307,7 @@ def _cut_pieces(pieces: list[Piece], tmp: Path) -> list[Piece]:
     offset = 0.0
     for n, piece in enumerate(pieces):
         out = tmp / f"piece-{n:04d}.ts"
-        _run([
+        run_ffmpeg([
             ffmpeg(), "-v", "error", "-y",
             "-ss", f"{piece.start - piece.part.started:.3f}",
             "-t", f"{piece.duration:.3f}",
@@ -368,7 +324,7 @@ def _cut_pieces(pieces: list[Piece], tmp: Path) -> list[Piece]:
 def _concat(pieces: list[Piece], tmp: Path, out: Path) -> None:
     listing = tmp / "pieces.txt"
     listing.write_text("".join(f"file '{tmp / f'piece-{n:04d}.ts'}'\n" for n in range(len(pieces))))
-    _run([
+    run_ffmpeg([
         ffmpeg(), "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
         "-map", "0", "-c", "copy", "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart",
         str(out),

@@ -17,31 +17,30 @@ beat: the régie confirms a cut within a tick."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
-import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import close_old_connections, connection, transaction
-from django.utils import timezone
+from django.db import close_old_connections, connection
 
-from .hls import end_playlists, hls_dir, preview_dir, recording_dir
-from .lease import LEASE_RENEW, LOCAL_RUNNERS, Owner, runner_gone
+from . import broadcast as transitions
+from .broadcast import RunnerReport
+from .errors import BroadcastRefused, Code
+from .hls import end_playlists, hls_dir
+from .lease import LEASE_RENEW, LOCAL_RUNNERS, Owner
 from .models import Broadcast, Camera
-from .ports import free_port, free_udp_pair, udp_pair_free
-from .programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
-from .programme.ingest import remote_sdp
 from .programme.sentinel import Sentinel
 from .programme.state import ProgrammeState, state_from_dict
 from .programme.supervisor import Supervisor
 from .ptz import PtzDriver, PtzError, camera_driver, wait_settled
-from .services import cameras_of, next_rev, replay_schedule
-from .transcript.live import LiveCaptions, floor_holder, live_captions_on
+from .runner_config import programme_config
+from .selectors import cameras_of
+from .services import shot_done, shot_moving
+from .transcript.live import LiveCaptions, floor_holder
 from .visio.programme_feed import drop_programme_mountpoint, programme_rtp_out
 
 logger = logging.getLogger(__name__)
@@ -83,8 +82,9 @@ class Lease(threading.Thread):
 
     def renew(self) -> bool:
         try:
-            mine = Broadcast.objects.filter(pk=self.broadcast_id, worker=self.worker)
-            return bool(mine.update(heartbeat_at=timezone.now()))
+            return transitions.broadcast_lease_renew(
+                broadcast_id=self.broadcast_id, worker=self.worker
+            )
         except Exception:
             logger.warning("broadcast %s: lease not renewed", self.broadcast_id, exc_info=True)
             close_old_connections()
@@ -94,60 +94,6 @@ class Lease(threading.Thread):
         self._stopping.set()
         if self.is_alive() and self is not threading.current_thread():
             self.join(timeout=5)
-
-
-def kill_leftovers(pids: list[int]) -> None:
-    """The ffmpegs a dead runner recorded, if they still run (they die with their parent;
-    this is for a runner that was not the parent, e.g. after a PID namespace change)."""
-    for pid in pids:
-        try:
-            if b"ffmpeg" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                os.kill(pid, signal.SIGKILL)
-        except (OSError, ValueError):
-            continue
-
-
-def remote_input(broadcast: Broadcast, index: int) -> ProgrammeInput | None:
-    """With Janus, the speaker who joined by video is forwarded to an input of the
-    programme. Its ports are kept across a handover (Janus keeps forwarding to them)."""
-    if not settings.SEANCE_JANUS_URL:
-        return None
-    ports = broadcast.remote_input or {}
-    video, audio = ports.get("video_port"), ports.get("audio_port")
-    if not (video and audio and udp_pair_free(video) and udp_pair_free(audio)):
-        video, audio = free_udp_pair(), free_udp_pair()
-        while audio == video:
-            audio = free_udp_pair()
-    sdp = recording_dir(broadcast.sitting_id).parent / "remote.sdp"
-    sdp.parent.mkdir(parents=True, exist_ok=True)
-    sdp.write_text(remote_sdp(video, audio))
-    broadcast.remote_input = {
-        "host": "127.0.0.1",
-        "video_port": video,
-        "audio_port": audio,
-        "index": index,
-    }
-    broadcast.save(update_fields=["remote_input", "updated_at"])
-    return ProgrammeInput("Visio", str(sdp), remote=True)
-
-
-def programme_config(broadcast: Broadcast, cameras: list[Camera]) -> ProgrammeConfig:
-    sitting_id = broadcast.sitting_id
-    inputs = tuple(ProgrammeInput(camera.name, camera.feed_url) for camera in cameras)
-    remote = remote_input(broadcast, len(inputs))
-    inputs += (remote,) if remote else ()
-    return ProgrammeConfig(
-        inputs=inputs,
-        output_dir=hls_dir(sitting_id),
-        recording_dir=recording_dir(sitting_id),
-        preview_dir=preview_dir(sitting_id),
-        control_address=f"tcp://127.0.0.1:{free_port()}",
-        ladder=LADDERS[settings.SEANCE_BROADCAST_LADDER],
-        preset=settings.SEANCE_BROADCAST_PRESET,
-        # The room's programme for the councillors by video, through Janus.
-        rtp_out=programme_rtp_out(sitting_id),
-        subtitles=live_captions_on(),
-    )
 
 
 class BroadcastRunner:
@@ -194,41 +140,38 @@ class BroadcastRunner:
                 sitting_id = broadcast.sitting_id
                 self.captions = LiveCaptions(config.output_dir, lambda: floor_holder(sitting_id))
                 self.captions.start()
-            self._mine().update(control_address=config.control_address)
+            self._wired(control_address=config.control_address)
             self.loop()
         except Exception as error:
             logger.exception("broadcast %s failed", self.broadcast_id)
-            self._mine().update(state=Broadcast.State.FAILED, last_error=str(error)[:2000])
+            self._failed(str(error))
             raise
         finally:
             self.shutdown()
             connection.close()  # this thread's own: a worker thread serves other tasks later
 
-    @transaction.atomic
     def claim(self) -> Broadcast | None:
-        """The broadcast, if it should run and nobody alive runs it (a task sent twice
-        does not take it from its live runner). This process's watchdog knows of this
-        runner as soon as the claim can be read (streaming.lease.runner_gone)."""
-        broadcast = (
-            Broadcast.objects.select_for_update()
-            .select_related("sitting")
-            .get(pk=self.broadcast_id)
-        )
-        if broadcast.state not in Broadcast.RUNNING:
+        """The broadcast, if it should run and nobody alive runs it (streaming.broadcast)."""
+        try:
+            return transitions.broadcast_claim(broadcast_id=self.broadcast_id, worker=self.worker)
+        except BroadcastRefused as refused:
+            if refused.code == Code.HELD_ELSEWHERE:
+                logger.warning("broadcast %s: still run by another worker", self.broadcast_id)
             return None
-        if broadcast.worker and not runner_gone(broadcast):
-            logger.warning("broadcast %s: still run by %s", broadcast.pk, broadcast.worker)
-            return None
-        LOCAL_RUNNERS[self.broadcast_id] = threading.current_thread()
-        kill_leftovers(broadcast.pids)
-        broadcast.worker = self.worker
-        broadcast.pids = []
-        broadcast.heartbeat_at = timezone.now()
-        broadcast.save(update_fields=["worker", "pids", "heartbeat_at", "updated_at"])
-        return broadcast
 
-    def _mine(self) -> Any:
-        return Broadcast.objects.filter(pk=self.broadcast_id, worker=self.worker)
+    def _wired(self, **wiring: Any) -> None:
+        with contextlib.suppress(BroadcastRefused):  # taken over: the loop sees it next tick
+            transitions.broadcast_wired(
+                broadcast_id=self.broadcast_id, worker=self.worker, **wiring
+            )
+
+    def _failed(self, error: str) -> None:
+        try:
+            transitions.broadcast_failed(
+                broadcast_id=self.broadcast_id, worker=self.worker, error=error
+            )
+        except BroadcastRefused:
+            logger.warning("broadcast %s failed after it was taken over", self.broadcast_id)
 
     def loop(self) -> None:
         beat = 0.0
@@ -301,14 +244,14 @@ class BroadcastRunner:
         index = shot["camera"]
         try:
             if self._programme()["cut"] == index and len(self.cameras) > 1:
-                self._update_programme(shot["id"], cut=0 if index else 1)
+                self._shot(shot_moving, shot["id"], cut=0 if index else 1)
             driver = self._driver(index)
             driver.recall(shot["slot"])
             wait_settled(driver)
         except PtzError as error:
             self.direction_error = f"{self.cameras[index].name}: {error}"
             logger.warning("direction: %s", self.direction_error)
-        self._update_programme(shot["id"], cut=index, lower_third=shot["lower_third"], shot=None)
+        self._shot(shot_done, shot["id"], cut=index, lower_third=shot["lower_third"])
         connection.close()  # this thread's own
 
     def _driver(self, index: int) -> PtzDriver:
@@ -318,17 +261,15 @@ class BroadcastRunner:
         return self.drivers[index]
 
     def _programme(self) -> dict[str, Any]:
-        return Broadcast.objects.values_list("programme", flat=True).get(pk=self.broadcast_id)
+        programme: dict[str, Any] = Broadcast.objects.values_list("programme", flat=True).get(
+            pk=self.broadcast_id
+        )
+        return programme
 
-    @transaction.atomic
-    def _update_programme(self, shot_id: int, **changes: Any) -> None:
-        """Only if the shot is still wanted: a cut by hand or the floor ended cancels it."""
-        broadcast = Broadcast.objects.select_for_update().get(pk=self.broadcast_id)
-        shot = broadcast.programme.get("shot")
-        if shot and shot.get("id") == shot_id:
-            rev = next_rev(broadcast.programme)
-            broadcast.programme = {**broadcast.programme, **changes, "rev": rev}
-            broadcast.save(update_fields=["programme", "updated_at"])
+    def _shot(self, step: Callable[..., Broadcast], shot_id: int, **changes: Any) -> None:
+        """A step of the move, only if the shot is still wanted (services.shot_done)."""
+        with contextlib.suppress(BroadcastRefused):  # a cut by hand, the floor ended
+            step(broadcast_id=self.broadcast_id, shot_id=shot_id, **changes)
 
     def heartbeat(self) -> None:
         assert self.supervisor is not None
@@ -351,15 +292,19 @@ class BroadcastRunner:
             {"for": self.wanted_cut, "camera": on_air} if on_air != self.wanted_cut else None
         )
         running = self.supervisor.mixer.running
-        # Not over a stop asked for since the loop read the row (a late write).
-        self._mine().filter(state__in=Broadcast.RUNNING).update(
-            state=Broadcast.State.LIVE if running else Broadcast.State.RESTARTING,
+        report = RunnerReport(
+            running=running,
             health=health,
             pid=self.supervisor.mixer.pid if running else None,
             pids=self.supervisor.pids(),
             restarts=self.supervisor.restarts,
             last_error=self.supervisor.mixer.last_error or "",
         )
+        # Refused after a stop asked for since the loop read the row: seen at the next tick.
+        with contextlib.suppress(BroadcastRefused):
+            transitions.broadcast_heartbeat(
+                broadcast_id=self.broadcast_id, worker=self.worker, report=report
+            )
 
     def check_programme_feed(self) -> None:
         """`heal_programme_feed` every PROGRAMME_FEED_CHECK s at most, in a thread of its
@@ -401,29 +346,34 @@ class BroadcastRunner:
         for driver in self.drivers.values():
             driver.close()
         close_old_connections()
-        if self.handing_over:
-            # Silent from now on: the next worker's watchdog restarts it once this process
-            # has ended; meanwhile the playlists say that nothing more is coming.
-            self._mine().update(state=Broadcast.State.RESTARTING, pid=None, pids=[])
-            assert self.sitting_id is not None
-            end_playlists(hls_dir(self.sitting_id))
-        else:
-            self._mine().filter(state__in=[*Broadcast.RUNNING, Broadcast.State.STOPPING]).update(
-                state=Broadcast.State.STOPPED, pid=None, pids=[], heartbeat_at=None
-            )
-            self._after_stop()
+        if not (self.handing_over and self._hand_over()):
+            self._end()
         self.lease.stop()
         if self.sentinel is not None:
             self.sentinel.release()
 
-    def _after_stop(self) -> None:
-        """The participants' programme goes; a closed sitting's recording becomes its
-        replay (R34), built by a worker of the default queue (streaming.tasks)."""
-        from sessions.models import Sitting
+    def _hand_over(self) -> bool:
+        """Silent from now on: the next worker's watchdog restarts it once this process has
+        ended; meanwhile the playlists say that nothing more is coming. False if it is not
+        this runner's to hand over (a stop was asked for: it ends)."""
+        try:
+            broadcast = transitions.broadcast_handed_over(
+                broadcast_id=self.broadcast_id, worker=self.worker
+            )
+        except BroadcastRefused:
+            return False
+        end_playlists(hls_dir(broadcast.sitting_id))
+        return True
 
-        broadcast = Broadcast.objects.select_related("sitting").get(pk=self.broadcast_id)
-        if broadcast.worker == self.worker:
-            drop_programme_mountpoint(broadcast.sitting_id)
-            end_playlists(hls_dir(broadcast.sitting_id))  # the mixer has stopped
-        if broadcast.worker == self.worker and broadcast.sitting.state == Sitting.State.CLOSED:
-            replay_schedule(broadcast.sitting_id)
+    def _end(self) -> None:
+        """Stopped; the participants' programme goes; a closed sitting's recording becomes
+        its replay (R34), built by a worker of the default queue (streaming.tasks)."""
+        try:
+            broadcast = transitions.broadcast_ended(
+                broadcast_id=self.broadcast_id, worker=self.worker
+            )
+        except BroadcastRefused:
+            return  # taken over by another worker: it is that one's to end
+        drop_programme_mountpoint(broadcast.sitting_id)
+        end_playlists(hls_dir(broadcast.sitting_id))  # the mixer has stopped
+        transitions.replay_after_broadcast(broadcast)

@@ -16,38 +16,36 @@ from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_ready, worker_shutting_down
-from django.db import close_old_connections, transaction
-from django.utils import timezone
+from django.db import close_old_connections
 
+from sessions.models import Sitting
 from sessions.services import media_sweep
 
-from .lease import runner_gone
-from .models import Broadcast
+from .broadcast import rescue_orphans
+from .replay import build_replay as replay_build
 from .runner import WORKER_STOPPING, BroadcastRunner
-from .services import dispatch
+from .transcript.job import transcript_run, transcripts_to_resume
 
 logger = logging.getLogger(__name__)
 
 WATCH_EVERY = 1.0
 
 
-@shared_task(name="streaming.tasks.run_broadcast", ignore_result=True)
+@shared_task(name="streaming.tasks.run_broadcast", ignore_result=True)  # type: ignore[untyped-decorator]
 def run_broadcast(broadcast_id: int) -> None:
     BroadcastRunner(broadcast_id).run()
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]
     name="streaming.tasks.transcribe_replay", ignore_result=True, acks_late=True,
     reject_on_worker_lost=True,
 )  # fmt: skip
 def transcribe_replay(transcript_id: int) -> None:
     """A replay's transcript (streaming.transcript.job); resumes where a lost run stopped."""
-    from .transcript.job import transcript_run
-
     transcript_run(transcript_id=transcript_id)
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]
     name="streaming.tasks.build_replay", ignore_result=True, acks_late=True,
     reject_on_worker_lost=True,
 )  # fmt: skip
@@ -56,42 +54,7 @@ def build_replay(sitting_id: int) -> None:
     the runner after its closing slate, or by the close itself when no runner holds the
     broadcast (streaming.services.closed_without_runner). Built again from scratch if the
     worker was lost meanwhile."""
-    from sessions.models import Sitting
-
-    from .replay import build_replay as build
-
-    build(Sitting.objects.get(pk=sitting_id))
-
-
-def orphaned_broadcasts() -> list[Broadcast]:
-    """The running broadcasts whose runner is gone, read without a lock, then locked
-    (skipping those another watchdog holds) and judged again as they are now."""
-    running = Broadcast.objects.filter(state__in=Broadcast.RUNNING)
-    gone = [broadcast.pk for broadcast in running if runner_gone(broadcast)]
-    if not gone:
-        return []
-    locked = Broadcast.objects.select_for_update(skip_locked=True).filter(
-        pk__in=gone, state__in=Broadcast.RUNNING
-    )
-    return [broadcast for broadcast in locked if runner_gone(broadcast)]
-
-
-@transaction.atomic
-def rescue_orphans() -> list[int]:
-    """Each orphan is handed to the queue, unclaimed: no watchdog sends it again while
-    the task travels (streaming.lease.UNCLAIMED_AFTER), the next runner claims it."""
-    rescued = []
-    for broadcast in orphaned_broadcasts():
-        logger.warning(
-            "broadcast %s lost its runner (%s): restarting", broadcast.pk, broadcast.worker
-        )
-        broadcast.state = Broadcast.State.RESTARTING
-        broadcast.worker = ""
-        broadcast.heartbeat_at = timezone.now()
-        broadcast.save(update_fields=["state", "worker", "heartbeat_at", "updated_at"])
-        dispatch(broadcast)
-        rescued.append(broadcast.pk)
-    return rescued
+    replay_build(Sitting.objects.get(pk=sitting_id))
 
 
 def watch(stop: threading.Event) -> None:
@@ -106,18 +69,17 @@ def watch(stop: threading.Event) -> None:
             logger.exception("broadcast watchdog")
 
 
-@worker_shutting_down.connect
+@worker_shutting_down.connect  # type: ignore[untyped-decorator]
 def hand_over(**_: Any) -> None:
     """A warm shutdown waits for the running tasks: the runners must end theirs."""
     WORKER_STOPPING.set()
 
 
-@worker_ready.connect
+@worker_ready.connect  # type: ignore[untyped-decorator]
 def resume_transcripts(sender: Any = None, **_: Any) -> None:
     """Transcripts whose worker is gone (restarted) are queued again: each resumes from
     its last stored segment. From a thread: with eager tasks (no broker) the job runs
     there, and must not hold up the worker's start (nor its broadcast watchdog)."""
-    from .transcript.job import transcripts_to_resume
 
     def resume() -> None:
         try:
@@ -130,7 +92,7 @@ def resume_transcripts(sender: Any = None, **_: Any) -> None:
     threading.Thread(target=resume, name="transcripts-resume", daemon=True).start()
 
 
-@worker_ready.connect
+@worker_ready.connect  # type: ignore[untyped-decorator]
 def start_watchdog(sender: Any = None, **_: Any) -> None:
     """Every worker watches (several watchdogs skip each other's locked rows)."""
     threading.Thread(

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from ..control_views import sobriety
 from ..models import Broadcast
+from ..regie import sobriety
 
 register = template.Library()
 

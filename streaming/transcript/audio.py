@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..replay import _run, ffmpeg
+from ..media import ffmpeg, run_ffmpeg
 
 RATE = 16_000
 BYTES = 2  # signed 16-bit samples
@@ -24,7 +24,7 @@ def extract_sound(source: Path, target: Path) -> Path:
     if target.is_file():
         return target
     partial = target.with_name(target.name + ".part")
-    _run([
+    run_ffmpeg([
         ffmpeg(), "-v", "error", "-nostdin", "-y", "-i", str(source), "-map", "0:a:0", "-vn",
         "-ac", "1", "-ar", str(RATE), "-f", "s16le", "-c:a", "pcm_s16le", str(partial),
     ])  # fmt: skip

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from ..media import ffmpeg, replay_file, replay_folder, run_ffmpeg, vtt_time
 from ..models import Transcript, TranscriptSegment
-from ..replay import _run, ffmpeg, replay_folder, vtt_time
 
 MAX_CHARS = 84  # two lines of 42 characters
 MAX_SECONDS = 6.0
@@ -67,15 +68,13 @@ def captioned_file(transcript: Transcript) -> Path:
 
 def make_captioned(transcript: Transcript) -> tuple[str, int]:
     """The replay's MP4 with the captions as a French mov_text stream; its SHA-256, size."""
-    from ..replay import replay_file
-
     source = replay_file(transcript.replay)
     target = captioned_file(transcript)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".captions-") as tmp:
         vtt = Path(tmp) / "captions.vtt"
         vtt.write_text(captions_vtt(transcript), encoding="utf-8")
         out = Path(tmp) / "captioned.mp4"
-        _run([
+        run_ffmpeg([
             ffmpeg(), "-v", "error", "-y", "-i", str(source), "-i", str(vtt),
             "-map", "0", "-map", "1", "-c", "copy", "-c:s", "mov_text",
             "-metadata:s:s:0", "language=fra", "-metadata:s:s:0", "title=Français",
@@ -87,10 +86,10 @@ def make_captioned(transcript: Transcript) -> tuple[str, int]:
     return sha256, target.stat().st_size
 
 
-def transcript_chapters(transcript: Transcript) -> list[dict]:
+def transcript_chapters(transcript: Transcript) -> list[dict[str, Any]]:
     """The transcript by item: one chapter per item in the order discussed, each with its
     segments (a segment before any item is in a chapter without a title)."""
-    chapters: list[dict] = []
+    chapters: list[dict[str, Any]] = []
     for segment in transcript.segments.select_related("member").order_by("start", "id"):
         if not chapters or chapters[-1]["item_id"] != segment.item_id:
             chapters.append(

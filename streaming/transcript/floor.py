@@ -12,6 +12,7 @@ word by word, by the words' own timestamps.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from council.models import Member
 from sessions.models import AgendaItem, Sitting, SpeakingRequest
 
 from ..models import Replay
-from ..replay import sitting_window
+from ..selectors import sitting_window
 
 Word = tuple[float, float, str]  # start, end (replay s), text with its leading space
 
@@ -83,7 +84,9 @@ def timeline(replay: Replay) -> list[tuple[float, float, float]]:
     return stretches
 
 
-def on_replay(span: tuple[float, float], stretches: list[tuple[float, float, float]]):
+def on_replay(
+    span: tuple[float, float], stretches: list[tuple[float, float, float]]
+) -> Iterator[tuple[float, float]]:
     """The parts of a wall clock span that are in the replay, as replay spans."""
     a, b = span
     for start, end, offset in stretches:
@@ -136,7 +139,12 @@ def floor_turns(sitting: Sitting, replay: Replay) -> list[Turn]:
     return turns
 
 
-def _turn_at(t: float, takeups, floors, chair: Member | None) -> Turn:
+def _turn_at(
+    t: float,
+    takeups: list[tuple[float, AgendaItem | None]],
+    floors: list[tuple[float, float, Member]],
+    chair: Member | None,
+) -> Turn:
     item = None
     for at, taken in takeups:
         if at <= t:

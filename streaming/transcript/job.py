@@ -10,11 +10,9 @@ task's body), `transcripts_to_resume` (when a worker starts).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,15 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sessions.search.services import search_forget_spoken
 
+from ..jobs import transcribe_on_commit
+from ..media import ReplayError, replay_file, replay_folder
 from ..models import Replay, Transcript, TranscriptSegment
-from ..replay import ReplayError, replay_file, replay_folder
 from .audio import RATE, extract_sound, sound_stretch
+from .captions import make_captioned
 from .floor import Segment, attribute, floor_turns
 from .model import ModelUnavailable, bundled_installed, load_model, model_spec
 from .search import transcript_index
@@ -76,7 +76,7 @@ def transcript_schedule(*, replay: Replay) -> Transcript | None:
     if same_build and transcript.state != Transcript.State.FAILED:
         return transcript  # already done or under way
     _reset(transcript, replay.sha256)
-    _enqueue(transcript.pk)
+    transcribe_on_commit(transcript.pk)
     return transcript
 
 
@@ -99,46 +99,6 @@ def _reset(transcript: Transcript, sha256: str) -> None:
     transcript.captioned_size = 0
     transcript.started_at = transcript.finished_at = transcript.heartbeat_at = None
     transcript.save()
-
-
-_detached = threading.local()
-
-
-@contextlib.contextmanager
-def transcripts_detached() -> Iterator[None]:
-    """With eager tasks (the embedded set-up: no broker), a transcription queued inside
-    runs in a thread of its own, not in the caller's: a broadcast runner (or the chair's
-    close) that has the replay built must not wait for its transcription."""
-    _detached.on = True
-    try:
-        yield
-    finally:
-        _detached.on = False
-
-
-def _enqueue(transcript_id: int) -> None:
-    from ..tasks import transcribe_replay
-
-    if getattr(_detached, "on", False) and transcribe_replay.app.conf.task_always_eager:
-        transaction.on_commit(lambda: _run_in_thread(transcript_id))
-    else:
-        transaction.on_commit(lambda: transcribe_replay.delay(transcript_id))
-
-
-def _run_in_thread(transcript_id: int) -> threading.Thread:
-    from ..tasks import transcribe_replay
-
-    def run() -> None:
-        try:
-            transcribe_replay.apply(args=(transcript_id,))
-        except Exception:  # the job records its own failures; nothing else may escape
-            logger.exception("transcript %s", transcript_id)
-        finally:
-            connections.close_all()  # this thread's own
-
-    thread = threading.Thread(target=run, name=f"transcript-{transcript_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 def worker_gone(transcript: Transcript, now: Any = None) -> bool:
@@ -170,7 +130,7 @@ def transcripts_to_resume() -> list[int]:
         if transcript.state == Transcript.State.PENDING or worker_gone(transcript):
             found.append(transcript.pk)
     for pk in found:
-        _enqueue(pk)
+        transcribe_on_commit(pk)
     return found
 
 
@@ -284,8 +244,6 @@ def _store(
 
 def _finish(transcript: Transcript) -> None:
     """The floor's attribution, then the captioned download; the job is READY."""
-    from .captions import make_captioned
-
     transcript_attribute(transcript=transcript)
     sha256, size = make_captioned(transcript)
     sound_file(transcript).unlink(missing_ok=True)

@@ -10,14 +10,15 @@ either."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from council.words import clock
 from sessions.models import AgendaItem, Sitting
 
 from ..models import Replay, Transcript, TranscriptSegment
-from ..replay_views import clock
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class ItemTranscript:
             "end": clock(self.interventions[-1].end),
         }
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "percent": self.percent,

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from council.errors import DomainError, NotFound
+from council.words import clock
 from sessions.access import Role, access_sitting, can
 from sessions.models import Sitting
 from sessions.views.errors import domain_errors
 
 from ..models import Replay, Transcript
-from ..replay import replay_for
-from ..replay_views import clock, ranged_file
+from ..ranged import ranged_file
+from ..selectors import replay_for
 from .captions import captioned_file, captions_vtt, transcript_chapters
 from .job import model_available, transcript_schedule
 from .minutes import item_transcript

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from sessions import services as sittings
 from streaming import services
+from streaming.broadcast import initial_programme
 from streaming.models import Broadcast, Camera
 from tests import factories as f
 
@@ -47,7 +48,7 @@ def live(settings, tmp_path):
     Broadcast.objects.create(
         sitting=s,
         state=Broadcast.State.LIVE,
-        programme=services.initial_programme(s, {}),
+        programme=initial_programme(s, {}),
         started_at=timezone.now(),
         heartbeat_at=timezone.now(),  # handed over, not yet claimed: not gone
     )

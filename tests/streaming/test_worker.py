@@ -26,13 +26,13 @@ from django.test import Client
 from django.utils import timezone
 
 from streaming import services
+from streaming.broadcast import rescue_orphans
 from streaming.hls import hls_dir
 from streaming.lease import LEASE_TTL, LOCAL_RUNNERS, Owner, process_start
 from streaming.models import Broadcast, Camera
 from streaming.programme.ingest import free_udp_port
 from streaming.programme.state import SLATES
 from streaming.runner import BroadcastRunner
-from streaming.tasks import rescue_orphans
 from tests import factories as f
 from tests.streaming.test_programme import Feed, close_to, picture, wait_for
 
