@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.dispatch import Signal
-
 
 def private_group(sitting_id: int) -> str:
     return f"sitting-{sitting_id}"
@@ -29,8 +27,3 @@ def seat_view(full: dict[str, Any]) -> dict[str, Any]:
     """The councillors' snapshot: the chair's without the roll and the proxies, which only
     the desk shows (a sixth of the bytes for 150 seats)."""
     return {key: value for key, value in full.items() if key not in DESK_ONLY}
-
-
-# Nothing sends it: the receiver still in streaming/services.py at HEAD (its follow moved to
-# streaming.direction) needs the name until that module is committed. To be deleted then.
-sitting_event = Signal()

@@ -20,6 +20,7 @@ from council.domain_events import subscribe
 from council.models import Member
 from sessions.models import Sitting
 
+from .broadcast import next_rev
 from .lease import runner_gone
 from .models import Broadcast, CutSpan
 from .services import (  # the direction's helpers stay beside the web side's commands
@@ -29,7 +30,6 @@ from .services import (  # the direction's helpers stay beside the web side's co
     closing_programme,
     connected_by_video,
     item_line,
-    next_rev,
     replay_pending,
     speaker_lower_third,
     speaker_shot,
