@@ -27,8 +27,9 @@ from django.utils import timezone
 from sessions.models import Sitting, SpeakingRequest
 
 from ..hls import recording_dir
+from ..media import ffmpeg
 from ..models import Replay, Transcript
-from ..replay import build_replay, ffmpeg, replay_for
+from ..replay import build_replay, replay_for
 from ..simulator.chamber import render_chamber
 from ..transcript.job import transcript_run
 

@@ -42,8 +42,8 @@ from django.db import connection
 from sessions.models import SpeakingRequest
 
 from ..hls import ENDLIST, read_playlist, write_atomically
+from ..media import vtt_time
 from ..programme.playlists import PUBLIC_PLAYLIST
-from ..replay import vtt_time  # streaming.media once it is committed (H3)
 from .audio import RATE
 from .captions import escape
 from .job import model_available
