@@ -63,18 +63,34 @@ E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any], None]
 
 _handlers: dict[type[DomainEvent], list[Handler]] = {}
+_recorders: dict[type[DomainEvent], list[Handler]] = {}
+
+
+def _checked(event_class: Any) -> None:
+    if not (isinstance(event_class, type) and issubclass(event_class, DomainEvent)):
+        raise TypeError(f"{event_class!r} is not a domain event")
+    if event_class is DomainEvent:
+        raise TypeError("subscribe to an event class, not to every event")
 
 
 def subscribe(event_class: type[E], handler: Callable[[E], None]) -> None:
     """Call `handler(event)` after the commit of each `event_class` published (once, however
     often it is subscribed: AppConfig.ready may run again in tests)."""
-    if not (isinstance(event_class, type) and issubclass(event_class, DomainEvent)):
-        raise TypeError(f"{event_class!r} is not a domain event")
-    if event_class is DomainEvent:
-        raise TypeError("subscribe to an event class, not to every event")
+    _checked(event_class)
     handlers = _handlers.setdefault(event_class, [])
     if handler not in handlers:
         handlers.append(handler)
+
+
+def record_with(event_class: type[E], handler: Callable[[E], None]) -> None:
+    """Call `handler(event)` when `event_class` is published, inside the publishing
+    service's transaction: for a record that must stand or fall with the change (the
+    minutes' deliberations at the close). Its failure is the service's: the whole change
+    rolls back. A layer above the service records this way without being imported by it."""
+    _checked(event_class)
+    recorders = _recorders.setdefault(event_class, [])
+    if handler not in recorders:
+        recorders.append(handler)
 
 
 def unsubscribe(event_class: type[E], handler: Callable[[E], None]) -> None:
@@ -83,9 +99,12 @@ def unsubscribe(event_class: type[E], handler: Callable[[E], None]) -> None:
 
 
 def publish(event: DomainEvent) -> None:
-    """Hand `event` to its subscribers once the current transaction commits."""
+    """Run the event's recorders now, in the current transaction, then hand it to its
+    subscribers once that transaction commits."""
     if not isinstance(event, DomainEvent) or type(event) is DomainEvent:
         raise TypeError(f"{event!r} is not a domain event")
+    for recorder in list(_recorders.get(type(event), ())):
+        recorder(event)
     transaction.on_commit(lambda: dispatch(event))
 
 

@@ -9,6 +9,9 @@ class SittingsConfig(AppConfig):
     verbose_name = _("Sittings")
 
     def ready(self) -> None:
-        from .live import fanout  # the app registry is ready: the live layer reads models
+        # The app registry is ready: the live layer and the minutes read models.
+        from .live import fanout
+        from .minutes import services as minutes
 
+        minutes.connect()  # the deliberations and the minutes' adoption, with the close
         fanout.connect()  # the live pages follow the domain events (council.domain_events)

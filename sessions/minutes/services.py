@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from council.domain_events import SittingClosed, VoteClosed, record_with
 from council.models import Member
 from council.regime import PARIS, regime_for
 from voting.models import Vote
@@ -332,3 +333,24 @@ def can_sign(minutes: Minutes, user: Any) -> str | None:
     except Forbidden:
         return None
     return None if getattr(minutes, f"{role}_signature") else role
+
+
+def _on_sitting_closed(event: SittingClosed) -> None:
+    """R30-R31: the close records the sitting's deliberations, in the close's transaction."""
+    deliberations_record(Sitting.objects.select_related("assembly").get(pk=event.sitting_id))
+
+
+def _on_vote_closed(event: VoteClosed) -> None:
+    """A vote on the minutes adopts them or sends them back, in the close's transaction
+    (a closed-session vote decides the sitting's course, never the minutes)."""
+    vote = Vote.objects.get(pk=event.vote)
+    if vote.purpose != Vote.Purpose.CLOSED_SESSION:
+        minutes_vote_closed(vote)
+
+
+def connect() -> None:
+    """The minutes record what the sitting's close and a vote's close decide, in the same
+    transaction as the change (council.domain_events.record_with): the services that close
+    never import the minutes."""
+    record_with(SittingClosed, _on_sitting_closed)
+    record_with(VoteClosed, _on_vote_closed)

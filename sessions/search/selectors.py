@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from council.models import Member
+from council.words import clock
 
 from ..errors import InvalidInput
-from ..models import AttendanceEvent, ProxyCover, Sitting
+from ..models import AttendanceEvent, ProxyCover, SearchEntry, Sitting
 from ..selectors import members_in_office
 from . import backends
-from .models import SearchEntry
 
 MAX_LENGTH = 200  # characters of a query
 MAX_WORDS = 12
@@ -81,14 +81,6 @@ class ResultPage:
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
-
-
-def clock(seconds: float | None) -> str:
-    """A moment of the replay as people read it: 4:05, or 1:02:03 past an hour."""
-    whole = int(seconds or 0)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def entry_url(entry: SearchEntry) -> str:

@@ -29,7 +29,6 @@ from council.regime import regime_for
 from council.words import clear_days_words, day_date
 
 from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
-from ..minutes import services as minutes
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..selectors import quorum_for
 from .carry import item_carry, postponed_carry_from
@@ -196,7 +195,6 @@ def sitting_close(*, sitting: Sitting, user: User) -> Sitting:
     sitting.closed_at = timezone.now()
     sitting.save(update_fields=["state", "outcome", "in_closed_session", "closed_at"])
     log(sitting, "closed", user)
-    minutes.deliberations_record(sitting)
     postponed_carry_from(sitting=sitting, user=user)  # R27
     publish(SittingClosed(sitting.id))
     return sitting

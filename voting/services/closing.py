@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 from council.domain_events import VoteClosed, publish
 from council.models import Member
 from council.regime import MOTION_CHOICES, regime_for
-from sessions.minutes.services import minutes_vote_closed
 from sessions.services.common import User, lock
 from sessions.services.running import closed_session_decided
 
@@ -202,8 +201,6 @@ def vote_close(
             requested_by=list(vote.requests.get("closed_session", [])),
             user=user,
         )
-    else:
-        minutes_vote_closed(vote)
     return vote
 
 
