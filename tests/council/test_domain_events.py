@@ -119,3 +119,30 @@ def test_the_pages_listen_only_to_events_that_exist():
         for name in pattern.findall(path.read_text(encoding="utf-8"))
     }
     assert found and found <= de.wire_names() | others
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recorder_runs_in_the_publishing_transaction_and_its_failure_rolls_it_back(heard):
+    a = f.assembly(members=5, population=1_000)
+    s = f.opened(a)
+    member = a.members.order_by("id").first()
+    seen_inside: list[bool] = []
+
+    def record(event: de.HandRaised) -> None:
+        seen_inside.append(transaction.get_connection().in_atomic_block)
+        raise RuntimeError("the record could not be written")
+
+    de.record_with(de.HandRaised, record)
+    try:
+        with pytest.raises(RuntimeError):
+            services.hand_raise(sitting=s, member=member)
+    finally:
+        de._recorders[de.HandRaised].remove(record)
+    assert seen_inside == [True]  # inside the service's transaction, not after it
+    assert heard == []  # the change rolled back: nothing to hear
+    assert not s.speaking_requests.exists()
+
+
+def test_a_recorder_is_given_an_event_class():
+    with pytest.raises(TypeError):
+        de.record_with(de.DomainEvent, print)
