@@ -57,11 +57,12 @@ def _rewrite(vote: Vote, choices: list[str]) -> None:
     )
 
 
-def box_add(vote: Vote, choice: str) -> None:
-    """Put a choice in the box, inside the caller's transaction, which holds the vote's
-    lock: the whole box is written again, shuffled."""
+def box_add(vote: Vote, *choices: str) -> None:
+    """Put choices in the box (one ballot's, or a batch's), inside the caller's
+    transaction, which holds the vote's lock: the whole box is written again, shuffled."""
     assert transaction.get_connection().in_atomic_block
-    _rewrite(vote, [*_choices(vote), choice])
+    if choices:
+        _rewrite(vote, [*_choices(vote), *choices])
 
 
 def box_seal(vote: Vote) -> list[str]:

@@ -108,16 +108,29 @@ def legacy_digest(prev_hash: str, vote_id: int, kind: str, at: str, payload: dic
 
 def record_append(*, vote: Vote, kind: str, payload: dict[str, Any]) -> VoteRecord:
     """Append to the chain inside the caller's transaction (the head row is locked)."""
+    return records_append(vote=vote, kind=kind, payloads=[payload])[0]
+
+
+def records_append(*, vote: Vote, kind: str, payloads: list[dict[str, Any]]) -> list[VoteRecord]:
+    """Append one record per payload, in order, inside the caller's transaction: the head
+    row locked and written once for them all (a batch of ballots), each record still
+    naming the one before."""
     assert transaction.get_connection().in_atomic_block
+    if not payloads:
+        return []
     head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-    at = timezone.now()
-    digest = record_digest(vote_log_key(), head.last_hash, vote.pk, kind, at.isoformat(), payload)
-    record = VoteRecord.objects.create(
-        vote=vote, kind=kind, payload=payload, at=at, prev_hash=head.last_hash, hash=digest
-    )
-    head.last_hash = digest
+    key, records = vote_log_key(), []
+    for payload in payloads:
+        at = timezone.now()
+        digest = record_digest(key, head.last_hash, vote.pk, kind, at.isoformat(), payload)
+        records.append(
+            VoteRecord.objects.create(
+                vote=vote, kind=kind, payload=payload, at=at, prev_hash=head.last_hash, hash=digest
+            )
+        )
+        head.last_hash = digest
     head.save(update_fields=["last_hash"])
-    return record
+    return records
 
 
 # --- the anchors published outside the database ---------------------------------------

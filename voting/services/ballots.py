@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council.domain_events import BallotCast, publish
+from council.errors import DomainError
 from council.models import Member
 from sessions.selectors import is_present
 from sessions.services.common import User
 
 from ..ballot_box import box_add
-from ..chain import record_append
+from ..chain import records_append
 from ..errors import BallotRefused, InvalidChoice
 from ..models import Ballot, SecretParticipation, Vote
 from ..selectors import ballot_choices
@@ -66,28 +68,109 @@ def _previous(vote: Vote, client_id: str, voter: Member) -> Receipt | None:
     return Receipt(vote.id, row.member_id, client_id, row.cast_at.isoformat(), duplicate=True)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class BallotRequest:
+    """One ballot as a voter submits it, before any check."""
+
+    voter: Member
+    choice: str
+    client_id: str
+    on_behalf_of: Member | None = None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A ballot that passed every check, waiting to be stored with its batch."""
+
+    name: Member
+    voter: Member
+    choice: str
+    client_id: str
+
+
+Outcome = Receipt | DomainError
+
+
 def ballot_cast(
     *, vote: Vote, voter: Member, choice: str, client_id: str, on_behalf_of: Member | None = None
 ) -> Receipt:
     """One ballot in the voter's own name or, for a proxy holder, in the grantor's (R15).
     A resubmission with the same client id returns the first receipt."""
-    if not CLIENT_ID.match(client_id or ""):
+    request = BallotRequest(voter, choice, client_id, on_behalf_of)
+    outcome = ballots_cast(vote=vote, requests=[request])[0]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class _Again:
+    """The same ballot sent twice in one batch: it gets the first one's outcome."""
+
+    first: _Ready
+
+
+@transaction.atomic
+def ballots_cast(*, vote: Vote, requests: list[BallotRequest]) -> list[Outcome]:
+    """Ballots cast together in one transaction, in order: one lock on the vote, each
+    checked before anything is written (a refused ballot refuses only itself), then all
+    stored and chained (R14-R16, R31). One outcome per request: a receipt or its refusal."""
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    checked: list[Outcome | _Ready | _Again] = []
+    for request in requests:
+        try:
+            checked.append(_check(vote, request, checked))
+        except DomainError as err:
+            checked.append(err)
+    ready = [c for c in checked if isinstance(c, _Ready)]
+    stored = dict(zip(map(id, ready), _store_all(vote, ready), strict=True))
+    return [_outcome(c, stored) for c in checked]
+
+
+def _outcome(checked: Outcome | _Ready | _Again, stored: dict[int, Outcome]) -> Outcome:
+    if isinstance(checked, _Ready):
+        return stored[id(checked)]
+    if isinstance(checked, _Again):
+        first = stored[id(checked.first)]
+        return replace(first, duplicate=True) if isinstance(first, Receipt) else first
+    return checked
+
+
+def _check(
+    vote: Vote, request: BallotRequest, earlier: list[Outcome | _Ready | _Again]
+) -> Outcome | _Ready | _Again:
+    if not CLIENT_ID.match(request.client_id or ""):
         raise InvalidChoice(
             _("A ballot needs a client id of 8 to 64 letters, digits, - or _."),
             code="invalid_client_id",
         )
-    vote = Vote.objects.select_for_update().get(pk=vote.pk)
-    earlier = _previous(vote, client_id, voter)
-    if earlier is not None:
-        return earlier
+    batch = [e for e in earlier if isinstance(e, _Ready)]
+    first = next((e for e in batch if e.client_id == request.client_id), None)
+    if first is not None:
+        if first.voter.id != request.voter.id:
+            raise BallotRefused(
+                _("This ballot id was used by someone else."), code="client_id_taken"
+            )
+        return _Again(first)
+    previous = _previous(vote, request.client_id, request.voter)
+    if previous is not None:
+        return previous
+    ready = _eligible(vote, request)
+    if any(e.name.id == ready.name.id for e in batch):
+        raise BallotRefused(_("A ballot was already cast in this name."), code="already_voted")
+    return ready
+
+
+def _eligible(vote: Vote, request: BallotRequest) -> _Ready:
+    """R14-R16: an open electronic vote, a voter present, voting in a name they hold."""
     if not vote.is_open:
         raise BallotRefused(
             _("The vote is closed: this ballot was not counted."), code="vote_closed"
         )
     if vote.kind in (Vote.Kind.HANDS, Vote.Kind.ROLL_CALL):
         raise BallotRefused(_("In this vote the chair records the answers."), code="chair_records")
-    name = on_behalf_of or voter
+    voter = request.voter
+    name = request.on_behalf_of or voter
     _check_present(vote, voter)
     voice = _voice(vote, name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
@@ -96,8 +179,7 @@ def ballot_cast(
         raise BallotRefused(
             _("The grantor is present: the proxy is not in use (R14)."), code="grantor_present"
         )
-    choice = _check_choice(vote, choice)
-    return _store(vote, name, voter, choice, client_id)
+    return _Ready(name, voter, _check_choice(vote, request.choice), request.client_id)
 
 
 def _check_present(vote: Vote, voter: Member) -> None:
@@ -118,38 +200,69 @@ def _check_present(vote: Vote, voter: Member) -> None:
     )
 
 
-def _store(vote: Vote, name: Member, voter: Member, choice: str, client_id: str) -> Receipt:
+def _store_all(vote: Vote, ready: list[_Ready]) -> list[Outcome]:
+    """Store the checked ballots of a batch at once; if the database refuses the batch (a
+    name voted for meanwhile), one by one, each refused alone. Then chained in order and
+    announced once: the count after the batch (sessions.live.ballots)."""
+    if not ready:
+        return []
     now = timezone.now()
     try:
         with transaction.atomic():
-            if vote.is_secret:
-                SecretParticipation.objects.create(
-                    vote=vote, member=name, cast_by=voter, client_id=client_id, cast_at=now
-                )
-                box_add(vote, choice)
-                payload: dict[str, object] = {"member": name.id, "cast_by": voter.id}
-            else:
-                ballot = Ballot.objects.create(
-                    vote=vote,
-                    member=name,
-                    cast_by=voter,
-                    choice=choice,
-                    client_id=client_id,
-                    cast_at=now,
-                )
-                payload = {
-                    "ballot": ballot.id,
-                    "member": name.id,
-                    "cast_by": voter.id,
-                    "choice": choice,
-                }
+            rows = _insert(vote, ready, now)
     except IntegrityError:
-        raise BallotRefused(
-            _("A ballot was already cast in this name."), code="already_voted"
-        ) from None
-    record_append(vote=vote, kind="ballot", payload=payload)
-    publish(BallotCast(vote.sitting_id, vote=vote.id, member=name.id))
-    return Receipt(vote.id, name.id, client_id, now.isoformat())
+        rows = [_insert_one(vote, r, now) for r in ready]
+    payloads = [p for p in rows if p is not None]
+    records_append(vote=vote, kind="ballot", payloads=payloads)
+    if vote.is_secret:
+        box_add(vote, *[r.choice for r, p in zip(ready, rows, strict=True) if p is not None])
+    if payloads:
+        last = payloads[-1]["member"]
+        publish(BallotCast(vote.sitting_id, vote=vote.id, member=int(str(last))))
+    return [
+        _refused_twice() if p is None else Receipt(vote.id, r.name.id, r.client_id, now.isoformat())
+        for r, p in zip(ready, rows, strict=True)
+    ]
+
+
+def _refused_twice() -> BallotRefused:
+    return BallotRefused(_("A ballot was already cast in this name."), code="already_voted")
+
+
+def _insert_one(vote: Vote, ready: _Ready, now: datetime) -> dict[str, object] | None:
+    try:
+        with transaction.atomic():
+            return _insert(vote, [ready], now)[0]
+    except IntegrityError:
+        return None
+
+
+def _insert(vote: Vote, ready: list[_Ready], now: datetime) -> list[dict[str, object] | None]:
+    """The rows of the ballots (a secret vote: their participations, the choices going to
+    the box) and the payload of each one's chain record."""
+    if vote.is_secret:
+        SecretParticipation.objects.bulk_create(
+            SecretParticipation(
+                vote=vote, member=r.name, cast_by=r.voter, client_id=r.client_id, cast_at=now
+            )
+            for r in ready
+        )
+        return [{"member": r.name.id, "cast_by": r.voter.id} for r in ready]
+    ballots = Ballot.objects.bulk_create(
+        Ballot(
+            vote=vote,
+            member=r.name,
+            cast_by=r.voter,
+            choice=r.choice,
+            client_id=r.client_id,
+            cast_at=now,
+        )
+        for r in ready
+    )
+    return [
+        {"ballot": b.id, "member": r.name.id, "cast_by": r.voter.id, "choice": r.choice}
+        for b, r in zip(ballots, ready, strict=True)
+    ]
 
 
 @transaction.atomic
@@ -168,5 +281,7 @@ def answer_record(*, vote: Vote, member: Member, choice: str, user: User) -> Bal
         )
     choice = _check_choice(vote, choice)
     voter = Member.objects.get(pk=voice["by"] or voice["member"])
-    _store(vote, member, voter, choice, f"chair-{vote.id}-{member.id}")
+    outcome = _store_all(vote, [_Ready(member, voter, choice, f"chair-{vote.id}-{member.id}")])
+    if isinstance(outcome[0], DomainError):
+        raise outcome[0]
     return Ballot.objects.get(vote=vote, member=member)

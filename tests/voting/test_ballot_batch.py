@@ -1,0 +1,125 @@
+"""Ballots cast together in one transaction (voting/batching.py, ballots_cast): a refused
+ballot refuses only itself; the others are stored, chained and acknowledged."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connections
+
+from council.errors import DomainError
+from sessions import services as sittings
+from tests import factories as f
+from voting import services
+from voting.batching import ballot_cast_batched
+from voting.models import Ballot, SecretBallot, SecretParticipation, VoteRecord
+from voting.services.ballots import BallotRequest, Receipt, ballots_cast
+from voting.verify import chain_verify
+
+
+def _open_vote(kind: str = "electronic", members: int = 8):
+    a = f.assembly(members=members, population=1_000)
+    people = list(a.members.order_by("id"))
+    clerk = f.staff(a)
+    s = f.sitting(a, clerk=clerk, items=1, notes=False)
+    sittings.convocation_send(sitting=s, user=clerk)
+    f.arrive(s, people[:-1])  # the last one is absent
+    sittings.secretary_name(sitting=s, member=people[1], user=None)
+    sittings.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
+    item = s.items.first()
+    sittings.item_take_up(sitting=s, item=item, user=None)
+    requests = {"secret": [m.id for m in people[: members // 3 + 1]]} if kind == "secret" else {}
+    vote = services.vote_open(item=item, kind=kind, user=None, requests=requests)
+    return vote, people
+
+
+@pytest.mark.django_db
+def test_one_refused_ballot_does_not_sink_its_batch():
+    vote, people = _open_vote()
+    requests = [
+        BallotRequest(people[0], "for", "batch-0000"),
+        BallotRequest(people[1], "maybe", "batch-0001"),  # no such choice
+        BallotRequest(people[2], "against", "batch-0002"),
+        BallotRequest(people[-1], "for", "batch-0003"),  # absent
+        BallotRequest(people[2], "for", "batch-0004"),  # a second ballot in the same name
+        BallotRequest(people[0], "for", "batch-0000"),  # the first one sent again
+        BallotRequest(people[3], "abstain", "batch-0006"),
+    ]
+    outcomes = ballots_cast(vote=vote, requests=requests)
+    codes = [o.code if isinstance(o, DomainError) else "ok" for o in outcomes]
+    assert codes == ["ok", "invalid_choice", "ok", "member_absent", "already_voted", "ok", "ok"]
+    assert [o.duplicate for o in outcomes if isinstance(o, Receipt)] == [False, False, True, False]
+    stored = Ballot.objects.filter(vote=vote).order_by("member_id")
+    assert [(b.member_id, b.choice) for b in stored] == [
+        (people[0].id, "for"),
+        (people[2].id, "against"),
+        (people[3].id, "abstain"),
+    ]
+    records = VoteRecord.objects.filter(vote=vote, kind="ballot").order_by("id")
+    assert [r.payload["member"] for r in records] == [people[0].id, people[2].id, people[3].id]
+    services.vote_close(vote=vote, user=None, confirm=True)
+    assert chain_verify().ok
+
+
+@pytest.mark.django_db
+def test_a_batch_meeting_a_ballot_stored_meanwhile_falls_back_one_by_one():
+    vote, people = _open_vote()
+    services.ballot_cast(vote=vote, voter=people[1], choice="for", client_id="first-0001")
+    # The same name under another client id, written by the database's refusal only.
+    Ballot.objects.filter(vote=vote).update(client_id="other-0001")
+    outcomes = ballots_cast(
+        vote=vote,
+        requests=[
+            BallotRequest(people[0], "for", "batch-0000"),
+            BallotRequest(people[1], "against", "batch-0001"),
+        ],
+    )
+    assert isinstance(outcomes[0], Receipt)
+    assert isinstance(outcomes[1], DomainError) and outcomes[1].code == "already_voted"
+    assert Ballot.objects.filter(vote=vote).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_secret_batch_puts_every_choice_in_the_box_once():
+    vote, people = _open_vote("secret")
+    assert vote.is_secret
+    requests = [BallotRequest(m, "for", f"secret-{i:04d}") for i, m in enumerate(people[:4])]
+    requests.append(BallotRequest(people[4], "nope", "secret-0004"))
+    outcomes = ballots_cast(vote=vote, requests=requests)
+    assert [isinstance(o, Receipt) for o in outcomes] == [True] * 4 + [False]
+    assert SecretParticipation.objects.filter(vote=vote).count() == 4
+    assert (
+        sorted(SecretBallot.objects.filter(vote=vote).values_list("choice", flat=True))
+        == ["for"] * 4
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ballots_arriving_together_are_each_acknowledged_after_their_batch():
+    vote, people = _open_vote(members=13)
+    start = threading.Barrier(12)
+
+    def submit(i: int):
+        voter = people[i]
+        choice = "blank?" if i == 5 else "for"
+        start.wait()
+        try:
+            return ballot_cast_batched(
+                vote=vote, request=BallotRequest(voter, choice, f"together-{i:04d}")
+            )
+        except DomainError as err:
+            return err.code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(submit, range(12)))
+    assert outcomes[5] == "invalid_choice"
+    receipts = [o for i, o in enumerate(outcomes) if i != 5]
+    assert all(isinstance(r, Receipt) and not r.duplicate for r in receipts)
+    stored = set(Ballot.objects.filter(vote=vote).values_list("client_id", flat=True))
+    assert stored == {r.client_id for r in receipts}
+    assert VoteRecord.objects.filter(vote=vote, kind="ballot").count() == 11
+    assert chain_verify().ok
