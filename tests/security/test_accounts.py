@@ -24,7 +24,7 @@ from rest_framework.authtoken.models import Token
 from council.models import StaffRole
 from council.routing import websocket_urlpatterns
 from tests import factories as f
-from tests.sessions.test_consumers import connect, until
+from tests.sessions.sockets import connect, until
 from voting.models import Ballot
 
 app = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

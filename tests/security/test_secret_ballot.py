@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from sessions.models import AgendaItem
-from tests.voting.test_votes import cast, open_sitting
+from tests.voting.ballots import cast, open_sitting
 from voting import services
 from voting.models import SecretBallot, SecretParticipation, Vote, VoteRecord
 

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
 from tests.browser.conftest import live_server_process  # noqa: F401  (the fixture)
-from tests.security.test_vote_log import held_sitting, published_head, rewrite_public_ballot
+from tests.security.vote_log_cases import held_sitting, published_head, rewrite_public_ballot
 from voting.chain import record_digest, vote_log_key
 from voting.published import Unreadable, act_bytes
 

@@ -17,15 +17,12 @@ from django.test import Client
 from django.utils import translation
 from pypdf import PdfReader
 
-from sessions import services as sittings
-from sessions.minutes import services as minutes
-from sessions.models import Convocation, Publication
+from sessions.models import Publication
 from tests import factories as f
-from tests.sessions.test_minutes import adopted_minutes, held_sitting
+from tests.sessions.accessible_acts_cases import HOSTILE, hostile_convocation, published
+from tests.sessions.minutes_cases import adopted_minutes, held_sitting
 
 pytestmark = pytest.mark.django_db
-
-HOSTILE = '<script>alert("x")</script> & <b>Gras</b> <img src=/etc/passwd>'
 
 
 def words(text: str) -> list[str]:
@@ -47,26 +44,6 @@ def page_words(html: str) -> list[str]:
     for element in article.iter():
         element.tail = " " + (element.tail or "")
     return words(article.text_content())
-
-
-def published(s, people, clerk, record) -> dict[str, Publication]:
-    minutes.minutes_sign(minutes=record, user=people[0].user)
-    record = minutes.minutes_sign(minutes=record, user=people[1].user)
-    acts = {"minutes": minutes.minutes_publish(minutes=record, user=clerk)}
-    acts["list"] = minutes.deliberations_publish(sitting=s, user=clerk)
-    for d in s.deliberations.order_by("number"):
-        acts[f"deliberation {d.number}"] = d.publication
-    return acts
-
-
-def hostile_convocation():
-    """A convened sitting whose second item's title is markup."""
-    a = f.assembly(members=5)
-    clerk = f.staff(a)
-    s = f.sitting(a, clerk=clerk, items=1)
-    sittings.item_add(sitting=s, user=clerk, title=HOSTILE, kind="information")
-    sittings.convocation_send(sitting=s, user=clerk)
-    return Convocation.objects.get(sitting=s)
 
 
 def check_page(client: Client, url: str, pdf_url: str, sha256: str) -> str:

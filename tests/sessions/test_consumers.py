@@ -4,33 +4,13 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from council.routing import websocket_urlpatterns
 from sessions import services
 from tests import factories as f
+from tests.sessions.sockets import app, connect, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-app = URLRouter(websocket_urlpatterns)
-
-
-async def connect(path: str, user=None) -> tuple[WebsocketCommunicator, dict]:
-    comm = WebsocketCommunicator(app, path)
-    if user is not None:
-        comm.scope["user"] = user
-    connected, _ = await comm.connect()
-    assert connected
-    first = await comm.receive_json_from(timeout=5)
-    return comm, first
-
-
-async def until(comm: WebsocketCommunicator, event_type: str, timeout: float = 5) -> dict:
-    while True:
-        message = await comm.receive_json_from(timeout=timeout)
-        if message["type"] == event_type:
-            return message
 
 
 @sync_to_async

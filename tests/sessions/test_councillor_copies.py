@@ -16,7 +16,7 @@ from council.regime import CGCT_2026, PARIS
 from sessions.minutes import services as minutes
 from sessions.models import CouncillorCopy
 from tests import factories as f
-from tests.sessions.test_minutes import adopted_minutes
+from tests.sessions.minutes_cases import adopted_minutes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sessions.documents import render_convocation_pdf
 from sessions.minutes import services as minutes
 from tests.browser.a11y import english_phrases
-from tests.sessions.test_minutes import adopted_minutes
+from tests.sessions.minutes_cases import adopted_minutes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from council.models import StaffRole
 from sessions.minutes import services as minutes
 from tests import factories as f
-from tests.sessions.test_minutes import held_sitting, vote_on, write_debates
+from tests.sessions.minutes_cases import held_sitting, vote_on, write_debates
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import translation
 from sessions import services
 from sessions.errors import Conflict
 from tests import factories as f
-from tests.sessions.test_consumers import connect, until
+from tests.sessions.sockets import connect, until
 from voting import services as voting
 from voting.errors import BallotRefused
 

@@ -11,11 +11,11 @@ import io
 import pytest
 from django.utils import timezone
 
+from council.regime import PARIS
 from sessions.minutes import services as minutes
 from sessions.minutes.selectors import SCDL_FIELDS
 from sessions.models import Minutes, Sitting
-
-from .test_minutes import held_sitting
+from tests.sessions.minutes_cases import held_sitting
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,10 @@ def test_the_deliberations_as_scdl_csv_and_json(client):
     assert list(rows[0].keys()) == SCDL_FIELDS
     budget = rows[0]
     assert budget["COLL_SIRET"] == "21590350100017"
-    assert budget["DELIB_DATE"] == s.deliberations.get(number=1).decided_at.date().isoformat()
+    assert (
+        budget["DELIB_DATE"]
+        == s.deliberations.get(number=1).decided_at.astimezone(PARIS).date().isoformat()
+    )
     assert budget["DELIB_MATIERE_CODE"] == "7.1"
     assert budget["DELIB_MATIERE_NOM"] == "finances locales/décisions budgétaires"
     assert (budget["VOTE_POUR"], budget["VOTE_CONTRE"], budget["VOTE_ABSTENTION"]) == (

@@ -16,8 +16,7 @@ from sessions import services
 from sessions.minutes import services as minutes
 from sessions.models import SearchEntry
 from tests import factories
-
-from .test_minutes import held_sitting
+from tests.sessions.minutes_cases import held_sitting
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from sessions.minutes.tasks import timestamp_act
 from sessions.minutes.timestamps import TimestampDeferred, timestamp_request
 from tests import factories as f
-from tests.security.test_vote_log import held_sitting
+from tests.security.vote_log_cases import held_sitting
 from tests.sessions.tsa import Authority
 
 pytestmark = pytest.mark.django_db

@@ -106,3 +106,9 @@ def closed_sitting(part: Path, spans: dict[str, tuple[float, float]]) -> tuple:
     s.state = Sitting.State.CLOSED
     s.save(update_fields=["state"])
     return s, a_member, b_member, factories.chair(a)
+
+
+def stems_of(text: str) -> set[str]:
+    """The words' first six letters: "primitif" and "primitive" both count (the small model
+    hears the synthetic voice's endings loosely), "budget" and "budgets" too."""
+    return {w.strip(".,!?;:'’").lower()[:6] for w in text.split()}

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from streaming.programme.graph import FONT, Rendition
+from streaming.ports import free_port
+from streaming.programme.graph import FONT, ProgrammeConfig, ProgrammeInput, Rendition, RtpOut
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 RGB = {"red": (255, 0, 0), "lime": (0, 255, 0), "blue": (0, 0, 255)}
-LADDER = (Rendition("360p", 640, 360, 600), Rendition("240p", 426, 240, 300))
+LADDER: tuple[Rendition, ...] = (Rendition("360p", 640, 360, 600), Rendition("240p", 426, 240, 300))
 LADDER += (Rendition("180p", 320, 180, 200),)
 TOP = LADDER[0].name
 MAIN = (0.3, 0.35)  # a point of the main picture clear of every text, the PiP, the lower third
@@ -169,3 +170,24 @@ def ffprobe(target: Path) -> list[dict[str, object]]:
         timeout=30,
     ).stdout
     return list(json.loads(report)["streams"])
+
+
+# The mixer's command line
+
+
+def config_for(output_dir: Path, rtp_out: RtpOut | None, inputs: int = 1) -> ProgrammeConfig:
+    """A programme of `inputs` cameras (their addresses unused: the command line only)."""
+    return ProgrammeConfig(
+        inputs=tuple(
+            ProgrammeInput(f"Camera-{i}", f"udp://127.0.0.1:{9000 + i}") for i in range(inputs)
+        ),
+        output_dir=output_dir,
+        control_address=f"tcp://127.0.0.1:{free_port()}",
+        ladder=LADDER,
+        preset="ultrafast",
+        rtp_out=rtp_out,
+    )
+
+
+def tee_slaves(command: list[str]) -> list[str]:
+    return command[command.index("tee") + 1].split("|")

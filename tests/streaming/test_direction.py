@@ -23,7 +23,7 @@ from streaming.runner import BroadcastRunner
 from streaming.services import broadcast_start
 from streaming.simulator import SimulatedCamera
 from tests import factories as f
-from tests.streaming.test_programme import close_to, media, segment_after_now, wait_for
+from tests.streaming.media import close_to, media, segment_after_now, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,14 +85,9 @@ def simulators() -> Iterator[list[SimulatedCamera]]:
 
 
 @pytest.fixture
-def chamber(settings, tmp_path, simulators):
+def chamber(broadcast_settings, simulators):
     """A sitting in session in a room with the two simulated cameras, its broadcast run
     by a runner in a thread; the speaker's seat is preset 3 of the second camera."""
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
     wide, row_a = simulators
     # The technician stored the seat's shot as preset 3 of the second camera.
     driver = driver_for("visca", row_a.control_address)

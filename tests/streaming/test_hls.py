@@ -20,7 +20,7 @@ from streaming.programme.graph import ProgrammeConfig, ProgrammeInput
 from streaming.programme.ingest import free_udp_port
 from streaming.programme.playlists import INDEPENDENT, MIXER_PLAYLIST
 from streaming.programme.supervisor import Supervisor
-from tests.streaming.test_programme import LADDER, Feed, wait_for
+from tests.streaming.media import LADDER, Feed, wait_for
 
 MEDIA = """#EXTM3U
 #EXT-X-VERSION:7

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import re
 import time
-import wave
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from django.urls import reverse
 
@@ -25,14 +23,9 @@ from streaming.programme.ingest import free_udp_port
 from streaming.programme.supervisor import Supervisor
 from streaming.transcript.live import LiveCaptions
 from tests import factories
-from tests.streaming.test_programme import LADDER, Feed, wait_for
+from tests.streaming.media import LADDER, wait_for
+from tests.streaming.speaking_feed import SpeakingFeed, chamber, cue_texts, subtitle_segments
 
-from .chamber_speech import RATE, speak
-
-SAID = [
-    "Nous passons au budget primitif de la commune.",
-    "Les travaux de la piscine commencent au printemps.",
-]
 SPEAKER = "Jeanne Martin"
 # Every test here uses the database, so that they run in this order (pytest-django puts
 # database tests first): the last one stops the broadcast.
@@ -41,29 +34,6 @@ pytestmark = pytest.mark.django_db
 
 def stems(text: str) -> set[str]:
     return {w.strip(".,!?;:'’").lower()[:6] for w in re.split(r"[\s>]", text)}
-
-
-class SpeakingFeed(Feed):
-    """A camera whose sound is `wav`, looped."""
-
-    def __init__(self, name: str, wav: Path, port: int) -> None:
-        super().__init__(name, "gray", 440, port)
-        at = self.command.index("sine=f=440:r=48000")
-        self.command[at - 4 : at + 1] = ["-re", "-stream_loop", "-1", "-i", str(wav)]
-
-
-def chamber(folder: Path) -> Path:
-    """The sentences, each followed by two seconds of silence."""
-    pause = np.zeros(2 * RATE, dtype=np.int16)
-    parts = []
-    for i, text in enumerate(SAID):
-        parts += [speak(text, folder / f"{i}.wav"), pause]
-    with wave.open(str(folder / "chamber.wav"), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(np.concatenate(parts).tobytes())
-    return folder / "chamber.wav"
 
 
 @pytest.fixture(scope="module")
@@ -95,21 +65,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
     yield {"out": out, "supervisor": supervisor, "captions": captions, "stop": stop}
     stop()
-
-
-def subtitle_segments(out: Path) -> list[tuple[str, str]]:
-    """The subtitles playlist's segments: (name, WebVTT text)."""
-    try:
-        text = (out / "subtitles" / "index.m3u8").read_text()
-    except FileNotFoundError:
-        return []
-    names = [line for line in text.splitlines() if line and not line.startswith("#")]
-    return [(name, (out / "subtitles" / name).read_text()) for name in names]
-
-
-def cue_texts(vtt: str) -> list[str]:
-    blocks = vtt.split("\n\n")[1:]
-    return [block.splitlines()[-1] for block in blocks if " --> " in block]
 
 
 def test_the_spoken_words_are_captioned_within_seconds(live):

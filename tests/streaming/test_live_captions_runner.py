@@ -18,8 +18,7 @@ from streaming.programme.ingest import free_udp_port
 from streaming.runner import BroadcastRunner
 from tests import factories as f
 from tests.streaming.media import wait_for
-
-from .test_live_captions import SpeakingFeed, chamber, cue_texts, subtitle_segments
+from tests.streaming.speaking_feed import SpeakingFeed, chamber, cue_texts, subtitle_segments
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,7 +18,6 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,18 +33,12 @@ from sessions.models import AttendanceEvent, Sitting, SittingLog
 from streaming import services
 from streaming.hls import ENDLIST, hls_dir, media_playlists, recording_dir
 from streaming.models import Broadcast, Camera, Replay
-from streaming.programme.ingest import free_udp_port
 from streaming.programme.state import SLATES
 from streaming.replay import ffmpeg
 from streaming.runner import BroadcastRunner
 from tests import factories as f
-from tests.security.test_media_presence import (
-    camera_offer,
-    connect_media,
-    eventually,
-    joined,
-)
-from tests.streaming.test_programme import Feed, close_to, picture, wait_for
+from tests.security.media_presence_cases import camera_offer, connect_media, eventually, joined
+from tests.streaming.media import Feed, close_to, picture, wait_for
 from voting import services as voting
 
 app = URLRouter(websocket_urlpatterns)
@@ -159,19 +152,6 @@ async def test_a_reconnection_within_the_grace_is_no_departure(settings) -> None
 # --- the close, on the real programme ----------------------------------------------------
 
 
-@pytest.fixture
-def feeds() -> Iterator[list[Feed]]:
-    started = [
-        Feed("Plan large", "red", 440, free_udp_port()),
-        Feed("Tribune", "lime", 660, free_udp_port()),
-    ]
-    for feed in started:
-        feed.start()
-    yield started
-    for feed in started:
-        feed.stop()
-
-
 def sitting_under_way(feeds: list[Feed]) -> tuple[Sitting, list]:
     """Seven members, three items, convened for yesterday (so that it may open now),
     the room's two cameras registered."""
@@ -184,13 +164,8 @@ def sitting_under_way(feeds: list[Feed]) -> tuple[Sitting, list]:
 
 
 @pytest.fixture
-def broadcasting(settings, tmp_path: Path, feeds):
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
-    settings.SEANCE_CLOSING_SLATE_SECONDS = 8  # room for a loaded machine
+def broadcasting(broadcast_settings, feeds):
+    broadcast_settings.SEANCE_CLOSING_SLATE_SECONDS = 8  # room for a loaded machine
     sitting, people = sitting_under_way(feeds)
     technician = f.staff(sitting.assembly, role="technician")
     broadcast = services.broadcast_start(sitting=sitting, user=technician)

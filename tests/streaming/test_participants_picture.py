@@ -16,19 +16,19 @@ from streaming.ports import free_udp_port
 from streaming.programme.graph import ProgrammeInput, RtpOut, mixer_command
 from streaming.programme.state import SLATES, ProgrammeState
 from streaming.programme.supervisor import Supervisor
-
-from .test_programme import (
+from tests.streaming.media import (
     MAIN,
     RGB,
     TOP,
     Feed,
     close_to,
+    config_for,
     eventually,
     picture,
     segments,
+    tee_slaves,
     wait_for,
 )
-from .test_programme_feed import config_for, tee_slaves
 
 SDP = """v=0
 o=- 0 0 IN IP4 127.0.0.1

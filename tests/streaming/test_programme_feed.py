@@ -31,9 +31,7 @@ from streaming.conference.janus import (
 from streaming.conference.janus_process import JanusProcess, janus_available
 from streaming.ports import free_port, free_udp_port
 from streaming.programme.graph import (
-    ProgrammeConfig,
     ProgrammeInput,
-    Rendition,
     RtpOut,
     mixer_command,
 )
@@ -48,33 +46,23 @@ from streaming.visio.programme_feed import (
     mountpoint_secret,
     programme_rtp_out,
 )
+from tests.streaming.media import (
+    Feed,
+    close_to,
+    config_for,
+    eventually,
+    ffprobe,
+    picture,
+    tee_slaves,
+    wait_for,
+)
 
 from ..browser.conftest import launch
-from .test_programme import Feed, close_to, eventually, ffprobe, picture, wait_for
 
 SITTING = 31
-LADDER = (Rendition("360p", 640, 360, 600), Rendition("240p", 426, 240, 300))
-LADDER += (Rendition("180p", 320, 180, 200),)
-
-
-def config_for(output_dir: Path, rtp_out: RtpOut | None, inputs: int = 1) -> ProgrammeConfig:
-    return ProgrammeConfig(
-        inputs=tuple(
-            ProgrammeInput(f"Camera-{i}", f"udp://127.0.0.1:{9000 + i}") for i in range(inputs)
-        ),
-        output_dir=output_dir,
-        control_address=f"tcp://127.0.0.1:{free_port()}",
-        ladder=LADDER,
-        preset="ultrafast",
-        rtp_out=rtp_out,
-    )
 
 
 # The command line
-
-
-def tee_slaves(command: list[str]) -> list[str]:
-    return command[command.index("tee") + 1].split("|")
 
 
 def test_without_rtp_out_the_mixer_is_as_before(tmp_path: Path) -> None:

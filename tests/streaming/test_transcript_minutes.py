@@ -13,7 +13,7 @@ from streaming.replay import build_replay
 from streaming.transcript.minutes import item_transcript
 from tests import factories
 
-from .test_transcript import chamber_sound, sitting, stems_of  # noqa: F401 - fixtures
+from .chamber_speech import stems_of
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"

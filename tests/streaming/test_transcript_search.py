@@ -17,8 +17,6 @@ from streaming.models import Replay, Transcript
 from streaming.replay import build_replay
 from tests import factories
 
-from .test_transcript import chamber_sound, sitting  # noqa: F401  (the same chamber)
-
 pytestmark = pytest.mark.django_db
 
 

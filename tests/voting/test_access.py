@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from council.errors import Forbidden, InvalidInput, NotFound
 from sessions.access import Role
-from tests.voting.test_votes import open_sitting
+from tests.voting.ballots import open_sitting
 from voting import services
 from voting.access import access_vote, vote_in
 

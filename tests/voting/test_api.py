@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from sessions import services as sittings
 from sessions.models import AgendaItem, Interest
 from tests import factories as f
-from tests.voting.test_votes import cast, open_sitting
+from tests.voting.ballots import cast, open_sitting
 from voting import services
 from voting.models import Ballot, Vote
 

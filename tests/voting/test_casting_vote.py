@@ -11,7 +11,7 @@ from sessions import services as sittings
 from sessions.minutes.draft import minutes_draft
 from sessions.minutes.pdf import _result_lines
 from sessions.models import AgendaItem
-from tests.voting.test_votes import cast, open_sitting
+from tests.voting.ballots import cast, open_sitting
 from voting import services
 from voting.errors import VoteRefused
 from voting.models import Vote

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from sessions import services as sittings
 from sessions.models import AgendaItem
-from tests.voting.test_votes import cast, open_sitting
+from tests.voting.ballots import cast, open_sitting
 from voting import services
 from voting.errors import VoteRefused
 from voting.models import Vote, VoteRecord

@@ -12,7 +12,7 @@ from sessions import services as sittings
 from sessions.minutes.draft import minutes_draft
 from sessions.minutes.pdf import _result_lines
 from sessions.models import AgendaItem, SittingLog
-from tests.voting.test_votes import open_sitting
+from tests.voting.ballots import open_sitting
 from voting import services
 from voting.errors import VoteRefused
 from voting.models import VoteRecord

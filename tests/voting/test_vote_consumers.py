@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from tests import factories as f
-from tests.sessions.test_consumers import connect, until
+from tests.sessions.sockets import connect, until
 from voting.models import Ballot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 
 from sessions.models import AgendaItem
 from tests import factories as f
-from tests.sessions.test_consumers import connect, until
+from tests.sessions.sockets import connect, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
