@@ -34,7 +34,7 @@ from streaming.programme.ingest import free_udp_port
 from streaming.programme.state import SLATES
 from streaming.runner import BroadcastRunner
 from tests import factories as f
-from tests.streaming.test_programme import Feed, close_to, picture, wait_for
+from tests.streaming.media import Feed, close_to, picture, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
