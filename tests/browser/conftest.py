@@ -149,3 +149,26 @@ def off_loop(fn, *args, **kwargs):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(call).result()
+
+
+@pytest.fixture
+def cameras(broadcast_settings, feeds):
+    """The room's two cameras sending, the broadcast's settings set before the live server
+    starts (request it before `live_url`)."""
+    return feeds
+
+
+@pytest.fixture(scope="module")
+def media_browser():
+    """Chromium with its built-in fake devices (a test pattern and a beep), no prompt."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(
+            p,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            "--autoplay-policy=no-user-gesture-required",
+        )
+        yield browser
+        browser.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-from dataclasses import dataclass
 
 import imageio_ffmpeg
 import pytest
@@ -23,31 +22,17 @@ from sessions.services import screens
 from streaming.models import Replay, Transcript, TranscriptSegment
 from streaming.replay import replay_file
 from tests import factories as f
+from tests.browser.page_survey import Visit, survey
 from voting import services as voting
 
 from .a11y import (
     DESKTOP,
     PHONE,
-    axe_violations,
-    english_left,
-    english_phrases,
-    overflow,
-    report,
-    typography_slips,
 )
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
-
-PASSWORD = "seance-demo"
-
-
-@dataclass(frozen=True)
-class Visit:
-    name: str
-    user: str | None  # the demo's login, None: a citizen
-    url: str
 
 
 def demo_sittings() -> dict[str, int | str]:
@@ -172,61 +157,6 @@ def live_pages(ids) -> list[Visit]:
         Visit("chair-after", "maire", f"/chair/sittings/{ids['held']}/"),
         Visit("roll-during", "secretariat", f"/roll/sittings/{ids['live']}/"),
     ]
-
-
-def survey(
-    browser,
-    base: str,
-    visits: list[Visit],
-    size: dict[str, int],
-    waived: dict[str, set[str]] | None = None,
-) -> list[str]:
-    """Visit each page as its person, at `size`; what fails, page by page: axe-core's
-    violations, a page wider than the window, the catalogue's English in a French page,
-    a breaking space before a colon. `waived`: page name -> the axe-core rules (or
-    "typography") left out of its checks."""
-    contexts: dict[str | None, object] = {}
-    phrases = english_phrases()
-    failures = []
-    try:
-        for visit in visits:
-            if visit.user not in contexts:
-                context = browser.new_context(locale="fr-FR", viewport=size)
-                context.set_default_timeout(15_000)
-                if visit.user:
-                    login = context.new_page()
-                    login.goto(f"{base}/login/")
-                    login.fill("#id_username", visit.user)
-                    login.fill("#id_password", PASSWORD)
-                    login.click("button[type=submit]")
-                    login.wait_for_url(f"{base}/")
-                    login.close()
-                contexts[visit.user] = context
-            page = contexts[visit.user].new_page()  # type: ignore[attr-defined]
-            page.goto(f"{base}{visit.url}", wait_until="load")
-            page.wait_for_timeout(300)  # the live pages' first events
-            shoot(page, f"a11y-{visit.name}-{size['width']}")
-            left_out = (waived or {}).get(visit.name, set())
-            violations = [v for v in axe_violations(page) if v["id"] not in left_out]
-            if violations:
-                failures.append(f"{visit.name} at {size['width']} px:\n{report(violations)}")
-            english = english_left(page, phrases)
-            if english:
-                failures.append(f"{visit.name}: English left in French: {english}")
-            slips = typography_slips(page)
-            if slips and "typography" not in left_out:
-                failures.append(f"{visit.name}: French typography: {slips}")
-            seen = overflow(page)
-            if seen["scroll"] > seen["inner"]:
-                failures.append(
-                    f"{visit.name} at {size['width']} px is {seen['scroll']} px wide:"
-                    f" {', '.join(seen['wide'])}"
-                )
-            page.close()
-    finally:
-        for context in contexts.values():
-            context.close()  # type: ignore[attr-defined]
-    return failures
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from tests.sessions.test_accessible_acts import hostile_convocation, published
-from tests.sessions.test_minutes import adopted_minutes
+from tests.browser.page_survey import Visit, survey
+from tests.sessions.accessible_acts_cases import hostile_convocation, published
+from tests.sessions.minutes_cases import adopted_minutes
 
 from .a11y import DESKTOP, PHONE
 from .conftest import off_loop
-from .test_a11y_pages import Visit, survey
 
 pytestmark = [pytest.mark.browser]
 

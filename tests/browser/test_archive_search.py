@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from streaming.models import Transcript
 from streaming.replay import build_replay
 from tests.streaming.chamber_speech import closed_sitting, record_chamber
-from tests.voting.test_councillor_page import councillor_sitting
+from tests.voting.councillor_sittings import councillor_sitting
 
 from .a11y import DESKTOP, PHONE, assert_accessible, assert_fits
 from .conftest import off_loop, shoot

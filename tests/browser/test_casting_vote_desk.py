@@ -11,7 +11,7 @@ from tests import factories as f
 from voting.models import Vote
 
 from .conftest import off_loop
-from .test_chair_desk import desk
+from .pages import desk
 
 pytestmark = [pytest.mark.browser]
 

@@ -12,22 +12,11 @@ from sessions import services
 from sessions.models import AttendanceEvent, Sitting, SpeakingRequest
 from tests import factories as f
 
+from .a11y import DESKTOP, PHONE
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import desk, login
 
 pytestmark = [pytest.mark.browser]
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def desk(new_page, live_url, sitting, user, viewport=DESKTOP):
-    page = new_page()
-    page.set_viewport_size(viewport)
-    login(page, live_url, user.username)
-    page.goto(f"{live_url}/chair/sittings/{sitting.id}/")
-    expect(page.locator("#live-connection")).to_have_text("En direct")
-    return page
 
 
 def no_horizontal_scroll(page) -> None:

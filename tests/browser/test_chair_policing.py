@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 from sessions.models import AttendanceEvent, PolicingMeasure
 from tests import factories as f
 
-from .a11y import assert_accessible, assert_fits, typography_slips
+from .a11y import DESKTOP, PHONE, assert_accessible, assert_fits, typography_slips
 from .conftest import off_loop, shoot
-from .test_chair_desk import DESKTOP, PHONE, desk
+from .pages import desk
 
 pytestmark = [pytest.mark.browser]
 

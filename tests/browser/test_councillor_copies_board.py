@@ -13,7 +13,7 @@ from tests import factories as f
 
 from .a11y import axe_violations
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 

@@ -9,26 +9,10 @@ from playwright.sync_api import expect
 
 from tests import factories as f
 
-from .conftest import launch, off_loop, shoot
-from .test_live_sitting import login
+from .conftest import off_loop, shoot
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def media_browser():
-    """Chromium with its built-in fake devices (a test pattern and a beep), no prompt."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(
-            p,
-            "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            "--autoplay-policy=no-user-gesture-required",
-        )
-        yield browser
-        browser.close()
 
 
 def test_device_test_shows_camera_microphone_and_connection(live_url, media_browser):

@@ -18,10 +18,10 @@ from streaming.programme.graph import ProgrammeConfig, ProgrammeInput
 from streaming.programme.ingest import free_udp_port
 from streaming.programme.supervisor import Supervisor
 from tests import factories as f
-from tests.streaming.test_programme import LADDER, Feed, wait_for
+from tests.streaming.media import LADDER, Feed, wait_for
 
 from .conftest import off_loop
-from .test_player import until
+from .pages import until
 
 pytestmark = [pytest.mark.browser]
 

@@ -11,7 +11,7 @@ from sessions.models import ConvocationRecipient, Sitting
 from tests import factories as f
 
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 

@@ -15,11 +15,11 @@ from streaming.programme.ingest import free_udp_port
 from streaming.programme.supervisor import Supervisor
 from streaming.transcript.live import LiveCaptions
 from tests import factories as f
-from tests.streaming.test_live_captions import SpeakingFeed, chamber, cue_texts, subtitle_segments
-from tests.streaming.test_programme import LADDER, wait_for
+from tests.streaming.media import LADDER, wait_for
+from tests.streaming.speaking_feed import SpeakingFeed, chamber, cue_texts, subtitle_segments
 
 from .conftest import off_loop
-from .test_player import until
+from .pages import until
 
 pytestmark = [pytest.mark.browser]
 

@@ -8,16 +8,9 @@ from playwright.sync_api import expect
 from tests import factories as f
 
 from .conftest import off_loop, shoot
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
-
-
-def login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def test_chair_runs_the_sitting_and_everyone_follows(live_url, new_page):

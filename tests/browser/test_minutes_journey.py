@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.sessions.test_minutes import adopted_minutes
+from tests.sessions.minutes_cases import adopted_minutes
 
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 

@@ -24,7 +24,7 @@ from .a11y import (
     typography_slips,
 )
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 NBSP = "\u00a0"

@@ -15,6 +15,7 @@ from streaming.hls import hls_dir
 from tests import factories as f
 
 from .conftest import off_loop, shoot
+from .pages import until
 
 pytestmark = [pytest.mark.browser]
 
@@ -82,19 +83,6 @@ def ladder(out, seconds: int) -> subprocess.Popen:
         ],  # fmt: skip
         stdin=subprocess.DEVNULL,
     )
-
-
-def until(page, expression: str, timeout: float = 20):
-    """Poll `expression` (about the video `v`) until it is truthy; return its value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = page.evaluate(
-            f"(() => {{ const v = document.getElementById('programme'); return {expression}; }})()"
-        )
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"still false after {timeout} s: {expression}")
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from sessions.models import Sitting, Transmission
+from tests.browser.page_survey import PASSWORD, Visit, survey
 
 from .a11y import DESKTOP, PHONE
 from .conftest import off_loop
-from .test_a11y_pages import PASSWORD, Visit, survey
 
 pytestmark = [pytest.mark.browser]
 REASON = "La classification 9.9 n'existe pas dans la nomenclature de la collectivité."

@@ -17,35 +17,15 @@ from playwright.sync_api import expect
 from streaming.hls import hls_dir
 from streaming.lease import Owner
 from streaming.models import Broadcast, Camera
-from streaming.programme.ingest import free_udp_port
 from streaming.runner import BroadcastRunner
 from streaming.services import broadcast_start
 from tests import factories as f
-from tests.streaming.test_programme import Feed, close_to, picture, wait_for
+from tests.streaming.media import close_to, picture, wait_for
 
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
-from .test_player import until
+from .pages import login, stop_runner, until
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def cameras(settings, tmp_path):
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
-    feeds = [
-        Feed("Plan large", "red", 440, free_udp_port()),
-        Feed("Tribune", "lime", 660, free_udp_port()),
-    ]
-    for feed in feeds:
-        feed.start()
-    yield feeds
-    for feed in feeds:
-        feed.stop()
 
 
 def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
@@ -130,15 +110,6 @@ def test_the_technician_cuts_from_the_control_room(cameras, live_url, new_page):
         expect(page.get_by_role("button", name="Arrêter la diffusion")).to_be_enabled()
     finally:
         stop_runner(broadcast, thread)
-
-
-def stop_runner(broadcast: Broadcast, thread: threading.Thread) -> None:
-    if thread.is_alive():
-        off_loop(
-            lambda: Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
-        )
-        thread.join(30)
-    assert not thread.is_alive()
 
 
 def dead_owner() -> str:

@@ -20,8 +20,7 @@ from streaming.services import broadcast_start
 from tests import factories as f
 
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
-from .test_regie import cameras, stop_runner  # noqa: F401  (cameras: the fixture)
+from .pages import login, stop_runner
 
 pytestmark = [pytest.mark.browser]
 
@@ -57,7 +56,7 @@ def no_horizontal_scroll(page) -> bool:
     return True
 
 
-def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_page):  # noqa: F811
+def test_the_regie_follows_the_programme_to_the_close(cameras, live_url, new_page):
     def prepare():
         a = f.assembly(members=7, population=1_000)
         s = f.in_session(a, present=7)

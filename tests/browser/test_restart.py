@@ -19,11 +19,7 @@ from tests import factories as f
 from voting.models import Ballot
 
 from .conftest import off_loop, start_daphne
-from .test_live_sitting import login
-from .test_player import until
-from .test_regie import cameras, stop_runner
-
-__all__ = ["cameras"]  # the fixture, used here
+from .pages import login, stop_runner, until
 
 pytestmark = [pytest.mark.browser]
 

@@ -12,7 +12,7 @@ from tests import factories as f
 from voting.models import Ballot, SecretParticipation
 
 from .conftest import off_loop, shoot
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 from tests import factories as f
 
 from .conftest import off_loop, shoot
-from .test_device_test import media_browser  # noqa: F401  (the fixture)
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 
@@ -38,7 +37,7 @@ def page_of(browser, live_url, username):
 def test_the_chairs_roll_follows_a_councillor_who_leaves_the_video(
     relay,
     live_url,
-    media_browser,  # noqa: F811
+    media_browser,
 ):
     def prepare():
         a = f.assembly(members=5, population=1_000)

@@ -5,7 +5,6 @@ the connection."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
@@ -14,11 +13,10 @@ from playwright.sync_api import expect
 from sessions.models import AttendanceEvent
 from sessions.services import media_sweep
 from tests import factories as f
-from tests.streaming.test_programme import wait_for
+from tests.streaming.media import wait_for
 
 from .conftest import off_loop, shoot
-from .test_device_test import media_browser  # noqa: F401  (the fixture)
-from .test_live_sitting import login
+from .pages import joined, login
 
 pytestmark = [pytest.mark.browser]
 
@@ -33,18 +31,6 @@ RECEIVED = """async () => {
   }
   return out;
 }"""
-
-
-def joined(browser, live_url, username, sitting_id):
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1000, "height": 800})
-    context.grant_permissions(["camera", "microphone"])
-    page = context.new_page()
-    login(page, live_url, username)
-    page.goto(f"{live_url}/visio/sittings/{sitting_id}/")
-    page.click("#visio-join-button")
-    # "Connecté." for the chair; "Connecté, micro fermé : …" for a councillor.
-    expect(page.locator("#visio-status")).to_have_text(re.compile(r"^Connecté"))
-    return page
 
 
 def audio_packets_sent(page) -> int:
@@ -94,7 +80,7 @@ def heard_nothing_for(page, seconds: float, within: float) -> bool:
     return False
 
 
-def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, media_browser):  # noqa: F811
+def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, media_browser):
     settings.SEANCE_MEDIA_GRACE_SECONDS = 1
 
     def prepare():
@@ -183,7 +169,7 @@ def test_two_councillors_see_and_hear_each_other(backend, settings, live_url, me
     mayor.context.close()
 
 
-def test_signalling_refuses_bad_input(live_url, media_browser):  # noqa: F811
+def test_signalling_refuses_bad_input(live_url, media_browser):
     def prepare():
         a = f.assembly(members=3, population=1_000)
         other = f.assembly(members=3, population=1_000)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
@@ -24,10 +23,10 @@ from streaming.models import Broadcast, Camera
 from streaming.ports import free_udp_port
 from streaming.runner import BroadcastRunner
 from tests import factories as f
-from tests.streaming.test_programme import Feed, close_to, pixel, segment_after_now, wait_for
+from tests.streaming.media import Feed, close_to, pixel, segment_after_now, wait_for
 
 from .conftest import launch, off_loop, shoot
-from .test_visio import joined
+from .pages import joined
 
 pytestmark = [pytest.mark.browser]
 
@@ -65,14 +64,9 @@ def browsers(tmp_path_factory) -> Iterator[tuple]:
 
 
 @pytest.fixture
-def configured(settings, tmp_path: Path) -> None:
+def configured(broadcast_settings) -> None:
     """Before the server starts (it is a forked process): one thumbnail on the stage."""
-    settings.SEANCE_VISIO_THUMBNAILS = 1
-    settings.SEANCE_HLS_DIR = tmp_path / "hls"
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    settings.SEANCE_BROADCAST_LADDER = "small"
-    settings.SEANCE_BROADCAST_PRESET = "ultrafast"
-    settings.SEANCE_BROADCAST_QUEUE = f"test-unconsumed-{tmp_path.name}"
+    broadcast_settings.SEANCE_VISIO_THUMBNAILS = 1
 
 
 @pytest.fixture

@@ -44,8 +44,7 @@ from .a11y import (
     typography_slips,
 )
 from .conftest import off_loop, shoot
-from .test_device_test import media_browser  # noqa: F401  (the fixture)
-from .test_live_sitting import login
+from .pages import login
 
 pytestmark = [pytest.mark.browser]
 
@@ -132,7 +131,7 @@ def session_of(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def test_a_whole_sitting_by_its_people(relay, live_url, media_browser, tmp_path):  # noqa: F811
+def test_a_whole_sitting_by_its_people(relay, live_url, media_browser, tmp_path):
     def prepare():
         a = f.assembly(members=59, population=110_000, name="Ingeville")
         people = list(a.members.order_by("last_name", "first_name").select_related("user"))

@@ -23,7 +23,7 @@ from tests.browser.conftest import (  # noqa: F401 (the live server and browser 
     new_page,
     off_loop,
 )
-from tests.browser.test_live_sitting import login
+from tests.browser.pages import login
 from tests.security.hostile import HostileCouncil, hostile_council, pages, payload, user_of
 
 FIELDS = "assembly room sitting item1 item2 document question camera lt-name lt-role lt-item"

@@ -18,7 +18,7 @@ from streaming.ports import free_port as free_tcp_port
 from streaming.programme.graph import ProgrammeConfig, ProgrammeInput
 from streaming.programme.ingest import free_udp_port
 from streaming.programme.supervisor import Supervisor
-from tests.streaming.test_programme import LADDER, Feed, wait_for
+from tests.streaming.media import LADDER, Feed, wait_for
 
 SECONDS_PER_CAMERA = 12  # some 25 s on the first two: an integrated loudness worth the name
 QUIET_DB = -20  # the second camera's microphone, far quieter than the first's
