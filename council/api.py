@@ -17,7 +17,7 @@ from rest_framework import exceptions, parsers, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from council.errors import DomainError, InvalidInput
+from council.errors import CouncilErrorCode, DomainError, InvalidInput
 from council.frames import json_loads
 from council.parsing import MAX_ID, MAX_IDS, parse_count, parse_id
 
@@ -41,7 +41,7 @@ class JSONParser(parsers.JSONParser):
         except (UnicodeDecodeError, LookupError):
             raise InvalidInput(
                 _("The body is not text in %(encoding)s.") % {"encoding": encoding},
-                code="invalid_json",
+                code=CouncilErrorCode.INVALID_JSON,
             ) from None
         return json_loads(text)
 

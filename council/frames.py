@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from council.errors import InvalidInput
+from council.errors import CouncilErrorCode, InvalidInput
 
 MAX_DEPTH = 32  # no message of ours nests more than 4 deep
 
@@ -43,12 +43,14 @@ def json_loads(text: str) -> Any:
     if nesting_depth(text) > MAX_DEPTH:
         raise InvalidInput(
             _("The message nests more than %(n)s levels deep.") % {"n": MAX_DEPTH},
-            code="too_deep",
+            code=CouncilErrorCode.TOO_DEEP,
         )
     try:
         return json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
-        raise InvalidInput(_("The message is not valid JSON."), code="invalid_json") from None
+        raise InvalidInput(
+            _("The message is not valid JSON."), code=CouncilErrorCode.INVALID_JSON
+        ) from None
 
 
 def _no_constant(name: str) -> Any:
@@ -60,9 +62,11 @@ def action_frame(text_data: str | None, limit: int) -> dict[str, Any]:
     if text_data is None or len(text_data) > limit:
         raise InvalidInput(
             _("Send one JSON text frame of at most %(size)s KiB.") % {"size": limit // 1024},
-            code="invalid_frame",
+            code=CouncilErrorCode.INVALID_FRAME,
         )
     content = json_loads(text_data)
     if not isinstance(content, dict) or not isinstance(content.get("action"), str):
-        raise InvalidInput(_('The message needs an "action".'), code="invalid_message")
+        raise InvalidInput(
+            _('The message needs an "action".'), code=CouncilErrorCode.INVALID_MESSAGE
+        )
     return content

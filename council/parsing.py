@@ -23,7 +23,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from council.errors import InvalidInput
+from council.errors import CouncilErrorCode, InvalidInput
 from council.models import Assembly, Member
 
 MAX_ID = 2**63 - 1  # PostgreSQL's bigint, SQLite's integer
@@ -35,7 +35,9 @@ _NOT_IDS = gettext_noop('"%(field)s" must be a list of ids (positive whole numbe
 
 
 def _refuse(message: str, field: str) -> InvalidInput:
-    return InvalidInput(_(message) % {"field": field}, code="invalid_field", field=field)
+    return InvalidInput(
+        _(message) % {"field": field}, code=CouncilErrorCode.INVALID_FIELD, field=field
+    )
 
 
 def _whole(value: object, *, strings: bool) -> int | None:
@@ -69,7 +71,7 @@ def parse_single(values: list[str], *, field: str) -> str | None:
     if len(values) > 1:
         raise InvalidInput(
             _('"%(field)s" is given more than once.') % {"field": field},
-            code="invalid_field",
+            code=CouncilErrorCode.INVALID_FIELD,
             field=field,
         )
     return values[0] if values else None
@@ -94,7 +96,7 @@ def parse_count(value: object, *, field: str, maximum: int, strings: bool = Fals
         raise InvalidInput(
             _('"%(field)s" must be a whole number from 0 to %(max)s.')
             % {"field": field, "max": maximum},
-            code="invalid_field",
+            code=CouncilErrorCode.INVALID_FIELD,
             field=field,
         )
     return number
@@ -113,7 +115,7 @@ def parse_flag(value: object, *, field: str, default: bool | None = None) -> boo
         return FLAGS[value]
     raise InvalidInput(
         _('"%(field)s" must be true or false.') % {"field": field},
-        code="invalid_field",
+        code=CouncilErrorCode.INVALID_FIELD,
         field=field,
     )
 
@@ -127,14 +129,14 @@ def parse_text(value: object, *, field: str, max_length: int, default: str = "")
         raise InvalidInput(
             _('"%(field)s" must be text of at most %(max)s characters.')
             % {"field": field, "max": max_length},
-            code="invalid_field",
+            code=CouncilErrorCode.INVALID_FIELD,
             field=field,
         )
     if not _storable(value):
         raise InvalidInput(
             _('"%(field)s" holds a character that is not text (NUL, or half a pair).')
             % {"field": field},
-            code="invalid_field",
+            code=CouncilErrorCode.INVALID_FIELD,
             field=field,
         )
     return value
@@ -161,7 +163,7 @@ def parse_choice(
         raise InvalidInput(
             _('"%(field)s" must be one of: %(choices)s.')
             % {"field": field, "choices": ", ".join(allowed)},
-            code="invalid_field",
+            code=CouncilErrorCode.INVALID_FIELD,
             field=field,
         )
     return value
@@ -176,13 +178,13 @@ def parse_ref(value: object) -> Any:
         return value
     raise InvalidInput(
         _('"ref" must be a text of at most 64 characters or a whole number.'),
-        code="invalid_field",
+        code=CouncilErrorCode.INVALID_FIELD,
         field="ref",
     )
 
 
 def _unknown_member() -> InvalidInput:
-    return InvalidInput(_("No such member in this assembly."), code="unknown_member")
+    return InvalidInput(_("No such member in this assembly."), code=CouncilErrorCode.UNKNOWN_MEMBER)
 
 
 def parse_members(

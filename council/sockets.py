@@ -26,7 +26,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
 from council.accounts import session_user, user_group
-from council.errors import DomainError
+from council.errors import CouncilErrorCode, DomainError
 
 SESSION_ENDED = 4401
 
@@ -34,7 +34,7 @@ Check = Callable[[], Any]
 
 
 class SessionEnded(DomainError):
-    code = "session_ended"
+    code: str = CouncilErrorCode.SESSION_ENDED
     status = 401
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from council.errors import InvalidInput
 from council.models import Assembly, Member, StaffRole
 from council.parsing import parse_id, parse_member
+from sessions.errors import SittingErrorCode
 
 from .errors import Forbidden, NotFound
 from .models import Document, Proxy, Sitting
@@ -169,7 +170,7 @@ def access_member(user: Any, sitting: Sitting, refusal: str) -> Member:
     (vote, give a proxy, ask for the floor); `refusal` (code not_member) otherwise."""
     member = member_of(user, sitting.assembly_id)
     if member is None:
-        raise InvalidInput(refusal, code="not_member")
+        raise InvalidInput(refusal, code=SittingErrorCode.NOT_MEMBER)
     return member
 
 
@@ -179,7 +180,7 @@ def access_declarant(user: Any, sitting: Sitting, member_id: int | None) -> Memb
     own = member_of(user, sitting.assembly_id)
     member_id = member_id or (own.pk if own else None)
     if member_id is None:
-        raise InvalidInput(_("Name the member concerned."), code="no_member")
+        raise InvalidInput(_("Name the member concerned."), code=SittingErrorCode.NO_MEMBER)
     if (own is None or member_id != own.pk) and not can(user, sitting, Role.CHAIR):
         raise Forbidden(_("Only the chair records another member's interest."))
     return parse_member(sitting.assembly, member_id)

@@ -27,6 +27,7 @@ from council.api import IdField, IdListField, StrictSerializer, errors, valid
 from council.errors import InvalidInput, NotFound
 from council.models import Assembly
 from council.parsing import parse_id, parse_member, parse_single
+from sessions.errors import SittingErrorCode
 
 from . import services
 from .access import Role, access_assembly, access_sitting, can, clerk_assemblies
@@ -149,7 +150,7 @@ class SittingList(APIView):
         data = valid(SittingIn, request)
         assembly_id = data.pop("assembly")
         if not Assembly.objects.filter(pk=assembly_id).exists():
-            raise InvalidInput(_("No such assembly."), code="unknown_assembly")
+            raise InvalidInput(_("No such assembly."), code=SittingErrorCode.UNKNOWN_ASSEMBLY)
         refusal = _("Only the clerk creates sittings.")
         assembly = access_assembly(request.user, assembly_id, Role.CLERK, refusal=refusal)
         data["remote_rooms"] = rooms_in(assembly, data.get("remote_rooms", []))

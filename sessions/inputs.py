@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from council.errors import InvalidInput
 from council.models import Assembly, Room
 from council.parsing import parse_id, parse_ids, parse_optional_id
+from sessions.errors import SittingErrorCode
 
 from .models import AgendaItem, Sitting
 
@@ -17,7 +18,7 @@ from .models import AgendaItem, Sitting
 def item_in(sitting: Sitting, value: object, *, field: str = "item") -> AgendaItem:
     item = sitting.items.filter(pk=parse_id(value, field=field)).first()
     if item is None:
-        raise InvalidInput(_("No such item in this sitting."), code="unknown_item")
+        raise InvalidInput(_("No such item in this sitting."), code=SittingErrorCode.UNKNOWN_ITEM)
     return item
 
 
@@ -25,7 +26,7 @@ def rooms_in(assembly: Assembly, value: object, *, field: str = "remote_rooms") 
     ids = parse_ids(value, field=field)
     rooms = list(assembly.rooms.filter(pk__in=ids))
     if len(rooms) != len(set(ids)):
-        raise InvalidInput(_("No such room in this assembly."), code="unknown_room")
+        raise InvalidInput(_("No such room in this assembly."), code=SittingErrorCode.UNKNOWN_ROOM)
     return rooms
 
 
@@ -42,5 +43,7 @@ def sittings_of(
     ids = parse_ids(value, field=field, strings=strings)
     found = list(Sitting.objects.filter(assembly=sitting.assembly, pk__in=ids))
     if len(found) != len(set(ids)):
-        raise InvalidInput(_("No such sitting of this council."), code="unknown_sitting")
+        raise InvalidInput(
+            _("No such sitting of this council."), code=SittingErrorCode.UNKNOWN_SITTING
+        )
     return found

@@ -12,6 +12,7 @@ from council.errors import Forbidden, InvalidInput, NotFound
 from council.models import Member, Room
 from sessions.access import Role, access_sitting, can, member_of
 from sessions.models import Sitting
+from streaming.errors import Code
 
 from .models import Broadcast
 
@@ -46,12 +47,12 @@ def access_meeting(user: Any, sitting_id: Any, room_id: int | None = None) -> Me
         sitting = access_sitting(user, sitting_id, Role.MEMBER)
         member = member_of(user, sitting.assembly_id)
         if member is None:
-            raise Forbidden(_("Only members of the council join the video."), code="not_member")
+            raise Forbidden(_("Only members of the council join the video."), code=Code.NOT_MEMBER)
         return MeetingSeat(sitting, member, None, can(user, sitting, Role.CHAIR))
     sitting = access_sitting(user, sitting_id, Role.ATTENDANCE)
     room = sitting.remote_rooms.filter(pk=room_id).first()
     if room is None:
         raise InvalidInput(
-            _("This room is not a designated remote room of the sitting."), code="wrong_room"
+            _("This room is not a designated remote room of the sitting."), code=Code.WRONG_ROOM
         )
     return MeetingSeat(sitting, None, room, can(user, sitting, Role.CHAIR))

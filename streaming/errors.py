@@ -34,6 +34,11 @@ class Code(StrEnum):
     TOO_LONG = "too_long"
     SLATE_INVALID = "slate_invalid"
     UNKNOWN_COMMAND = "unknown_command"
+    # Refusals of the pages and sockets beside the broadcast.
+    INVALID_ITEM = "invalid_item"
+    NOT_MEMBER = "not_member"
+    TRANSCRIPT_MODEL_UNAVAILABLE = "transcript_model_unavailable"
+    WRONG_ROOM = "wrong_room"
 
 
 MESSAGES: dict[Code, Promise] = {
@@ -54,6 +59,12 @@ MESSAGES: dict[Code, Promise] = {
     Code.TOO_LONG: _("A lower third line has at most 120 characters."),
     Code.SLATE_INVALID: _("Unknown slate."),
     Code.UNKNOWN_COMMAND: _("Unknown command."),
+    Code.INVALID_ITEM: _("This item is not on this sitting's agenda."),
+    Code.NOT_MEMBER: _("Only members of the council join the video."),
+    Code.TRANSCRIPT_MODEL_UNAVAILABLE: _(
+        "No speech-to-text model is installed: set SEANCE_TRANSCRIPT_MODEL."
+    ),
+    Code.WRONG_ROOM: _("This room is not a designated remote room of the sitting."),
 }
 
 

@@ -11,6 +11,7 @@ from council.errors import InvalidInput, NotFound
 from council.parsing import parse_id
 from sessions.access import Role, access_sitting
 from sessions.models import Sitting
+from voting.errors import VotingErrorCode
 
 from .models import Vote
 
@@ -33,5 +34,5 @@ def vote_in(sitting: Sitting, value: object, *, field: str = "vote") -> Vote:
     """The vote of `sitting` a message names (a JSON integer); another sitting's is unknown."""
     vote = Vote.objects.filter(sitting=sitting, pk=parse_id(value, field=field)).first()
     if vote is None:
-        raise InvalidInput(_("No such vote in this sitting."), code="unknown_vote")
+        raise InvalidInput(_("No such vote in this sitting."), code=VotingErrorCode.UNKNOWN_VOTE)
     return vote

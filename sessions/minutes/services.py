@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from council.domain_events import SittingClosed, VoteClosed, record_with
 from council.models import Member
 from council.regime import PARIS, regime_for
+from sessions.errors import SittingErrorCode
 from voting.models import Vote
 
 from ..acts import Act, pdf_of
@@ -37,7 +38,7 @@ M = Minutes.State
 
 
 class MinutesIncomplete(Conflict):
-    code = "minutes_incomplete"
+    code = SittingErrorCode.MINUTES_INCOMPLETE
 
 
 def _require(minutes: Minutes, *states: str) -> None:
@@ -45,7 +46,7 @@ def _require(minutes: Minutes, *states: str) -> None:
         raise TransitionRefused(
             _("Not possible now: the minutes are “%(state)s”.")
             % {"state": minutes.get_state_display()},
-            code="minutes_state",
+            code=SittingErrorCode.MINUTES_STATE,
             state=minutes.state,
         )
 
@@ -122,10 +123,13 @@ def deliberations_publish(*, sitting: Sitting, user: User) -> Publication:
     if sitting.state != Sitting.State.CLOSED:
         raise TransitionRefused(
             _("The deliberations are published once the sitting is closed."),
-            code="sitting_not_closed",
+            code=SittingErrorCode.SITTING_NOT_CLOSED,
         )
     if sitting.publications.filter(kind=Publication.Kind.LIST).exists():
-        raise Conflict(_("The list of deliberations is already online."), code="already_published")
+        raise Conflict(
+            _("The list of deliberations is already online."),
+            code=SittingErrorCode.ALREADY_PUBLISHED,
+        )
     for deliberation in sitting.deliberations.select_related("item"):
         deliberation.publication = _published(
             sitting=sitting,
@@ -159,7 +163,7 @@ def minutes_start(*, sitting: Sitting, user: User) -> Minutes:
     if sitting.state != Sitting.State.CLOSED or sitting.outcome != Sitting.Outcome.HELD:
         raise TransitionRefused(
             _("Minutes are drafted for a sitting that was held and closed."),
-            code="sitting_not_closed",
+            code=SittingErrorCode.SITTING_NOT_CLOSED,
         )
     minutes, _created = Minutes.objects.get_or_create(sitting=sitting)
     return minutes
@@ -176,7 +180,9 @@ def debate_summary_save(
     minutes = _locked(minutes)
     _require(minutes, M.DRAFT)
     if item.sitting_id != minutes.sitting_id:
-        raise InvalidInput(_("This item is not on this sitting's agenda."), code="invalid_item")
+        raise InvalidInput(
+            _("This item is not on this sitting's agenda."), code=SittingErrorCode.INVALID_ITEM
+        )
     summary, _created = DebateSummary.objects.update_or_create(
         minutes=minutes, item=item, defaults={"text": text.strip(), "updated_by": actor(user)}
     )
@@ -235,12 +241,12 @@ def minutes_put_on_agenda(*, minutes: Minutes, sitting: Sitting, user: User) -> 
     if target.assembly_id != earlier.assembly_id or target.starts_at <= earlier.starts_at:
         raise InvalidInput(
             _("The minutes go on the agenda of a later sitting of the same assembly."),
-            code="invalid_sitting",
+            code=SittingErrorCode.INVALID_SITTING,
         )
     if target.state != Sitting.State.DRAFT:
         raise TransitionRefused(
             _("That sitting's agenda is fixed: its convocation has been sent."),
-            code="agenda_fixed",
+            code=SittingErrorCode.AGENDA_FIXED,
         )
     when = (earlier.opened_at or earlier.starts_at).astimezone(PARIS)
     item = _insert_first(
@@ -287,7 +293,9 @@ def minutes_sign(*, minutes: Minutes, user: User) -> Minutes:
     role, member = _signer(minutes, user)
     field = f"{role}_signature"
     if getattr(minutes, field):
-        raise Conflict(_("You have already signed these minutes."), code="already_signed")
+        raise Conflict(
+            _("You have already signed these minutes."), code=SittingErrorCode.ALREADY_SIGNED
+        )
     capacity = member.capacity if role == "chair" else _("Secretary of the sitting")
     signature = {"name": member.full_name, "capacity": capacity, "at": timezone.now().isoformat()}
     setattr(minutes, field, signature)

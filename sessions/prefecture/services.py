@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from council.jobs import enqueue_on_commit
 from council.regime import PARIS, regime_for
+from sessions.errors import SittingErrorCode
 
 from ..errors import Conflict, TransitionRefused
 from ..models import Document, PrefectureLink, Publication, Sitting, Transmission
@@ -290,10 +291,12 @@ def transmission_retry(*, transmission: Transmission, user: User) -> Transmissio
     if t.state != T.REFUSED or t.s2low_id:
         raise TransitionRefused(
             _("Only an act refused by S²LOW when it was sent can be sent again."),
-            code="not_refused",
+            code=SittingErrorCode.NOT_REFUSED,
         )
     if not PrefectureLink.objects.filter(assembly_id=t.sitting.assembly_id).exists():
-        raise Conflict(_("This assembly has no link to S²LOW."), code="no_s2low_link")
+        raise Conflict(
+            _("This assembly has no link to S²LOW."), code=SittingErrorCode.NO_S2LOW_LINK
+        )
     _save(t, state=T.QUEUED, refusal="", last_error="")
     log(t.sitting, "act_sent_again_to_prefecture", user, transmission=t.pk)
     enqueue_on_commit(SEND_JOB, t.pk)

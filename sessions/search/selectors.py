@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from council.models import Member
 from council.words import clock
+from sessions.errors import SittingErrorCode
 
 from ..errors import InvalidInput
 from ..models import AttendanceEvent, ProxyCover, SearchEntry, Sitting
@@ -34,19 +35,23 @@ def search_words(query: str) -> list[str]:
     if len(query) > MAX_LENGTH:
         raise InvalidInput(
             _("The search is too long (%(n)d characters at most).") % {"n": MAX_LENGTH},
-            code="query_too_long",
+            code=SittingErrorCode.QUERY_TOO_LONG,
         )
     if any(unicodedata.category(c) in ("Cc", "Cs", "Co") and not c.isspace() for c in query):
-        raise InvalidInput(_("The search holds characters that are not allowed."), code="query")
+        raise InvalidInput(
+            _("The search holds characters that are not allowed."), code=SittingErrorCode.QUERY
+        )
     words = [w for w in _WORD.findall(query) if w.strip("_")]
     if len(words) > 1:
         words = [w for w in words if len(w) > 1] or words  # the "l" of "l'école"
     if not words:
-        raise InvalidInput(_("Type at least one word to search for."), code="query_empty")
+        raise InvalidInput(
+            _("Type at least one word to search for."), code=SittingErrorCode.QUERY_EMPTY
+        )
     if len(words) > MAX_WORDS:
         raise InvalidInput(
             _("The search has too many words (%(n)d at most).") % {"n": MAX_WORDS},
-            code="query_too_many_words",
+            code=SittingErrorCode.QUERY_TOO_MANY_WORDS,
         )
     return words
 
@@ -114,13 +119,13 @@ def search_page(words: list[str], *, page: int, assembly_id: int | None = None) 
     """One page of hits of non-draft sittings, newest first. InvalidInput for a page past
     the last one."""
     if page < 1:
-        raise InvalidInput(_("This page of results does not exist."), code="page")
+        raise InvalidInput(_("This page of results does not exist."), code=SittingErrorCode.PAGE)
     total, hits = backends.search(
         words, assembly_id=assembly_id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
-        raise InvalidInput(_("This page of results does not exist."), code="page")
+        raise InvalidInput(_("This page of results does not exist."), code=SittingErrorCode.PAGE)
     entries = _entries([h.entry_id for h in hits])
     results = []
     for hit in hits:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from council.models import Assembly, Member, Room
 from council.regime import regime_for
+from sessions.errors import SittingErrorCode
 
 from ..errors import InvalidInput, UploadRefused
 from ..models import AgendaItem, Document, Sitting, actes
@@ -26,18 +27,20 @@ EDITABLE = (Sitting.State.DRAFT,)
 
 def _check_rooms(assembly: Assembly, place: Room | None, remote_rooms: Iterable[Room]) -> None:
     if place is not None and place.assembly_id != assembly.id:
-        raise InvalidInput(_("The place belongs to another assembly."), code="wrong_room")
+        raise InvalidInput(
+            _("The place belongs to another assembly."), code=SittingErrorCode.WRONG_ROOM
+        )
     rooms = list(remote_rooms)
     if rooms and not regime_for(assembly).allows_teleconference(assembly):
         raise InvalidInput(
             _("A municipal council cannot deliberate by videoconference (R26)."),
-            code="teleconference_not_allowed",
+            code=SittingErrorCode.TELECONFERENCE_NOT_ALLOWED,
         )
     for room in rooms:
         if room.assembly_id != assembly.id or room.kind != Room.Kind.REMOTE:
             raise InvalidInput(
                 _("%(room)s is not a designated remote room of this assembly.") % {"room": room},
-                code="wrong_room",
+                code=SittingErrorCode.WRONG_ROOM,
             )
 
 
@@ -57,10 +60,14 @@ def sitting_create(
     remote_rooms = list(remote_rooms)
     _check_rooms(assembly, place, remote_rooms)
     if urgency and not urgency_reason.strip():
-        raise InvalidInput(_("Give the reason for the urgency."), code="urgency_reason_missing")
+        raise InvalidInput(
+            _("Give the reason for the urgency."), code=SittingErrorCode.URGENCY_REASON_MISSING
+        )
     chamber = place or assembly.rooms.filter(kind=Room.Kind.CHAMBER).first()
     if chamber is None:
-        raise InvalidInput(_("This assembly has no council chamber."), code="no_chamber")
+        raise InvalidInput(
+            _("This assembly has no council chamber."), code=SittingErrorCode.NO_CHAMBER
+        )
     sitting = Sitting.objects.create(
         assembly=assembly,
         title=title.strip(),
@@ -97,7 +104,9 @@ def sitting_update(
     if sitting.is_teleconference:
         require_one_place(sitting)  # R27
     if urgency and not urgency_reason.strip():
-        raise InvalidInput(_("Give the reason for the urgency."), code="urgency_reason_missing")
+        raise InvalidInput(
+            _("Give the reason for the urgency."), code=SittingErrorCode.URGENCY_REASON_MISSING
+        )
     sitting.title = title.strip()
     sitting.starts_at = starts_at
     sitting.place = place or sitting.place
@@ -126,13 +135,13 @@ def item_add(
     code (sessions/minutes/actes.py), needed before a deliberation is voted."""
     require_state(sitting, *EDITABLE, action=_("change the agenda"))
     if kind not in AgendaItem.Kind.values:
-        raise InvalidInput(_("Unknown item kind."), code="invalid_kind")
+        raise InvalidInput(_("Unknown item kind."), code=SittingErrorCode.INVALID_KIND)
     if not title.strip():
-        raise InvalidInput(_("An item needs a title."), code="title_missing")
+        raise InvalidInput(_("An item needs a title."), code=SittingErrorCode.TITLE_MISSING)
     if rapporteur is not None:
         require_in_office(sitting, rapporteur)
     if matter and matter not in actes.LEVEL_2:
-        raise InvalidInput(_("Unknown ACTES matter code."), code="invalid_matter")
+        raise InvalidInput(_("Unknown ACTES matter code."), code=SittingErrorCode.INVALID_MATTER)
     top = sitting.items.aggregate(top=Max("position"))["top"] or 0
     item = AgendaItem.objects.create(
         sitting=sitting,
@@ -153,12 +162,12 @@ def item_matter_set(*, item: AgendaItem, matter: str, user: User) -> AgendaItem:
     prefecture with. It does not change the agenda (R3), so the clerk may give or correct
     it after the convocation, until the item is decided."""
     if matter not in actes.LEVEL_2:
-        raise InvalidInput(_("Unknown ACTES matter code."), code="invalid_matter")
+        raise InvalidInput(_("Unknown ACTES matter code."), code=SittingErrorCode.INVALID_MATTER)
     item = AgendaItem.objects.select_related("sitting").get(pk=item.pk)
     if item.state == AgendaItem.State.DONE or item.sitting.state == Sitting.State.CLOSED:
         raise InvalidInput(
             _("This item is decided: its matter code is that of its deliberation."),
-            code="item_decided",
+            code=SittingErrorCode.ITEM_DECIDED,
         )
     item.matter = matter
     item.save(update_fields=["matter"])
@@ -216,7 +225,7 @@ def document_attach(
     with files_undone_on_failure() as written, transaction.atomic():
         require_state(item.sitting, *EDITABLE, action=_("attach a document"))
         if kind not in Document.Kind.values:
-            raise InvalidInput(_("Unknown document kind."), code="invalid_kind")
+            raise InvalidInput(_("Unknown document kind."), code=SittingErrorCode.INVALID_KIND)
         size, sha = pdf_checked(upload)
         doc = Document(
             item=item,

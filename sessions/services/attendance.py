@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from council.domain_events import AttendanceChanged, InterestChanged, publish
 from council.models import Member, Room
+from sessions.errors import SittingErrorCode
 
 from ..errors import AttendanceRefused, InvalidInput
 from ..models import AgendaItem, AttendanceEvent, Interest, Sitting
@@ -26,12 +27,13 @@ def _room_for(sitting: Sitting, mode: str, room: Room | None) -> Room | None:
     if mode == Mode.REMOTE_ROOM:
         if room is None or not sitting.remote_rooms.filter(pk=room.pk).exists():
             raise AttendanceRefused(
-                _("This room is not a designated remote room of the sitting."), code="wrong_room"
+                _("This room is not a designated remote room of the sitting."),
+                code=SittingErrorCode.WRONG_ROOM,
             )
         return room
     if mode == Mode.REMOTE:
         return None
-    raise InvalidInput(_("Unknown attendance mode."), code="invalid_mode")
+    raise InvalidInput(_("Unknown attendance mode."), code=SittingErrorCode.INVALID_MODE)
 
 
 def require_not_expelled(sitting: Sitting, member: Member) -> None:
@@ -42,7 +44,7 @@ def require_not_expelled(sitting: Sitting, member: Member) -> None:
         raise AttendanceRefused(
             _("%(name)s was expelled from this sitting by the chair and cannot come back (R24).")
             % {"name": member},
-            code="member_expelled",
+            code=SittingErrorCode.MEMBER_EXPELLED,
         )
 
 
@@ -86,17 +88,18 @@ def _where(
     if kind == Kind.ARRIVAL:
         if here is not None:
             raise AttendanceRefused(
-                _("%(name)s is already present.") % {"name": member}, code="already_present"
+                _("%(name)s is already present.") % {"name": member},
+                code=SittingErrorCode.ALREADY_PRESENT,
             )
         require_not_expelled(sitting, member)
         return mode, _room_for(sitting, mode, room)
     if kind == Kind.DEPARTURE:
         if here is None:
             raise AttendanceRefused(
-                _("%(name)s is not present.") % {"name": member}, code="not_present"
+                _("%(name)s is not present.") % {"name": member}, code=SittingErrorCode.NOT_PRESENT
             )
         return here.mode, here.room
-    raise InvalidInput(_("Unknown attendance event."), code="invalid_kind")
+    raise InvalidInput(_("Unknown attendance event."), code=SittingErrorCode.INVALID_KIND)
 
 
 @transaction.atomic
@@ -108,7 +111,9 @@ def interest_declare(*, item: AgendaItem, member: Member, user: User) -> Interes
         with transaction.atomic():
             interest = Interest.objects.create(item=item, member=member)
     except IntegrityError:
-        raise AttendanceRefused(_("This interest is already declared."), code="duplicate") from None
+        raise AttendanceRefused(
+            _("This interest is already declared."), code=SittingErrorCode.DUPLICATE
+        ) from None
     log(sitting, "interest_declared", user, item=item.id, member=member.id)
     publish(InterestChanged(sitting.id, item=item.id, member=member.id))
     return interest
@@ -120,6 +125,6 @@ def interest_withdraw(*, item: AgendaItem, member: Member, user: User) -> None:
     require_state(sitting, Sitting.State.DRAFT, *LIVE, action=_("withdraw an interest"))
     deleted, _rows = Interest.objects.filter(item=item, member=member).delete()
     if not deleted:
-        raise AttendanceRefused(_("No interest was declared."), code="no_interest")
+        raise AttendanceRefused(_("No interest was declared."), code=SittingErrorCode.NO_INTEREST)
     log(sitting, "interest_withdrawn", user, item=item.id, member=member.id)
     publish(InterestChanged(sitting.id, item=item.id, member=member.id))

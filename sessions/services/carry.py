@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.db.models import Max, QuerySet
 from django.utils.translation import gettext as _
 
+from sessions.errors import SittingErrorCode
+
 from ..errors import TransitionRefused
 from ..models import AgendaItem, Document, Sitting, SittingLog
 from .common import User, log
@@ -103,7 +105,7 @@ def require_one_place(sitting: Sitting) -> None:
                 "in a sitting held by teleconference: it cannot be held by teleconference "
                 "(R27)."
             ),
-            code="carried_needs_one_place",
+            code=SittingErrorCode.CARRIED_NEEDS_ONE_PLACE,
         )
 
 
@@ -115,5 +117,5 @@ def require_removable(item: AgendaItem) -> None:
                 "This item was postponed to this sitting because a secret ballot was "
                 "requested in a sitting held by teleconference (R27): it stays on the agenda."
             ),
-            code="carried_item_stays",
+            code=SittingErrorCode.CARRIED_ITEM_STAYS,
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council.models import Member
+from sessions.errors import SittingErrorCode
 
 from ..errors import InvalidInput, TransitionRefused
 from ..models import Sitting, SittingLog
@@ -49,7 +50,7 @@ def require_in_office(sitting: Sitting, member: Member) -> None:
     if member.assembly_id != sitting.assembly_id or not member.in_office_on(sitting_day(sitting)):
         raise InvalidInput(
             _("%(name)s is not a member in office of this assembly.") % {"name": member},
-            code="not_in_office",
+            code=SittingErrorCode.NOT_IN_OFFICE,
         )
 
 

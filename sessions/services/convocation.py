@@ -17,6 +17,7 @@ from council.domain_events import SittingConvened, publish
 from council.jobs import run_or_enqueue_on_commit
 from council.models import Member
 from council.regime import regime_for
+from sessions.errors import SittingErrorCode
 
 from ..acts import pdf_of
 from ..documents import convocation_act
@@ -158,7 +159,7 @@ def _convener(sitting: Sitting, convened_by: Member | None, reason: str) -> Memb
     if convener is not None and convener.id != sitting.chair_id and not reason.strip():
         raise InvalidInput(
             _("A replacement convening the council must give a reason (R1)."),
-            code="replacement_reason_missing",
+            code=SittingErrorCode.REPLACEMENT_REASON_MISSING,
         )
     return convener
 

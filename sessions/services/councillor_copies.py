@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from council.jobs import run_or_enqueue_on_commit
 from council.models import Assembly, CommuneCouncillor, MemberCommune
 from council.regime import regime_for
+from sessions.errors import SittingErrorCode
 
 from ..errors import InvalidInput, NotFound
 from ..mail import send_councillor_copy_email
@@ -199,21 +200,23 @@ def _rows(assembly: Assembly, data: bytes) -> list[list[str]]:
     if not regime_for(assembly).councillors_get_copies(assembly):
         raise InvalidInput(
             _("Only an intercommunal council has member communes' councillors (R32)."),
-            code="not_epci",
+            code=SittingErrorCode.NOT_EPCI,
         )
     if len(data) > IMPORT_MAX_BYTES:
         raise InvalidInput(
             _("The file is too large (%(max)s kB at most).") % {"max": IMPORT_MAX_BYTES // 1000},
-            code="file_too_large",
+            code=SittingErrorCode.FILE_TOO_LARGE,
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(_("The file must be a CSV in UTF-8."), code="not_utf8") from None
+        raise InvalidInput(
+            _("The file must be a CSV in UTF-8."), code=SittingErrorCode.NOT_UTF8
+        ) from None
     rows = list(csv.reader(io.StringIO(text), delimiter=";" if ";" in text.split("\n")[0] else ","))
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise InvalidInput(_("The file is empty."), code="empty")
+        raise InvalidInput(_("The file is empty."), code=SittingErrorCode.EMPTY)
     return rows
 
 
@@ -228,7 +231,7 @@ def _columns(first_row: list[str]) -> dict[str, int]:
                 "(missing: %(cols)s)."
             )
             % {"cols": ", ".join(missing)},
-            code="columns_missing",
+            code=SittingErrorCode.COLUMNS_MISSING,
         )
     return {c: header.index(c) for c in IMPORT_COLUMNS}
 
@@ -272,7 +275,7 @@ def _lines(assembly: Assembly, data: bytes) -> list[Line]:
     if problems:
         raise InvalidInput(
             _("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems[:20])},
-            code="invalid_lines",
+            code=SittingErrorCode.INVALID_LINES,
         )
     return [r for r in read if not isinstance(r, str)]
 

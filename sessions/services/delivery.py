@@ -12,6 +12,8 @@ from typing import TypeVar
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from sessions.errors import SittingErrorCode
+
 from ..errors import Conflict, InvalidInput
 from ..mail import delivery_failure
 from ..models import EmailDelivery
@@ -78,10 +80,10 @@ def redispatch(delivery: D, *, email: str, no_email: str, in_progress: str) -> D
     their own. Refused without an address, or while a job is sending within its lease;
     `no_email` and `in_progress` are the refusals' messages."""
     if not email:
-        raise InvalidInput(no_email, code="no_email")
+        raise InvalidInput(no_email, code=SittingErrorCode.NO_EMAIL)
     started = delivery.last_attempt_at
     if delivery.status == S.SENDING and started and started >= timezone.now() - SENDING_LEASE:
-        raise Conflict(in_progress, code="delivery_in_progress")
+        raise Conflict(in_progress, code=SittingErrorCode.DELIVERY_IN_PROGRESS)
     delivery.email = email
     delivery.dispatch += 1
     delivery.status = S.QUEUED

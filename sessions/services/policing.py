@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from council.domain_events import CalledToOrder, MemberExpelled, publish
 from council.models import Member
 from council.regime import regime_for
+from sessions.errors import SittingErrorCode
 
 from ..errors import AttendanceRefused, InvalidInput, TransitionRefused
 from ..models import AttendanceEvent, PolicingMeasure, Sitting
@@ -28,11 +29,13 @@ def _checked(sitting: Sitting, member: Member, reason: str, action: str) -> str:
     if member.id not in presence(sitting):
         raise AttendanceRefused(
             _("%(name)s is not present in the sitting.") % {"name": member},
-            code="not_present",
+            code=SittingErrorCode.NOT_PRESENT,
         )
     reason = reason.strip()
     if not reason:
-        raise InvalidInput(_("Give the reason for the measure (R24)."), code="reason_missing")
+        raise InvalidInput(
+            _("Give the reason for the measure (R24)."), code=SittingErrorCode.REASON_MISSING
+        )
     return reason
 
 
@@ -89,7 +92,8 @@ def member_expel(*, sitting: Sitting, member: Member, reason: str, user: User) -
     reason = _checked(sitting, member, reason, _("expel a member"))
     if not regime_for(sitting.assembly).may_be_expelled(member.id, chair_id=sitting.chair_id):
         raise TransitionRefused(
-            _("The chair of the sitting cannot be expelled from it."), code="cannot_expel"
+            _("The chair of the sitting cannot be expelled from it."),
+            code=SittingErrorCode.CANNOT_EXPEL,
         )
     departure = attendance_record(
         sitting=sitting, member=member, kind=AttendanceEvent.Kind.DEPARTURE, user=user
@@ -100,7 +104,7 @@ def member_expel(*, sitting: Sitting, member: Member, reason: str, user: User) -
     except IntegrityError:  # a second expulsion racing the first
         raise TransitionRefused(
             _("%(name)s has already been expelled from this sitting.") % {"name": member},
-            code="already_expelled",
+            code=SittingErrorCode.ALREADY_EXPELLED,
         ) from None
     publish(MemberExpelled(sitting.id, member=member.id, measure=measure.id))
     return measure

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council.models import Member
+from sessions.errors import SittingErrorCode
 
 from ..access import Role, can
 from ..errors import Forbidden, InvalidInput, TransitionRefused
@@ -33,7 +34,7 @@ def _require_open(sitting: Sitting) -> None:
     if not proposals_open(sitting):
         raise TransitionRefused(
             _("Proposals are closed: the convocation has been sent and the agenda is fixed."),
-            code="proposals_closed",
+            code=SittingErrorCode.PROPOSALS_CLOSED,
         )
 
 
@@ -44,18 +45,18 @@ def proposal_submit(*, sitting: Sitting, member: Member, title: str, note: str) 
     if member.assembly_id != sitting.assembly_id:
         raise Forbidden(
             _("Only the members of this council may propose an item for its agenda."),
-            code="not_member",
+            code=SittingErrorCode.NOT_MEMBER,
         )
     require_in_office(sitting, member)
     _require_open(sitting)
     if not title.strip():
-        raise InvalidInput(_("Give the subject you propose."), code="title_missing")
+        raise InvalidInput(_("Give the subject you propose."), code=SittingErrorCode.TITLE_MISSING)
     pending = sitting.proposals.filter(member=member, state=P.PENDING).count()
     if pending >= MAX_PENDING:
         raise InvalidInput(
             _("You already have %(n)s proposals awaiting a decision for this sitting.")
             % {"n": pending},
-            code="too_many_proposals",
+            code=SittingErrorCode.TOO_MANY_PROPOSALS,
         )
     proposal = ItemProposal.objects.create(
         sitting=sitting, member=member, title=title.strip()[:300], note=note.strip()
@@ -71,7 +72,7 @@ def _decidable(proposal: ItemProposal, user: User) -> ItemProposal:
     if not can(user, sitting, Role.CHAIR):
         raise Forbidden(
             _("The clerk and the chair of the sitting decide on the proposals."),
-            code="not_allowed",
+            code=SittingErrorCode.NOT_ALLOWED,
         )
     _require_open(sitting)
     fresh = ItemProposal.objects.select_for_update().select_related("member").get(pk=proposal.pk)
@@ -79,7 +80,7 @@ def _decidable(proposal: ItemProposal, user: User) -> ItemProposal:
         raise TransitionRefused(
             _("This proposal was already decided: %(state)s.")
             % {"state": fresh.get_state_display().lower()},
-            code="proposal_decided",
+            code=SittingErrorCode.PROPOSAL_DECIDED,
         )
     fresh.sitting = sitting
     return fresh
@@ -118,7 +119,9 @@ def proposal_merge(*, proposal: ItemProposal, item: AgendaItem, user: User) -> I
     proposer."""
     proposal = _decidable(proposal, user)
     if item.sitting_id != proposal.sitting_id:
-        raise InvalidInput(_("This item is not on this sitting's agenda."), code="unknown_item")
+        raise InvalidInput(
+            _("This item is not on this sitting's agenda."), code=SittingErrorCode.UNKNOWN_ITEM
+        )
     credit = _("Also proposed by %(name)s.") % {"name": proposal.member.full_name}
     item.summary = f"{item.summary}\n\n{credit}" if item.summary else credit
     item.save(update_fields=["summary"])
@@ -132,6 +135,6 @@ def proposal_decline(*, proposal: ItemProposal, reason: str, user: User) -> Item
     if not reason.strip():
         raise InvalidInput(
             _("Say why the proposal is declined: its author will read it."),
-            code="reason_missing",
+            code=SittingErrorCode.REASON_MISSING,
         )
     return _decided(proposal, P.DECLINED, user, reason=reason.strip())

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from council.domain_events import ProxyChanged, publish
 from council.models import Member
 from council.regime import regime_for
+from sessions.errors import SittingErrorCode
 
 from ..documents import render_proxy_pdf
 from ..errors import ProxyRefused
@@ -33,9 +34,13 @@ OPEN_TO_PROXIES = (
 def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
     regime = regime_for(sittings[0].assembly)
     if any(s.assembly_id != sittings[0].assembly_id for s in sittings):
-        raise ProxyRefused(_("A proxy covers sittings of one assembly."), code="mixed_assemblies")
+        raise ProxyRefused(
+            _("A proxy covers sittings of one assembly."), code=SittingErrorCode.MIXED_ASSEMBLIES
+        )
     if any(s.state not in OPEN_TO_PROXIES for s in sittings):
-        raise ProxyRefused(_("A proxy cannot cover a closed sitting."), code="sitting_closed")
+        raise ProxyRefused(
+            _("A proxy cannot cover a closed sitting."), code=SittingErrorCode.SITTING_CLOSED
+        )
     if not regime.proxy_run_allowed(len(sittings), illness=illness):
         raise ProxyRefused(
             _(
@@ -43,7 +48,7 @@ def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
                 "established illness."
             )
             % {"n": regime.proxy_max_consecutive_sittings},
-            code="too_many_sittings",
+            code=SittingErrorCode.TOO_MANY_SITTINGS,
         )
     if illness:
         return
@@ -54,7 +59,9 @@ def _check_consecutive(sittings: list[Sitting], illness: bool) -> None:
         starts_at__lt=ordered[-1].starts_at,
     ).exclude(pk__in=[s.pk for s in sittings])
     if between.exists():
-        raise ProxyRefused(_("The sittings covered must be consecutive."), code="not_consecutive")
+        raise ProxyRefused(
+            _("The sittings covered must be consecutive."), code=SittingErrorCode.NOT_CONSECUTIVE
+        )
 
 
 def _covered_before(grantor: Member, first: Sitting) -> int:
@@ -112,9 +119,13 @@ def proxy_grant(
 def _check_grant(proxy: Proxy, sittings: list[Sitting]) -> None:
     grantor, holder, illness = proxy.grantor, proxy.holder, proxy.illness
     if not sittings:
-        raise ProxyRefused(_("Choose the sittings the proxy covers."), code="no_sitting")
+        raise ProxyRefused(
+            _("Choose the sittings the proxy covers."), code=SittingErrorCode.NO_SITTING
+        )
     if grantor.pk == holder.pk:
-        raise ProxyRefused(_("A member cannot give a proxy to themselves."), code="self_proxy")
+        raise ProxyRefused(
+            _("A member cannot give a proxy to themselves."), code=SittingErrorCode.SELF_PROXY
+        )
     for sitting in sittings:
         require_in_office(sitting, grantor)
         require_in_office(sitting, holder)
@@ -127,7 +138,7 @@ def _check_grant(proxy: Proxy, sittings: list[Sitting]) -> None:
         raise ProxyRefused(
             _("This would make more than %(n)s consecutive sittings on proxy.")
             % {"n": regime.proxy_max_consecutive_sittings},
-            code="too_many_sittings",
+            code=SittingErrorCode.TOO_MANY_SITTINGS,
         )
     for sitting in sittings:
         _check_free(sitting, grantor, holder)
@@ -140,7 +151,7 @@ def _check_free(sitting: Sitting, grantor: Member, holder: Member) -> int:
     if ProxyCover.objects.filter(sitting=sitting, grantor=grantor, active=True).exists():
         raise ProxyRefused(
             _("%(name)s has already given a proxy for this sitting.") % {"name": grantor},
-            code="grantor_has_proxy",
+            code=SittingErrorCode.GRANTOR_HAS_PROXY,
         )
     regime = regime_for(sitting.assembly)
     taken = set(
@@ -157,7 +168,7 @@ def _check_free(sitting: Sitting, grantor: Member, holder: Member) -> int:
             )
         raise ProxyRefused(
             message % {"name": holder, "n": len(taken)},
-            code="holder_has_proxy",
+            code=SittingErrorCode.HOLDER_HAS_PROXY,
         )
     return min(set(range(1, regime.proxies_per_holder + 1)) - taken)
 
@@ -174,7 +185,7 @@ def _cover(proxy: Proxy, sitting: Sitting) -> None:
     except IntegrityError:
         raise ProxyRefused(
             _("Another proxy was recorded at the same time for this sitting."),
-            code="holder_has_proxy",
+            code=SittingErrorCode.HOLDER_HAS_PROXY,
         ) from None
 
 
@@ -182,7 +193,9 @@ def _cover(proxy: Proxy, sitting: Sitting) -> None:
 def proxy_revoke(*, proxy: Proxy, user: User) -> Proxy:
     """R14: revocable at any time, for the sittings still to come or under way."""
     if proxy.revoked_at is not None:
-        raise ProxyRefused(_("This proxy is already revoked."), code="already_revoked")
+        raise ProxyRefused(
+            _("This proxy is already revoked."), code=SittingErrorCode.ALREADY_REVOKED
+        )
     proxy.revoked_at = timezone.now()
     proxy.save(update_fields=["revoked_at"])
     covers = proxy.covers.filter(active=True).exclude(sitting__state=Sitting.State.CLOSED)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from council.errors import InvalidInput
 from council.models import Member
+from sessions.errors import SittingErrorCode
 
 from ..models import Sitting
 from ..selectors import presence
@@ -24,7 +25,7 @@ def present_requesters(sitting: Sitting, ids: Iterable[int], *, field: str) -> l
     if unknown:
         raise InvalidInput(
             _("No member of this council has the id %(id)s.") % {"id": unknown[0]},
-            code="unknown_member",
+            code=SittingErrorCode.UNKNOWN_MEMBER,
             field=field,
             ids=unknown[:20],
         )
@@ -34,7 +35,7 @@ def present_requesters(sitting: Sitting, ids: Iterable[int], *, field: str) -> l
         raise InvalidInput(
             _("%(name)s is not present: only members present make this request.")
             % {"name": absent[0].full_name},
-            code="requester_absent",
+            code=SittingErrorCode.REQUESTER_ABSENT,
             field=field,
             ids=[m.id for m in absent[:20]],
         )

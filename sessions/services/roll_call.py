@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from council.domain_events import AttendanceChanged, publish
+from sessions.errors import SittingErrorCode
 
 from ..errors import AttendanceRefused
 from ..models import AttendanceEvent, Sitting
@@ -29,7 +30,9 @@ def attendance_all_present(*, sitting: Sitting, user: User) -> dict[str, int]:
     gone = kept_out_ids(sitting)  # R24: an expelled member is not brought back
     missing = [m for m in members_in_office(sitting) if m.id not in here and m.id not in gone]
     if not missing:
-        raise AttendanceRefused(_("Every member in office is already present."), code="all_present")
+        raise AttendanceRefused(
+            _("Every member in office is already present."), code=SittingErrorCode.ALL_PRESENT
+        )
     now = timezone.now()
     for member in missing:
         AttendanceEvent.objects.create(

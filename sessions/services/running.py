@@ -27,6 +27,7 @@ from council.domain_events import (
 from council.models import Member
 from council.regime import regime_for
 from council.words import clear_days_words, day_date
+from sessions.errors import SittingErrorCode
 
 from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
 from ..models import AgendaItem, Sitting, SpeakingRequest
@@ -62,7 +63,8 @@ def sitting_open(
     require_state(sitting, S.CONVENED, action=_("open the sitting"))
     if sitting.secretary_id is None:
         raise TransitionRefused(
-            _("Name a secretary before opening the sitting."), code="secretary_missing"
+            _("Name a secretary before opening the sitting."),
+            code=SittingErrorCode.SECRETARY_MISSING,
         )
     quorum = quorum_for(sitting)
     if not quorum.reached:
@@ -96,7 +98,7 @@ def _check_convened_time(
     if not reason.strip():
         raise InvalidInput(
             _("Give the reason for opening the sitting outside its convened time."),
-            code="opening_reason_missing",
+            code=SittingErrorCode.OPENING_REASON_MISSING,
         )
     log(
         sitting,
@@ -153,7 +155,7 @@ def _check_notice(sitting: Sitting, user: User) -> None:
                 "at a later date."
             )
             % words,
-            code="notice_too_short",
+            code=SittingErrorCode.NOTICE_TOO_SHORT,
             clear_days=notice.clear_days,
             required=notice.required,
         )
@@ -206,13 +208,16 @@ def item_take_up(*, sitting: Sitting, item: AgendaItem, user: User) -> AgendaIte
     sitting = lock(sitting)
     require_state(sitting, S.OPEN, action=_("take up an item"))
     if item.sitting_id != sitting.id:
-        raise InvalidInput(_("This item belongs to another sitting."), code="wrong_item")
+        raise InvalidInput(
+            _("This item belongs to another sitting."), code=SittingErrorCode.WRONG_ITEM
+        )
     if sitting.urgency and sitting.urgency_accepted is None:
         raise TransitionRefused(
-            _("The council must first vote on the urgency (R7)."), code="urgency_undecided"
+            _("The council must first vote on the urgency (R7)."),
+            code=SittingErrorCode.URGENCY_UNDECIDED,
         )
     if item.state == AgendaItem.State.POSTPONED:
-        raise TransitionRefused(_("This item was postponed."), code="item_postponed")
+        raise TransitionRefused(_("This item was postponed."), code=SittingErrorCode.ITEM_POSTPONED)
     _end_floor(sitting)
     if sitting.current_item_id != item.id:
         _current_done(sitting)
@@ -233,7 +238,9 @@ def urgency_decide(*, sitting: Sitting, accepted: bool, user: User) -> Sitting:
     sitting = lock(sitting)
     require_state(sitting, S.OPEN, action=_("decide on the urgency"))
     if not sitting.urgency or sitting.urgency_accepted is not None:
-        raise TransitionRefused(_("There is no urgency to decide."), code="no_urgency")
+        raise TransitionRefused(
+            _("There is no urgency to decide."), code=SittingErrorCode.NO_URGENCY
+        )
     sitting.urgency_accepted = accepted
     sitting.save(update_fields=["urgency_accepted"])
     if not accepted:
@@ -280,7 +287,9 @@ def closed_session_decided(
 def closed_session_leave(*, sitting: Sitting, user: User) -> Sitting:
     sitting = lock(sitting)
     if not sitting.in_closed_session:
-        raise TransitionRefused(_("The sitting is not in closed session."), code="not_closed")
+        raise TransitionRefused(
+            _("The sitting is not in closed session."), code=SittingErrorCode.NOT_CLOSED
+        )
     sitting.in_closed_session = False
     sitting.save(update_fields=["in_closed_session"])
     log(sitting, "closed_session_left", user)
@@ -297,9 +306,11 @@ def sitting_adjourn_for_quorum(
     sitting = lock(sitting)
     require_state(sitting, S.CONVENED, S.OPEN, action=_("adjourn for lack of quorum"))
     if quorum_for(sitting, sitting.current_item).reached:
-        raise TransitionRefused(_("The quorum is reached."), code="quorum_reached")
+        raise TransitionRefused(_("The quorum is reached."), code=SittingErrorCode.QUORUM_REACHED)
     if new_starts_at <= sitting.starts_at:
-        raise InvalidInput(_("The second sitting must come later."), code="invalid_date")
+        raise InvalidInput(
+            _("The second sitting must come later."), code=SittingErrorCode.INVALID_DATE
+        )
     pending = list(sitting.items.exclude(state=AgendaItem.State.DONE))
     sitting.state = S.CLOSED
     sitting.outcome = Sitting.Outcome.NO_QUORUM

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from council.events import send_event_on_commit
 from council.models import Assembly
+from sessions.errors import SittingErrorCode
 
 from ..errors import Forbidden, InvalidInput
 from ..models import ScreenToken
@@ -36,7 +37,8 @@ def screen_issue(*, assembly: Assembly, label: str, user: User) -> tuple[ScreenT
     label = label.strip()
     if not label:
         raise InvalidInput(
-            _("Name the screen (for instance “Chamber, left wall”)."), code="label_missing"
+            _("Name the screen (for instance “Chamber, left wall”)."),
+            code=SittingErrorCode.LABEL_MISSING,
         )
     token = secrets.token_urlsafe(24)
     screen = ScreenToken.objects.create(
@@ -76,7 +78,7 @@ def screen_for_token(token: str | None) -> ScreenToken:
     if screen.revoked_at is not None:
         raise Forbidden(
             _("This screen's token was revoked by the clerk: ask for a new link."),
-            code="screen_revoked",
+            code=SittingErrorCode.SCREEN_REVOKED,
         )
     return screen
 

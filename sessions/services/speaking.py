@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from council.domain_events import FloorEnded, FloorGiven, HandLowered, HandRaised, publish
 from council.models import Member
+from sessions.errors import SittingErrorCode
 
 from ..errors import Conflict, InvalidInput
 from ..models import Sitting, SpeakingRequest
@@ -25,7 +26,7 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
     if not is_present(sitting, member.id):
         raise Conflict(
             _("You are not recorded as present: you cannot ask for the floor."),
-            code="member_absent",
+            code=SittingErrorCode.MEMBER_ABSENT,
         )
     try:
         with transaction.atomic():
@@ -36,7 +37,9 @@ def hand_raise(*, sitting: Sitting, member: Member) -> SpeakingRequest:
                 requested_at=timezone.now(),
             )
     except IntegrityError:
-        raise Conflict(_("You have already asked for the floor."), code="already_queued") from None
+        raise Conflict(
+            _("You have already asked for the floor."), code=SittingErrorCode.ALREADY_QUEUED
+        ) from None
     publish(HandRaised(sitting.id, member=member.id))
     return request
 
@@ -48,7 +51,7 @@ def hand_lower(*, sitting: Sitting, member: Member) -> None:
         sitting=sitting, member=member, state=W.WAITING
     ).update(state=W.WITHDRAWN, ended_at=timezone.now())
     if not updated:
-        raise Conflict(_("You have not asked for the floor."), code="not_queued")
+        raise Conflict(_("You have not asked for the floor."), code=SittingErrorCode.NOT_QUEUED)
     publish(HandLowered(sitting.id, member=member.id))
 
 
@@ -74,12 +77,12 @@ def floor_give(*, sitting: Sitting, request_id: int, user: User) -> SpeakingRequ
         sitting=sitting, pk=request_id, state=W.WAITING
     ).first()
     if request is None:
-        raise InvalidInput(_("This request is not in the queue."), code="not_queued")
+        raise InvalidInput(_("This request is not in the queue."), code=SittingErrorCode.NOT_QUEUED)
     if not is_present(sitting, request.member_id):
         raise Conflict(
             _("%(name)s is no longer present: the request has left the queue.")
             % {"name": request.member.full_name},
-            code="member_absent",
+            code=SittingErrorCode.MEMBER_ABSENT,
         )
     now = timezone.now()
     SpeakingRequest.objects.filter(sitting=sitting, state=W.SPEAKING).update(
@@ -97,7 +100,7 @@ def floor_end(*, sitting: Sitting, user: User) -> SpeakingRequest:
     sitting = lock(sitting)
     request = SpeakingRequest.objects.filter(sitting=sitting, state=W.SPEAKING).first()
     if request is None:
-        raise Conflict(_("Nobody has the floor."), code="no_speaker")
+        raise Conflict(_("Nobody has the floor."), code=SittingErrorCode.NO_SPEAKER)
     request.state = W.DONE
     request.ended_at = timezone.now()
     request.save(update_fields=["state", "ended_at"])

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from council.errors import DomainError, Forbidden, InvalidInput
 from council.parsing import parse_id
 from council.regime import regime_for
+from sessions.errors import SittingErrorCode
 
 from .. import services
 from ..access import Role, access_assembly, access_sitting, clerk_assemblies
@@ -301,7 +302,8 @@ def delivery_resend(request: HttpRequest, sitting_id: int) -> HttpResponse:
         member_id = parse_id(request.POST.get("member"), field="member", strings=True)
     except InvalidInput:
         refusal = InvalidInput(
-            _("Choose the member to send the convocation to again."), code="member_missing"
+            _("Choose the member to send the convocation to again."),
+            code=SittingErrorCode.MEMBER_MISSING,
         )
         return _board(request, sitting, refusal, status=400)
     try:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from council.errors import DomainError, InvalidInput
 from council.models import Assembly, CommuneCouncillor
 from council.parsing import parse_id
+from sessions.errors import SittingErrorCode
 
 from ..access import Role, access_assembly
 from ..documents import convocation_lines
@@ -31,7 +32,9 @@ def councillor_copy_resend(request: HttpRequest, sitting_id: int) -> HttpRespons
     try:
         copy_id = parse_id(request.POST.get("copy"), field="copy", strings=True)
     except InvalidInput:
-        refusal = InvalidInput(_("Choose the copy to send again."), code="copy_missing")
+        refusal = InvalidInput(
+            _("Choose the copy to send again."), code=SittingErrorCode.COPY_MISSING
+        )
         return _board(request, sitting, refusal, status=400)
     try:
         copy = copy_resend(sitting=sitting, copy_id=copy_id, user=request.user)
@@ -65,7 +68,9 @@ def commune_councillors(request: HttpRequest, assembly_id: int) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise InvalidInput(_("Choose a CSV file to import."), code="file_missing")
+                raise InvalidInput(
+                    _("Choose a CSV file to import."), code=SittingErrorCode.FILE_MISSING
+                )
             result = councillors_import(assembly=assembly, data=upload.read(), user=request.user)
         except DomainError as err:
             refusal, status = err, err.status

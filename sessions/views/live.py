@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from council.errors import DomainError
 from council.parsing import parse_optional_id, parse_optional_member
+from sessions.errors import SittingErrorCode
 
 from .. import services
 from ..access import (
@@ -93,7 +94,9 @@ def seat_proxy_give(request: HttpRequest, sitting_id: int) -> HttpResponse:
     try:
         holder = parse_optional_member(sitting.assembly, holder_id, field="holder")
         if holder is None:
-            raise DomainError(_("Choose the member who will hold your proxy."), code="no_holder")
+            raise DomainError(
+                _("Choose the member who will hold your proxy."), code=SittingErrorCode.NO_HOLDER
+            )
         services.proxy_grant(
             grantor=grantor,
             holder=holder,

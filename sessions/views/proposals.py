@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from council.errors import DomainError, Forbidden, InvalidInput, NotFound
 from council.parsing import parse_id
+from sessions.errors import SittingErrorCode
 
 from ..access import Role, access_sitting, can, member_of
 from ..models import ItemProposal, Sitting
@@ -75,7 +76,9 @@ def _decide(request: HttpRequest, proposal: ItemProposal, decision: str) -> str:
         item_id = parse_id(request.POST.get("item"), field="item", strings=True)
         item = proposal.sitting.items.filter(pk=item_id).first()
         if item is None:
-            raise InvalidInput(_("This item is not on this sitting's agenda."), code="unknown_item")
+            raise InvalidInput(
+                _("This item is not on this sitting's agenda."), code=SittingErrorCode.UNKNOWN_ITEM
+            )
         service.proposal_merge(proposal=proposal, item=item, user=request.user)
         return _("The proposal is merged into item %(n)s.") % {"n": item.position}
     if decision == "decline":

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from council.errors import InvalidInput
 from council.models import Assembly
+from sessions.errors import SittingErrorCode
 
 from ..search.selectors import MAX_LENGTH, search_page, search_words
 from .public import public_headers
@@ -22,7 +23,7 @@ def _page_number(raw: str | None) -> int:
     if raw is None or raw == "":
         return 1
     if not raw.isdigit() or len(raw) > 6:
-        raise InvalidInput(_("This page of results does not exist."), code="page")
+        raise InvalidInput(_("This page of results does not exist."), code=SittingErrorCode.PAGE)
     return int(raw)
 
 
@@ -43,7 +44,7 @@ def archive_search(request: HttpRequest) -> HttpResponse:
         try:
             words = search_words(query)
             if slug and assembly is None:
-                raise InvalidInput(_("No such assembly."), code="assembly")
+                raise InvalidInput(_("No such assembly."), code=SittingErrorCode.ASSEMBLY)
             number = _page_number(request.GET.get("page"))
             context["page"] = search_page(
                 words, page=number, assembly_id=assembly.pk if assembly else None

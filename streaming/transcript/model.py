@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError
+from streaming.errors import Code
 
 MODEL_FILES = ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt")
 
@@ -40,7 +41,7 @@ BUNDLED_SHA256 = {
 class ModelUnavailable(DomainError):
     """No usable speech-to-text model: none configured, or its files fail their check."""
 
-    code = "transcript_model_unavailable"
+    code = Code.TRANSCRIPT_MODEL_UNAVAILABLE
     status = 409
 
 

@@ -18,6 +18,7 @@ from council.words import clock
 from sessions.access import Role, access_sitting, can
 from sessions.models import Sitting
 from sessions.views.errors import domain_errors
+from streaming.errors import Code
 
 from ..models import Replay, Transcript
 from ..ranged import ranged_file
@@ -124,7 +125,7 @@ def minutes_item_transcript(request: HttpRequest, sitting_id: int, item_id: int)
         sitting = access_sitting(request.user, sitting_id, Role.MINUTES)
         item = sitting.items.filter(pk=item_id).first()
         if item is None:
-            raise NotFound(_("This item is not on this sitting's agenda."), code="invalid_item")
+            raise NotFound(_("This item is not on this sitting's agenda."), code=Code.INVALID_ITEM)
     except DomainError as err:
         return JsonResponse(err.as_dict(), status=err.status)
     found = item_transcript(sitting=sitting, item=item).as_dict()

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiExample
 from council.api import errors
 from council.errors import InvalidInput
 from sessions.models import AgendaItem, Sitting
+from voting.errors import VotingErrorCode
 
 VOTE_ERRORS = errors(400, 401, 403, 404, 409)
 
@@ -18,7 +19,7 @@ VOTE_ERRORS = errors(400, 401, 403, 404, 409)
 def current_item(sitting: Sitting) -> AgendaItem:
     """The item under discussion, which a vote, a request or a waiver is about."""
     if sitting.current_item is None:
-        raise InvalidInput(_("Take up an item first."), code="no_current_item")
+        raise InvalidInput(_("Take up an item first."), code=VotingErrorCode.NO_CURRENT_ITEM)
     return sitting.current_item
 
 

@@ -21,6 +21,7 @@ from sessions.models import Sitting
 from sessions.selectors import quorum_for
 from sessions.services.common import User, lock, require_state
 from sessions.services.requesters import present_requesters
+from voting.errors import VotingErrorCode
 
 from ..errors import VoteRefused
 from ..models import Vote
@@ -41,14 +42,16 @@ def closed_session_vote_open(
     require_state(sitting, Sitting.State.OPEN, action=_("go into closed session"))
     regime = regime_for(sitting.assembly)
     if sitting.in_closed_session:
-        raise VoteRefused(_("The sitting is already in closed session."), code="already_closed")
+        raise VoteRefused(
+            _("The sitting is already in closed session."), code=VotingErrorCode.ALREADY_CLOSED
+        )
     if kind not in KINDS:
         raise VoteRefused(
             _("The closed session is decided by a show of hands or an electronic vote (R25)."),
-            code="invalid_kind",
+            code=VotingErrorCode.INVALID_KIND,
         )
     if sitting.chair is None:
-        raise VoteRefused(_("The sitting has no chair."), code="no_chair")
+        raise VoteRefused(_("The sitting has no chair."), code=VotingErrorCode.NO_CHAIR)
     ids = _requesters_checked(regime, sitting, requested_by)
     require_no_open_vote(sitting)
     vote = Vote.objects.create(
@@ -81,6 +84,6 @@ def _requesters_checked(regime: Regime, sitting: Sitting, requested_by: list[Mem
         raise VoteRefused(
             _("A closed session is requested by the mayor or by at least %(n)s members.")
             % {"n": regime.closed_session_requesters},
-            code="closed_session_request_invalid",
+            code=VotingErrorCode.CLOSED_SESSION_REQUEST_INVALID,
         )
     return ids

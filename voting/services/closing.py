@@ -15,6 +15,7 @@ from council.models import Member
 from council.regime import MOTION_CHOICES, regime_for
 from sessions.services.common import User, lock
 from sessions.services.running import closed_session_decided
+from voting.errors import VotingErrorCode
 
 from ..ballot_box import box_contents, box_seal
 from ..chain import record_append
@@ -29,11 +30,13 @@ def _counts_checked(vote: Vote, counts: dict[str, Any]) -> Counter[str]:
     try:
         tally = Counter({c: int(counts.get(c, 0)) for c in ballot_choices(vote)})
     except (TypeError, ValueError):
-        raise InvalidChoice(_("The counts must be whole numbers."), code="invalid_counts") from None
+        raise InvalidChoice(
+            _("The counts must be whole numbers."), code=VotingErrorCode.INVALID_COUNTS
+        ) from None
     if any(n < 0 for n in tally.values()) or sum(tally.values()) > len(vote.eligible):
         raise InvalidChoice(
             _("The counts exceed the %(n)s voices of this vote.") % {"n": len(vote.eligible)},
-            code="invalid_counts",
+            code=VotingErrorCode.INVALID_COUNTS,
         )
     return tally
 
@@ -64,12 +67,12 @@ def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | Non
         if not has_voice:
             raise InvalidChoice(
                 _("The chair of this vote has no voice in it: there is no casting vote (R16)."),
-                code="chair_has_no_voice",
+                code=VotingErrorCode.CHAIR_HAS_NO_VOICE,
             )
         if tally[chair_choice] < 1:
             raise InvalidChoice(
                 _("The chair's own vote must be one of the hands counted (R16)."),
-                code="chair_vote_not_counted",
+                code=VotingErrorCode.CHAIR_VOTE_NOT_COUNTED,
             )
         return
     if has_voice and regime.casting_vote_applies(
@@ -81,7 +84,7 @@ def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | Non
                 "which decides (R16)."
             )
             % {"n": tally[Choice.FOR]},
-            code="casting_vote_missing",
+            code=VotingErrorCode.CASTING_VOTE_MISSING,
         )
 
 
@@ -156,7 +159,7 @@ def _check_confirmed(vote: Vote, tally: Counter[str], confirm: bool) -> None:
             cast,
         )
         % {"cast": cast, "voices": voices},
-        code="vote_close_unconfirmed",
+        code=VotingErrorCode.VOTE_CLOSE_UNCONFIRMED,
         cast=cast,
         voices=voices,
         missing=voices - cast,
@@ -172,7 +175,7 @@ def vote_close(
     lock(vote.sitting)
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     if not vote.is_open:
-        raise VoteRefused(_("This vote is already closed."), code="vote_closed")
+        raise VoteRefused(_("This vote is already closed."), code=VotingErrorCode.VOTE_CLOSED)
     tally, chair_choice = _tally(vote, counts)
     if counts is not None:
         _chair_vote_checked(vote, tally, chair_choice)
@@ -208,7 +211,7 @@ def vote_close(
 def election_next_round(*, vote: Vote, user: User, candidates: list[Member] | None = None) -> Vote:
     """R19: a further round when no candidate won; the third is won by relative majority."""
     if vote.kind != Vote.Kind.ELECTION or vote.is_open or not (vote.result or {}).get("next_round"):
-        raise VoteRefused(_("No further round is due."), code="no_next_round")
+        raise VoteRefused(_("No further round is due."), code=VotingErrorCode.NO_NEXT_ROUND)
     assert vote.item is not None  # an election is on an item
     following = vote_open(
         item=vote.item,

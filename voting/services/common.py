@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from sessions.models import Sitting
+from voting.errors import VotingErrorCode
 
 from ..chain import record_append
 from ..errors import VoteRefused
@@ -19,7 +20,7 @@ def require_no_open_vote(sitting: Sitting) -> None:
     """One vote at a time in a sitting (the `one_open_vote` constraint): refused while
     another is open."""
     if open_vote(sitting) is not None:
-        raise VoteRefused(_("Another vote is open."), code="vote_already_open")
+        raise VoteRefused(_("Another vote is open."), code=VotingErrorCode.VOTE_ALREADY_OPEN)
 
 
 def record_opened(vote: Vote, candidates: list[int]) -> None:

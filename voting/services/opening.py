@@ -23,6 +23,7 @@ from sessions.selectors import (
 )
 from sessions.services.common import User, lock, log, require_state
 from sessions.services.requesters import present_requesters
+from voting.errors import VotingErrorCode
 
 from ..errors import VoteRefused
 from ..models import Vote
@@ -81,7 +82,7 @@ def _check_kind(
                 "A secret ballot requested in a teleconference sitting postpones "
                 "the item to a sitting held in one place (R27)."
             ),
-            code="teleconference_secret",
+            code=VotingErrorCode.TELECONFERENCE_SECRET,
         )
     if kind in SECRET_KINDS:
         if not (secret_asked or regime.secret_by_default(item.kind)):
@@ -90,13 +91,13 @@ def _check_kind(
                     "A secret ballot needs the request of a third of the members "
                     "present, or a nomination (R18)."
                 ),
-                code="secret_not_requested",
+                code=VotingErrorCode.SECRET_NOT_REQUESTED,
             )
         return None
     if secret_asked:
         raise VoteRefused(
             _("A third of the members present asked for a secret ballot: it prevails (R18)."),
-            code="secret_prevails",
+            code=VotingErrorCode.SECRET_PREVAILS,
         )
     return _check_public(regime, sitting, item, kind, requests, present)
 
@@ -117,7 +118,7 @@ def _check_public(
     ):
         raise VoteRefused(
             _("A roll call needs the request of a quarter of the members present (R17)."),
-            code="roll_call_not_requested",
+            code=VotingErrorCode.ROLL_CALL_NOT_REQUESTED,
         )
     return waiver
 
@@ -127,25 +128,25 @@ def _check_kind_allowed(regime: Regime, item: AgendaItem, kind: str, tele: bool)
     ballot for a vote a text requires to be secret); R27: what a sitting held by
     teleconference cannot vote."""
     if kind not in K.values:
-        raise VoteRefused(_("Unknown kind of vote."), code="invalid_kind")
+        raise VoteRefused(_("Unknown kind of vote."), code=VotingErrorCode.INVALID_KIND)
     allowed = regime.vote_kinds_for(item.kind)
     if allowed is not None and kind not in allowed:
         if K.SECRET in allowed:
             raise VoteRefused(
                 _("A text requires this vote to be secret: no waiver is possible (R18, R20)."),
-                code="secret_required_by_text",
+                code=VotingErrorCode.SECRET_REQUIRED_BY_TEXT,
             )
         raise VoteRefused(
             _(
                 "The election of the mayor and adjoints (EPCI: the president and bureau) is "
                 "an election by secret ballot, with candidates; no waiver is possible (R20)."
             ),
-            code="election_kind_required",
+            code=VotingErrorCode.ELECTION_KIND_REQUIRED,
         )
     if tele and regime.forbidden_by_teleconference(item.kind):
         raise VoteRefused(
             _("This item cannot be voted in a sitting held by teleconference (R27)."),
-            code="teleconference_forbidden",
+            code=VotingErrorCode.TELECONFERENCE_FORBIDDEN,
         )
 
 
@@ -153,27 +154,28 @@ def _votable_checked(regime: Regime, sitting: Sitting, item: AgendaItem) -> Quor
     """R3, R11, R31: the item under discussion, not postponed, voted, with its ACTES matter
     code, no other vote open, and the quorum reached (returned, frozen with the vote)."""
     if item.state == AgendaItem.State.POSTPONED:
-        raise VoteRefused(_("This item was postponed."), code="item_postponed")
+        raise VoteRefused(_("This item was postponed."), code=VotingErrorCode.ITEM_POSTPONED)
     if sitting.current_item_id != item.id:
         raise VoteRefused(
-            _("Only the item under discussion can be put to the vote."), code="not_current_item"
+            _("Only the item under discussion can be put to the vote."),
+            code=VotingErrorCode.NOT_CURRENT_ITEM,
         )
     if not item.is_deliberative:
-        raise VoteRefused(_("This item is not voted."), code="not_deliberative")
+        raise VoteRefused(_("This item is not voted."), code=VotingErrorCode.NOT_DELIBERATIVE)
     if regime.needs_matter_code(item.kind) and not item.matter_code:
         raise VoteRefused(
             _(
                 "This item has no ACTES matter code: the clerk gives it one before the vote "
                 "(the deliberation goes to the prefecture with it)."
             ),
-            code="matter_missing",
+            code=VotingErrorCode.MATTER_MISSING,
         )
     require_no_open_vote(sitting)
     quorum = quorum_for(sitting, item)
     if not quorum.reached:
         raise VoteRefused(
             _("Quorum not reached: %(e)s.") % {"e": quorum.explanation},
-            code="quorum_not_reached",
+            code=VotingErrorCode.QUORUM_NOT_REACHED,
             quorum=quorum.as_dict(),
         )
     return quorum
@@ -225,7 +227,7 @@ def _vote_create(candidates: list[Member], **fields: Any) -> Vote:
     """The vote, its candidates (R19: an election has some) and the vote log's "opened"
     record of what it froze."""
     if fields["kind"] == K.ELECTION and not candidates:
-        raise VoteRefused(_("An election needs candidates."), code="no_candidates")
+        raise VoteRefused(_("An election needs candidates."), code=VotingErrorCode.NO_CANDIDATES)
     vote = Vote.objects.create(opened_at=timezone.now(), **fields)
     vote.candidates.set(candidates)
     record_opened(vote, [c.id for c in candidates])
@@ -243,7 +245,8 @@ def _requesters(sitting: Sitting, requests: dict[str, list[int]] | None) -> dict
     unknown = set(requests) - set(REQUEST_KINDS)
     if unknown:
         raise VoteRefused(
-            _("A vote is requested by roll call or by secret ballot only."), code="invalid_request"
+            _("A vote is requested by roll call or by secret ballot only."),
+            code=VotingErrorCode.INVALID_REQUEST,
         )
     return {
         kind: [m.id for m in present_requesters(sitting, ids, field=kind)]
@@ -268,11 +271,11 @@ def _chair_for(
                     "On the compte administratif the council elects another chair "
                     "and the mayor withdraws (R21)."
                 ),
-                code="accounts_chair",
+                code=VotingErrorCode.ACCOUNTS_CHAIR,
             )
         return chair, [mayor.id]
     if mayor is None:
-        raise VoteRefused(_("The sitting has no chair."), code="no_chair")
+        raise VoteRefused(_("The sitting has no chair."), code=VotingErrorCode.NO_CHAIR)
     return chair or mayor, []
 
 
@@ -283,7 +286,9 @@ def _eldest_chair(sitting: Sitting, regime: Regime, chair: Member | None) -> Mem
     counted = {m.id: m for m in members_in_office(sitting) if m.id in here}
     eldest_id = regime.eldest({mid: m.birthdate for mid, m in counted.items()})
     if eldest_id is None:
-        raise VoteRefused(_("No member is present to chair the election."), code="no_chair")
+        raise VoteRefused(
+            _("No member is present to chair the election."), code=VotingErrorCode.NO_CHAIR
+        )
     eldest = counted[eldest_id]
     if chair is not None and chair.id != eldest.id:
         raise VoteRefused(
@@ -292,7 +297,7 @@ def _eldest_chair(sitting: Sitting, regime: Regime, chair: Member | None) -> Mem
                 "and by nobody else (R20)."
             )
             % {"name": eldest.full_name},
-            code="election_chair",
+            code=VotingErrorCode.ELECTION_CHAIR,
             chair=eldest.id,
             chair_name=eldest.full_name,
         )

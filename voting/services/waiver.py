@@ -16,6 +16,7 @@ from sessions.models import AgendaItem, Sitting, SittingLog
 from sessions.selectors import members_in_office, presence
 from sessions.services.common import User, lock, log, require_state
 from sessions.services.requesters import present_requesters
+from voting.errors import VotingErrorCode
 
 from ..errors import VoteRefused
 from .common import require_no_open_vote
@@ -27,7 +28,8 @@ def _check_waivable(sitting: Sitting, item: AgendaItem) -> None:
     regime = regime_for(sitting.assembly)
     if sitting.current_item_id != item.id:
         raise VoteRefused(
-            _("Only the item under discussion can be put to the vote."), code="not_current_item"
+            _("Only the item under discussion can be put to the vote."),
+            code=VotingErrorCode.NOT_CURRENT_ITEM,
         )
     if regime.secret_required_by_text(item.kind):
         raise VoteRefused(
@@ -35,12 +37,12 @@ def _check_waivable(sitting: Sitting, item: AgendaItem) -> None:
                 "A text requires this vote to be secret: the council cannot waive the "
                 "secret ballot (R18, R20)."
             ),
-            code="secret_required_by_text",
+            code=VotingErrorCode.SECRET_REQUIRED_BY_TEXT,
         )
     if not regime.secret_waivable(item.kind):
         raise VoteRefused(
             _("Only the secret ballot of a nomination can be waived (R18)."),
-            code="waiver_not_applicable",
+            code=VotingErrorCode.WAIVER_NOT_APPLICABLE,
         )
     require_no_open_vote(sitting)
 
@@ -93,7 +95,7 @@ def secret_waiver_in_force(sitting: Sitting, item: AgendaItem) -> dict[str, Any]
                 "A nomination is voted by secret ballot unless the council waived "
                 "it unanimously (R18)."
             ),
-            code="secret_required",
+            code=VotingErrorCode.SECRET_REQUIRED,
         )
     decision = dict(entry.data)
     there = {p["member"] for p in decision.get("present", [])}
@@ -106,6 +108,6 @@ def secret_waiver_in_force(sitting: Sitting, item: AgendaItem) -> dict[str, Any]
                 "decides the waiver again (R18)."
             )
             % {"name": member.full_name if member else arrived[0]},
-            code="waiver_stale",
+            code=VotingErrorCode.WAIVER_STALE,
         )
     return decision
