@@ -17,7 +17,8 @@ from rest_framework.authtoken.models import Token
 
 
 def token_expiry(token: Token) -> datetime.datetime:
-    return token.created + datetime.timedelta(seconds=settings.SEANCE_API_TOKEN_TTL)
+    created: datetime.datetime = token.created
+    return created + datetime.timedelta(seconds=settings.SEANCE_API_TOKEN_TTL)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

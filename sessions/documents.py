@@ -125,4 +125,5 @@ def render_ics(sitting: Sitting, uid_host: str = "seance") -> bytes:
     event.add("location", f"{sitting.place.name}, {sitting.place.address}".strip(", "))
     event.add("description", "\n".join(convocation_lines(sitting)["items"]))
     cal.add_component(event)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical

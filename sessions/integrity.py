@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db.models.fields.files import FieldFile
 
 from sessions.models import Convocation, Document, Publication
+from streaming.media import replay_file
 from streaming.models import Replay
-from streaming.replay import replay_file
 
 
 @dataclass(frozen=True)

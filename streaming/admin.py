@@ -46,7 +46,7 @@ class CameraForm(forms.ModelForm):
     def clean_password(self) -> str:
         typed: str = self.cleaned_data.get("password") or ""
         if not typed and self.instance.pk:
-            return self.instance.password
+            return str(self.instance.password)
         return typed
 
     def clean(self) -> dict[str, Any]:
