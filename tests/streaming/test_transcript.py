@@ -20,26 +20,9 @@ from streaming.transcript.captions import captioned_file
 from streaming.transcript.job import transcripts_to_resume
 from tests import factories
 
-from .chamber_speech import closed_sitting, record_chamber
+from .chamber_speech import stems_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def chamber_sound(tmp_path_factory: pytest.TempPathFactory):
-    return record_chamber(tmp_path_factory.mktemp("speech"))
-
-
-@pytest.fixture
-def sitting(settings, tmp_path, chamber_sound):
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    return closed_sitting(*chamber_sound)
-
-
-def stems_of(text: str) -> set[str]:
-    """The words' first six letters: "primitif" and "primitive" both count (the small model
-    hears the synthetic voice's endings loosely), "budget" and "budgets" too."""
-    return {w.strip(".,!?;:'’").lower()[:6] for w in text.split()}
 
 
 def test_transcript_names_the_floor_and_captions_the_replay(
