@@ -22,6 +22,7 @@ from council.regime import MOTION_CHOICES
 from sessions.access import access_member
 from sessions.models import Sitting
 from sessions.services.requesters import present_requesters
+from voting.errors import VotingErrorCode
 
 from . import services
 from .access import vote_in
@@ -45,7 +46,7 @@ def counts_parse(value: object) -> dict[str, Any] | None:
     if not isinstance(value, dict) or not set(value) <= {*COUNTED, "chair_choice"}:
         raise InvalidInput(
             _('"counts" must be an object of "for", "against", "abstain" and "chair_choice".'),
-            code="invalid_field",
+            code=VotingErrorCode.INVALID_FIELD,
             field="counts",
         )
     counts: dict[str, Any] = {
@@ -60,7 +61,7 @@ def counts_parse(value: object) -> dict[str, Any] | None:
 
 def vote_open(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     if sitting.current_item is None:
-        raise InvalidInput(_("Take up an item first."), code="no_current_item")
+        raise InvalidInput(_("Take up an item first."), code=VotingErrorCode.NO_CURRENT_ITEM)
     services.vote_open(
         item=sitting.current_item,
         kind=parse_text(message.get("kind"), field="kind", max_length=20),
@@ -124,7 +125,7 @@ def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str
 
 def secret_request(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     if sitting.current_item is None:
-        raise InvalidInput(_("Take up an item first."), code="no_current_item")
+        raise InvalidInput(_("Take up an item first."), code=VotingErrorCode.NO_CURRENT_ITEM)
     ids = parse_ids(message.get("requested_by"), field="requested_by")
     services.secret_request_record(
         item=sitting.current_item,
@@ -137,7 +138,7 @@ def secret_waiver(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> d
     """R18: the council waives the secret ballot of the current item unless a member
     present objects ("objectors": their ids, none for a unanimous waiver)."""
     if sitting.current_item is None:
-        raise InvalidInput(_("Take up an item first."), code="no_current_item")
+        raise InvalidInput(_("Take up an item first."), code=VotingErrorCode.NO_CURRENT_ITEM)
     ids = parse_ids(message.get("objectors", []), field="objectors")
     decision = services.secret_waiver_record(
         item=sitting.current_item,

@@ -16,6 +16,7 @@ from council.errors import DomainError
 from council.models import Member
 from sessions.selectors import is_present
 from sessions.services.common import User
+from voting.errors import VotingErrorCode
 
 from ..ballot_box import box_add
 from ..chain import records_append
@@ -64,7 +65,9 @@ def _previous(vote: Vote, client_id: str, voter: Member) -> Receipt | None:
     if row is None:
         return None
     if row.cast_by_id != voter.id:
-        raise BallotRefused(_("This ballot id was used by someone else."), code="client_id_taken")
+        raise BallotRefused(
+            _("This ballot id was used by someone else."), code=VotingErrorCode.CLIENT_ID_TAKEN
+        )
     return Receipt(vote.id, row.member_id, client_id, row.cast_at.isoformat(), duplicate=True)
 
 
@@ -142,14 +145,14 @@ def _check(
     if not CLIENT_ID.match(request.client_id or ""):
         raise InvalidChoice(
             _("A ballot needs a client id of 8 to 64 letters, digits, - or _."),
-            code="invalid_client_id",
+            code=VotingErrorCode.INVALID_CLIENT_ID,
         )
     batch = [e for e in earlier if isinstance(e, _Ready)]
     first = next((e for e in batch if e.client_id == request.client_id), None)
     if first is not None:
         if first.voter.id != request.voter.id:
             raise BallotRefused(
-                _("This ballot id was used by someone else."), code="client_id_taken"
+                _("This ballot id was used by someone else."), code=VotingErrorCode.CLIENT_ID_TAKEN
             )
         return _Again(first)
     previous = _previous(vote, request.client_id, request.voter)
@@ -157,7 +160,9 @@ def _check(
         return previous
     ready = _eligible(vote, request)
     if any(e.name.id == ready.name.id for e in batch):
-        raise BallotRefused(_("A ballot was already cast in this name."), code="already_voted")
+        raise BallotRefused(
+            _("A ballot was already cast in this name."), code=VotingErrorCode.ALREADY_VOTED
+        )
     return ready
 
 
@@ -165,19 +170,22 @@ def _eligible(vote: Vote, request: BallotRequest) -> _Ready:
     """R14-R16: an open electronic vote, a voter present, voting in a name they hold."""
     if not vote.is_open:
         raise BallotRefused(
-            _("The vote is closed: this ballot was not counted."), code="vote_closed"
+            _("The vote is closed: this ballot was not counted."), code=VotingErrorCode.VOTE_CLOSED
         )
     if vote.kind in (Vote.Kind.HANDS, Vote.Kind.ROLL_CALL):
-        raise BallotRefused(_("In this vote the chair records the answers."), code="chair_records")
+        raise BallotRefused(
+            _("In this vote the chair records the answers."), code=VotingErrorCode.CHAIR_RECORDS
+        )
     voter = request.voter
     name = request.on_behalf_of or voter
     _check_present(vote, voter)
     voice = _voice(vote, name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
-        raise BallotRefused(_("You may not vote in this name."), code="not_eligible")
+        raise BallotRefused(_("You may not vote in this name."), code=VotingErrorCode.NOT_ELIGIBLE)
     if voice["by"] is not None and is_present(vote.sitting, voice["member"]):
         raise BallotRefused(
-            _("The grantor is present: the proxy is not in use (R14)."), code="grantor_present"
+            _("The grantor is present: the proxy is not in use (R14)."),
+            code=VotingErrorCode.GRANTOR_PRESENT,
         )
     return _Ready(name, voter, _check_choice(vote, request.choice), request.client_id)
 
@@ -193,10 +201,10 @@ def _check_present(vote: Vote, voter: Member) -> None:
         raise BallotRefused(
             _("You are not recorded as present: %(holder)s, who holds your proxy, votes for you.")
             % {"holder": holder},
-            code="member_absent",
+            code=VotingErrorCode.MEMBER_ABSENT,
         )
     raise BallotRefused(
-        _("You are not recorded as present: you cannot vote."), code="member_absent"
+        _("You are not recorded as present: you cannot vote."), code=VotingErrorCode.MEMBER_ABSENT
     )
 
 
@@ -226,7 +234,9 @@ def _store_all(vote: Vote, ready: list[_Ready]) -> list[Outcome]:
 
 
 def _refused_twice() -> BallotRefused:
-    return BallotRefused(_("A ballot was already cast in this name."), code="already_voted")
+    return BallotRefused(
+        _("A ballot was already cast in this name."), code=VotingErrorCode.ALREADY_VOTED
+    )
 
 
 def _insert_one(vote: Vote, ready: _Ready, now: datetime) -> dict[str, object] | None:
@@ -272,12 +282,13 @@ def answer_record(*, vote: Vote, member: Member, choice: str, user: User) -> Bal
     if not vote.is_open or vote.kind not in (Vote.Kind.ROLL_CALL, Vote.Kind.HANDS):
         raise BallotRefused(
             _("Answers are recorded only in an open roll call or show of hands."),
-            code="not_recorded_vote",
+            code=VotingErrorCode.NOT_RECORDED_VOTE,
         )
     voice = _voice(vote, member.id)
     if voice is None:
         raise BallotRefused(
-            _("%(name)s has no voice in this vote.") % {"name": member}, code="not_eligible"
+            _("%(name)s has no voice in this vote.") % {"name": member},
+            code=VotingErrorCode.NOT_ELIGIBLE,
         )
     choice = _check_choice(vote, choice)
     voter = Member.objects.get(pk=voice["by"] or voice["member"])
