@@ -16,7 +16,7 @@ from streaming.broadcast import initial_programme
 from streaming.models import Broadcast, Camera
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the direction follows after commit
 
 N = "\u00a0"
 
