@@ -102,6 +102,16 @@ def vote_count(vote: Vote, voted: list[int] | None = None) -> dict[str, Any]:
     }
 
 
+PRIVATE_KEYS = ("choices", "eligible", "voted")  # what vote_summary adds when not public
+
+
+def public_part(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The public summary inside a private one: vote_summary(public=True), without a query."""
+    if summary is None:
+        return None
+    return {key: value for key, value in summary.items() if key not in PRIVATE_KEYS}
+
+
 def vote_summary(sitting: Sitting, *, public: bool) -> dict[str, Any] | None:
     """Public: the question, the count of ballots and, once closed, the result (without
     names for a secret ballot). Private adds the choices the ballots offer (the regime's:

@@ -1,5 +1,5 @@
 """The answer of GET /api/sittings/<id>/: a sitting as its public page shows it, and for a
-member, the chair and the staff as their desk does (sessions.selectors' snapshots)."""
+member, the chair and the staff as their desk does (sessions.live.snapshots)."""
 
 from __future__ import annotations
 

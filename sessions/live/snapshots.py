@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from voting.selectors import vote_summary
+from voting.selectors import public_part, vote_summary
 
 from ..models import AgendaItem, Sitting, SpeakingRequest
 from ..realtime import seat_view
@@ -26,7 +26,6 @@ from ..selectors import (
 )
 
 VoteSummary = dict[str, Any] | None
-PRIVATE_VOTE_KEYS = ("choices", "eligible", "voted")  # what vote_summary adds when private
 
 
 @dataclass(frozen=True)
@@ -61,9 +60,7 @@ def chair_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[
 
 def public_vote(vote: VoteSummary) -> VoteSummary:
     """The public part of the private vote summary (as vote_summary(public=True))."""
-    if vote is None:
-        return None
-    return {key: value for key, value in vote.items() if key not in PRIVATE_VOTE_KEYS}
+    return public_part(vote)
 
 
 Current = tuple[list[AgendaItem], AgendaItem | None, QuorumStatus]

@@ -8,10 +8,9 @@ from typing import Any
 from rest_framework import serializers
 
 from council.api import CountField, IdField, IdListField, StrictSerializer
+from council.regime import MOTION_CHOICES
 
 from ..models import Choice, Vote
-
-COUNTED = ["for", "against", "abstain"]
 
 # --- Inputs ---------------------------------------------------------------------------------
 
@@ -32,7 +31,7 @@ class HandsIn(StrictSerializer):
     against = CountField(required=False)
     abstain = CountField(required=False)
     # R16: the chair's own hand, one of the counts; on a tie of a public vote it decides.
-    chair_choice = serializers.ChoiceField(choices=COUNTED, required=False)
+    chair_choice = serializers.ChoiceField(choices=MOTION_CHOICES, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
