@@ -24,13 +24,13 @@ from .broadcast import next_rev
 from .lease import runner_gone
 from .models import Broadcast, CutSpan
 from .services import (  # the direction's helpers stay beside the web side's commands
-    _close_span,
-    _open_span,
     closed_without_runner,
     closing_programme,
     connected_by_video,
     item_line,
     replay_pending,
+    span_close,
+    span_open,
     speaker_lower_third,
     speaker_shot,
 )
@@ -67,8 +67,8 @@ def _direct(sitting_id: int, change: Change) -> None:
 
 def slate_lifted(event: de.SittingOpened | de.SittingResumed | de.ClosedSessionLeft) -> None:
     def change(broadcast: Broadcast, sitting: Sitting, programme: dict[str, Any]) -> None:
-        _close_span(broadcast, CutSpan.Kind.SUSPENDED)
-        _close_span(broadcast, CutSpan.Kind.CLOSED_SESSION)
+        span_close(broadcast, CutSpan.Kind.SUSPENDED)
+        span_close(broadcast, CutSpan.Kind.CLOSED_SESSION)
         programme["slate"] = None
 
     _direct(event.sitting_id, change)
@@ -76,7 +76,7 @@ def slate_lifted(event: de.SittingOpened | de.SittingResumed | de.ClosedSessionL
 
 def suspended(event: de.SittingSuspended) -> None:
     def change(broadcast: Broadcast, sitting: Sitting, programme: dict[str, Any]) -> None:
-        _open_span(broadcast, CutSpan.Kind.SUSPENDED)
+        span_open(broadcast, CutSpan.Kind.SUSPENDED)
         programme.update(slate="suspended", shot=None, lower_third=None, cut=0)
 
     _direct(event.sitting_id, change)
@@ -86,7 +86,7 @@ def closed_session_entered(event: de.ClosedSessionEntered) -> None:
     """R25: the public sees the closed-session slate, and hears nothing."""
 
     def change(broadcast: Broadcast, sitting: Sitting, programme: dict[str, Any]) -> None:
-        _open_span(broadcast, CutSpan.Kind.CLOSED_SESSION)
+        span_open(broadcast, CutSpan.Kind.CLOSED_SESSION)
         programme.update(slate="closed_session", shot=None, lower_third=None, cut=0)
 
     _direct(event.sitting_id, change)
@@ -153,7 +153,7 @@ def sitting_closed(event: de.SittingClosed) -> None:
             closed_without_runner(broadcast, sitting)
             return
         for kind in CutSpan.Kind.values:
-            _close_span(broadcast, kind)
+            span_close(broadcast, kind)
         programme = broadcast.programme
         programme.update(closing_programme())
         replay_pending(sitting)

@@ -98,10 +98,10 @@ def protected_speech(*, sitting: Sitting, user: User, on: bool, reason: str = ""
     """R33: the sound goes off the air at once and the span is cut from the replay."""
     broadcast = broadcast_running(sitting)
     if on:
-        _open_span(broadcast, CutSpan.Kind.PROTECTED, user, reason[:200])
+        span_open(broadcast, CutSpan.Kind.PROTECTED, user, reason[:200])
         log(sitting, "protected_speech_started", user, reason=reason[:200])
     else:
-        _close_span(broadcast, CutSpan.Kind.PROTECTED)
+        span_close(broadcast, CutSpan.Kind.PROTECTED)
         log(sitting, "protected_speech_ended", user)
     return _save_programme(broadcast, muted=on)
 
@@ -138,7 +138,7 @@ def shot_done(
     return _save_programme(broadcast, cut=cut, lower_third=lower_third, shot=None)
 
 
-def _open_span(broadcast: Broadcast, kind: str, user: User = None, reason: str = "") -> None:
+def span_open(broadcast: Broadcast, kind: str, user: User = None, reason: str = "") -> None:
     if not broadcast.cut_spans.filter(kind=kind, ended_at__isnull=True).exists():
         CutSpan.objects.create(
             broadcast=broadcast,
@@ -149,7 +149,7 @@ def _open_span(broadcast: Broadcast, kind: str, user: User = None, reason: str =
         )
 
 
-def _close_span(broadcast: Broadcast, kind: str) -> None:
+def span_close(broadcast: Broadcast, kind: str) -> None:
     broadcast.cut_spans.filter(kind=kind, ended_at__isnull=True).update(ended_at=timezone.now())
 
 
@@ -249,7 +249,7 @@ def closed_without_runner(broadcast: Broadcast, sitting: Sitting) -> None:
     if broadcast_stopped_at_close(broadcast):
         end_playlists(hls_dir(sitting.pk))
     for kind in CutSpan.Kind.values:
-        _close_span(broadcast, kind)
+        span_close(broadcast, kind)
     if recording_parts_exist(sitting.pk):
         replay_pending(sitting)
         replay_schedule(sitting.pk)
