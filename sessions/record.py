@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from streaming.models import Broadcast, Replay
-from streaming.replay import replay_for
+from streaming.selectors import replay_for
 from voting.models import Vote
 
 from .models import Deliberation, PolicingMeasure, Sitting

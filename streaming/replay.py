@@ -34,7 +34,6 @@ from .media import (
     vtt_time,
 )
 from .models import Broadcast, CutSpan, Replay
-from .selectors import replay_for as replay_for  # for sessions.record, the demo's chamber
 from .selectors import sitting_window
 from .transcript.job import transcript_schedule
 

@@ -29,7 +29,8 @@ from sessions.models import Sitting, SpeakingRequest
 from ..hls import recording_dir
 from ..media import ffmpeg
 from ..models import Replay, Transcript
-from ..replay import build_replay, replay_for
+from ..replay import build_replay
+from ..selectors import replay_for
 from ..simulator.chamber import render_chamber
 from ..transcript.job import transcript_run
 
