@@ -217,6 +217,7 @@ def site_config(tmp: Path, http_port: int, https_port: int, daphne_port: int) ->
         "listen [::]:80;": "",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port}{' ssl http2' if TLS else ''};",
         "listen [::]:443 ssl http2;": "",
+        "listen 127.0.0.1:8090;": f"listen 127.0.0.1:{free_port()};",  # nchan's publisher
         "/etc/letsencrypt/live/seance.example.fr/fullchain.pem": str(tmp / "cert.pem"),
         "/etc/letsencrypt/live/seance.example.fr/privkey.pem": str(tmp / "key.pem"),
         "/var/lib/seance/": f"{tmp}/lib/",
@@ -237,6 +238,7 @@ def nginx_config(tmp: Path) -> str:
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return (
+        "include /etc/nginx/modules-enabled/*.conf;\n"  # nchan, as Debian's nginx.conf
         f"worker_processes auto;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log warn;\n"
         "daemon off;\nevents { worker_connections 4096; }\n"
         "http {\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"

@@ -157,6 +157,14 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 # The queue of the broadcast supervisors (one long-running task per live sitting).
 SEANCE_BROADCAST_QUEUE = os.environ.get("SEANCE_BROADCAST_QUEUE", "broadcast")
+# The public page's live state through nginx (sessions/live/public_feed.py): the loopback
+# nchan publisher that each commit's public frame is POSTed to, e.g.
+# "http://127.0.0.1:8090/_nchan/pub/", and the EventSource the page then follows; unset
+# (the embedded default), the public page follows its websocket.
+SEANCE_PUBLIC_FEED_PUBLISH_URL = os.environ.get("SEANCE_PUBLIC_FEED_PUBLISH_URL", "")
+SEANCE_PUBLIC_FEED_URL = os.environ.get(
+    "SEANCE_PUBLIC_FEED_URL", "/live/sittings/{sitting}/public/events"
+)
 # Janus, the SFU of the councillors' video (deploy/janus); without it, the embedded relay.
 SEANCE_JANUS_URL = os.environ.get("SEANCE_JANUS_URL", "")
 SEANCE_JANUS_API_SECRET = os.environ.get("SEANCE_JANUS_API_SECRET", "")

@@ -25,6 +25,7 @@ from voting.models import Vote
 from voting.selectors import vote_count, voted_ids
 
 from ..realtime import desk_group, private_group, public_group
+from . import public_feed
 
 SEAT_INTERVAL = 0.5  # seconds at least between two count updates to the seats
 PUBLIC_INTERVAL = 2.0  # and to the public page (1,000 viewers: each update costs 1,000 sends)
@@ -123,5 +124,6 @@ async def _count_send(group: str, text: str, entry: dict[str, Any] | None = None
     if layer is None:
         return
     await layer.group_send(group, {"type": "relay.event", "text": text})
+    await public_feed.publish_count(group, text)  # a public group's: through nginx too
     if entry is not None:  # the interval runs from the end of the send
         entry["last"] = asyncio.get_running_loop().time()

@@ -16,7 +16,7 @@ from council.domain_events import subscribe
 
 from ..models import Sitting
 from ..realtime import desk_group, private_group, public_group
-from . import ballots
+from . import ballots, public_feed
 from .snapshots import snapshots
 
 # Every event of the sitting that its pages follow with a snapshot (the ballots follow
@@ -77,6 +77,7 @@ def sitting_changed(event: de.DomainEvent) -> None:
         for group, payload in sends
     ]
     async_to_sync(_send_all)(texts)
+    public_feed.publish_state(sitting.id, texts[2][1])  # through nginx too, if set
 
 
 async def _send_all(texts: list[tuple[str, str]]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
+from ..live.public_feed import subscribe_url
 from ..models import Sitting
 
 
@@ -22,6 +23,7 @@ def live_config(
     )
     return {
         "ws": f"/ws/sittings/{sitting.id}/{role}/",
+        "events": subscribe_url(sitting.id) if role == "public" else "",  # nginx's, if set
         "role": role,
         "member_id": member_id,
         "rooms": rooms,

@@ -158,6 +158,7 @@ def write_env_file(topology: Topology, postgres_url: str, redis_url: str, janus:
         SEANCE_TURN_URLS=f"turn:{topology.host_ip}:{topology.turn_port}?transport=udp",
         SEANCE_TURN_SECRET=secrets.token_hex(32),
         SEANCE_VOTE_LOG_KEY=secrets.token_hex(32),
+        SEANCE_PUBLIC_FEED_PUBLISH_URL=f"http://127.0.0.1:{free_port()}/_nchan/pub/",
         **janus,
     )
     missing = [k for k in ("SEANCE_TURN_URLS", "SEANCE_TURN_SECRET", "SEANCE_JANUS_URL")
@@ -235,6 +236,8 @@ def nginx_site(topology: Topology, certs: tuple[Path, Path]) -> Path:
         text = text.replace(f"server 127.0.0.1:{port} ", f"server 127.0.0.1:{ours} ")
     text = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", text)  # the test machine: IPv4 only
     text = text.replace("listen 80;", f"listen 127.0.0.1:{topology.http_port};")
+    feed = topology.env["SEANCE_PUBLIC_FEED_PUBLISH_URL"]  # nchan's publisher (loopback)
+    text = text.replace("listen 127.0.0.1:8090;", f"listen {feed.split('/')[2]};")
     text = text.replace(
         "listen 443 ssl http2;", f"listen 127.0.0.1:{topology.https_port} ssl http2;"
     )
@@ -257,6 +260,7 @@ def nginx_conf(topology: Topology, site: Path) -> Path:
     conf = run / "nginx.conf"
     conf.write_text(
         f"""{user}worker_processes 1;
+include /etc/nginx/modules-enabled/*.conf;
 daemon off;
 pid {run}/nginx.pid;
 error_log {topology.log("nginx-error")} info;

@@ -196,22 +196,22 @@ function connectionStatus(online) {
   box.textContent = online ? L.live : L.reconnecting;
   box.className = "live-status" + (online ? "" : " offline");
 }
+function receive(msg) {
+  const answered = (msg.type === "ack" || msg.type === "error") && onAnswer(msg);
+  if (msg.type === "error" && !answered) {
+    const box = document.getElementById("live-outcome");
+    if (box) showOutcome(box, "refused", msg.message);
+    else toast(msg.message);
+  }
+  (listeners[msg.type] || []).forEach((fn) => fn(msg));
+  if (msg.state) render(msg.state);
+  document.body.setAttribute("data-last-event", msg.type);
+}
 function connect() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   socket = new WebSocket(scheme + location.host + config.ws);
   socket.onopen = () => { retry = 0; connectionStatus(true); };
-  socket.onmessage = (e) => {
-    const msg = JSON.parse(e.data);
-    const answered = (msg.type === "ack" || msg.type === "error") && onAnswer(msg);
-    if (msg.type === "error" && !answered) {
-      const box = document.getElementById("live-outcome");
-      if (box) showOutcome(box, "refused", msg.message);
-      else toast(msg.message);
-    }
-    (listeners[msg.type] || []).forEach((fn) => fn(msg));
-    if (msg.state) render(msg.state);
-    document.body.setAttribute("data-last-event", msg.type);
-  };
+  socket.onmessage = (e) => receive(JSON.parse(e.data));
   socket.onclose = (e) => {
     connectionStatus(false);
     pending.forEach((p, ref) => {  // no answer will come on this socket
@@ -222,6 +222,15 @@ function connect() {
     retry = Math.min(retry + 1, 6);
     setTimeout(connect, 250 * 2 ** retry);
   };
+}
+/* The public page behind nginx: the same frames from nginx's nchan (config.events), as
+   EventSource, which reconnects by itself and is given the latest state on (re)connect;
+   no Python websocket per citizen (sessions/live/public_feed.py). */
+function follow() {
+  const source = new EventSource(config.events);
+  source.onopen = () => connectionStatus(true);
+  source.onmessage = (e) => receive(JSON.parse(e.data));
+  source.onerror = () => connectionStatus(source.readyState === EventSource.OPEN);
 }
 
 /* A click on any button[data-action]: its data-* fields (numbers as numbers). */
@@ -242,7 +251,8 @@ document.addEventListener("click", (e) => {
 
 export function start() {
   if (config.state) render(config.state);
-  connect();
+  if (config.events) follow();
+  else connect();
 }
 
 /* --- what every surface shows of the snapshot --------------------------------------- */
