@@ -238,7 +238,8 @@ def nginx_config(tmp: Path) -> str:
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return (
-        "include /etc/nginx/modules-enabled/*.conf;\n"  # nchan, as Debian's nginx.conf
+        # nchan (deploy/nginx/seance.conf), by its path: the prefix here is the bench's own.
+        "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;\n"
         f"worker_processes auto;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log warn;\n"
         "daemon off;\nevents { worker_connections 4096; }\n"
         "http {\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"

@@ -14,12 +14,13 @@ A publish never breaks the service: it times out after PUBLISH_TIMEOUT and is lo
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import logging
+import os
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT = 1.0  # seconds: a publish that takes longer is dropped and logged
 _local = threading.local()  # one keep-alive connection to nginx per thread
+_executor: tuple[int, ThreadPoolExecutor] | None = None  # (pid, its publishing thread)
+_waiting: dict[str, tuple[str, str]] = {}  # channel -> (publisher URL, its newest frame)
+_lock = threading.Lock()
 
 
 def enabled() -> bool:
@@ -44,24 +48,61 @@ def subscribe_url(sitting_id: int) -> str:
 
 def publish_state(sitting_id: int, text: str) -> None:
     """The public frame of a committed change (its snapshot inside), to the sitting's
-    channel."""
+    channel: handed to this process's publishing thread, in order, so that the commit's
+    request never waits on nginx (which answers once it has handed the frame to its
+    subscribers: milliseconds per thousand)."""
     if enabled():
-        publish(str(sitting_id), text)
+        _hand_over(str(sitting_id), text)
+
+
+def flush(timeout: float = 5.0) -> None:
+    """Wait until the frames handed over so far are published (tests, benchmarks)."""
+    _publisher().submit(lambda: None).result(timeout)
+
+
+def _hand_over(channel: str, text: str) -> None:
+    """To the publishing thread. A channel's frame still waiting there is replaced by the
+    newer one (each carries the whole state): however long nginx takes, the queue holds one
+    frame per channel at most."""
+    url = str(settings.SEANCE_PUBLIC_FEED_PUBLISH_URL)
+    publisher = _publisher()
+    with _lock:
+        waiting = channel in _waiting
+        _waiting[channel] = (url, text)
+    if not waiting:
+        publisher.submit(_publish_waiting, channel)
+
+
+def _publish_waiting(channel: str) -> None:
+    with _lock:
+        url, text = _waiting.pop(channel)
+    publish(channel, text, url)
+
+
+def _publisher() -> ThreadPoolExecutor:
+    """One thread per process (made anew in a forked child, whose parent's thread is gone)."""
+    global _executor
+    if _executor is None or _executor[0] != os.getpid():
+        _waiting.clear()
+        _executor = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="public-feed"))
+    return _executor[1]
 
 
 async def publish_count(group: str, text: str) -> None:
     """A coalesced ballot count sent to `group`: if that is a public group, to the
-    sitting's count channel too, off the server's loop."""
+    sitting's count channel too, by the publishing thread (never on the server's loop)."""
     if not enabled() or not group.endswith("-public"):
         return
     sitting_id = group.removeprefix("sitting-").removesuffix("-public")
     if sitting_id.isdigit() and group == public_group(int(sitting_id)):
-        await asyncio.to_thread(publish, f"{sitting_id}-count", text)
+        _hand_over(f"{sitting_id}-count", text)
 
 
-def publish(channel: str, text: str) -> bool:
-    """POST `text` to the nchan channel; False (and a warning) if nginx did not take it."""
-    url = urllib.parse.urlsplit(f"{settings.SEANCE_PUBLIC_FEED_PUBLISH_URL.rstrip('/')}/")
+def publish(channel: str, text: str, base: str = "") -> bool:
+    """POST `text` to the nchan channel (publisher `base`, else the setting's); False, and
+    a warning, if nginx did not take it."""
+    base = base or str(settings.SEANCE_PUBLIC_FEED_PUBLISH_URL)
+    url = urllib.parse.urlsplit(f"{base.rstrip('/')}/")
     began = time.monotonic()
     for attempt in (1, 2):  # a kept connection that nginx closed meanwhile: once more
         try:

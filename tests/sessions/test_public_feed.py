@@ -138,10 +138,11 @@ def test_a_failed_publish_is_logged_and_the_service_goes_on(settings, caplog) ->
         began = time.monotonic()
         services.item_take_up(sitting=s, item=s.items.order_by("position").last(), user=None)
         took = time.monotonic() - began
+        public_feed.flush()
     s.refresh_from_db()
     assert s.current_item == s.items.order_by("position").last()
     assert "publish to" in caplog.text and str(s.id) in caplog.text
-    assert took < 2 * public_feed.PUBLISH_TIMEOUT + 1
+    assert took < public_feed.PUBLISH_TIMEOUT  # the commit path never waits on nginx
 
 
 def test_off_by_default_the_page_keeps_its_websocket(settings, client) -> None:

@@ -1,0 +1,514 @@
+"""10,000 citizens on one 2-core server: each plays the HLS as hls.js does (playlists and
+segments through the shipped nginx) and follows the public page's live state, which nginx
+holds too (nchan, EventSource: sessions/live/public_feed.py); an item change and a vote
+result must reach all of them (p99 <= 1 s) while segment fetches stay p99 <= 1 s.
+
+Phases, in one run, on the same nginx (deploy/nginx/seance.conf as bench/hls_serve.py
+starts it, with worker_connections raised as deploy/README.md says):
+  seance    Daphne up (the upstream), the sitting's services run in this process: an item
+            taken up, then a vote opened and closed (its result); each commit's public frame
+            is published by Séance's own code (public_feed) to nchan's loopback publisher.
+  baseline  Daphne stopped, no Séance code: the same frames POSTed to the same publisher by
+            a bare HTTP client, and the same HLS load.
+Latency of an event: from just before the service call (seance) or the bare POST
+(baseline) to the frame's arrival at each of the 10,000 EventSources.
+
+The viewers, all 10,000 at once for the whole phase (a 2-core server serving 10,000 at
+720p would be bound by bandwidth, ~28 Gbit/s, not by the design):
+  - 9,500 play the audio-only rendition (AAC 128 kbit/s), 500 the lowest video rendition
+    (360p, 800 kbit/s, plus the audio): about 1.7 Gbit/s of segments (printed, measured);
+  - each polls its media playlist(s) every second and fetches the newest segment every
+    second (1 s segments), as hls.js at the live edge. Load generator: Debian's wrk (C,
+    epoll) with a Lua script, one wrk for the playlists and one for the segments, 10,500
+    keep-alive connections each (one per rendition played), paced to one request per
+    second per connection (wrk's delay()); it reads the newest segment's name from the
+    playlist on disk, the segment itself comes through nginx;
+  - each holds one EventSource (HTTP/1.0 text/event-stream, idle between events): asyncio
+    (uvloop) clients in SUBSCRIBER_PROCESSES processes, bound to 127.0.0.2... so that the
+    loopback's ephemeral ports suffice.
+The live ladder (360p + audio) is written by one ffmpeg (ultrafast) beside the load; the
+clients share the 2 cores with the servers (their CPU is printed).
+
+    .venv/bin/python bench/public_scale.py    (root: installs wrk, raises the open files)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import hls_serve
+from common import last_line
+from hls_serve import daphne, start_nginx
+from media import cpu_seconds, free_port, ladder_command, machine_load, pct, start, stop, wait_for
+
+VIEWERS = int(os.environ.get("BENCH_VIEWERS", 10_000))
+VIDEO_VIEWERS = int(os.environ.get("BENCH_VIDEO_VIEWERS", VIEWERS // 20))
+SUBSCRIBER_PROCESSES = 4
+PHASE = float(os.environ.get("BENCH_PHASE", 36))  # seconds of HLS load per phase
+AT_ITEM, AT_VOTE_OPEN, AT_RESULT = 12.0, 18.0, 24.0  # seconds into a phase
+LADDER = (("360p", 640, 360, 800),)
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+OPEN_FILES = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # the most this machine allows
+TYPE = re.compile(rb'"type": "([a-z_.]+)"')
+EVENTS = ("sittings.item_taken_up", "voting.vote_closed")
+
+LUA = r"""
+-- One request per second per connection; the newest segment's name from the playlist on
+-- disk (hls.js reads it from the playlist it has just polled through nginx).
+local kind, dir, prefix, video_share = "%(kind)s", "%(dir)s", "%(prefix)s", %(share)f
+local newest, counter = {}, 0
+local function refresh(rendition)
+  local f = io.open(dir .. "/" .. rendition .. "/index.m3u8", "r")
+  if not f then return end
+  local last
+  for line in f:lines() do
+    if line:sub(1, 1) ~= "#" and #line > 0 then last = line end
+  end
+  f:close()
+  if last then newest[rendition] = last end
+end
+function setup(thread) thread:set("id", tostring(thread)) end
+function init(args) math.randomseed(os.time() + #tostring({})) end
+function delay() return math.random(900, 1100) end
+function request()
+  counter = counter + 1
+  local rendition = (math.random() < video_share) and "360p" or "audio"
+  if kind == "playlists" then
+    return wrk.format("GET", prefix .. "/" .. rendition .. "/index.m3u8")
+  end
+  if counter %% 50 == 1 or not newest[rendition] then refresh(rendition) end
+  return wrk.format("GET", prefix .. "/" .. rendition .. "/" .. (newest[rendition] or "init.mp4"))
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\nRESULT {"requests": %%d, "bytes": %%d, "duration_us": %%d, "p50": %%d, "p95": %%d,' ..
+    ' "p99": %%d, "max": %%d, "connect": %%d, "read": %%d, "write": %%d, "status": %%d,' ..
+    ' "timeout": %%d}\n',
+    summary.requests, summary.bytes, summary.duration, latency:percentile(50),
+    latency:percentile(95), latency:percentile(99), latency.max, e.connect, e.read,
+    e.write, e.status, e.timeout))
+end
+"""
+
+
+# --- the citizens' EventSources ------------------------------------------------------------
+
+
+class Subscriber(asyncio.Protocol):
+    """One citizen's EventSource: the arrival time of each frame, by its type."""
+
+    def __init__(self, path: str, arrivals: list[tuple[float, str]], ready: asyncio.Future):
+        self.path, self.arrivals, self.ready = path, arrivals, ready
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        self.transport = transport
+        request = f"GET {self.path} HTTP/1.0\r\nHost: seance.example.fr\r\n"
+        transport.write(f"{request}Accept: text/event-stream\r\n\r\n".encode())
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        self.buffer += data
+        *events, self.buffer = self.buffer.split(b"\n\n")
+        for event in events:
+            if not self.ready.done() and b"200 OK" in event:
+                self.ready.set_result(True)
+            if b"data: " in event and (found := TYPE.search(event)):
+                self.arrivals.append((now, found.group(1).decode()))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.arrivals.append((time.time(), "closed"))
+        if not self.ready.done():
+            self.ready.set_result(False)
+
+
+def subscribers(first: int, count: int, port: int, path: str, source: str, pipe) -> None:
+    """`count` EventSources from `source`; reports ready, then the arrivals when told."""
+    import uvloop
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        arrivals: list[list[tuple[float, str]]] = [[] for _ in range(count)]
+        started = 0
+        for n in range(count):
+            ready = loop.create_future()
+            try:
+                await loop.create_connection(
+                    lambda n=n, ready=ready: Subscriber(path, arrivals[n], ready),
+                    "127.0.0.1", port, local_addr=(source, 0),
+                )  # fmt: skip
+                started += bool(await asyncio.wait_for(ready, 30))
+            except (OSError, TimeoutError):
+                arrivals[n].append((time.time(), "refused"))
+            if n % 200 == 199:
+                await asyncio.sleep(0.05)  # nginx's listen backlog
+        pipe.send(started)
+        while not pipe.poll():
+            await asyncio.sleep(0.2)
+        pipe.recv()
+        pipe.send((arrivals, time.process_time()))
+
+    uvloop.run(run())
+
+
+def start_subscribers(port: int, sitting_id: int) -> list:
+    context = multiprocessing.get_context("fork")
+    path = f"/live/sittings/{sitting_id}/public/events"
+    share = VIEWERS // SUBSCRIBER_PROCESSES
+    pipes = []
+    for i in range(SUBSCRIBER_PROCESSES):
+        ours, theirs = context.Pipe()
+        args = (i * share, share, port, path, f"127.0.0.{i + 2}", theirs)
+        context.Process(target=subscribers, args=args, daemon=True).start()
+        pipes.append(ours)
+    connected = sum(p.recv() for p in pipes)
+    print(f"{connected} of {share * SUBSCRIBER_PROCESSES} EventSources connected")
+    return pipes
+
+
+def collect(pipes: list) -> tuple[list[list[tuple[float, str]]], float]:
+    arrivals: list[list[tuple[float, str]]] = []
+    cpu = 0.0
+    for pipe in pipes:
+        pipe.send("stop")
+    for pipe in pipes:
+        theirs, seconds = pipe.recv()
+        arrivals += theirs
+        cpu += seconds
+    return arrivals, cpu
+
+
+def latencies(arrivals: list[list[tuple[float, str]]], kind: str, t0: float) -> list[float]:
+    """Per citizen: ms from t0 to the first `kind` frame after it (missing: 60 s)."""
+    found = []
+    for citizen in arrivals:
+        times = [t for t, k in citizen if k == kind and t >= t0]
+        found.append((min(times) - t0) * 1000 if times else 60_000.0)
+    return found
+
+
+# --- the HLS players ---------------------------------------------------------------------
+
+
+def start_wrk(kind: str, port: int, hls: Path, prefix: str, tmp: Path) -> subprocess.Popen[str]:
+    script = tmp / f"{kind}.lua"
+    connections = VIEWERS + VIDEO_VIEWERS
+    share = VIDEO_VIEWERS / connections
+    values = {"kind": kind, "dir": str(hls), "prefix": prefix, "share": share}
+    script.write_text(LUA % values)
+    command = [WRK, "-t2", f"-c{connections}", f"-d{PHASE:.0f}s", "--timeout", "10s"]
+    command += ["-s", str(script), f"http://127.0.0.1:{port}{prefix}/audio/index.m3u8"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wrk_result(process: subprocess.Popen[str]) -> dict:
+    out, _ = process.communicate(timeout=PHASE + 60)
+    line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        sys.exit(f"wrk gave no result:\n{out[-2000:]}")
+    result = json.loads(line[7:])
+    result["cpu"] = 0.0
+    return result
+
+
+# --- the servers --------------------------------------------------------------------------
+
+
+def nginx_config_for_many(tmp: Path) -> str:
+    """bench/hls_serve.py's nginx.conf, with the connections deploy/README.md asks for."""
+    text = shipped_nginx_config(tmp)
+    # Two workers share the 31,000 connections; each may hold OPEN_FILES descriptors, and
+    # accept_mutex makes them take the new connections in turn (else one takes most).
+    events = f"worker_connections {OPEN_FILES - 500}; accept_mutex on;"
+    text = text.replace("worker_connections 4096;", events)
+    return text.replace("daemon off;", f"daemon off;\nworker_rlimit_nofile {OPEN_FILES};")
+
+
+shipped_nginx_config = hls_serve.nginx_config
+hls_serve.nginx_config = nginx_config_for_many
+
+
+def publisher_url(tmp: Path) -> str:
+    site = (tmp / "seance.conf").read_text()
+    port = re.search(r"listen 127\.0\.0\.1:(\d+);\s*server_name _;", site)
+    if port is None:
+        sys.exit("no nchan publisher server in the site: update bench/public_scale.py")
+    return f"http://127.0.0.1:{port.group(1)}/_nchan/pub/"
+
+
+def server_pids(name: str, needle: str = "") -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if name in cmdline and needle in cmdline:
+            pids.append(int(proc.name))
+    return pids
+
+
+def cpu_of(pids: list[int]) -> float:
+    return sum(cpu_seconds(pid) or 0.0 for pid in pids)
+
+
+def ensure_tools() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
+    if OPEN_FILES < VIEWERS + VIDEO_VIEWERS + 1000:  # one wrk's connections
+        sys.exit(f"{OPEN_FILES} open files at most a process: raise the hard `ulimit -n`")
+    if not Path(WRK).exists():
+        if os.geteuid() != 0:
+            sys.exit("wrk is missing: apt-get install wrk")
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if proc.name.isdigit() and int(stat[1]) == pid:
+            found.append(int(proc.name))
+    return found
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Séance's own publisher, timed: what each commit published, how long the commit's
+    thread spent handing it over (publish_state), and how long nginx took to take it
+    (publish, on the publishing thread)."""
+
+    def __init__(self) -> None:
+        from sessions.live import public_feed
+
+        self.module = public_feed
+        self.publish, self.publish_state = public_feed.publish, public_feed.publish_state
+        self.frames: list[tuple[str, str]] = []
+        self.handing: list[float] = []
+        self.posting: list[float] = []
+        public_feed.publish = self.timed_publish  # type: ignore[assignment]
+        public_feed.publish_state = self.timed_publish_state  # type: ignore[assignment]
+
+    def timed_publish(self, channel: str, text: str, base: str = "") -> bool:
+        began = time.perf_counter()
+        ok = self.publish(channel, text, base)
+        self.posting.append((time.perf_counter() - began) * 1000)
+        self.frames.append((channel, text))
+        return ok
+
+    def timed_publish_state(self, sitting_id: int, text: str) -> None:
+        began = time.perf_counter()
+        self.publish_state(sitting_id, text)
+        self.handing.append((time.perf_counter() - began) * 1000)
+
+
+def seance_events(sitting, recorder: Recorder, began: float) -> dict[str, float]:
+    """The chair's three steps, by the services, at their times into the phase."""
+    from sessions import services
+    from voting import services as voting
+
+    second = sitting.items.order_by("position").last()
+    t0 = {}
+    until(began + AT_ITEM)
+    t0[EVENTS[0]] = time.time()
+    services.item_take_up(sitting=sitting, item=second, user=None)
+    until(began + AT_VOTE_OPEN)
+    vote = voting.vote_open(item=second, kind="hands", user=None)
+    until(began + AT_RESULT)
+    t0[EVENTS[1]] = time.time()
+    voting.vote_close(vote=vote, user=None, counts={"for": len(vote.eligible), "against": 0})
+    return t0
+
+
+def bare_events(frames: list[tuple[str, str]], url: str, began: float) -> dict[str, float]:
+    """The same frames, POSTed by a bare HTTP client: no Séance code at all."""
+    by_type = {json.loads(text)["type"]: (channel, text) for channel, text in frames}
+    parts = url.split("/", 3)
+    host, port = parts[2].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    t0 = {}
+    for at, kind in ((AT_ITEM, EVENTS[0]), (AT_VOTE_OPEN, "voting.vote_opened"),
+                     (AT_RESULT, EVENTS[1])):  # fmt: skip
+        until(began + at)
+        channel, text = by_type[kind]
+        t0[kind] = time.time()
+        conn.request("POST", f"/{parts[3]}{channel}", body=text.encode())
+        conn.getresponse().read()
+    return {k: v for k, v in t0.items() if k in EVENTS}
+
+
+def until(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.time()))
+
+
+def phase(name: str, events, hls: Path, port: int, prefix: str, tmp: Path, servers: dict):
+    """The HLS load for PHASE seconds and, meanwhile, the events; their figures."""
+    before = {k: cpu_of(v) for k, v in servers.items()}
+    self_before, kids_before = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.time()
+    wrks = [start_wrk(kind, port, hls, prefix, tmp) for kind in ("playlists", "segments")]
+    t0 = events(began)
+    playlists, segments = (wrk_result(w) for w in wrks)
+    elapsed = time.time() - began
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = {k: (cpu_of(v) - before[k]) / elapsed for k, v in servers.items()}
+    cpu["this process"] = (time.process_time() - self_before) / elapsed
+    cpu["wrk"] = kids.ru_utime + kids.ru_stime - kids_before.ru_utime - kids_before.ru_stime
+    cpu["wrk"] /= elapsed
+    return {"name": name, "t0": t0, "playlists": playlists, "segments": segments, "cpu": cpu}
+
+
+def report(result: dict, arrivals: list) -> dict[str, float]:
+    figures = {}
+    for kind in EVENTS:
+        ms = latencies(arrivals, kind, result["t0"][kind])
+        missing = sum(1 for x in ms if x >= 60_000)
+        figures[kind] = pct(ms, 99)
+        print(
+            f"{result['name']:<9} {kind:<23} to {len(ms)} citizens: p50 {pct(ms, 50):6.0f} "
+            f"p95 {pct(ms, 95):6.0f} p99 {pct(ms, 99):6.0f} max {max(ms):6.0f} ms"
+            f" | missing {missing}"
+        )
+    seg, pl = result["segments"], result["playlists"]
+    mbits = seg["bytes"] * 8 / seg["duration_us"]
+    errors = {k: seg[k] + pl[k] for k in ("connect", "read", "write", "status", "timeout")}
+    print(
+        f"{result['name']:<9} segments n={seg['requests']} p50 {seg['p50'] / 1000:.1f} "
+        f"p95 {seg['p95'] / 1000:.1f} p99 {seg['p99'] / 1000:.1f} max {seg['max'] / 1000:.0f} ms"
+        f" ({mbits:.0f} Mbit/s) | playlists n={pl['requests']} p99 {pl['p99'] / 1000:.1f} ms"
+        f" | errors {errors}"
+    )
+    print(
+        f"{result['name']:<9} CPU (cores): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in result["cpu"].items())
+    )
+    figures["segments"] = seg["p99"] / 1000
+    figures["mbits"] = mbits
+    figures["errors"] = sum(errors.values())
+    return figures
+
+
+def main() -> None:
+    ensure_tools()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-public-"))
+    tmp.chmod(0o755)
+    hls_root = tmp / "lib/hls"
+    os.environ["SEANCE_HLS_DIR"] = str(hls_root)
+    from common import fresh_django
+
+    fresh_django()
+    from tests import factories as f
+
+    sitting = f.in_session(f.assembly(members=15, population=1_000), present=15, items=2)
+    out = hls_root / str(sitting.pk)
+    out.mkdir(parents=True)
+    for folder in (tmp / "lib", hls_root, out):
+        folder.chmod(0o755)
+    producer = start(ladder_command(out, LADDER, "ultrafast"))
+    nginx = None
+    try:
+        wait_for(lambda: len(list(out.glob("360p/seg_*.m4s"))) >= 3, timeout=30)
+        port = free_port()
+        results = []
+        with daphne() as daphne_port:
+            nginx = start_nginx(tmp, port, daphne_port)
+            from django.conf import settings
+
+            settings.SEANCE_PUBLIC_FEED_PUBLISH_URL = publisher_url(tmp)
+            recorder = Recorder()
+            recorder.module.publish_state(sitting.id, initial_frame(sitting))  # as on opening
+            pipes = start_subscribers(port, sitting.id)
+            servers = {
+                "nginx": [nginx.pid, *children(nginx.pid)],
+                "Daphne": server_pids("daphne", f"-p {daphne_port}"),
+            }
+            print(f"at the start: {machine_load()}")
+            prefix = f"/hls/{sitting.pk}"
+            results.append(
+                phase("seance", lambda b: seance_events(sitting, recorder, b), out,
+                      port, prefix, tmp, servers)
+            )  # fmt: skip
+        recorder.module.flush()
+        time.sleep(3)
+        servers = {"nginx": servers["nginx"]}
+        frames = [(c, t) for c, t in recorder.frames if not c.endswith("-count")]
+        results.append(
+            phase("baseline", lambda b: bare_events(frames, publisher_url(tmp), b), out,
+                  port, prefix, tmp, servers)
+        )  # fmt: skip
+        arrivals, subscriber_cpu = collect(pipes)
+    finally:
+        stop([nginx, producer])
+        shutil.rmtree(tmp, ignore_errors=True)
+    summary(results, arrivals, subscriber_cpu, recorder)
+
+
+def initial_frame(sitting) -> str:
+    """The public snapshot a page is given, as the fan-out's frames carry it."""
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from sessions.live.snapshots import public_snapshot
+
+    state = public_snapshot(sitting)
+    return json.dumps({"type": "sittings.snapshot", "state": state}, cls=DjangoJSONEncoder)
+
+
+def summary(results: list, arrivals: list, subscriber_cpu: float, recorder: Recorder) -> None:
+    print(
+        f"{VIEWERS} citizens ({VIEWERS - VIDEO_VIEWERS} audio-only, {VIDEO_VIEWERS} at 360p), "
+        f"{PHASE:.0f} s a phase; EventSource clients' CPU {subscriber_cpu:.1f} s in all"
+    )
+    seance, baseline = (report(r, arrivals) for r in results)
+    timings = (
+        ("on the commit path (hand-over)", recorder.handing),
+        ("nginx taking the POST (publishing thread)", recorder.posting),
+    )
+    for what, took in timings:
+        print(
+            f"publish {what}: n={len(took)} p50 {pct(took, 50):.2f} "
+            f"p99 {pct(took, 99):.2f} max {max(took, default=0):.2f} ms"
+        )
+    print(f"at the end: {machine_load()} (other work on the machine skews the figures)")
+    value = max(seance[k] for k in EVENTS)
+    base = max(baseline[k] for k in EVENTS)
+    print(
+        last_line(
+            "public_event_p99",
+            value,
+            "ms",
+            base,
+            1000,
+            citizens=VIEWERS,
+            video_viewers=VIDEO_VIEWERS,
+            item_change_p99=round(seance[EVENTS[0]], 1),
+            vote_result_p99=round(seance[EVENTS[1]], 1),
+            segment_p99_ms=round(seance["segments"], 1),
+            segment_p99_baseline_ms=round(baseline["segments"], 1),
+            segments_mbit_s=round(seance["mbits"]),
+            http_errors=seance["errors"],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
