@@ -17,7 +17,8 @@ check; in the served application, AuthMiddlewareStack always gives one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -25,7 +26,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
-from council.accounts import session_user, user_group
+from council.accounts import session_users, user_group
 from council.errors import CouncilErrorCode, DomainError
 
 SESSION_ENDED = 4401
@@ -38,8 +39,43 @@ class SessionEnded(DomainError):
     status = 401
 
 
-def _ended() -> SessionEnded:
+def session_ended_error() -> SessionEnded:
     return SessionEnded(_("Your session has ended: log in again."))
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """A socket's user and session, as its per-frame check reads them."""
+
+    user_id: int | None  # None: a socket bound to no user (the public page)
+    session_key: str | None
+    has_session: bool
+    was_superuser: bool
+
+
+def sessions_ended(refs: Sequence[SessionRef]) -> list[bool]:
+    """For each socket, whether its session no longer logs its user in (a logout, a
+    password change, a deactivation, a superuser's role withdrawn: it reconnects to get
+    the roles it has now). Many sockets at once cost two queries (session_users)."""
+    with_session = [r for r in refs if r.user_id is not None and r.has_session]
+    fresh = dict(
+        zip(
+            map(id, with_session),
+            session_users([(r.session_key, r.user_id or 0) for r in with_session]),
+            strict=True,
+        )
+    )
+    bare = {r.user_id for r in refs if r.user_id is not None and not r.has_session}
+    active = set(User.objects.filter(pk__in=bare, is_active=True).values_list("pk", flat=True))
+    return [_ended_one(r, fresh.get(id(r)), active) for r in refs]
+
+
+def _ended_one(ref: SessionRef, fresh: User | None, active: set[int]) -> bool:
+    if ref.user_id is None:
+        return False
+    if not ref.has_session:  # a scope without a session (tests): the account only
+        return ref.user_id not in active
+    return fresh is None or (ref.was_superuser and not fresh.is_superuser)
 
 
 class UserSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels has no stubs
@@ -64,21 +100,22 @@ class UserSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels 
             )
         await super().websocket_disconnect(message)
 
+    def session_ref(self) -> SessionRef:
+        """What the check of this socket's session reads (taken on the server's loop)."""
+        session = self.scope.get("session")
+        user = self.scope.get("user")
+        return SessionRef(
+            user_id=self.bound_user_id,
+            session_key=None if session is None else session.session_key,
+            has_session=session is not None,
+            was_superuser=bool(getattr(user, "is_superuser", False)),
+        )
+
     def _still_allowed(self) -> None:
         """Raises SessionEnded or the access check's DomainError (thread pool)."""
-        scope = self.scope
-        if self.bound_user_id is not None:
-            session = scope.get("session")
-            if session is not None:
-                fresh = session_user(session.session_key, self.bound_user_id)
-                if fresh is None:
-                    scope["user"] = AnonymousUser()
-                    raise _ended()
-                was = scope["user"]
-                if was.is_superuser and not fresh.is_superuser:
-                    raise _ended()  # reconnecting checks the roles it has now
-            elif not User.objects.filter(pk=self.bound_user_id, is_active=True).exists():
-                raise _ended()
+        if sessions_ended([self.session_ref()])[0]:
+            self.scope["user"] = AnonymousUser()
+            raise session_ended_error()
         if self.access_check is not None:
             self.access_check()
 
@@ -102,7 +139,7 @@ class UserSocket(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels 
         session = self.scope.get("session")
         if key is not None and (session is None or session.session_key != key):
             return
-        await self._refuse(_ended())
+        await self._refuse(session_ended_error())
 
     async def user_recheck(self, event: dict[str, Any]) -> None:
         """A role of this user was removed or changed: does this socket keep its access?"""

@@ -10,6 +10,7 @@ rules themselves are one pure function, `permits`, over a user's `Standing` in a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from council.errors import InvalidInput
+from council.errors import DomainError, InvalidInput
 from council.models import Assembly, Member, StaffRole
 from council.parsing import parse_id, parse_member
 from sessions.errors import SittingErrorCode
@@ -70,13 +71,29 @@ def member_of(user: Any, assembly_id: int) -> Member | None:
 
 
 def standing(user: Any, assembly_id: int) -> Standing:
-    if not getattr(user, "is_authenticated", False):
-        return Standing()
-    return Standing(
-        member=member_of(user, assembly_id),
-        staff=frozenset(staff_roles(user, assembly_id)),
-        superuser=bool(getattr(user, "is_superuser", False)),
-    )
+    return standings([user], assembly_id)[0]
+
+
+def standings(users: Sequence[Any], assembly_id: int) -> list[Standing]:
+    """`standing` of many users at once (two queries, whatever their number)."""
+    ids = {u.pk for u in users if getattr(u, "is_authenticated", False)}
+    members = {
+        m.user_id: m for m in Member.objects.filter(user_id__in=ids, assembly_id=assembly_id)
+    }
+    staff: dict[int, set[str]] = {}
+    roles = StaffRole.objects.filter(user_id__in=ids, assembly_id=assembly_id)
+    for user_id, role in roles.values_list("user_id", "role"):
+        staff.setdefault(user_id, set()).add(role)
+    return [
+        Standing(
+            member=members.get(u.pk),
+            staff=frozenset(staff.get(u.pk, ())),
+            superuser=bool(getattr(u, "is_superuser", False)),
+        )
+        if getattr(u, "is_authenticated", False)
+        else Standing()
+        for u in users
+    ]
 
 
 def permits(
@@ -146,9 +163,7 @@ def access_assembly(
 # --- Sitting --------------------------------------------------------------------------------
 
 
-def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitting:
-    """The sitting, if `user` may act on it as `role`; NotFound or Forbidden otherwise.
-    A draft is never shown to the public."""
+def _sitting(sitting_id: Any) -> Sitting:
     pk = _pk(sitting_id, "sitting", _("No such sitting."))
     sitting = (
         Sitting.objects.select_related("assembly", "place", "chair", "secretary", "current_item")
@@ -157,12 +172,39 @@ def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitt
     )
     if sitting is None:
         raise NotFound(_("No such sitting."))
+    return sitting
+
+
+def access_sitting(user: Any, sitting_id: Any, role: Role = Role.PUBLIC) -> Sitting:
+    """The sitting, if `user` may act on it as `role`; NotFound or Forbidden otherwise.
+    A draft is never shown to the public."""
+    sitting = _sitting(sitting_id)
     draft = sitting.state == Sitting.State.DRAFT
     if role == Role.PUBLIC and draft and not can(user, sitting, Role.CLERK):
         raise NotFound(_("No such sitting."))
     if not can(user, sitting, role):
         raise Forbidden(_("You are not allowed to do this for this sitting."))
     return sitting
+
+
+def access_sitting_each(
+    users: Sequence[Any], sitting_id: Any, role: Role
+) -> tuple[Sitting | None, list[Standing | DomainError]]:
+    """`access_sitting` for many users of one sitting at once (a non-public role): the
+    sitting, and for each user their standing in its assembly or the refusal that
+    access_sitting would raise for them."""
+    assert role != Role.PUBLIC
+    try:
+        sitting = _sitting(sitting_id)
+    except DomainError as err:
+        return None, [err] * len(users)
+    refused = Forbidden(_("You are not allowed to do this for this sitting."))
+    return sitting, [
+        who
+        if permits(who, role, chair_id=sitting.chair_id, secretary_id=sitting.secretary_id)
+        else refused
+        for who in standings(users, sitting.assembly_id)
+    ]
 
 
 def access_member(user: Any, sitting: Sitting, refusal: str) -> Member:

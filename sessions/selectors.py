@@ -4,6 +4,7 @@ snapshots that compose them with the vote: sessions.live.snapshots)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -72,6 +73,16 @@ def is_present(sitting: Sitting, member_id: int) -> bool:
         .first()
     )
     return kind == AttendanceEvent.Kind.ARRIVAL
+
+
+def present_among(sitting: Sitting, member_ids: Iterable[int]) -> set[int]:
+    """Which of `member_ids` are present now (`is_present` of each, in one query: the
+    ballots of a vote checked together)."""
+    latest: dict[int, str] = {}
+    events = AttendanceEvent.objects.filter(sitting=sitting, member_id__in=set(member_ids))
+    for member_id, kind in events.order_by("at", "id").values_list("member_id", "kind"):
+        latest[member_id] = kind
+    return {mid for mid, kind in latest.items() if kind == AttendanceEvent.Kind.ARRIVAL}
 
 
 def counted_present(sitting: Sitting, present: dict[int, AttendanceEvent]) -> set[int]:

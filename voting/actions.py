@@ -19,16 +19,12 @@ from council.parsing import (
     parse_text,
 )
 from council.regime import MOTION_CHOICES
-from sessions.access import access_member
 from sessions.models import Sitting
 from sessions.services.requesters import present_requesters
 from voting.errors import VotingErrorCode
 
 from . import services
 from .access import vote_in
-from .batching import ballot_cast_batched
-from .seat_events import my_ballots_changed
-from .services.ballots import BallotRequest
 from .services.opening import REQUEST_KINDS
 
 COUNTED = MOTION_CHOICES  # what a show of hands counts: the regime's choices (R16)
@@ -104,25 +100,6 @@ def next_round(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None
     )
 
 
-def ballot(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> dict[str, object]:
-    """A ballot in the voter's own name, or with "on_behalf_of" in the name of the member
-    whose proxy they hold (R15): an id that is not a JSON integer naming a member of the
-    assembly is refused, never read as the voter's own name."""
-    voter = access_member(consumer.user, sitting, _("Only a member of the council can vote."))
-    request = BallotRequest(
-        voter=voter,
-        choice=parse_text(message.get("choice"), field="choice", max_length=20),
-        client_id=parse_text(message.get("client_id"), field="client_id", max_length=64),
-        on_behalf_of=parse_optional_member(
-            sitting.assembly, message.get("on_behalf_of"), field="on_behalf_of"
-        ),
-    )
-    # Cast with the other ballots of this vote arriving meanwhile (voting/batching.py).
-    receipt = ballot_cast_batched(vote=vote_in(sitting, message.get("vote")), request=request)
-    my_ballots_changed(sitting, voter)
-    return receipt.as_dict()
-
-
 def secret_request(consumer: Any, sitting: Sitting, message: dict[str, Any]) -> None:
     if sitting.current_item is None:
         raise InvalidInput(_("Take up an item first."), code=VotingErrorCode.NO_CURRENT_ITEM)
@@ -171,4 +148,3 @@ CHAIR_ACTIONS = {
     "vote_answer": answer,
     "vote_next_round": next_round,
 }
-SEAT_ACTIONS = {"ballot": ballot}

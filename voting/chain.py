@@ -124,13 +124,14 @@ def records_append(*, vote: Vote, kind: str, payloads: list[dict[str, Any]]) -> 
         at = timezone.now()
         digest = record_digest(key, head.last_hash, vote.pk, kind, at.isoformat(), payload)
         records.append(
-            VoteRecord.objects.create(
+            VoteRecord(
                 vote=vote, kind=kind, payload=payload, at=at, prev_hash=head.last_hash, hash=digest
             )
         )
         head.last_hash = digest
+    stored = VoteRecord.objects.bulk_create(records)  # one INSERT, in order
     head.save(update_fields=["last_hash"])
-    return records
+    return stored
 
 
 # --- the anchors published outside the database ---------------------------------------

@@ -3,20 +3,39 @@ in their names (own and by proxy), so a second device drops its buttons at once.
 
 from __future__ import annotations
 
-from council.events import send_event_on_commit
+import json
+from collections.abc import Iterable
+
 from council.models import Member
 from sessions.models import Sitting
 
-from .selectors import current_vote, my_ballots
+from .selectors import current_vote, my_ballots_of
 
 
 def seat_group(sitting_id: int, member_id: int) -> str:
     return f"sitting-{sitting_id}-seat-{member_id}"
 
 
-def my_ballots_changed(sitting: Sitting, voter: Member) -> None:
-    """The names in which `voter` has voted in the current vote, never the choices: a
-    secret ballot's choice is shown only by the device that cast it, from its own memory."""
+def my_ballots_frames(sitting: Sitting, voters: Iterable[Member]) -> list[tuple[str, str]]:
+    """For each voter, the group of their seat pages and the frame telling them the names
+    in which they have voted in the current vote, never the choices: a secret ballot's
+    choice is shown only by the device that cast it, from its own memory. Two queries for
+    all the voters of a batch."""
+    voters = list(voters)
     vote = current_vote(sitting)
-    data = {"vote": vote.id if vote else None, "my_ballots": my_ballots(sitting, voter)}
-    send_event_on_commit(seat_group(sitting.id, voter.id), "voting.my_ballots", {"data": data})
+    names = {} if vote is None else my_ballots_of(vote, [v.id for v in voters])
+    return [
+        (
+            seat_group(sitting.id, voter.id),
+            json.dumps(
+                {
+                    "type": "voting.my_ballots",
+                    "data": {
+                        "vote": vote.id if vote else None,
+                        "my_ballots": names.get(voter.id, []),
+                    },
+                }
+            ),
+        )
+        for voter in voters
+    ]

@@ -155,6 +155,16 @@ def my_ballots(sitting: Sitting, member: Member | None) -> list[int]:
     return list(model.objects.filter(vote=vote, cast_by=member).values_list("member_id", flat=True))
 
 
+def my_ballots_of(vote: Vote, voter_ids: list[int]) -> dict[int, list[int]]:
+    """`my_ballots` of several voters in one vote: voter id -> the names they voted in."""
+    model = SecretParticipation if vote.is_secret else Ballot
+    names: dict[int, list[int]] = {}
+    rows = model.objects.filter(vote=vote, cast_by_id__in=voter_ids)
+    for cast_by, member in rows.values_list("cast_by_id", "member_id"):
+        names.setdefault(cast_by, []).append(member)
+    return names
+
+
 def member_public_ballots(member: Member) -> list[Ballot]:
     """The member's ballots in closed public votes (electronic, roll call: R17, R22) of
     sittings the public may see, newest sitting first; never a secret ballot (R18),

@@ -1,19 +1,19 @@
-"""Ballots cast together in one transaction (voting/batching.py, ballots_cast): a refused
+"""Ballots cast together in one transaction (voting/intake.py, ballots_cast): a refused
 ballot refuses only itself; the others are stored, chained and acknowledged."""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
 
 import pytest
-from django.db import connections
+from channels.db import database_sync_to_async as sync_to_async
 
 from council.errors import DomainError
+from council.sockets import SessionRef
 from sessions import services as sittings
 from tests import factories as f
 from voting import services
-from voting.batching import ballot_cast_batched
+from voting.intake import Arrival, ballot_arrived
 from voting.models import Ballot, SecretBallot, SecretParticipation, VoteRecord
 from voting.services.ballots import BallotRequest, Receipt, ballots_cast
 from voting.verify import chain_verify
@@ -97,29 +97,33 @@ def test_a_secret_batch_puts_every_choice_in_the_box_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ballots_arriving_together_are_each_acknowledged_after_their_batch():
-    vote, people = _open_vote(members=13)
-    start = threading.Barrier(12)
+async def test_ballots_arriving_together_are_each_acknowledged_after_their_batch():
+    vote, people = await sync_to_async(_open_vote)(members=13)
 
-    def submit(i: int):
-        voter = people[i]
-        choice = "blank?" if i == 5 else "for"
-        start.wait()
-        try:
-            return ballot_cast_batched(
-                vote=vote, request=BallotRequest(voter, choice, f"together-{i:04d}")
-            )
-        except DomainError as err:
-            return err.code
-        finally:
-            connections.close_all()
+    def arrival(i: int) -> Arrival:
+        user = people[i].user
+        message = {
+            "action": "ballot",
+            "vote": vote.id,
+            "choice": "blank?" if i == 5 else "for",
+            "client_id": f"together-{i:04d}",
+        }
+        return Arrival(user, SessionRef(user.id, None, False, False), message)
 
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        outcomes = list(pool.map(submit, range(12)))
-    assert outcomes[5] == "invalid_choice"
+    outcomes = await asyncio.gather(
+        *(ballot_arrived(vote.sitting_id, arrival(i)) for i in range(12))
+    )
+    assert isinstance(outcomes[5], DomainError) and outcomes[5].code == "invalid_choice"
     receipts = [o for i, o in enumerate(outcomes) if i != 5]
-    assert all(isinstance(r, Receipt) and not r.duplicate for r in receipts)
-    stored = set(Ballot.objects.filter(vote=vote).values_list("client_id", flat=True))
-    assert stored == {r.client_id for r in receipts}
-    assert VoteRecord.objects.filter(vote=vote, kind="ballot").count() == 11
-    assert chain_verify().ok
+    assert all(isinstance(r, dict) and not r["duplicate"] for r in receipts)
+
+    @sync_to_async
+    def stored_and_chained():
+        stored = set(Ballot.objects.filter(vote=vote).values_list("client_id", flat=True))
+        records = VoteRecord.objects.filter(vote=vote, kind="ballot").count()
+        return stored, records, chain_verify().ok
+
+    stored, records, chain_ok = await stored_and_chained()
+    assert stored == {r["client_id"] for r in receipts}
+    assert records == 11
+    assert chain_ok

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from council.domain_events import BallotCast, publish
 from council.errors import DomainError
 from council.models import Member
-from sessions.selectors import is_present
+from sessions.selectors import present_among
 from sessions.services.common import User
 from voting.errors import VotingErrorCode
 
@@ -59,9 +59,27 @@ def _check_choice(vote: Vote, choice: str) -> str:
     raise InvalidChoice(_("Choose for, against or abstention."))
 
 
-def _previous(vote: Vote, client_id: str, voter: Member) -> Receipt | None:
-    model = SecretParticipation if vote.is_secret else Ballot
-    row = model.objects.filter(vote=vote, client_id=client_id).first()
+@dataclass(frozen=True)
+class _Known:
+    """What the checks of a batch read, read once for the batch: the rows already stored
+    under its client ids, and which of its voters and names are present (R14-R15)."""
+
+    previous: dict[str, Ballot | SecretParticipation]
+    present: set[int]
+
+    @classmethod
+    def read(cls, vote: Vote, requests: list[BallotRequest]) -> _Known:
+        model = SecretParticipation if vote.is_secret else Ballot
+        ids = [r.client_id for r in requests if isinstance(r.client_id, str)]
+        rows = model.objects.filter(vote=vote, client_id__in=ids)
+        people = {r.voter.id for r in requests} | {
+            r.on_behalf_of.id for r in requests if r.on_behalf_of
+        }
+        return cls({row.client_id: row for row in rows}, present_among(vote.sitting, people))
+
+
+def _previous(vote: Vote, client_id: str, voter: Member, known: _Known) -> Receipt | None:
+    row = known.previous.get(client_id)
     if row is None:
         return None
     if row.cast_by_id != voter.id:
@@ -118,11 +136,12 @@ def ballots_cast(*, vote: Vote, requests: list[BallotRequest]) -> list[Outcome]:
     """Ballots cast together in one transaction, in order: one lock on the vote, each
     checked before anything is written (a refused ballot refuses only itself), then all
     stored and chained (R14-R16, R31). One outcome per request: a receipt or its refusal."""
-    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("sitting").get(pk=vote.pk)
+    known = _Known.read(vote, requests)
     checked: list[Outcome | _Ready | _Again] = []
     for request in requests:
         try:
-            checked.append(_check(vote, request, checked))
+            checked.append(_check(vote, request, checked, known))
         except DomainError as err:
             checked.append(err)
     ready = [c for c in checked if isinstance(c, _Ready)]
@@ -140,7 +159,7 @@ def _outcome(checked: Outcome | _Ready | _Again, stored: dict[int, Outcome]) -> 
 
 
 def _check(
-    vote: Vote, request: BallotRequest, earlier: list[Outcome | _Ready | _Again]
+    vote: Vote, request: BallotRequest, earlier: list[Outcome | _Ready | _Again], known: _Known
 ) -> Outcome | _Ready | _Again:
     if not CLIENT_ID.match(request.client_id or ""):
         raise InvalidChoice(
@@ -155,10 +174,10 @@ def _check(
                 _("This ballot id was used by someone else."), code=VotingErrorCode.CLIENT_ID_TAKEN
             )
         return _Again(first)
-    previous = _previous(vote, request.client_id, request.voter)
+    previous = _previous(vote, request.client_id, request.voter, known)
     if previous is not None:
         return previous
-    ready = _eligible(vote, request)
+    ready = _eligible(vote, request, known.present)
     if any(e.name.id == ready.name.id for e in batch):
         raise BallotRefused(
             _("A ballot was already cast in this name."), code=VotingErrorCode.ALREADY_VOTED
@@ -166,7 +185,7 @@ def _check(
     return ready
 
 
-def _eligible(vote: Vote, request: BallotRequest) -> _Ready:
+def _eligible(vote: Vote, request: BallotRequest, present: set[int]) -> _Ready:
     """R14-R16: an open electronic vote, a voter present, voting in a name they hold."""
     if not vote.is_open:
         raise BallotRefused(
@@ -178,11 +197,11 @@ def _eligible(vote: Vote, request: BallotRequest) -> _Ready:
         )
     voter = request.voter
     name = request.on_behalf_of or voter
-    _check_present(vote, voter)
+    _check_present(vote, voter, present)
     voice = _voice(vote, name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
         raise BallotRefused(_("You may not vote in this name."), code=VotingErrorCode.NOT_ELIGIBLE)
-    if voice["by"] is not None and is_present(vote.sitting, voice["member"]):
+    if voice["by"] is not None and voice["member"] in present:
         raise BallotRefused(
             _("The grantor is present: the proxy is not in use (R14)."),
             code=VotingErrorCode.GRANTOR_PRESENT,
@@ -190,10 +209,10 @@ def _eligible(vote: Vote, request: BallotRequest) -> _Ready:
     return _Ready(name, voter, _check_choice(vote, request.choice), request.client_id)
 
 
-def _check_present(vote: Vote, voter: Member) -> None:
+def _check_present(vote: Vote, voter: Member, present: set[int]) -> None:
     """R14-R15: only a member present votes, in their own name or as a holder; an absent
     member who gave a proxy is voted for by the holder."""
-    if is_present(vote.sitting, voter.id):
+    if voter.id in present:
         return
     voice = _voice(vote, voter.id)
     if voice is not None and voice["by"] is not None:

@@ -1,0 +1,163 @@
+"""The ballots of the seats' sockets, checked and written together (a group commit).
+
+A seat's ballot frame takes no worker thread of its own (sessions/consumers.py hands it
+here): it waits on the server's loop with the other ballots of its sitting arriving while
+a batch is being written. Each batch takes one worker thread, which:
+
+- checks again every socket's session and access, as before any frame of a socket
+  (council.sockets, sessions.access), with a few queries for the whole batch;
+- parses each ballot as a seat sends it (the voter's own name, or "on_behalf_of" the
+  member whose proxy they hold: R15);
+- casts them, per vote, in one transaction (voting.services.ballots_cast: one lock on the
+  vote, one chain head, one insert; a refused ballot refuses only itself);
+- reads what each voter's other devices must learn (voting.seat_events).
+
+Then, on the loop, each socket gets its outcome: an acknowledgement only once committed
+(README), the refusal of that ballot alone, or, when its session or access is gone, the
+refusal and the socket's closing. A ballot alone is written at once: nothing waits on a
+timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.utils.translation import gettext as _
+
+from council.errors import DomainError, InvalidInput
+from council.parsing import parse_optional_member, parse_text
+from council.sockets import SessionRef, session_ended_error, sessions_ended
+from sessions.access import Role, Standing, access_sitting_each
+from sessions.errors import SittingErrorCode
+from sessions.models import Sitting
+
+from .access import vote_in
+from .models import Vote
+from .seat_events import my_ballots_frames
+from .services.ballots import BallotRequest, Receipt, ballots_cast
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One ballot frame as a seat's socket received it."""
+
+    user: Any
+    session: SessionRef
+    message: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Closing:
+    """The socket's session or access is gone: this refusal, then the socket closes."""
+
+    error: DomainError
+
+
+Outcome = dict[str, object] | DomainError | Closing
+_Key = tuple[int, int]  # (the loop, the sitting)
+
+_waiting: dict[_Key, list[tuple[Arrival, asyncio.Future[Outcome]]]] = {}
+_writers: dict[_Key, asyncio.Task[None]] = {}
+
+
+async def ballot_arrived(sitting_id: int, arrival: Arrival) -> Outcome:
+    """The outcome of `arrival`, once its batch is written."""
+    loop = asyncio.get_running_loop()
+    key = (id(loop), sitting_id)
+    future: asyncio.Future[Outcome] = loop.create_future()
+    _waiting.setdefault(key, []).append((arrival, future))
+    if key not in _writers:
+        _writers[key] = loop.create_task(_write_while_waiting(key, sitting_id))
+    return await future
+
+
+async def _write_while_waiting(key: _Key, sitting_id: int) -> None:
+    try:
+        while batch := _waiting.pop(key, None):
+            await _write(sitting_id, batch)
+    finally:
+        _writers.pop(key, None)
+
+
+async def _write(sitting_id: int, batch: list[tuple[Arrival, asyncio.Future[Outcome]]]) -> None:
+    write = database_sync_to_async(ballots_received, thread_sensitive=False)
+    try:
+        outcomes, frames = await write(sitting_id, [arrival for arrival, _ in batch])
+    except Exception as exc:  # the transaction failed: nothing of the batch is stored
+        for _arrival, future in batch:
+            if not future.done():
+                future.set_exception(exc)
+        return
+    for (_arrival, future), outcome in zip(batch, outcomes, strict=True):
+        if not future.done():  # its socket may have gone meanwhile
+            future.set_result(outcome)
+    layer = get_channel_layer()
+    if layer is not None and frames:
+        await asyncio.gather(
+            *(layer.group_send(g, {"type": "relay.event", "text": t}) for g, t in frames)
+        )
+
+
+def ballots_received(
+    sitting_id: int, arrivals: list[Arrival]
+) -> tuple[list[Outcome], list[tuple[str, str]]]:
+    """Check, parse and cast a batch (worker thread): each arrival's outcome, and the
+    frames for the voters' other devices."""
+    ended = sessions_ended([a.session for a in arrivals])
+    sitting, standings = access_sitting_each([a.user for a in arrivals], sitting_id, Role.MEMBER)
+    outcomes: list[Outcome] = [Closing(session_ended_error())] * len(arrivals)
+    by_vote: dict[Vote, list[tuple[int, BallotRequest]]] = {}
+    for i, (arrival, who) in enumerate(zip(arrivals, standings, strict=True)):
+        if ended[i]:
+            continue
+        if isinstance(who, DomainError) or sitting is None:
+            outcomes[i] = Closing(who if isinstance(who, DomainError) else session_ended_error())
+            continue
+        try:
+            vote, request = _request(sitting, who, arrival.message, by_vote)
+        except DomainError as err:
+            outcomes[i] = err
+            continue
+        by_vote.setdefault(vote, []).append((i, request))
+    voters = _cast(by_vote, outcomes)
+    return outcomes, my_ballots_frames(sitting, voters) if sitting and voters else []
+
+
+def _request(
+    sitting: Sitting, who: Standing, message: dict[str, Any], votes: dict[Vote, Any]
+) -> tuple[Vote, BallotRequest]:
+    """A ballot frame read as the seat sends it: its voter, choice, client id, the name
+    it is cast in and the vote (one of this sitting's; a vote read once per batch)."""
+    if who.member is None:
+        raise InvalidInput(
+            _("Only a member of the council can vote."), code=SittingErrorCode.NOT_MEMBER
+        )
+    request = BallotRequest(
+        voter=who.member,
+        choice=parse_text(message.get("choice"), field="choice", max_length=20),
+        client_id=parse_text(message.get("client_id"), field="client_id", max_length=64),
+        on_behalf_of=parse_optional_member(
+            sitting.assembly, message.get("on_behalf_of"), field="on_behalf_of"
+        ),
+    )
+    named = message.get("vote")
+    known = next((v for v in votes if type(named) is int and v.pk == named), None)
+    return known or vote_in(sitting, named), request
+
+
+def _cast(
+    by_vote: dict[Vote, list[tuple[int, BallotRequest]]], outcomes: list[Outcome]
+) -> list[Any]:
+    """Cast each vote's ballots together; the voters whose ballot was taken."""
+    voters: dict[int, Any] = {}
+    for vote, indexed in by_vote.items():
+        results = ballots_cast(vote=vote, requests=[r for _i, r in indexed])
+        for (i, request), result in zip(indexed, results, strict=True):
+            outcomes[i] = result.as_dict() if isinstance(result, Receipt) else result
+            if isinstance(result, Receipt):
+                voters[request.voter.id] = request.voter
+    return list(voters.values())
