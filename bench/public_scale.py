@@ -18,11 +18,13 @@ The viewers, all 10,000 at once for the whole phase (a 2-core server serving 10,
   - 9,500 play the audio-only rendition (AAC 128 kbit/s), 500 the lowest video rendition
     (360p, 800 kbit/s, plus the audio): about 1.7 Gbit/s of segments (printed, measured);
   - each polls its media playlist(s) every second and fetches the newest segment every
-    second (1 s segments), as hls.js at the live edge. Load generator: Debian's wrk (C,
-    epoll) with a Lua script, one wrk for the playlists and one for the segments, 10,500
-    keep-alive connections each (one per rendition played), paced to one request per
-    second per connection (wrk's delay()); it reads the newest segment's name from the
-    playlist on disk, the segment itself comes through nginx;
+    second (1 s segments), as hls.js at the live edge: 10,500 playlist polls and 10,500
+    segment fetches a second. Load generator: Debian's wrk (C, epoll) with a Lua script:
+    one wrk for the segments, 10,500 keep-alive connections (one per rendition played),
+    one request a second each (wrk's delay()), the newest segment's name read from the
+    playlist on disk; one wrk for the playlists, 2,100 connections polling 5 times a
+    second (this machine allows 20,000 descriptors a process: nginx's two workers could
+    not hold 31,000 connections);
   - each holds one EventSource (HTTP/1.0 text/event-stream, idle between events): asyncio
     (uvloop) clients in SUBSCRIBER_PROCESSES processes, bound to 127.0.0.2... so that the
     loopback's ephemeral ports suffice.
@@ -56,6 +58,7 @@ from media import cpu_seconds, free_port, ladder_command, machine_load, pct, sta
 VIEWERS = int(os.environ.get("BENCH_VIEWERS", 10_000))
 VIDEO_VIEWERS = int(os.environ.get("BENCH_VIDEO_VIEWERS", VIEWERS // 20))
 SUBSCRIBER_PROCESSES = 4
+PLAYLIST_PACE = 5  # playlist polls a second per wrk connection (segments: 1)
 PHASE = float(os.environ.get("BENCH_PHASE", 36))  # seconds of HLS load per phase
 AT_ITEM, AT_VOTE_OPEN, AT_RESULT = 12.0, 18.0, 24.0  # seconds into a phase
 LADDER = (("360p", 640, 360, 800),)
@@ -81,7 +84,7 @@ local function refresh(rendition)
 end
 function setup(thread) thread:set("id", tostring(thread)) end
 function init(args) math.randomseed(os.time() + #tostring({})) end
-function delay() return math.random(900, 1100) end
+function delay() return math.random(900, 1100) / %(pace)d end
 function request()
   counter = counter + 1
   local rendition = (math.random() < video_share) and "360p" or "audio"
@@ -208,7 +211,11 @@ def start_wrk(kind: str, port: int, hls: Path, prefix: str, tmp: Path) -> subpro
     script = tmp / f"{kind}.lua"
     connections = VIEWERS + VIDEO_VIEWERS
     share = VIDEO_VIEWERS / connections
-    values = {"kind": kind, "dir": str(hls), "prefix": prefix, "share": share}
+    # The playlists' polls ride PLAYLIST_PACE times fewer connections, as many requests a
+    # second: a worker holds 20,000 descriptors at most here (ulimit), not 31,000 / 2.
+    pace = PLAYLIST_PACE if kind == "playlists" else 1
+    connections //= pace
+    values = {"kind": kind, "dir": str(hls), "prefix": prefix, "share": share, "pace": pace}
     script.write_text(LUA % values)
     command = [WRK, "-t2", f"-c{connections}", f"-d{PHASE:.0f}s", "--timeout", "10s"]
     command += ["-s", str(script), f"http://127.0.0.1:{port}{prefix}/audio/index.m3u8"]
@@ -231,15 +238,28 @@ def wrk_result(process: subprocess.Popen[str]) -> dict:
 def nginx_config_for_many(tmp: Path) -> str:
     """bench/hls_serve.py's nginx.conf, with the connections deploy/README.md asks for."""
     text = shipped_nginx_config(tmp)
-    # Two workers share the 31,000 connections; each may hold OPEN_FILES descriptors, and
-    # accept_mutex makes them take the new connections in turn (else one takes most).
-    events = f"worker_connections {OPEN_FILES - 500}; accept_mutex on;"
+    # Two workers share the 22,600 connections; each may hold OPEN_FILES descriptors.
+    events = f"worker_connections {OPEN_FILES - 500};"
     text = text.replace("worker_connections 4096;", events)
     return text.replace("daemon off;", f"daemon off;\nworker_rlimit_nofile {OPEN_FILES};")
 
 
 shipped_nginx_config = hls_serve.nginx_config
 hls_serve.nginx_config = nginx_config_for_many
+
+
+def site_config_for_many(tmp: Path, http_port: int, https_port: int, daphne_port: int) -> str:
+    """The shipped site as bench/hls_serve.py rewrites it, its listening socket one per
+    worker (reuseport): the kernel spreads the connections evenly, where a shared socket
+    lets one worker take most (and run out of descriptors)."""
+    text = shipped_site_config(tmp, http_port, https_port, daphne_port)
+    return text.replace(
+        f"listen 127.0.0.1:{https_port};", f"listen 127.0.0.1:{https_port} reuseport;"
+    )
+
+
+shipped_site_config = hls_serve.site_config
+hls_serve.site_config = site_config_for_many
 
 
 def publisher_url(tmp: Path) -> str:
@@ -459,8 +479,21 @@ def main() -> None:
         arrivals, subscriber_cpu = collect(pipes)
     finally:
         stop([nginx, producer])
+        nginx_errors(tmp / "error.log")
         shutil.rmtree(tmp, ignore_errors=True)
     summary(results, arrivals, subscriber_cpu, recorder)
+
+
+def nginx_errors(log: Path) -> None:
+    """What nginx complained of (a failed request in wrk's counts has its reason here)."""
+    kinds: dict[str, int] = {}
+    for line in log.read_text(errors="replace").splitlines() if log.exists() else []:
+        if "[warn]" in line and "variables_hash" in line or "[notice]" in line:
+            continue
+        kind = re.sub(r"^\S+ \S+ |\d+#\d+: (\*\d+ )?|, client: .*$", "", line)[:100]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:5]:
+        print(f"nginx error log: {n} x {kind}")
 
 
 def initial_frame(sitting) -> str:
@@ -488,6 +521,8 @@ def summary(results: list, arrivals: list, subscriber_cpu: float, recorder: Reco
             f"publish {what}: n={len(took)} p50 {pct(took, 50):.2f} "
             f"p99 {pct(took, 99):.2f} max {max(took, default=0):.2f} ms"
         )
+    sizes = sorted({len(text) for _channel, text in recorder.frames})
+    print(f"frames published: {len(recorder.frames)}, {sizes[0]}-{sizes[-1]} bytes each")
     print(f"at the end: {machine_load()} (other work on the machine skews the figures)")
     value = max(seance[k] for k in EVENTS)
     base = max(baseline[k] for k in EVENTS)
