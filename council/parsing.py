@@ -17,7 +17,7 @@ unknown_member), never return its member.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -210,8 +210,26 @@ def parse_member(
 
 
 def parse_optional_member(
-    assembly: Assembly, value: object, *, field: str, strings: bool = False
+    assembly: Assembly,
+    value: object,
+    *,
+    field: str,
+    strings: bool = False,
+    known: Mapping[int, Member] | None = None,
 ) -> Member | None:
-    """The member of `assembly` an id names, or None when the field is absent."""
+    """The member of `assembly` an id names, or None when the field is absent. `known`:
+    the members of `assembly` that the ids of a whole batch name (members_named), read
+    once for the batch instead of once per message."""
     member_id = parse_optional_id(value, field=field, strings=strings)
-    return None if member_id is None else parse_member(assembly, member_id, field=field)
+    if member_id is None or known is None:
+        return None if member_id is None else parse_member(assembly, member_id, field=field)
+    if member_id not in known:
+        raise _unknown_member()
+    return known[member_id]
+
+
+def members_named(assembly: Assembly, values: Iterable[object]) -> dict[int, Member]:
+    """The members of `assembly` that the well-formed ids among `values` name (one query;
+    a malformed id names nobody here and is refused when its own message is parsed)."""
+    ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0}
+    return Member.objects.filter(assembly=assembly, pk__in=ids).in_bulk() if ids else {}

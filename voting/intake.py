@@ -29,7 +29,8 @@ from channels.layers import get_channel_layer
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
-from council.parsing import parse_optional_member, parse_text
+from council.models import Member
+from council.parsing import members_named, parse_optional_member, parse_text
 from council.sockets import SessionRef, session_ended_error, sessions_ended
 from sessions.access import Role, Standing, access_sitting_each
 from sessions.errors import SittingErrorCode
@@ -109,29 +110,42 @@ def ballots_received(
     frames for the voters' other devices."""
     ended = sessions_ended([a.session for a in arrivals])
     sitting, standings = access_sitting_each([a.user for a in arrivals], sitting_id, Role.MEMBER)
-    outcomes: list[Outcome] = [Closing(session_ended_error())] * len(arrivals)
+    pairs = zip(ended, standings, strict=True)
+    outcomes: list[Outcome] = [_closing(gone, who) or {} for gone, who in pairs]
+    if sitting is None:  # no such sitting (any more): every socket's access is gone
+        return outcomes, []
     by_vote: dict[Vote, list[tuple[int, BallotRequest]]] = {}
+    named = members_named(sitting.assembly, [a.message.get("on_behalf_of") for a in arrivals])
     for i, (arrival, who) in enumerate(zip(arrivals, standings, strict=True)):
-        if ended[i]:
-            continue
-        if isinstance(who, DomainError) or sitting is None:
-            outcomes[i] = Closing(who if isinstance(who, DomainError) else session_ended_error())
+        if isinstance(outcomes[i], Closing) or isinstance(who, DomainError):
             continue
         try:
-            vote, request = _request(sitting, who, arrival.message, by_vote)
+            vote, request = _request(sitting, who, arrival.message, (by_vote, named))
         except DomainError as err:
             outcomes[i] = err
             continue
         by_vote.setdefault(vote, []).append((i, request))
     voters = _cast(by_vote, outcomes)
-    return outcomes, my_ballots_frames(sitting, voters) if sitting and voters else []
+    return outcomes, my_ballots_frames(sitting, voters) if voters else []
+
+
+def _closing(ended: bool, who: Standing | DomainError) -> Closing | None:
+    """The closing of a socket whose session ended or whose access is gone, else None."""
+    if ended:
+        return Closing(session_ended_error())
+    return Closing(who) if isinstance(who, DomainError) else None
 
 
 def _request(
-    sitting: Sitting, who: Standing, message: dict[str, Any], votes: dict[Vote, Any]
+    sitting: Sitting,
+    who: Standing,
+    message: dict[str, Any],
+    batch: tuple[dict[Vote, Any], dict[int, Member]],
 ) -> tuple[Vote, BallotRequest]:
     """A ballot frame read as the seat sends it: its voter, choice, client id, the name
-    it is cast in and the vote (one of this sitting's; a vote read once per batch)."""
+    it is cast in and the vote (one of this sitting's). The votes and the members that the
+    batch names are read once for it."""
+    votes, named = batch
     if who.member is None:
         raise InvalidInput(
             _("Only a member of the council can vote."), code=SittingErrorCode.NOT_MEMBER
@@ -141,12 +155,12 @@ def _request(
         choice=parse_text(message.get("choice"), field="choice", max_length=20),
         client_id=parse_text(message.get("client_id"), field="client_id", max_length=64),
         on_behalf_of=parse_optional_member(
-            sitting.assembly, message.get("on_behalf_of"), field="on_behalf_of"
+            sitting.assembly, message.get("on_behalf_of"), field="on_behalf_of", known=named
         ),
     )
-    named = message.get("vote")
-    known = next((v for v in votes if type(named) is int and v.pk == named), None)
-    return known or vote_in(sitting, named), request
+    vote_id = message.get("vote")
+    known = next((v for v in votes if type(vote_id) is int and v.pk == vote_id), None)
+    return known or vote_in(sitting, vote_id), request
 
 
 def _cast(
