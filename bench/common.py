@@ -68,6 +68,13 @@ def session_cookie(user: Any) -> str:
 @contextmanager
 def daphne():
     """Daphne on a free loopback port, with the benchmark's database and Redis."""
+    with daphne_process() as (port, _pid):
+        yield port
+
+
+@contextmanager
+def daphne_process():
+    """As `daphne`, giving its port and its process id (py-spy's with BENCH_PROFILE)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -84,6 +91,7 @@ def daphne():
         command = [
             str(ROOT / ".venv/bin/py-spy"),
             "record",
+            "--nonblocking",  # no pause of the server at each sample
             "--format",
             "raw",
             "-o",
@@ -105,7 +113,7 @@ def daphne():
                 break
             except OSError:
                 time.sleep(0.2)
-        yield port
+        yield port, process.pid
     finally:
         if os.environ.get("BENCH_PROFILE"):
             process.send_signal(signal.SIGINT)  # py-spy writes its profile on SIGINT

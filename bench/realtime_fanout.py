@@ -1,20 +1,43 @@
 """Agenda change fan-out: Daphne with the Redis channel layer, 150 councillor and 1,000
 public websocket clients; the chair moves to the next item five times. Prints p50, p95 and
-p99 of the time until each client has the event and, in the same run, the same for a bare
-Redis PUBLISH to 1,150 subscribers. Last line: one JSON object.
+p99 of the time until each client has the event (from the start of the service's call,
+snapshots and sends included) and, in the same run, the same for a bare Redis PUBLISH to
+1,150 subscribers; also Daphne's CPU time per change. Last line: one JSON object.
 
-    .venv/bin/python bench/realtime_fanout.py      (PostgreSQL and Redis on 127.0.0.1)
+Second mode, `broadcast`: the same while a broadcast runs on the same machine, the real
+programme (three synthetic cameras, their ingests, the slate and the mixer ffmpeg with the
+picture in picture and the lower third, as bench/mixer_cpu.py starts it) on the ladder the
+shipped production.env sets (SEANCE_BROADCAST_LADDER=full, the one deploy/README.md sizes
+the 2-core server for; BENCH_LADDER=small for the small one). The baseline runs under the
+same broadcast. Target: 200 ms instead of 100.
+
+    .venv/bin/python bench/realtime_fanout.py [broadcast]   (PostgreSQL and Redis on 127.0.0.1)
+    BENCH_VERBOSE=1 ...   (each change's figures)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import tempfile
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
-from common import connect_clients, daphne, first_of, fresh_django, last_line, pct, session_cookie
+from common import (
+    connect_clients,
+    daphne_process,
+    first_of,
+    fresh_django,
+    last_line,
+    pct,
+    session_cookie,
+)
+from media import cpu_seconds, machine_load
 
 COUNCILLORS, PUBLIC, CHANGES = 150, 1000, 5
+LADDER = os.environ.get("BENCH_LADDER", "full")
 
 
 def seed():
@@ -31,7 +54,7 @@ def seed():
     return s, [session_cookie(m.user) for m in people]
 
 
-async def ours(port: int, sitting, cookies) -> list[float]:
+async def ours(port: int, pid: int, sitting, cookies) -> list[float]:
     from asgiref.sync import sync_to_async
 
     from sessions import services
@@ -42,6 +65,7 @@ async def ours(port: int, sitting, cookies) -> list[float]:
     times: list[float] = []
     service_ms: list[float] = []
     missed = 0
+    cpu = 0.0
     for item in items[:CHANGES]:
         deadline = time.monotonic() + 30
         waiting = [
@@ -49,11 +73,20 @@ async def ours(port: int, sitting, cookies) -> list[float]:
             for ws in clients
         ]
         await asyncio.sleep(0.2)
+        used = cpu_seconds(pid) or 0.0
         start = time.perf_counter()
         await sync_to_async(services.item_take_up)(sitting=sitting, item=item, user=None)
         service_ms.append((time.perf_counter() - start) * 1000)
         arrived = await asyncio.gather(*waiting)
-        times += [(at - start) * 1000 for at in arrived if at is not None]
+        cpu += (cpu_seconds(pid) or 0.0) - used
+        got = [(at - start) * 1000 for at in arrived if at is not None]
+        if os.environ.get("BENCH_VERBOSE"):
+            seat = [(a - start) * 1000 for a in arrived[: len(seats)] if a is not None]
+            print(
+                f"  service {service_ms[-1]:.0f} ms; seats p50 {pct(seat, 50):.0f} ms; "
+                f"all p50 {pct(got, 50):.0f}, p99 {pct(got, 99):.0f}, first {min(got):.0f} ms"
+            )
+        times += got
         missed += sum(1 for at in arrived if at is None)
         await asyncio.sleep(0.5)
     for ws in clients:
@@ -62,7 +95,8 @@ async def ours(port: int, sitting, cookies) -> list[float]:
         print(f"{missed} deliveries missed")
     print(
         f"item_take_up itself (snapshots built, events queued): "
-        f"{sum(service_ms) / len(service_ms):.1f} ms on average"
+        f"{sum(service_ms) / len(service_ms):.1f} ms on average; Daphne's CPU "
+        f"{cpu / CHANGES * 1000:.0f} ms per change (its delivery to {len(clients)} sockets)"
     )
     return times
 
@@ -100,25 +134,80 @@ async def bare_redis() -> list[float]:
     return times
 
 
-def main() -> None:
-    fresh_django()
+@contextmanager
+def broadcast():
+    """The programme as bench/mixer_cpu.py runs it, on the ladder LADDER, until the end."""
+    from media import free_port, stop, wait_for
+    from mixer_cpu import SPEAKER, cameras
+
+    from streaming.programme.graph import LADDERS, ProgrammeConfig, ProgrammeInput
+    from streaming.programme.state import ProgrammeState
+    from streaming.programme.supervisor import Supervisor
+
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
+        inputs = tuple(
+            ProgrammeInput(f"Camera-{n}", f"udp://127.0.0.1:{free_port(2)}") for n in "ABC"
+        )
+        config = ProgrammeConfig(
+            inputs=inputs,
+            output_dir=Path(tmp) / "hls",
+            control_address=f"tcp://127.0.0.1:{free_port()}",
+            ladder=LADDERS[LADDER],
+        )
+        supervisor = Supervisor(config, ProgrammeState(cut=0, pip=1, lower_third=SPEAKER))
+        feeds = cameras([i.url for i in inputs])
+        supervisor.start()
+        try:
+            first = config.ladder[0].name
+            wait_for(lambda: len(list(config.output_dir.glob(f"{first}/seg_*.m4s"))) >= 2, 60)
+            print(f"broadcast running: 3 cameras, mixer on the {LADDER} ladder")
+            yield supervisor
+            health = supervisor.health()
+            progress = health.get("progress", {})
+            print(
+                f"broadcast at the end: speed {progress.get('speed')}, "
+                f"restarts {health.get('restarts')}"
+            )
+        finally:
+            supervisor.stop()
+            stop(feeds)
+
+
+def run() -> tuple[list[float], list[float]]:
     sitting, cookies = seed()
-    with daphne() as port:
-        measured = asyncio.run(ours(port, sitting, cookies))
-    baseline = asyncio.run(bare_redis())
+    with daphne_process() as (port, pid):
+        measured = asyncio.run(ours(port, pid, sitting, cookies))
+    return measured, asyncio.run(bare_redis())
+
+
+def main() -> None:
+    mode = sys.argv[1] if len(sys.argv) > 1 else "quiet"
+    if mode not in ("quiet", "broadcast"):
+        sys.exit("usage: realtime_fanout.py [broadcast]")
+    fresh_django()
+    print(f"mode {mode}; at the start: {machine_load()}")
+    if mode == "broadcast":
+        with broadcast():
+            measured, baseline = run()
+    else:
+        measured, baseline = run()
     for name, values in (("item change via Daphne", measured), ("bare Redis PUBLISH", baseline)):
         print(
             f"{name:<24} n={len(values):5d}  p50 {pct(values, 50):7.1f} ms  "
             f"p95 {pct(values, 95):7.1f} ms  p99 {pct(values, 99):7.1f} ms"
         )
+    print(f"at the end: {machine_load()} (other work on the machine skews the figures)")
     print(
         last_line(
-            "item_change_fanout_p99",
+            "item_change_fanout_p99" + ("_broadcast" if mode == "broadcast" else ""),
             pct(measured, 99),
             "ms",
             pct(baseline, 99),
-            200,
+            200 if mode == "broadcast" else 100,
             clients=COUNCILLORS + PUBLIC,
+            mode=mode,
+            **({"ladder": LADDER} if mode == "broadcast" else {}),
+            load=machine_load(),
         )
     )
 

@@ -32,6 +32,7 @@ from voting.selectors import my_ballots
 from . import services
 from .access import Role, access_member, access_sitting, member_of
 from .inputs import item_in, optional_room_in
+from .live import relay
 from .live.snapshots import chair_snapshot, public_snapshot
 from .models import AgendaItem, Sitting
 from .realtime import desk_group, private_group, public_group, seat_view
@@ -57,6 +58,7 @@ class SittingConsumer(UserSocket):
     together: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {}
 
     async def connect(self) -> None:
+        relay.follow(self)  # its relay events the short way once its snapshot is sent
         await self.accept()
         self.sitting_id = self.scope["url_route"]["kwargs"]["sitting_id"]
         self.user = self.scope.get("user")
@@ -73,6 +75,7 @@ class SittingConsumer(UserSocket):
             await self.bind_user(lambda: access_sitting(self.user, self.sitting_id, self.role))
         snapshot = await in_thread_pool(self.snapshot)(sitting)
         await self.send_json({"type": "sittings.snapshot", "state": snapshot})
+        self.live = True
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
@@ -135,10 +138,12 @@ class SittingConsumer(UserSocket):
         # A group event is forwarded as it is: no database, so none of the thread hop that
         # Channels makes before each handler to close stale connections (a hop per client
         # per event, through one shared thread, was most of the fan-out time).
+        relay.taken(self, message)
         if message["type"] == "relay.event":
             await self.relay_event(message)
             return
-        await super().dispatch(message)
+        with relay.handling(self):
+            await super().dispatch(message)
 
     async def relay_event(self, message: dict[str, Any]) -> None:
         await self.send(text_data=message["text"])

@@ -18,6 +18,7 @@ from council.regime import PARIS, regime_for
 from .models import (
     AgendaItem,
     AttendanceEvent,
+    Interest,
     PolicingMeasure,
     ProxyCover,
     Sitting,
@@ -133,11 +134,20 @@ def proxy_covers(sitting: Sitting) -> QuerySet[ProxyCover]:
     )
 
 
-def usable_proxies(sitting: Sitting, present: dict[int, AttendanceEvent]) -> list[ProxyCover]:
-    """R14: a proxy is used only while its holder is present and its grantor is not."""
+def usable_proxies(
+    sitting: Sitting,
+    present: dict[int, AttendanceEvent],
+    covers: list[ProxyCover] | None = None,
+    expelled: set[int] | None = None,
+) -> list[ProxyCover]:
+    """R14: a proxy is used only while its holder is present and its grantor is not.
+    `covers` and `expelled`: the sitting's, when the caller has already read them."""
     regime = regime_for(sitting.assembly)
-    expelled = set() if regime.expelled_proxy_usable else expelled_ids(sitting)  # R24
-    covers = list(proxy_covers(sitting))
+    if regime.expelled_proxy_usable:
+        expelled = set()
+    elif expelled is None:
+        expelled = expelled_ids(sitting)  # R24
+    covers = list(proxy_covers(sitting)) if covers is None else covers
     counted = counted_present(sitting, present) if covers else set()
     return [
         c
@@ -157,15 +167,20 @@ class SittingFacts:
     present: dict[int, AttendanceEvent]
     covers: list[ProxyCover]
     usable: list[ProxyCover]
+    expelled: set[int] = field(default_factory=set)  # R24: expelled_ids(sitting)
 
 
 def sitting_facts(sitting: Sitting) -> SittingFacts:
+    """One read of each: the live snapshots build three audiences' views from these."""
     present = presence(sitting)
+    covers = list(proxy_covers(sitting))
+    expelled = expelled_ids(sitting)
     return SittingFacts(
         in_office={m.id: m for m in members_in_office(sitting)},
         present=present,
-        covers=list(proxy_covers(sitting)),
-        usable=usable_proxies(sitting, present),
+        covers=covers,
+        usable=usable_proxies(sitting, present, covers, expelled),
+        expelled=expelled,
     )
 
 
@@ -184,17 +199,26 @@ class QuorumStatus:
         return asdict(self)
 
 
+def item_interests(item: AgendaItem) -> list[Interest]:
+    """The interests declared on an item, with their members, in order."""
+    return list(item.interests.select_related("member"))
+
+
 def quorum_for(
-    sitting: Sitting, item: AgendaItem | None = None, facts: SittingFacts | None = None
+    sitting: Sitting,
+    item: AgendaItem | None = None,
+    facts: SittingFacts | None = None,
+    interests: list[Interest] | None = None,
 ) -> QuorumStatus:
-    """R10-R13, R26-R27: who counts, explained in words."""
+    """R10-R13, R26-R27: who counts, explained in words. `interests`: the item's
+    (item_interests), when the caller has already read them."""
     regime = regime_for(sitting.assembly)
     facts = facts or sitting_facts(sitting)
     in_office, present = facts.in_office, facts.present
     counted_ids = {mid for mid in counted_present(sitting, present) if mid in in_office}
     excluded: list[str] = []
     if item is not None:
-        for interest in item.interests.select_related("member"):
+        for interest in item_interests(item) if interests is None else interests:
             if interest.member_id in counted_ids:
                 counted_ids.discard(interest.member_id)
                 excluded.append(interest.member.full_name)

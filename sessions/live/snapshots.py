@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from voting.selectors import public_part, vote_summary
 
-from ..models import AgendaItem, Sitting, SpeakingRequest
+from ..models import AgendaItem, Interest, Sitting, SpeakingRequest
 from ..realtime import seat_view
 from ..selectors import (
     QuorumStatus,
     SittingFacts,
-    expelled_ids,
+    item_interests,
     policing,
     quorum_for,
     sitting_facts,
@@ -63,14 +63,24 @@ def public_vote(vote: VoteSummary) -> VoteSummary:
     return public_part(vote)
 
 
-Current = tuple[list[AgendaItem], AgendaItem | None, QuorumStatus]
+@dataclass(frozen=True)
+class Current:
+    """What the audiences' snapshots share, each read once: the agenda, the item under
+    discussion with its declared interests, the quorum on it (R11) and the speaking queue."""
+
+    items: list[AgendaItem]
+    item: AgendaItem | None
+    interests: list[Interest]
+    quorum: QuorumStatus
+    queue: list[SpeakingRequest]
 
 
 def _items_and_quorum(sitting: Sitting, facts: SittingFacts) -> Current:
-    """The agenda, the item under discussion and the quorum on it (R11)."""
     items = list(sitting.items.select_related("rapporteur"))
-    current = next((i for i in items if i.id == sitting.current_item_id), None)
-    return items, current, quorum_for(sitting, current, facts)
+    item = next((i for i in items if i.id == sitting.current_item_id), None)
+    interests = [] if item is None else item_interests(item)
+    quorum = quorum_for(sitting, item, facts, interests)
+    return Current(items, item, interests, quorum, list(speaking_queue(sitting)))
 
 
 def _desk(
@@ -83,14 +93,14 @@ def _desk(
     """The chair's snapshot: the public one with the roll, the proxies, the queue and the
     whole vote, whatever the closed session hides from the public."""
     desk = {**public, "counts": dict(public["counts"])}
-    item = current[1]
+    item = current.item
     desk["current_item"] = None if item is None else _item_dict(item)
     if item is not None:
-        desk["current_item"]["interests"] = list(item.interests.values_list("member_id", flat=True))
-    desk["members"] = _roll(facts, expelled_ids(sitting))
+        desk["current_item"]["interests"] = [i.member_id for i in current.interests]
+    desk["members"] = _roll(facts, facts.expelled)
     desk["proxies"] = _proxies(facts)
-    desk["queue"] = [_request_dict(r) for r in speaking_queue(sitting)]
-    desk["quorum"] = current[2].as_dict()
+    desk["queue"] = [_request_dict(r) for r in current.queue]
+    desk["quorum"] = current.quorum.as_dict()
     desk["secretary"] = sitting.secretary.full_name if sitting.secretary else None
     desk["chair"] = sitting.chair.full_name if sitting.chair else None
     desk["chair_id"] = sitting.chair_id  # who presides (R24: not in the policing list)
@@ -109,10 +119,11 @@ def _public(
     current: Current,
     vote: VoteSummary,
 ) -> dict[str, Any]:
-    items, item, quorum = current
+    items, item, quorum = current.items, current.item, current.quorum
     represented = len(facts.usable)
     closed = sitting.in_closed_session
-    speaker = None if closed else speaking_queue(sitting).filter(state="speaking").first()
+    speaking = (r for r in current.queue if r.state == SpeakingRequest.State.SPEAKING)
+    speaker = None if closed else next(speaking, None)
     return {
         "sitting": {
             "id": sitting.id,
