@@ -126,7 +126,8 @@ def ballots_received(
             continue
         by_vote.setdefault(vote, []).append((i, request))
     voters = _cast(by_vote, outcomes)
-    return outcomes, my_ballots_frames(sitting, voters) if voters else []
+    cast_in = next(iter(by_vote)) if len(by_vote) == 1 else None  # else: the current vote
+    return outcomes, my_ballots_frames(sitting, voters, cast_in) if voters else []
 
 
 def _closing(ended: bool, who: Standing | DomainError) -> Closing | None:

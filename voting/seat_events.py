@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from council.models import Member
 from sessions.models import Sitting
 
+from .models import Vote
 from .selectors import current_vote, my_ballots_of
 
 
@@ -16,13 +17,16 @@ def seat_group(sitting_id: int, member_id: int) -> str:
     return f"sitting-{sitting_id}-seat-{member_id}"
 
 
-def my_ballots_frames(sitting: Sitting, voters: Iterable[Member]) -> list[tuple[str, str]]:
+def my_ballots_frames(
+    sitting: Sitting, voters: Iterable[Member], vote: Vote | None = None
+) -> list[tuple[str, str]]:
     """For each voter, the group of their seat pages and the frame telling them the names
-    in which they have voted in the current vote, never the choices: a secret ballot's
-    choice is shown only by the device that cast it, from its own memory. Two queries for
-    all the voters of a batch."""
+    in which they have voted in the current vote (`vote`, the open one they have just voted
+    in, when the caller has it), never the choices: a secret ballot's choice is shown only
+    by the device that cast it, from its own memory. One query for all the voters of a
+    batch."""
     voters = list(voters)
-    vote = current_vote(sitting)
+    vote = vote or current_vote(sitting)
     names = {} if vote is None else my_ballots_of(vote, [v.id for v in voters])
     return [
         (

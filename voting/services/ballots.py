@@ -49,10 +49,10 @@ def _voice(vote: Vote, member_id: int) -> dict[str, Any] | None:
     return next((v for v in vote.eligible if v["member"] == member_id), None)
 
 
-def _check_choice(vote: Vote, choice: str) -> str:
+def _check_choice(vote: Vote, choice: str, offered: tuple[str, ...] | None = None) -> str:
     """Only a choice the regime offers for this vote (voting.selectors.ballot_choices, the
-    same list the pages show): R16, R19."""
-    if isinstance(choice, str) and choice in ballot_choices(vote):
+    same list the pages show; `offered`: that list, read once for a batch): R16, R19."""
+    if isinstance(choice, str) and choice in (offered or ballot_choices(vote)):
         return choice
     if vote.kind == Vote.Kind.ELECTION:
         raise InvalidChoice(_("Choose a candidate or vote blank."))
@@ -66,6 +66,7 @@ class _Known:
 
     previous: dict[str, Ballot | SecretParticipation]
     present: set[int]
+    offered: tuple[str, ...]
 
     @classmethod
     def read(cls, vote: Vote, requests: list[BallotRequest]) -> _Known:
@@ -75,7 +76,8 @@ class _Known:
         people = {r.voter.id for r in requests} | {
             r.on_behalf_of.id for r in requests if r.on_behalf_of
         }
-        return cls({row.client_id: row for row in rows}, present_among(vote.sitting, people))
+        previous = {row.client_id: row for row in rows}
+        return cls(previous, present_among(vote.sitting, people), ballot_choices(vote))
 
 
 def _previous(vote: Vote, client_id: str, voter: Member, known: _Known) -> Receipt | None:
@@ -136,7 +138,8 @@ def ballots_cast(*, vote: Vote, requests: list[BallotRequest]) -> list[Outcome]:
     """Ballots cast together in one transaction, in order: one lock on the vote, each
     checked before anything is written (a refused ballot refuses only itself), then all
     stored and chained (R14-R16, R31). One outcome per request: a receipt or its refusal."""
-    vote = Vote.objects.select_for_update(of=("self",)).select_related("sitting").get(pk=vote.pk)
+    locked = Vote.objects.select_for_update(of=("self",))
+    vote = locked.select_related("sitting__assembly").get(pk=vote.pk)
     known = _Known.read(vote, requests)
     checked: list[Outcome | _Ready | _Again] = []
     for request in requests:
@@ -177,7 +180,7 @@ def _check(
     previous = _previous(vote, request.client_id, request.voter, known)
     if previous is not None:
         return previous
-    ready = _eligible(vote, request, known.present)
+    ready = _eligible(vote, request, known)
     if any(e.name.id == ready.name.id for e in batch):
         raise BallotRefused(
             _("A ballot was already cast in this name."), code=VotingErrorCode.ALREADY_VOTED
@@ -185,7 +188,7 @@ def _check(
     return ready
 
 
-def _eligible(vote: Vote, request: BallotRequest, present: set[int]) -> _Ready:
+def _eligible(vote: Vote, request: BallotRequest, known: _Known) -> _Ready:
     """R14-R16: an open electronic vote, a voter present, voting in a name they hold."""
     if not vote.is_open:
         raise BallotRefused(
@@ -197,16 +200,18 @@ def _eligible(vote: Vote, request: BallotRequest, present: set[int]) -> _Ready:
         )
     voter = request.voter
     name = request.on_behalf_of or voter
-    _check_present(vote, voter, present)
+    _check_present(vote, voter, known.present)
     voice = _voice(vote, name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
         raise BallotRefused(_("You may not vote in this name."), code=VotingErrorCode.NOT_ELIGIBLE)
-    if voice["by"] is not None and voice["member"] in present:
+    if voice["by"] is not None and voice["member"] in known.present:
         raise BallotRefused(
             _("The grantor is present: the proxy is not in use (R14)."),
             code=VotingErrorCode.GRANTOR_PRESENT,
         )
-    return _Ready(name, voter, _check_choice(vote, request.choice), request.client_id)
+    return _Ready(
+        name, voter, _check_choice(vote, request.choice, known.offered), request.client_id
+    )
 
 
 def _check_present(vote: Vote, voter: Member, present: set[int]) -> None:
