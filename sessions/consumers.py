@@ -91,12 +91,12 @@ class SittingConsumer(UserSocket):
         """A frame of an action checked and run with others (a ballot: voting.intake) skips
         the per-frame check of its socket, which its batch makes for every socket at once;
         any other frame, a malformed one included, takes the usual way."""
-        action = _action_of(message.get("text")) if self.together else None
-        handler = self.together.get(action) if action else None
-        if handler is None:
+        content = _well_formed(message.get("text")) if self.together else None
+        handler = self.together.get(content["action"]) if content else None
+        if content is None or handler is None:
             await super().websocket_receive(message)
             return
-        await handler(self, action_frame(message["text"], MAX_FRAME))
+        await handler(self, content)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -149,14 +149,14 @@ class SittingConsumer(UserSocket):
         await self.send(text_data=message["text"])
 
 
-def _action_of(text: str | None) -> str | None:
-    """The action of a well-formed frame, else None (its refusal comes the usual way)."""
+def _well_formed(text: str | None) -> dict[str, Any] | None:
+    """A well-formed frame, else None (its refusal comes the usual way)."""
     try:
         content = action_frame(text, MAX_FRAME)
         parse_ref(content.get("ref"))
     except InvalidInput:
         return None
-    return str(content["action"])
+    return content
 
 
 def _member(sitting: Sitting, content: dict[str, Any], key: str = "member") -> Member:
