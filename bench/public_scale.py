@@ -326,14 +326,17 @@ class Recorder:
         self.frames: list[tuple[str, str]] = []
         self.handing: list[float] = []
         self.posting: list[float] = []
+        self.started: dict[str, float] = {}  # frame type -> when its POST began
+        self.services: dict[str, float] = {}  # event -> ms its service call took
         public_feed.publish = self.timed_publish  # type: ignore[assignment]
         public_feed.publish_state = self.timed_publish_state  # type: ignore[assignment]
 
     def timed_publish(self, channel: str, text: str, base: str = "") -> bool:
-        began = time.perf_counter()
+        began, wall = time.perf_counter(), time.time()
         ok = self.publish(channel, text, base)
         self.posting.append((time.perf_counter() - began) * 1000)
         self.frames.append((channel, text))
+        self.started[json.loads(text)["type"]] = wall
         return ok
 
     def timed_publish_state(self, sitting_id: int, text: str) -> None:
@@ -352,11 +355,13 @@ def seance_events(sitting, recorder: Recorder, began: float) -> dict[str, float]
     until(began + AT_ITEM)
     t0[EVENTS[0]] = time.time()
     services.item_take_up(sitting=sitting, item=second, user=None)
+    recorder.services[EVENTS[0]] = (time.time() - t0[EVENTS[0]]) * 1000
     until(began + AT_VOTE_OPEN)
     vote = voting.vote_open(item=second, kind="hands", user=None)
     until(began + AT_RESULT)
     t0[EVENTS[1]] = time.time()
     voting.vote_close(vote=vote, user=None, counts={"for": len(vote.eligible), "against": 0})
+    recorder.services[EVENTS[1]] = (time.time() - t0[EVENTS[1]]) * 1000
     return t0
 
 
@@ -520,6 +525,12 @@ def summary(results: list, arrivals: list, subscriber_cpu: float, recorder: Reco
         print(
             f"publish {what}: n={len(took)} p50 {pct(took, 50):.2f} "
             f"p99 {pct(took, 99):.2f} max {max(took, default=0):.2f} ms"
+        )
+    t0 = results[0]["t0"]
+    for kind in EVENTS:
+        print(
+            f"seance    {kind}: the service call took {recorder.services[kind]:.0f} ms, its "
+            f"POST to nchan began {(recorder.started[kind] - t0[kind]) * 1000:.0f} ms after t0"
         )
     sizes = sorted({len(text) for _channel, text in recorder.frames})
     print(f"frames published: {len(recorder.frames)}, {sizes[0]}-{sizes[-1]} bytes each")
