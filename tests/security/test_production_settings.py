@@ -205,6 +205,7 @@ def nginx_site(tmp_path):
     text = text.replace("/etc/nginx/seance-admin[.]conf", f"{tmp_path}/seance-admin[.]conf")
     # The upstreams and maps, and the HTTPS server without TLS (the port-80 one redirects).
     head, _redirect, https = text.split("\nserver {", 2)
+    https = https.split("\nserver {")[0]  # not the loopback publisher of the public feed
     https = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", https)
     https = https.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{port};")
     https = re.sub(r"\n\s*ssl_\w+\s+[^;]*;", "", https)
@@ -212,6 +213,7 @@ def nginx_site(tmp_path):
     conf = tmp_path / "nginx.conf"
     user = "user root;\n" if os.geteuid() == 0 else ""
     conf.write_text(
+        "load_module /usr/lib/nginx/modules/ngx_nchan_module.so;\n"  # the public feed's
         f"{user}worker_processes 1;\ndaemon off;\npid {tmp_path}/nginx.pid;\n"
         f"error_log {tmp_path}/error.log;\nevents {{}}\n"
         f"http {{ access_log off; client_body_temp_path {tmp_path}; "
