@@ -84,7 +84,9 @@ def _count_offer(vote_id: int, group: str, interval: float, cast: int, text: str
     loop = asyncio.get_running_loop()
     entry = _counts.get((vote_id, group))
     if entry is None or entry["loop"] is not loop:  # new, or left by a loop now gone
-        entry = {"latest": None, "last": 0.0, "handle": None, "interval": interval}
+        # The first count waits its interval too: the ballots cast at the vote's opening
+        # come in a burst, whose acknowledgements go before a send to every page.
+        entry = {"latest": None, "last": loop.time(), "handle": None, "interval": interval}
         entry.update(loop=loop, floor=interval)
         _counts[(vote_id, group)] = entry
     if entry["latest"] is None or cast >= entry["latest"][0]:
