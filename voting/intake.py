@@ -21,6 +21,7 @@ timer.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,7 @@ class Closing:
 
 
 Outcome = dict[str, object] | DomainError | Closing
+logger = logging.getLogger(__name__)
 _Key = tuple[int, int]  # (the loop, the sitting)
 
 _waiting: dict[_Key, list[tuple[Arrival, asyncio.Future[Outcome]]]] = {}
@@ -97,10 +99,12 @@ async def _write(sitting_id: int, batch: list[tuple[Arrival, asyncio.Future[Outc
         if not future.done():  # its socket may have gone meanwhile
             future.set_result(outcome)
     layer = get_channel_layer()
-    if layer is not None and frames:
-        await asyncio.gather(
-            *(layer.group_send(g, {"type": "relay.event", "text": t}) for g, t in frames)
-        )
+    if layer is None or not frames:
+        return
+    sends = (layer.group_send(g, {"type": "relay.event", "text": t}) for g, t in frames)
+    for failed in await asyncio.gather(*sends, return_exceptions=True):
+        if isinstance(failed, Exception):  # the ballots stand; a device learns on reconnect
+            logger.warning("a seat's ballots could not be sent: %r", failed)
 
 
 def ballots_received(

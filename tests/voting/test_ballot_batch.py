@@ -13,7 +13,7 @@ from council.sockets import SessionRef
 from sessions import services as sittings
 from tests import factories as f
 from voting import services
-from voting.intake import Arrival, ballot_arrived
+from voting.intake import Arrival, Closing, ballot_arrived
 from voting.models import Ballot, SecretBallot, SecretParticipation, VoteRecord
 from voting.services.ballots import BallotRequest, Receipt, ballots_cast
 from voting.verify import chain_verify
@@ -127,3 +127,33 @@ async def test_ballots_arriving_together_are_each_acknowledged_after_their_batch
     assert stored == {r["client_id"] for r in receipts}
     assert records == 11
     assert chain_ok
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_batch_closes_the_sockets_whose_access_is_gone_and_refuses_bad_ballots_alone():
+    vote, people = await sync_to_async(_open_vote)(members=8)
+    other_vote, _other = await sync_to_async(_open_vote)(members=4)
+    clerk = await sync_to_async(lambda: f.staff(vote.sitting.assembly))()
+
+    def arrival(user, client_id: str, session_key: str | None = None, **extra) -> Arrival:
+        ref = SessionRef(user.id, session_key, session_key is not None, False)
+        message = {"action": "ballot", "vote": vote.id, "choice": "for", "client_id": client_id}
+        return Arrival(user, ref, {**message, **extra})
+
+    arrivals = [
+        arrival(people[0].user, "batch-ok-0000"),
+        arrival(people[1].user, "batch-gone-0001", session_key="no-such-session-key"),
+        arrival(clerk, "batch-clerk-0002"),
+        arrival(people[2].user, "batch-other-0003", vote=other_vote.id),
+        arrival(people[3].user, "batch-proxy-0004", on_behalf_of=999_999),
+        arrival(people[4].user, "batch-ok-0005"),
+    ]
+    outcomes = await asyncio.gather(*(ballot_arrived(vote.sitting_id, a) for a in arrivals))
+    assert isinstance(outcomes[1], Closing) and outcomes[1].error.code == "session_ended"
+    codes = [o.code for o in outcomes[2:5]]
+    assert codes == ["not_member", "unknown_vote", "unknown_member"]
+    assert [o["member"] for o in (outcomes[0], outcomes[5])] == [people[0].id, people[4].id]
+    stored = await sync_to_async(
+        lambda: sorted(Ballot.objects.filter(vote=vote).values_list("client_id", flat=True))
+    )()
+    assert stored == ["batch-ok-0000", "batch-ok-0005"]
