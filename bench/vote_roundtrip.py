@@ -187,6 +187,10 @@ def main() -> None:
             run(port, sitting, present, cookies, grants)
         )
     baseline = asyncio.run(bare_inserts(sent))
+    from voting.verify import chain_verify
+
+    verified = chain_verify()  # what `manage.py verify_votes` checks: the chain intact
+    print(f"vote log: {'intact' if verified.ok else 'BROKEN'}")
     lost = len(acked - stored)
     doubled = 0  # one row per client id and per name is enforced by the database
     print(
@@ -213,6 +217,7 @@ def main() -> None:
             stored=len(stored),
             lost=lost,
             doubled=doubled,
+            chain_intact=verified.ok,
             mean_ack_ms=round(statistics.mean(acks), 1) if acks else None,
             kind=KIND,
         )
