@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -18,6 +17,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from common import ROOT
+from hls_serve import listening
 from media import CLOCK_TICKS, free_port, wait_for
 
 from tests.deploy.shipped import DEPLOY, exec_argv, unit_sections
@@ -143,14 +143,6 @@ def start_unit(
             stderr=subprocess.STDOUT,
             preexec_fn=(lambda: os.nice(nice)) if nice else None,
         )
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def start_daphnes(env: dict[str, str], logs: Path, count: int = 2):

@@ -12,10 +12,15 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 
+def frame_text(event_type: str, payload: dict[str, Any]) -> str:
+    """The text a page's socket receives: {"type": event_type, ...payload}, serialised once
+    for every client of a group rather than once per client by every consumer."""
+    return json.dumps({"type": event_type, **payload}, cls=DjangoJSONEncoder)
+
+
 def send_event(group: str, event_type: str, payload: dict[str, Any]) -> None:
-    """Send {"type": event_type, ...payload} to `group` now. Serialised once here rather
-    than once per connected client by every consumer."""
-    text = json.dumps({"type": event_type, **payload}, cls=DjangoJSONEncoder)
+    """Send {"type": event_type, ...payload} to `group` now."""
+    text = frame_text(event_type, payload)
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(group, {"type": "relay.event", "text": text})
@@ -27,8 +32,7 @@ def send_event_on_commit(group: str, event_type: str, payload: dict[str, Any]) -
     `event_type` carries the app prefix (`sittings.item_taken_up`). Consumers
     forward it to their clients as {"type": event_type, ...payload}.
     """
-    # Serialised once here rather than once per connected client by every consumer.
-    text = json.dumps({"type": event_type, **payload}, cls=DjangoJSONEncoder)
+    text = frame_text(event_type, payload)
     message = {"type": "relay.event", "text": text}
 
     def send() -> None:

@@ -116,7 +116,16 @@ class SittingConsumer(UserSocket):
         try:
             result = await in_thread_pool(self.run)(handler, content)
         except DomainError as err:
-            await self.send_json({"type": "error", "action": action, "ref": ref, **err.as_dict()})
+            result = err
+        await self.answer(action, ref, result)
+
+    async def answer(self, action: str, ref: Any, result: Any) -> None:
+        """An action's outcome: its refusal as an error frame, else its acknowledgement
+        (with its result, when it is one)."""
+        if isinstance(result, DomainError):
+            await self.send_json(
+                {"type": "error", "action": action, "ref": ref, **result.as_dict()}
+            )
             return
         ack = {"type": "ack", "action": action, "ref": ref}
         if isinstance(result, dict):
@@ -212,17 +221,12 @@ class SeatConsumer(SittingConsumer):
 
     async def ballot(self, content: dict[str, Any]) -> None:
         """A ballot, cast with the others of the sitting arriving meanwhile."""
-        ref = content.get("ref")
         arrival = intake.Arrival(self.user, self.session_ref(), content)
         outcome = await intake.ballot_arrived(self.sitting_id, arrival)
         if isinstance(outcome, intake.Closing):
             await self._refuse(outcome.error)
-        elif isinstance(outcome, DomainError):
-            await self.send_json(
-                {"type": "error", "action": "ballot", "ref": ref, **outcome.as_dict()}
-            )
         else:
-            await self.send_json({"type": "ack", "action": "ballot", "ref": ref, "result": outcome})
+            await self.answer("ballot", content.get("ref"), outcome)
 
     together = {"ballot": ballot}
 

@@ -65,15 +65,9 @@ def presence(sitting: Sitting) -> dict[int, AttendanceEvent]:
 
 
 def is_present(sitting: Sitting, member_id: int) -> bool:
-    """Whether one member is present now (their latest attendance event is an arrival):
-    one indexed row, for the checks made on every ballot and every raised hand."""
-    kind = (
-        AttendanceEvent.objects.filter(sitting=sitting, member_id=member_id)
-        .order_by("-at", "-id")
-        .values_list("kind", flat=True)
-        .first()
-    )
-    return kind == AttendanceEvent.Kind.ARRIVAL
+    """Whether one member is present now (their latest attendance event is an arrival),
+    for the checks made on every raised hand."""
+    return member_id in present_among(sitting, [member_id])
 
 
 def present_among(sitting: Sitting, member_ids: Iterable[int]) -> set[int]:

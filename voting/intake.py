@@ -170,9 +170,9 @@ def _request(
 
 def _cast(
     by_vote: dict[Vote, list[tuple[int, BallotRequest]]], outcomes: list[Outcome]
-) -> list[Any]:
+) -> list[Member]:
     """Cast each vote's ballots together; the voters whose ballot was taken."""
-    voters: dict[int, Any] = {}
+    voters: dict[int, Member] = {}
     for vote, indexed in by_vote.items():
         results = ballots_cast(vote=vote, requests=[r for _i, r in indexed])
         for (i, request), result in zip(indexed, results, strict=True):

@@ -3,9 +3,9 @@ in their names (own and by proxy), so a second device drops its buttons at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
+from council.events import frame_text
 from council.models import Member
 from sessions.models import Sitting
 
@@ -28,17 +28,13 @@ def my_ballots_frames(
     voters = list(voters)
     vote = vote or current_vote(sitting)
     names = {} if vote is None else my_ballots_of(vote, [v.id for v in voters])
+    vote_id = vote.id if vote else None
     return [
         (
             seat_group(sitting.id, voter.id),
-            json.dumps(
-                {
-                    "type": "voting.my_ballots",
-                    "data": {
-                        "vote": vote.id if vote else None,
-                        "my_ballots": names.get(voter.id, []),
-                    },
-                }
+            frame_text(
+                "voting.my_ballots",
+                {"data": {"vote": vote_id, "my_ballots": names.get(voter.id, [])}},
             ),
         )
         for voter in voters

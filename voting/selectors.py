@@ -151,8 +151,7 @@ def my_ballots(sitting: Sitting, member: Member | None) -> list[int]:
     vote = current_vote(sitting)
     if vote is None or member is None:
         return []
-    model = SecretParticipation if vote.is_secret else Ballot
-    return list(model.objects.filter(vote=vote, cast_by=member).values_list("member_id", flat=True))
+    return my_ballots_of(vote, [member.id]).get(member.id, [])
 
 
 def my_ballots_of(vote: Vote, voter_ids: list[int]) -> dict[int, list[int]]:

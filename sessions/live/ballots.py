@@ -12,7 +12,6 @@ doubles up to MAX_INTERVAL: the acknowledgements go first, the count follows.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from typing import Any
 
@@ -20,7 +19,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 from council.domain_events import BallotCast, VoteClosed
-from council.events import send_event
+from council.events import frame_text, send_event
 from voting.models import Vote
 from voting.selectors import vote_count, voted_ids
 
@@ -49,7 +48,7 @@ def ballot_cast(event: BallotCast) -> None:
     groups = [(private_group(vote.sitting_id), SEAT_INTERVAL)]
     if not vote.sitting.in_closed_session:
         groups.append((public_group(vote.sitting_id), PUBLIC_INTERVAL))
-    text = json.dumps({"type": event.wire, "data": data})
+    text = frame_text(event.wire, {"data": data})
     for group, interval in groups:
         _on_loop(_count_offer, vote.id, group, interval, count["cast"], text)
 

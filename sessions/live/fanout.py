@@ -5,14 +5,12 @@ session, R25). Each snapshot is built once, outside the service's transaction.""
 
 from __future__ import annotations
 
-import json
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.core.serializers.json import DjangoJSONEncoder
 
 from council import domain_events as de
 from council.domain_events import subscribe
+from council.events import frame_text
 
 from ..models import Sitting
 from ..realtime import desk_group, private_group, public_group
@@ -72,10 +70,7 @@ def sitting_changed(event: de.DomainEvent) -> None:
         (private_group(sitting.id), {"data": data, "state": snaps.seats}),
         (public_group(sitting.id), {"data": public_data, "state": snaps.public}),
     ]
-    texts = [
-        (group, json.dumps({"type": event.wire, **payload}, cls=DjangoJSONEncoder))
-        for group, payload in sends
-    ]
+    texts = [(group, frame_text(event.wire, payload)) for group, payload in sends]
     async_to_sync(_send_all)(texts)
     public_feed.publish_state(sitting.id, texts[2][1])  # through nginx too, if set
 

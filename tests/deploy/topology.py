@@ -292,12 +292,9 @@ def manage(topology: Topology, *args: str, extra: dict[str, str] | None = None) 
     return done.stdout
 
 
-def start_topology(workdir: Path, postgres_url: str, redis_url: str) -> Topology:
-    topology = Topology(workdir=workdir)
-    topology.host_ip = host_address()
-    topology.https_port, topology.http_port = free_port(), free_port()
-    for sub in ("static", "media", "hls", "recordings", "outbox"):
-        (topology.var / sub).mkdir(parents=True, exist_ok=True)
+def issue_certificates(topology: Topology, workdir: Path) -> tuple[Path, Path]:
+    """The site's certificate and key from a test CA (topology.ca), in `workdir`, beside
+    the folders nginx's site names (letsencrypt, logs)."""
     (workdir / "letsencrypt").mkdir()
     (workdir / "logs").mkdir()
     topology.ca = trustme.CA()
@@ -305,6 +302,16 @@ def start_topology(workdir: Path, postgres_url: str, redis_url: str) -> Topology
     certs = (workdir / "fullchain.pem", workdir / "privkey.pem")
     cert.private_key_and_cert_chain_pem.write_to_path(str(certs[0]))
     cert.private_key_pem.write_to_path(str(certs[1]))
+    return certs
+
+
+def start_topology(workdir: Path, postgres_url: str, redis_url: str) -> Topology:
+    topology = Topology(workdir=workdir)
+    topology.host_ip = host_address()
+    topology.https_port, topology.http_port = free_port(), free_port()
+    for sub in ("static", "media", "hls", "recordings", "outbox"):
+        (topology.var / sub).mkdir(parents=True, exist_ok=True)
+    certs = issue_certificates(topology, workdir)
 
     janus = start_janus(topology)
     # coturn first learns its port (the env file names it), then gets the env's secret.

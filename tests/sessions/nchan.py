@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import trustme
-
 from streaming.ports import free_port
 from tests.deploy.conftest import wait_for
 from tests.deploy.shipped import ROOT
-from tests.deploy.topology import HOST, Topology, nginx_conf, nginx_site
+from tests.deploy.topology import HOST, Topology, issue_certificates, nginx_conf, nginx_site
 
 
 @dataclass
@@ -53,13 +51,7 @@ def start_nginx(workdir: Path, daphne_port: int, publish: str = "") -> FeedNginx
         (topology.var / sub).mkdir(parents=True, exist_ok=True)
     # The pages' own scripts and styles (what collectstatic gathers for them).
     (topology.var / "static").symlink_to(ROOT / "static", target_is_directory=True)
-    (workdir / "letsencrypt").mkdir()
-    (workdir / "logs").mkdir()
-    topology.ca = trustme.CA()
-    cert = topology.ca.issue_cert(HOST, "127.0.0.1")
-    certs = (workdir / "fullchain.pem", workdir / "privkey.pem")
-    cert.private_key_and_cert_chain_pem.write_to_path(str(certs[0]))
-    cert.private_key_pem.write_to_path(str(certs[1]))
+    certs = issue_certificates(topology, workdir)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     conf = nginx_conf(topology, nginx_site(topology, certs))
     test = subprocess.run([nginx, "-t", "-c", str(conf)], capture_output=True, text=True)

@@ -20,8 +20,9 @@ async def connect(path: str, user=None) -> tuple[WebsocketCommunicator, dict]:
     return comm, first
 
 
-async def until(comm: WebsocketCommunicator, event_type: str, timeout: float = 5) -> dict:
+async def until(comm: WebsocketCommunicator, *event_types: str, timeout: float = 5) -> dict:
+    """The next message of one of `event_types`, the others skipped."""
     while True:
         message = await comm.receive_json_from(timeout=timeout)
-        if message["type"] == event_type:
+        if message["type"] in event_types:
             return message

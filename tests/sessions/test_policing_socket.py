@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from council.routing import websocket_urlpatterns
 from tests import factories as f
+from tests.sessions.sockets import connect as open_socket
+from tests.sessions.sockets import until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-app = URLRouter(websocket_urlpatterns)
-
 
 async def connect(path: str, user=None) -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(app, path)
-    if user is not None:
-        comm.scope["user"] = user
-    connected, _ = await comm.connect()
-    assert connected
-    first = await comm.receive_json_from(timeout=5)
+    comm, first = await open_socket(path, user)
     assert first["type"] == "sittings.snapshot", first
     return comm
-
-
-async def until(comm: WebsocketCommunicator, *types: str, timeout: float = 5) -> dict:
-    while True:
-        message = await comm.receive_json_from(timeout=timeout)
-        if message["type"] in types:
-            return message
 
 
 @sync_to_async

@@ -10,21 +10,14 @@ from django.urls import reverse
 from streaming.models import Transcript
 from streaming.replay import build_replay
 
-from .chamber_speech import closed_sitting, record_chamber
-
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def chamber_sound(tmp_path_factory: pytest.TempPathFactory):
-    return record_chamber(tmp_path_factory.mktemp("speech"))
-
-
 @pytest.fixture
-def replayed(settings, tmp_path, chamber_sound):
-    """A closed sitting's replay, its transcription queued but not run (not committed)."""
-    settings.SEANCE_RECORDING_DIR = tmp_path / "recordings"
-    s, *_ = closed_sitting(*chamber_sound)
+def replayed(sitting):
+    """A closed sitting's replay (the chamber's, tests/streaming/conftest.py), its
+    transcription queued but not run (not committed)."""
+    s, *_ = sitting
     return s, build_replay(s)
 
 
