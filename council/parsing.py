@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -231,5 +232,9 @@ def parse_optional_member(
 def members_named(assembly: Assembly, values: Iterable[object]) -> dict[int, Member]:
     """The members of `assembly` that the well-formed ids among `values` name (one query;
     a malformed id names nobody here and is refused when its own message is parsed)."""
-    ids = {v for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0}
+    ids = set()
+    for value in values:
+        with suppress(InvalidInput):  # refused with its own message
+            ids.add(parse_optional_id(value, field="member"))
+    ids.discard(None)
     return Member.objects.filter(assembly=assembly, pk__in=ids).in_bulk() if ids else {}
