@@ -4,6 +4,7 @@ sessions, Daphne in a subprocess, and websocket clients."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -51,6 +52,9 @@ def fresh_django() -> None:
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
+    # As council/asgi.py does for the server: the clients' full collections walk only what
+    # the run makes, so that they pause the measurements (ours and the baselines) less.
+    gc.freeze()
 
 
 def session_cookie(user: Any) -> str:
@@ -73,11 +77,13 @@ def daphne():
 
 
 @contextmanager
-def daphne_process():
-    """As `daphne`, giving its port and its process id (py-spy's with BENCH_PROFILE)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+def daphne_process(port: int = 0):
+    """As `daphne`, giving its port and its process id (py-spy's with BENCH_PROFILE); on
+    `port` if given (an nginx in front already names it), else a free one."""
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     command = [
         str(ROOT / ".venv/bin/daphne"),

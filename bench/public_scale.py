@@ -36,10 +36,8 @@ clients share the 2 cores with the servers (their CPU is printed).
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
-import multiprocessing
 import os
 import re
 import resource
@@ -52,6 +50,7 @@ from pathlib import Path
 
 import hls_serve
 from common import last_line
+from eventsource import collect, initial_frame, latencies, publisher_url, start_subscribers
 from hls_serve import daphne, start_nginx
 from media import cpu_seconds, free_port, ladder_command, machine_load, pct, start, stop, wait_for
 
@@ -64,7 +63,6 @@ AT_ITEM, AT_VOTE_OPEN, AT_RESULT = 12.0, 18.0, 24.0  # seconds into a phase
 LADDER = (("360p", 640, 360, 800),)
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 OPEN_FILES = resource.getrlimit(resource.RLIMIT_NOFILE)[1]  # the most this machine allows
-TYPE = re.compile(rb'"type": "([a-z_.]+)"')
 EVENTS = ("sittings.item_taken_up", "voting.vote_closed")
 
 LUA = r"""
@@ -105,103 +103,6 @@ function done(summary, latency, requests)
     e.write, e.status, e.timeout))
 end
 """
-
-
-# --- the citizens' EventSources ------------------------------------------------------------
-
-
-class Subscriber(asyncio.Protocol):
-    """One citizen's EventSource: the arrival time of each frame, by its type."""
-
-    def __init__(self, path: str, arrivals: list[tuple[float, str]], ready: asyncio.Future):
-        self.path, self.arrivals, self.ready = path, arrivals, ready
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
-
-    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
-        self.transport = transport
-        request = f"GET {self.path} HTTP/1.0\r\nHost: seance.example.fr\r\n"
-        transport.write(f"{request}Accept: text/event-stream\r\n\r\n".encode())
-
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
-        self.buffer += data
-        *events, self.buffer = self.buffer.split(b"\n\n")
-        for event in events:
-            if not self.ready.done() and b"200 OK" in event:
-                self.ready.set_result(True)
-            if b"data: " in event and (found := TYPE.search(event)):
-                self.arrivals.append((now, found.group(1).decode()))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.arrivals.append((time.time(), "closed"))
-        if not self.ready.done():
-            self.ready.set_result(False)
-
-
-def subscribers(first: int, count: int, port: int, path: str, source: str, pipe) -> None:
-    """`count` EventSources from `source`; reports ready, then the arrivals when told."""
-    import uvloop
-
-    async def run() -> None:
-        loop = asyncio.get_running_loop()
-        arrivals: list[list[tuple[float, str]]] = [[] for _ in range(count)]
-        started = 0
-        for n in range(count):
-            ready = loop.create_future()
-            try:
-                await loop.create_connection(
-                    lambda n=n, ready=ready: Subscriber(path, arrivals[n], ready),
-                    "127.0.0.1", port, local_addr=(source, 0),
-                )  # fmt: skip
-                started += bool(await asyncio.wait_for(ready, 30))
-            except (OSError, TimeoutError):
-                arrivals[n].append((time.time(), "refused"))
-            if n % 200 == 199:
-                await asyncio.sleep(0.05)  # nginx's listen backlog
-        pipe.send(started)
-        while not pipe.poll():
-            await asyncio.sleep(0.2)
-        pipe.recv()
-        pipe.send((arrivals, time.process_time()))
-
-    uvloop.run(run())
-
-
-def start_subscribers(port: int, sitting_id: int) -> list:
-    context = multiprocessing.get_context("fork")
-    path = f"/live/sittings/{sitting_id}/public/events"
-    share = VIEWERS // SUBSCRIBER_PROCESSES
-    pipes = []
-    for i in range(SUBSCRIBER_PROCESSES):
-        ours, theirs = context.Pipe()
-        args = (i * share, share, port, path, f"127.0.0.{i + 2}", theirs)
-        context.Process(target=subscribers, args=args, daemon=True).start()
-        pipes.append(ours)
-    connected = sum(p.recv() for p in pipes)
-    print(f"{connected} of {share * SUBSCRIBER_PROCESSES} EventSources connected")
-    return pipes
-
-
-def collect(pipes: list) -> tuple[list[list[tuple[float, str]]], float]:
-    arrivals: list[list[tuple[float, str]]] = []
-    cpu = 0.0
-    for pipe in pipes:
-        pipe.send("stop")
-    for pipe in pipes:
-        theirs, seconds = pipe.recv()
-        arrivals += theirs
-        cpu += seconds
-    return arrivals, cpu
-
-
-def latencies(arrivals: list[list[tuple[float, str]]], kind: str, t0: float) -> list[float]:
-    """Per citizen: ms from t0 to the first `kind` frame after it (missing: 60 s)."""
-    found = []
-    for citizen in arrivals:
-        times = [t for t, k in citizen if k == kind and t >= t0]
-        found.append((min(times) - t0) * 1000 if times else 60_000.0)
-    return found
 
 
 # --- the HLS players ---------------------------------------------------------------------
@@ -260,14 +161,6 @@ def site_config_for_many(tmp: Path, http_port: int, https_port: int, daphne_port
 
 shipped_site_config = hls_serve.site_config
 hls_serve.site_config = site_config_for_many
-
-
-def publisher_url(tmp: Path) -> str:
-    site = (tmp / "seance.conf").read_text()
-    port = re.search(r"listen 127\.0\.0\.1:(\d+);\s*server_name _;", site)
-    if port is None:
-        sys.exit("no nchan publisher server in the site: update bench/public_scale.py")
-    return f"http://127.0.0.1:{port.group(1)}/_nchan/pub/"
 
 
 def server_pids(name: str, needle: str = "") -> list[int]:
@@ -462,7 +355,7 @@ def main() -> None:
             settings.SEANCE_PUBLIC_FEED_PUBLISH_URL = publisher_url(tmp)
             recorder = Recorder()
             recorder.module.publish_state(sitting.id, initial_frame(sitting))  # as on opening
-            pipes = start_subscribers(port, sitting.id)
+            pipes = start_subscribers(port, sitting.id, VIEWERS, SUBSCRIBER_PROCESSES)
             servers = {
                 "nginx": [nginx.pid, *children(nginx.pid)],
                 "Daphne": server_pids("daphne", f"-p {daphne_port}"),
@@ -499,16 +392,6 @@ def nginx_errors(log: Path) -> None:
         kinds[kind] = kinds.get(kind, 0) + 1
     for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1])[:5]:
         print(f"nginx error log: {n} x {kind}")
-
-
-def initial_frame(sitting) -> str:
-    """The public snapshot a page is given, as the fan-out's frames carry it."""
-    from django.core.serializers.json import DjangoJSONEncoder
-
-    from sessions.live.snapshots import public_snapshot
-
-    state = public_snapshot(sitting)
-    return json.dumps({"type": "sittings.snapshot", "state": state}, cls=DjangoJSONEncoder)
 
 
 def summary(results: list, arrivals: list, subscriber_cpu: float, recorder: Recorder) -> None:

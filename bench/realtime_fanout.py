@@ -1,5 +1,9 @@
-"""Agenda change fan-out: Daphne with the Redis channel layer, 150 councillor and 1,000
-public websocket clients; the chair moves to the next item five times. Prints p50, p95 and
+"""Agenda change fan-out: Daphne with the Redis channel layer, 150 councillor websocket
+clients and 1,000 public clients; the chair moves to the next item five times. The public
+clients follow the sitting as in production (deploy/): EventSources on the shipped nginx's
+nchan, to which Séance publishes each commit's public frame (sessions/live/public_feed.py);
+BENCH_PUBLIC=websocket puts them on Daphne's websocket instead, as the embedded default
+serves them. Prints p50, p95 and
 p99 of the time until each client has the event (from the start of the service's call,
 snapshots and sends included) and, in the same run, the same for a bare Redis PUBLISH to
 1,150 subscribers; also Daphne's CPU time per change. Last line: one JSON object.
@@ -22,7 +26,7 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from common import (
@@ -34,10 +38,14 @@ from common import (
     pct,
     session_cookie,
 )
-from media import cpu_seconds, machine_load
+from eventsource import collect, initial_frame, latencies, public_front, start_subscribers
+from media import cpu_seconds, free_port, machine_load
 
 COUNCILLORS, PUBLIC, CHANGES = 150, 1000, 5
 LADDER = os.environ.get("BENCH_LADDER", "full")
+PUBLIC_VIA = os.environ.get("BENCH_PUBLIC", "nchan")  # or "websocket", the embedded default's
+SUBSCRIBER_PROCESSES = 2
+EVENT = "sittings.item_taken_up"
 
 
 def seed():
@@ -54,26 +62,33 @@ def seed():
     return s, [session_cookie(m.user) for m in people]
 
 
-async def ours(port: int, pid: int, sitting, cookies) -> list[float]:
+async def ours(port: int, pid: int, sitting, cookies, front: int) -> list[float]:
+    """The five changes; each client's delay (ms). Public clients: EventSources on nginx's
+    nchan when `front` (production), else websockets on Daphne (the embedded default)."""
     from asgiref.sync import sync_to_async
 
     from sessions import services
+    from sessions.live import public_feed
 
-    seats, viewers = await connect_clients(port, sitting.id, cookies, PUBLIC)
+    pipes = []
+    if front:  # the frame the sitting's opening published, then the citizens
+        await sync_to_async(public_feed.publish_state)(sitting.id, initial_frame(sitting))
+        await sync_to_async(public_feed.flush)()
+        pipes = start_subscribers(front, sitting.id, PUBLIC, SUBSCRIBER_PROCESSES)
+    seats, viewers = await connect_clients(port, sitting.id, cookies, 0 if front else PUBLIC)
     clients = seats + viewers
     items = await sync_to_async(lambda: list(sitting.items.all()))()
     times: list[float] = []
     service_ms: list[float] = []
+    began: list[float] = []  # wall-clock starts, for the EventSources' arrivals
     missed = 0
     cpu = 0.0
     for item in items[:CHANGES]:
         deadline = time.monotonic() + 30
-        waiting = [
-            asyncio.ensure_future(first_of(ws, "sittings.item_taken_up", deadline))
-            for ws in clients
-        ]
+        waiting = [asyncio.ensure_future(first_of(ws, EVENT, deadline)) for ws in clients]
         await asyncio.sleep(0.2)
         used = cpu_seconds(pid) or 0.0
+        began.append(time.time())
         start = time.perf_counter()
         await sync_to_async(services.item_take_up)(sitting=sitting, item=item, user=None)
         service_ms.append((time.perf_counter() - start) * 1000)
@@ -81,16 +96,17 @@ async def ours(port: int, pid: int, sitting, cookies) -> list[float]:
         cpu += (cpu_seconds(pid) or 0.0) - used
         got = [(at - start) * 1000 for at in arrived if at is not None]
         if os.environ.get("BENCH_VERBOSE"):
-            seat = [(a - start) * 1000 for a in arrived[: len(seats)] if a is not None]
             print(
-                f"  service {service_ms[-1]:.0f} ms; seats p50 {pct(seat, 50):.0f} ms; "
-                f"all p50 {pct(got, 50):.0f}, p99 {pct(got, 99):.0f}, first {min(got):.0f} ms"
+                f"  service {service_ms[-1]:.0f} ms; websockets p50 {pct(got, 50):.0f}, "
+                f"p99 {pct(got, 99):.0f}, first {min(got):.0f} ms"
             )
         times += got
         missed += sum(1 for at in arrived if at is None)
         await asyncio.sleep(0.5)
     for ws in clients:
         await ws.close()
+    if pipes:
+        times += public_delays(pipes, began)
     if missed:
         print(f"{missed} deliveries missed")
     print(
@@ -99,6 +115,18 @@ async def ours(port: int, pid: int, sitting, cookies) -> list[float]:
         f"{cpu / CHANGES * 1000:.0f} ms per change (its delivery to {len(clients)} sockets)"
     )
     return times
+
+
+def public_delays(pipes: list, began: list[float]) -> list[float]:
+    """The EventSources' delays, each change's from its wall-clock start."""
+    arrivals, cpu = collect(pipes)
+    delays = [ms for t0 in began for ms in latencies(arrivals, EVENT, t0)]
+    missing = sum(1 for ms in delays if ms >= 60_000)
+    print(
+        f"{len(arrivals)} EventSources via nginx (nchan): p50 {pct(delays, 50):.1f} ms, "
+        f"p99 {pct(delays, 99):.1f} ms, missing {missing}; their CPU {cpu:.1f} s in all"
+    )
+    return delays
 
 
 async def bare_redis() -> list[float]:
@@ -175,8 +203,11 @@ def broadcast():
 
 def run() -> tuple[list[float], list[float]]:
     sitting, cookies = seed()
-    with daphne_process() as (port, pid):
-        measured = asyncio.run(ours(port, pid, sitting, cookies))
+    daphne_port = free_port()
+    with ExitStack() as stack:
+        front = stack.enter_context(public_front(daphne_port)) if PUBLIC_VIA == "nchan" else 0
+        port, pid = stack.enter_context(daphne_process(daphne_port))
+        measured = asyncio.run(ours(port, pid, sitting, cookies, front))
     return measured, asyncio.run(bare_redis())
 
 
@@ -206,6 +237,7 @@ def main() -> None:
             200 if mode == "broadcast" else 100,
             clients=COUNCILLORS + PUBLIC,
             mode=mode,
+            public_via=PUBLIC_VIA,
             **({"ladder": LADDER} if mode == "broadcast" else {}),
             load=machine_load(),
         )
