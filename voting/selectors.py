@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils.translation import ngettext
@@ -41,21 +42,34 @@ def ballot_options(vote: Vote, candidates: list[Member]) -> list[dict[str, str]]
 def current_vote(sitting: Sitting) -> Vote | None:
     """The open vote; or else the vote on the closed session (R25) if it is the last vote
     of the sitting, so that every page shows its result until the next vote; or else the
-    last one closed on the item under discussion."""
-    votes = (
-        Vote.objects.filter(sitting=sitting)
-        .select_related("item", "sitting__assembly")
-        .prefetch_related("candidates")
-    )
-    opened = votes.filter(state=Vote.State.OPEN).first()
-    if opened is not None:
-        return opened
-    last = votes.order_by("-id").first()
-    if last is not None and last.purpose == Vote.Purpose.CLOSED_SESSION:
-        return last
-    if sitting.current_item_id is None:
+    last one closed on the item under discussion. Chosen from one light read of the
+    sitting's votes, then read whole (every snapshot asks, most often to hear "none")."""
+    rows = Vote.objects.filter(sitting=sitting).order_by("opened_at", "id")
+    votes = list(rows.values_list("id", "state", "purpose", "item_id"))
+    chosen = _current_vote_id(votes, sitting.current_item_id)
+    if chosen is None:
         return None
-    return votes.filter(item_id=sitting.current_item_id).order_by("-id").first()
+    return (
+        Vote.objects.select_related("item", "sitting__assembly")
+        .prefetch_related("candidates")
+        .get(pk=chosen)
+    )
+
+
+def _current_vote_id(
+    votes: Sequence[tuple[int, str, str, int | None]], current_item_id: int | None
+) -> int | None:
+    """current_vote's choice among the sitting's (id, state, purpose, item id), in order."""
+    opened = next((v for v in votes if v[1] == Vote.State.OPEN), None)
+    if opened is not None:
+        return opened[0]
+    last = max(votes, default=None)  # the highest id: the last created
+    if last is not None and last[2] == Vote.Purpose.CLOSED_SESSION:
+        return last[0]
+    if current_item_id is None:
+        return None
+    on_item = [v[0] for v in votes if v[3] == current_item_id]
+    return max(on_item, default=None)
 
 
 def voted_ids(vote: Vote) -> list[int]:
