@@ -2,6 +2,7 @@
 past SEANCE_MAX_REQUEST_BYTES are refused with 413 before they are read (bodylimit.py),
 in Daphne's own request handling as in the application."""
 
+import gc
 import os
 import sys
 
@@ -33,3 +34,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# What the start-up made (Django, the apps, their modules: hundreds of thousands of objects
+# that live as long as the server) is moved out of the collector's reach. A full collection
+# then walks only what the sockets and requests made since: measured during 170 ballots
+# with 1,150 sockets, 200 ms pauses of the whole server became 10 to 40 ms.
+gc.freeze()

@@ -65,6 +65,7 @@ _Key = tuple[int, int]  # (the loop, the sitting)
 
 _waiting: dict[_Key, list[tuple[Arrival, asyncio.Future[Outcome]]]] = {}
 _writers: dict[_Key, asyncio.Task[None]] = {}
+_echoes: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak references)
 
 
 async def ballot_arrived(sitting_id: int, arrival: Arrival) -> Outcome:
@@ -79,14 +80,23 @@ async def ballot_arrived(sitting_id: int, arrival: Arrival) -> Outcome:
 
 
 async def _write_while_waiting(key: _Key, sitting_id: int) -> None:
+    echo: asyncio.Task[None] | None = None
     try:
         while batch := _waiting.pop(key, None):
-            await _write(sitting_id, batch)
+            frames = await _write(sitting_id, batch)
+            if frames:  # sent while the next batch is written, after the previous batch's
+                echo = asyncio.ensure_future(_echo(frames, echo))
+                _echoes.add(echo)
+                echo.add_done_callback(_echoes.discard)
     finally:
         _writers.pop(key, None)
 
 
-async def _write(sitting_id: int, batch: list[tuple[Arrival, asyncio.Future[Outcome]]]) -> None:
+async def _write(
+    sitting_id: int, batch: list[tuple[Arrival, asyncio.Future[Outcome]]]
+) -> list[tuple[str, str]]:
+    """Write the batch and settle each arrival's outcome; the frames for the voters'
+    other devices."""
     write = database_sync_to_async(ballots_received, thread_sensitive=False)
     try:
         outcomes, frames = await write(sitting_id, [arrival for arrival, _ in batch])
@@ -94,12 +104,21 @@ async def _write(sitting_id: int, batch: list[tuple[Arrival, asyncio.Future[Outc
         for _arrival, future in batch:
             if not future.done():
                 future.set_exception(exc)
-        return
+        return []
     for (_arrival, future), outcome in zip(batch, outcomes, strict=True):
         if not future.done():  # its socket may have gone meanwhile
             future.set_result(outcome)
+    sends: list[tuple[str, str]] = frames
+    return sends
+
+
+async def _echo(frames: list[tuple[str, str]], previous: asyncio.Task[None] | None) -> None:
+    """The voters' ballots to their other devices, once the previous batch's are sent (a
+    device keeps the newest list of its names)."""
+    if previous is not None:
+        await previous
     layer = get_channel_layer()
-    if layer is None or not frames:
+    if layer is None:
         return
     sends = (layer.group_send(g, {"type": "relay.event", "text": t}) for g, t in frames)
     for failed in await asyncio.gather(*sends, return_exceptions=True):
