@@ -19,7 +19,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 from council.domain_events import BallotCast, VoteClosed
-from council.events import frame_text, send_event
+from council.events import frame_text
 from voting.models import Vote
 from voting.selectors import vote_count, voted_ids
 
@@ -33,6 +33,8 @@ LOOP_LAG = 0.05  # seconds late that say the server's loop is busy
 
 # (vote id, group) -> {"latest": (cast, text), "last": loop time, "handle": timer, ...}
 _counts: dict[tuple[int, str], dict[str, Any]] = {}
+# A desk's latest count being sent (held here: the loop keeps weak references to tasks).
+_desk_sends: dict[str, asyncio.Task[None]] = {}
 
 
 def ballot_cast(event: BallotCast) -> None:
@@ -44,7 +46,7 @@ def ballot_cast(event: BallotCast) -> None:
     count = vote_count(vote, voted)
     data = {"vote": vote.id, "cast": count["cast"], "voices": count["voices"], "count": count}
     desk = {**data, "voted": [] if vote.is_secret else voted}
-    send_event(desk_group(vote.sitting_id), event.wire, {"data": desk})
+    _on_loop(_desk_send, desk_group(vote.sitting_id), frame_text(event.wire, {"data": desk}))
     groups = [(private_group(vote.sitting_id), SEAT_INTERVAL)]
     if not vote.sitting.in_closed_session:
         groups.append((public_group(vote.sitting_id), PUBLIC_INTERVAL))
@@ -69,12 +71,31 @@ def _main_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _on_loop(function: Any, *args: Any) -> None:
+    """`function(*args)` on the server's loop, in the order asked, without waiting for it
+    (the batch's thread goes back to the next batch of ballots)."""
     loop = _main_loop()
     if loop is None:  # no server loop to wait on: send at once, uncoalesced
         if function is _count_offer:
             async_to_sync(_count_send)(args[1], args[4])
+        elif function is _desk_send:
+            async_to_sync(_count_send)(*args)
         return
     loop.call_soon_threadsafe(function, *args)
+
+
+def _desk_send(group: str, text: str) -> None:
+    """On the server's loop: the count to the desk at once (each batch's), after the
+    previous one to the same desk."""
+    previous = _desk_sends.get(group)
+    task = asyncio.get_running_loop().create_task(_after(previous, group, text))
+    _desk_sends[group] = task
+    task.add_done_callback(lambda done: _desk_sends.get(group) is done and _desk_sends.pop(group))
+
+
+async def _after(previous: asyncio.Task[None] | None, group: str, text: str) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])  # sent or failed: this one goes next either way
+    await _count_send(group, text)
 
 
 def _count_offer(vote_id: int, group: str, interval: float, cast: int, text: str) -> None:
