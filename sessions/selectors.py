@@ -153,11 +153,15 @@ def usable_proxies(
     ]
 
 
+# What the facts' members are read for: the quorum counts them, the roll names them.
+ROLL_FIELDS = ("id", "assembly_id", "first_name", "last_name", "role")
+
+
 @dataclass
 class SittingFacts:
     """What the reads of one sitting share, read once per snapshot or event."""
 
-    in_office: dict[int, Member]
+    in_office: dict[int, Member]  # their ROLL_FIELDS only
     present: dict[int, AttendanceEvent]
     covers: list[ProxyCover]
     usable: list[ProxyCover]
@@ -169,8 +173,9 @@ def sitting_facts(sitting: Sitting) -> SittingFacts:
     present = presence(sitting)
     covers = list(proxy_covers(sitting))
     expelled = expelled_ids(sitting)
+    in_office = members_in_office(sitting).select_related(None).only(*ROLL_FIELDS)
     return SittingFacts(
-        in_office={m.id: m for m in members_in_office(sitting)},
+        in_office={m.id: m for m in in_office},
         present=present,
         covers=covers,
         usable=usable_proxies(sitting, present, covers, expelled),
