@@ -6,6 +6,8 @@ forward group events. Every refusal is an error frame {"type": "error", ...}.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +40,7 @@ from .models import AgendaItem, Sitting
 from .realtime import desk_group, private_group, public_group, seat_view
 from .services.roll_call import attendance_all_present
 
+logger = logging.getLogger(__name__)
 MAX_FRAME = 16 * 1024
 
 
@@ -56,8 +59,10 @@ class SittingConsumer(UserSocket):
     role: Role = Role.PUBLIC
     actions: dict[str, Handler] = {}
     together: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {}
+    running: set[asyncio.Future[None]]  # its frames handled together, until done
 
     async def connect(self) -> None:
+        self.running = set()
         relay.follow(self)  # its relay events the short way once its snapshot is sent
         await self.accept()
         self.sitting_id = self.scope["url_route"]["kwargs"]["sitting_id"]
@@ -89,14 +94,28 @@ class SittingConsumer(UserSocket):
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
         """A frame of an action checked and run with others (a ballot: voting.intake) skips
-        the per-frame check of its socket, which its batch makes for every socket at once;
+        the per-frame check of its socket, which its batch makes for every socket at once,
+        and does not hold the socket's next frames back while its batch is written (a
+        holder's ballot in the name of their grantor joins the same batch as their own);
         any other frame, a malformed one included, takes the usual way."""
         content = _well_formed(message.get("text")) if self.together else None
         handler = self.together.get(content["action"]) if content else None
         if content is None or handler is None:
             await super().websocket_receive(message)
             return
-        await handler(self, content)
+        task = asyncio.ensure_future(self._together(handler, content))
+        self.running.add(task)  # held until done: the loop keeps weak references to tasks
+        task.add_done_callback(self.running.discard)
+
+    async def _together(
+        self, handler: Callable[[Any, dict[str, Any]], Awaitable[None]], content: dict[str, Any]
+    ) -> None:
+        """A frame's handler, failing as the consumer itself would: logged, socket closed."""
+        try:
+            await handler(self, content)
+        except Exception:
+            logger.exception("sitting %s: a %s frame failed", self.sitting_id, content["action"])
+            await self.close(code=1011)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
