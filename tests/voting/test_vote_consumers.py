@@ -3,11 +3,14 @@ live everywhere; a ballot is acknowledged with its receipt only once stored."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from asgiref.sync import sync_to_async
 
 from tests import factories as f
 from tests.sessions.sockets import connect, until
+from voting import intake
 from voting.models import Ballot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -78,6 +81,39 @@ async def test_vote_from_open_to_result_on_every_surface():
     await seat.send_json_to(late)
     assert (await until(seat, "error"))["code"] == "vote_closed"
     for comm in (chair, seat, public):
+        await comm.disconnect()
+
+
+async def test_a_seat_s_next_ballot_is_read_while_its_first_is_written(monkeypatch):
+    """A holder votes in their own name and, at once, in their grantor's: the second frame
+    is read (and waits for the next batch) while the first one's batch is being written."""
+    s, people = await prepare()
+    chair, _ = await connect(f"/ws/sittings/{s.id}/chair/", people[0].user)
+    seat, _ = await connect(f"/ws/sittings/{s.id}/seat/", people[4].user)
+    await chair.send_json_to({"action": "vote_open", "kind": "electronic"})
+    vote = (await until(seat, "voting.vote_opened"))["state"]["vote"]
+    written = intake.ballots_received
+    queued_meanwhile: list[bool] = []
+
+    def first_held(sitting_id, arrivals):  # the first batch waits for the next ballot
+        if not queued_meanwhile:
+            deadline = time.monotonic() + 5
+            while not intake._waiting and time.monotonic() < deadline:
+                time.sleep(0.01)
+            queued_meanwhile.append(bool(intake._waiting))
+        return written(sitting_id, arrivals)
+
+    monkeypatch.setattr(intake, "ballots_received", first_held)
+    for ref, extra in (("own", {}), ("proxy", {"on_behalf_of": people[5].id})):
+        ballot = {"action": "ballot", "vote": vote["id"], "choice": "for", "ref": ref}
+        await seat.send_json_to({**ballot, "client_id": f"holder-{ref}-01", **extra})
+    acks = [await until(seat, "ack") for _ in range(2)]
+    assert {a["ref"]: a["result"]["member"] for a in acks} == {
+        "own": people[4].id,
+        "proxy": people[5].id,
+    }
+    assert queued_meanwhile == [True]
+    for comm in (chair, seat):
         await comm.disconnect()
 
 
