@@ -83,6 +83,10 @@ class SittingConsumer(UserSocket):
         self.live = True
 
     async def disconnect(self, code: int) -> None:
+        # No answer to a socket gone: a ballot already in its batch is cast all the same,
+        # and the seat learns it from its snapshot when it reconnects.
+        for task in list(getattr(self, "running", ())):
+            task.cancel()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 

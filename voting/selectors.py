@@ -52,7 +52,8 @@ def current_vote(sitting: Sitting) -> Vote | None:
     return (
         Vote.objects.select_related("item", "sitting__assembly")
         .prefetch_related("candidates")
-        .get(pk=chosen)
+        .filter(pk=chosen)
+        .first()
     )
 
 
