@@ -273,6 +273,9 @@ def start_nginx(tmp: Path, https_port: int, daphne_port: int) -> subprocess.Pope
     (tmp / "nginx.conf").write_text(nginx_config(tmp))
     demote = None
     if os.geteuid() == 0:  # never as root: as nobody, who owns the prefix and reads the HLS
+        # nchan makes nginx create its compiled-in body folder whatever the configuration
+        # says; nobody may not (a root nginx, Debian's own, makes it on its first start).
+        Path("/var/lib/nginx/body").mkdir(parents=True, exist_ok=True)
         nobody = pwd.getpwnam("nobody")
         for path in [tmp, *tmp.rglob("*")]:
             if not path.is_relative_to(tmp / "lib"):
