@@ -49,12 +49,10 @@ def current_vote(sitting: Sitting) -> Vote | None:
     chosen = _current_vote_id(votes, sitting.current_item_id)
     if chosen is None:
         return None
-    return (
-        Vote.objects.select_related("item", "sitting__assembly")
-        .prefetch_related("candidates")
-        .filter(pk=chosen)
-        .first()
-    )
+    vote = Vote.objects.select_related("item").filter(pk=chosen).first()
+    if vote is not None:
+        vote.sitting = sitting  # the caller's, as read with its assembly (the regime's)
+    return vote
 
 
 def _current_vote_id(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -41,15 +42,23 @@ def _counts_checked(vote: Vote, counts: dict[str, Any]) -> Counter[str]:
     return tally
 
 
-def _tally(vote: Vote, counts: dict[str, Any] | None) -> tuple[Counter[str], str | None]:
-    """The choices counted, and the chair's own choice for a casting vote."""
+@dataclass(frozen=True)
+class _Tally:
+    """The choices counted, the chair's own choice for a casting vote and, for a public
+    vote cast by ballots, each name's choice (read once: the result names the voters)."""
+
+    counts: Counter[str]
+    chair_choice: str | None = None
+    by_name: dict[int, str] | None = None
+
+
+def _tally(vote: Vote, counts: dict[str, Any] | None) -> _Tally:
     if vote.kind == Vote.Kind.HANDS and counts is not None:
-        return _counts_checked(vote, counts), counts.get("chair_choice")
+        return _Tally(_counts_checked(vote, counts), counts.get("chair_choice"))
     if vote.is_secret:
-        return Counter(box_seal(vote)), None
-    ballots = list(Ballot.objects.filter(vote=vote))
-    chair = next((b.choice for b in ballots if b.member_id == vote.chair_id), None)
-    return Counter(b.choice for b in ballots), chair
+        return _Tally(Counter(box_seal(vote)))
+    by_name = dict(Ballot.objects.filter(vote=vote).values_list("member_id", "choice"))
+    return _Tally(Counter(by_name.values()), by_name.get(vote.chair_id), by_name)
 
 
 def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | None) -> None:
@@ -88,10 +97,11 @@ def _chair_vote_checked(vote: Vote, tally: Counter[str], chair_choice: str | Non
         )
 
 
-def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) -> dict[str, Any]:
+def _motion_result(vote: Vote, counted: _Tally) -> dict[str, Any]:
     """R16: the motion's counts and decision; R25: the vote on the closed session is decided
     by the absolute majority of the members present or represented, its voices, not of the
     votes expressed, with no casting vote (`Regime.decision`)."""
+    tally, chair_choice = counted.counts, counted.chair_choice
     decision = regime_for(vote.sitting.assembly).decision(
         tally[Choice.FOR],
         tally[Choice.AGAINST],
@@ -117,7 +127,9 @@ def _motion_result(vote: Vote, tally: Counter[str], chair_choice: str | None) ->
         # R16: the chair's own vote, which decides a tie (voix prépondérante).
         result["chair"] = vote.chair.full_name
         result["chair_vote"] = chair_choice
-        names = {b.member_id: b.choice for b in Ballot.objects.filter(vote=vote)}
+        names = counted.by_name
+        if names is None:  # a show of hands: the chair's own vote, if recorded as a ballot
+            names = dict(Ballot.objects.filter(vote=vote).values_list("member_id", "choice"))
         result["names"] = {
             c: [v["name"] for v in vote.eligible if names.get(v["member"]) == c]
             for c in MOTION_CHOICES
@@ -172,20 +184,21 @@ def vote_close(
 ) -> Vote:
     """Close and count. Refused with `vote_close_unconfirmed` while voices are missing,
     unless `confirm` (the chair's second click)."""
-    lock(vote.sitting)
-    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    sitting = lock(vote.sitting)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("chair").get(pk=vote.pk)
+    vote.sitting = sitting  # as locked, with its assembly: the regime's
     if not vote.is_open:
         raise VoteRefused(_("This vote is already closed."), code=VotingErrorCode.VOTE_CLOSED)
-    tally, chair_choice = _tally(vote, counts)
+    counted = _tally(vote, counts)
     if counts is not None:
-        _chair_vote_checked(vote, tally, chair_choice)
-    _check_confirmed(vote, tally, confirm)
+        _chair_vote_checked(vote, counted.counts, counted.chair_choice)
+    _check_confirmed(vote, counted.counts, confirm)
     if vote.kind == Vote.Kind.ELECTION:
-        result = _election_result(vote, tally)
+        result = _election_result(vote, counted.counts)
         vote.winner_id = result["winner_id"]
         vote.adopted = result["winner_id"] is not None
     else:
-        result = _motion_result(vote, tally, chair_choice)
+        result = _motion_result(vote, counted)
         vote.adopted = result["adopted"]
     vote.result = result
     vote.state = Vote.State.CLOSED
