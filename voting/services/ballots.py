@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -142,11 +142,14 @@ def ballots_cast(*, vote: Vote, requests: list[BallotRequest]) -> list[Outcome]:
     vote = locked.select_related("sitting__assembly").get(pk=vote.pk)
     known = _Known.read(vote, requests)
     checked: list[Outcome | _Ready | _Again] = []
+    batch = _Batch()
     for request in requests:
         try:
-            checked.append(_check(vote, request, checked, known))
+            checked.append(_check(vote, request, batch, known))
         except DomainError as err:
             checked.append(err)
+        else:
+            batch.add(checked[-1])
     ready = [c for c in checked if isinstance(c, _Ready)]
     stored = dict(zip(map(id, ready), _store_all(vote, ready), strict=True))
     return [_outcome(c, stored) for c in checked]
@@ -161,16 +164,29 @@ def _outcome(checked: Outcome | _Ready | _Again, stored: dict[int, Outcome]) -> 
     return checked
 
 
+@dataclass
+class _Batch:
+    """The ballots of the batch that passed their checks so far: the first of each client
+    id, and the names they are cast in."""
+
+    by_client_id: dict[str, _Ready] = field(default_factory=dict)
+    names: set[int] = field(default_factory=set)
+
+    def add(self, checked: Outcome | _Ready | _Again) -> None:
+        if isinstance(checked, _Ready):
+            self.by_client_id.setdefault(checked.client_id, checked)
+            self.names.add(checked.name.id)
+
+
 def _check(
-    vote: Vote, request: BallotRequest, earlier: list[Outcome | _Ready | _Again], known: _Known
+    vote: Vote, request: BallotRequest, batch: _Batch, known: _Known
 ) -> Outcome | _Ready | _Again:
     if not CLIENT_ID.match(request.client_id or ""):
         raise InvalidChoice(
             _("A ballot needs a client id of 8 to 64 letters, digits, - or _."),
             code=VotingErrorCode.INVALID_CLIENT_ID,
         )
-    batch = [e for e in earlier if isinstance(e, _Ready)]
-    first = next((e for e in batch if e.client_id == request.client_id), None)
+    first = batch.by_client_id.get(request.client_id)
     if first is not None:
         if first.voter.id != request.voter.id:
             raise BallotRefused(
@@ -181,7 +197,7 @@ def _check(
     if previous is not None:
         return previous
     ready = _eligible(vote, request, known)
-    if any(e.name.id == ready.name.id for e in batch):
+    if ready.name.id in batch.names:
         raise BallotRefused(
             _("A ballot was already cast in this name."), code=VotingErrorCode.ALREADY_VOTED
         )
