@@ -12,7 +12,7 @@ from council.errors import DomainError
 from council.sockets import SessionRef
 from sessions import services as sittings
 from tests import factories as f
-from voting import services
+from voting import intake, services
 from voting.intake import Arrival, Closing, ballot_arrived
 from voting.models import Ballot, SecretBallot, SecretParticipation, VoteRecord
 from voting.services.ballots import BallotRequest, Receipt, ballots_cast
@@ -127,6 +127,52 @@ async def test_ballots_arriving_together_are_each_acknowledged_after_their_batch
     assert stored == {r["client_id"] for r in receipts}
     assert records == 11
     assert chain_ok
+
+
+def _ballot(vote, member, n: int) -> Arrival:
+    message = {"action": "ballot", "vote": vote.id, "choice": "for", "client_id": f"burst-{n:04d}"}
+    return Arrival(member.user, SessionRef(member.user.id, None, False, False), message)
+
+
+def _batches_counted(monkeypatch) -> list[int]:
+    sizes: list[int] = []
+    written = intake.ballots_received
+
+    def counted(sitting_id, arrivals):
+        sizes.append(len(arrivals))
+        return written(sitting_id, arrivals)
+
+    monkeypatch.setattr(intake, "ballots_received", counted)
+    return sizes
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_arriving_in_waves_is_written_in_one_batch(monkeypatch):
+    """The holders' ballots in their grantors' names reach the server a few milliseconds
+    after the first ones: they join the same batch rather than wait for a second one."""
+    vote, people = await sync_to_async(_open_vote)(members=13)
+    monkeypatch.setattr(intake, "BURST_PAUSE", 0.2)  # a slow machine's gap, and more
+    sizes = _batches_counted(monkeypatch)
+
+    async def after_a_gap(i: int):
+        await asyncio.sleep(0.02)
+        return await ballot_arrived(vote.sitting_id, _ballot(vote, people[i], i))
+
+    first = [ballot_arrived(vote.sitting_id, _ballot(vote, people[i], i)) for i in range(6)]
+    outcomes = await asyncio.gather(*first, *(after_a_gap(i) for i in range(6, 12)))
+    assert all(isinstance(o, dict) and not o["duplicate"] for o in outcomes)
+    assert sizes == [12]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_ballot_alone_waits_for_no_burst(monkeypatch):
+    vote, people = await sync_to_async(_open_vote)(members=4)
+    monkeypatch.setattr(intake, "BURST_PAUSE", 60.0)
+    monkeypatch.setattr(intake, "BURST_MAX", 60.0)
+    sizes = _batches_counted(monkeypatch)
+    alone = ballot_arrived(vote.sitting_id, _ballot(vote, people[0], 0))
+    outcome = await asyncio.wait_for(alone, timeout=20)
+    assert isinstance(outcome, dict) and sizes == [1]
 
 
 @pytest.mark.django_db(transaction=True)
