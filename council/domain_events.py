@@ -9,7 +9,9 @@ logged and the others still run.
 
 Each class names the event its pages already hear (`wire`, "sittings.floor_given"...);
 its fields but the sitting are the `data` those pages get. An event carries ids and plain
-values only, never a model: its handlers read the committed state themselves.
+values only, never a model: its handlers read the committed state themselves, unless its
+service `attach`ed what it read of that state under the sitting's lock (the handlers in
+the same process then skip a read of the same rows).
 """
 
 from __future__ import annotations
@@ -96,6 +98,21 @@ def record_with(event_class: type[E], handler: Callable[[E], None]) -> None:
 def unsubscribe(event_class: type[E], handler: Callable[[E], None]) -> None:
     if handler in _handlers.get(event_class, ()):
         _handlers[event_class].remove(handler)
+
+
+def attach(event: E, **read: Any) -> E:
+    """`event` with what its service read, under the sitting's lock and after its last
+    write, of the state it commits (`facts=`: sessions.selectors.sitting_facts), for the
+    handlers in this process to use instead of reading it again after the commit. Never
+    the event's data: not in `data()`, not compared, not on the wire."""
+    object.__setattr__(event, "_read", read)
+    return event
+
+
+def attached(event: DomainEvent, name: str) -> Any:
+    """What the service attached to `event` under `name`, or None."""
+    read: dict[str, Any] = getattr(event, "_read", {})
+    return read.get(name)
 
 
 def publish(event: DomainEvent) -> None:

@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from council import domain_events as de
-from council.domain_events import subscribe
+from council.domain_events import attached, subscribe
 from council.events import frame_text
 
 from ..models import Sitting
@@ -62,7 +62,7 @@ def sitting_changed(event: de.DomainEvent) -> None:
     sitting = Sitting.objects.select_related("assembly", "chair", "secretary").get(
         pk=event.sitting_id
     )
-    snaps = snapshots(sitting)
+    snaps = snapshots(sitting, attached(event, "facts"))
     data = event.data()
     public_data = {} if sitting.in_closed_session else data
     sends = [

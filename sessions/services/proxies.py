@@ -200,6 +200,8 @@ def proxy_revoke(*, proxy: Proxy, user: User) -> Proxy:
     proxy.save(update_fields=["revoked_at"])
     covers = proxy.covers.filter(active=True).exclude(sitting__state=Sitting.State.CLOSED)
     sittings = [c.sitting for c in covers.select_related("sitting__assembly")]
+    for sitting in sorted(sittings, key=lambda s: s.pk):
+        lock(sitting)  # as every change of who is present or represented (sitting_facts)
     covers.update(active=False)
     for sitting in sittings:
         log(sitting, "proxy_revoked", user, proxy=proxy.id)

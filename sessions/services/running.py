@@ -22,6 +22,7 @@ from council.domain_events import (
     SittingResumed,
     SittingSuspended,
     UrgencyDecided,
+    attach,
     publish,
 )
 from council.models import Member
@@ -31,7 +32,7 @@ from sessions.errors import SittingErrorCode
 
 from ..errors import InvalidInput, NoticeTooShort, QuorumNotReached, TransitionRefused
 from ..models import AgendaItem, Sitting, SpeakingRequest
-from ..selectors import quorum_for
+from ..selectors import quorum_for, sitting_facts
 from .carry import item_carry, postponed_carry_from
 from .common import User, lock, log, require_in_office, require_state
 from .convocation import convocation_notice
@@ -225,9 +226,11 @@ def item_take_up(*, sitting: Sitting, item: AgendaItem, user: User) -> AgendaIte
     item.save(update_fields=["state"])
     sitting.current_item = item
     sitting.save(update_fields=["current_item"])
-    quorum = quorum_for(sitting, item)
+    facts = sitting_facts(sitting)  # as committed: no presence changes under the lock
+    quorum = quorum_for(sitting, item, facts)
     log(sitting, "item_taken_up", user, item=item.id, quorum=quorum.as_dict())
-    publish(ItemTakenUp(sitting.id, item=item.id, quorum_reached=quorum.reached))
+    taken_up = ItemTakenUp(sitting.id, item=item.id, quorum_reached=quorum.reached)
+    publish(attach(taken_up, facts=facts))  # the snapshots read them once, not twice
     return item
 
 

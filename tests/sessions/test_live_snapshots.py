@@ -3,8 +3,12 @@ ones each audience asks for on reconnect; the public part of the vote is voting'
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from sessions import services
+from sessions.live import fanout
 from sessions.live.snapshots import chair_snapshot, public_snapshot, public_vote, snapshots
 from sessions.realtime import seat_view
 from tests import factories as f
@@ -31,3 +35,28 @@ def test_the_snapshots_of_an_event_are_those_of_a_reconnect():
     assert timeless(built.public) == timeless(public_snapshot(s))
     assert public_vote(vote_summary(s, public=False)) == vote_summary(s, public=True)
     assert built.desk["vote"]["voted"] == [people[2].id] and "voted" not in built.public["vote"]
+
+
+def test_an_item_taken_up_sends_what_a_reconnect_reads(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """The facts item_take_up read under its lock are those its snapshots are built from
+    (attached to its event): the very snapshots a page reading afresh would get."""
+    a = f.assembly(members=7, population=1_000)
+    holder, grantor = list(a.members.order_by("id"))[5:7]
+    s = f.in_session(a, present=6, items=2, proxies=[(grantor, holder)])
+    s.refresh_from_db()
+    sent: list[tuple[str, str]] = []
+
+    async def capture(texts: list[tuple[str, str]]) -> None:
+        sent.extend(texts)
+
+    monkeypatch.setattr(fanout, "_send_all", capture)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_take_up(sitting=s, item=s.items.order_by("position")[1], user=None)
+    desk, seats, public = (json.loads(text)["state"] for _group, text in sent)
+    s.refresh_from_db()
+    assert timeless(desk) == timeless(chair_snapshot(s))
+    assert timeless(seats) == timeless(seat_view(chair_snapshot(s)))
+    assert timeless(public) == timeless(public_snapshot(s))
+    assert desk["attendance"]["represented"] == 1 and desk["counts"]["present"] == 6
