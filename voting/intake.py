@@ -112,11 +112,12 @@ async def _gathered(key: _Key) -> list[tuple[Arrival, asyncio.Future[Outcome]]] 
         if quiet >= QUIET_TURNS:
             break
         await asyncio.sleep(0)
-    deadline = asyncio.get_running_loop().time() + BURST_MAX
-    while seen > 1 and asyncio.get_running_loop().time() < deadline:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + BURST_MAX
+    while seen > 1 and loop.time() < deadline:
         await asyncio.sleep(BURST_PAUSE)
-        waiting, seen = seen, len(_waiting.get(key, ()))
-        if seen == waiting:
+        before, seen = seen, len(_waiting.get(key, ()))
+        if seen == before:
             break
     return _waiting.pop(key, None)
 

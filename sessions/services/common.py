@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -57,3 +58,10 @@ def require_in_office(sitting: Sitting, member: Member) -> None:
 def lock(sitting: Sitting) -> Sitting:
     """Re-read the sitting under a row lock so that transitions serialise."""
     return Sitting.objects.select_for_update().select_related("assembly").get(pk=sitting.pk)
+
+
+def lock_each(sittings: Iterable[Sitting]) -> None:
+    """Lock several sittings, always in the order of their ids: two services locking the
+    same ones never wait on each other in a circle."""
+    for sitting in sorted(sittings, key=lambda s: s.pk):
+        lock(sitting)

@@ -20,7 +20,7 @@ from ..documents import render_proxy_pdf
 from ..errors import ProxyRefused
 from ..models import Proxy, ProxyCover, Sitting
 from .agenda import pdf_checked
-from .common import User, actor, lock, log, require_in_office
+from .common import User, actor, lock_each, log, require_in_office
 from .files import files_undone_on_failure
 
 OPEN_TO_PROXIES = (
@@ -94,8 +94,7 @@ def proxy_grant(
     # A damaged or oversized PDF is refused before anything is read or written.
     sha = pdf_checked(document)[1] if document is not None else ""
     with files_undone_on_failure() as written, transaction.atomic():
-        for sitting in sorted(sittings, key=lambda s: s.pk):
-            lock(sitting)  # R14: the count of a holder's proxies is read and written alone
+        lock_each(sittings)  # R14: the count of a holder's proxies is read and written alone
         proxy = Proxy(grantor=grantor, holder=holder, illness=illness, created_by=actor(user))
         _check_grant(proxy, sittings)
         if document is not None:
@@ -200,8 +199,7 @@ def proxy_revoke(*, proxy: Proxy, user: User) -> Proxy:
     proxy.save(update_fields=["revoked_at"])
     covers = proxy.covers.filter(active=True).exclude(sitting__state=Sitting.State.CLOSED)
     sittings = [c.sitting for c in covers.select_related("sitting__assembly")]
-    for sitting in sorted(sittings, key=lambda s: s.pk):
-        lock(sitting)  # as every change of who is present or represented (sitting_facts)
+    lock_each(sittings)  # as every change of who is present or represented (sitting_facts)
     covers.update(active=False)
     for sitting in sittings:
         log(sitting, "proxy_revoked", user, proxy=proxy.id)

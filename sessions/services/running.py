@@ -226,7 +226,7 @@ def item_take_up(*, sitting: Sitting, item: AgendaItem, user: User) -> AgendaIte
     item.save(update_fields=["state"])
     sitting.current_item = item
     sitting.save(update_fields=["current_item"])
-    facts = sitting_facts(sitting)  # as committed: no presence changes under the lock
+    facts = sitting_facts(sitting)  # the committed ones: every change of them takes the lock
     quorum = quorum_for(sitting, item, facts)
     log(sitting, "item_taken_up", user, item=item.id, quorum=quorum.as_dict())
     taken_up = ItemTakenUp(sitting.id, item=item.id, quorum_reached=quorum.reached)
