@@ -71,8 +71,10 @@ def sitting_changed(event: de.DomainEvent) -> None:
         (public_group(sitting.id), {"data": public_data, "state": snaps.public}),
     ]
     texts = [(group, frame_text(event.wire, payload)) for group, payload in sends]
+    # Through nginx too, if set: handed to its publishing thread first, so that nginx
+    # pushes it to the citizens while the sends to the groups go to Redis.
+    public_feed.publish_state(sitting.id, texts[2][1])
     async_to_sync(_send_all)(texts)
-    public_feed.publish_state(sitting.id, texts[2][1])  # through nginx too, if set
 
 
 async def _send_all(texts: list[tuple[str, str]]) -> None:

@@ -35,6 +35,7 @@ class ManagedProcess:
         self.last_error: str | None = None
         self.progress: dict[str, str] = {}
         self.progress_at: float | None = None  # when the last progress report ended
+        self.progress_wall: float | None = None  # the same, by the wall clock (its health)
         self._popen: subprocess.Popen[bytes] | None = None
 
     @property
@@ -65,7 +66,7 @@ class ManagedProcess:
         )
         self.starts += 1
         self.started_at = time.monotonic()
-        self.progress, self.progress_at = {}, None
+        self.progress, self.progress_at, self.progress_wall = {}, None, None
         self._follow(self._popen.stderr, self._keep_line)
         if self.progress_on_stdout:
             self._follow(self._popen.stdout, self._keep_progress)
@@ -115,7 +116,7 @@ class ManagedProcess:
         if key:
             self.progress[key.strip()] = value.strip()
         if key == "progress":
-            self.progress_at = time.monotonic()
+            self.progress_at, self.progress_wall = time.monotonic(), time.time()
 
     def stalled(self, after: float) -> bool:
         """Running, but no progress report for `after` seconds (or none since it started)."""

@@ -88,7 +88,10 @@ class Supervisor:
             "restarts": self.restarts,
             "run": self.run,
             "supervised_for": time.monotonic() - self.started_at if self.started_at else None,
-            "progress": {key: progress.get(key) for key in PROGRESS_KEYS},
+            "progress": {
+                **{key: progress.get(key) for key in PROGRESS_KEYS},
+                "reported_at": self.mixer.progress_wall,  # when ffmpeg wrote it (epoch s)
+            },
             "stderr_tail": list(self.mixer.tail)[-5:],
             "inputs": [ingest.health() for ingest in self.ingests],
             "slate": self.slate.health(),

@@ -143,6 +143,17 @@ def test_the_programme_opens_on_the_first_camera(programme):
     assert shows(programme.config.output_dir, RGB["red"])
 
 
+def test_the_health_says_when_ffmpeg_last_reported_its_progress(programme):
+    # Whoever reads the health later (the régie, bench/evening.py) times the progress by
+    # when ffmpeg wrote it, not by when they read it.
+    wait_for(lambda: programme.health()["progress"]["out_time"], timeout=10)
+    first = programme.health()["progress"]
+    assert abs(first["reported_at"] - time.time()) < 3
+    wait_for(lambda: programme.health()["progress"]["reported_at"] > first["reported_at"], 5)
+    later = programme.health()["progress"]
+    assert later["out_time"] != first["out_time"]
+
+
 def test_a_cut_changes_the_picture(programme):
     assert programme.control.cut(1)
     assert shows(programme.config.output_dir, RGB["lime"])
