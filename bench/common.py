@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -166,11 +167,60 @@ async def next_matching(ws, predicate, deadline: float) -> tuple[dict[str, Any],
 
 
 async def first_of(ws, event_type: str, deadline: float) -> float | None:
-    """The time at which `ws` receives `event_type`, or None past the deadline."""
+    """The time at which `ws` receives `event_type`, or None past the deadline. Told by
+    the frame's head, which names its type (council.events.frame_text), not decoded: the
+    bench's clients share one process and its loop, where each page decodes its own on
+    its own machine, so decoding them in turn here would add 150 decodings to the last
+    one's delay (as the EventSources and the bare PUBLISH's subscribers do not)."""
+    head = b'{"type": "' + event_type.encode() + b'"'
     try:
-        return (await next_matching(ws, lambda m: m.get("type") == event_type, deadline))[1]
+        while True:
+            left = max(0.05, deadline - time.monotonic())
+            frame = await asyncio.wait_for(ws.recv(decode=False), left)
+            if frame.startswith(head):
+                return time.perf_counter()
     except TimeoutError:
         return None
+
+
+async def bare_publish(
+    subscribers: int, changes: int, before: Callable[[], Awaitable[None]] | None = None
+) -> list[float]:
+    """The baseline of a fan-out: `changes` bare Redis PUBLISHes, each to `subscribers`
+    subscribers in this process; ms from each publish (from `before`, if given: the bare
+    write the change commits first) to each subscriber's receipt."""
+    import redis.asyncio as redis
+
+    url = os.environ["REDIS_URL"]
+    pubsubs = []
+    for _ in range(subscribers):
+        pubsub = redis.Redis.from_url(url).pubsub()
+        await pubsub.subscribe("bench-fanout")
+        await pubsub.get_message(timeout=1)  # the subscribe confirmation
+        pubsubs.append(pubsub)
+    publisher = redis.Redis.from_url(url)
+    times: list[float] = []
+
+    async def receive(pubsub, deadline):
+        while time.monotonic() < deadline:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+            if message:
+                return time.perf_counter()
+        return None
+
+    for n in range(changes):
+        deadline = time.monotonic() + 30
+        waiting = [asyncio.ensure_future(receive(s, deadline)) for s in pubsubs]
+        await asyncio.sleep(0.2)
+        start = time.perf_counter()
+        if before is not None:
+            await before()
+        await publisher.publish("bench-fanout", f"change {n}")
+        times += [(at - start) * 1000 for at in await asyncio.gather(*waiting) if at]
+    for s in pubsubs:
+        await s.aclose()
+    await publisher.aclose()
+    return times
 
 
 def pct(values: list[float], p: float) -> float:

@@ -2,8 +2,9 @@
 intercommunality's sittings open at once, each broadcast (and recorded) with the ladder
 the README gives a small machine (SEANCE_BROADCAST_LADDER=small; EVENING_LADDER=full to
 compare), 30 councillors by video across the two (15 + 15, Janus, the stage), 1,000
-public viewers (500 + 500: a public websocket each, and HLS fetched as hls.js does), an
-item change and a vote in each sitting.
+public viewers (500 + 500: each an EventSource on nginx's nchan for the live state, as the
+public page follows a sitting in production, and HLS fetched as hls.js does), an item
+change and a vote in each sitting.
 
 The server side is started as deploy/ says (bench/evening_servers.py): two Daphne
 instances and the broadcast worker from the shipped units' ExecStart lines (the worker at
@@ -13,8 +14,10 @@ block, as bench/hls_serve.py: TLS would be the load clients' cost), Janus; Postg
 Redis are the machine's (database seance_eve, Redis db 12). Everything the clients do
 goes through nginx: the councillors' video signalling (bench/sfu_client.py's aiortc
 clients in their own processes, pre-encoded VP8 simulcast, RTP counted not decoded), the
-seats' and the public's websockets (this process), the HLS players (bench/hls_serve.py's
-viewers, in forked processes). The three cameras of each room are looped pre-encoded
+seats' websockets (this process), the citizens' EventSources (bench/eventsource.py, a
+process per sitting; Séance publishes each commit's public frame to nchan as
+production.env has it), the HLS players (bench/hls_serve.py's viewers, in forked
+processes). The three cameras of each room are looped pre-encoded
 MPEG-TS clips (`-c copy`, a per cent of a core each) so that the load costs little. The
 councillors' clients and the HLS players run at nice 19: on the evening they are other
 people's machines, so here they give way to the servers (the broadcast worker's ffmpeg
@@ -51,6 +54,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -72,11 +76,13 @@ os.environ["SEANCE_BROADCAST_LADDER"] = os.environ.get("EVENING_LADDER", "small"
 os.environ.setdefault("ALLOWED_HOSTS", "seance.example.fr,127.0.0.1,localhost")
 
 import evening_report  # noqa: E402
+import eventsource  # noqa: E402
 import hls_serve  # noqa: E402
 import sfu_load  # noqa: E402
 from common import TIMEOUT, connect_clients, fresh_django, session_cookie  # noqa: E402
 from evening_servers import (  # noqa: E402
     Accounts,
+    daphne_ports,
     descendants,
     named,
     start_broadcast_worker,
@@ -91,6 +97,7 @@ MODE = sys.argv[1] if len(sys.argv) > 1 else "evening"
 BASELINE, WINDOW = 20.0, 60.0
 ITEM_AT, VOTE_AT = 10.0, 25.0  # seconds into the window
 VIDEO, PUBLIC = 15, 500  # per sitting
+ITEM_EVENT, RESULT_EVENT = "sittings.item_taken_up", "voting.vote_closed"
 HLS_RAMP, CONNECT_BUDGET = 8.0, 45.0
 # (label, assembly kind, members, population): a commune of some 10,000 inhabitants (29
 # councillors) and its intercommunality (45 delegates).
@@ -255,7 +262,7 @@ def start_broadcasts(sittings: list[Any], tracker: Broadcasts) -> None:
     wait_for(live, 120, step=1.0)
 
 
-# --- the clients in this process: seats and public websockets ------------------------------
+# --- the clients: the seats' websockets (this process), the citizens' EventSources ---------
 
 
 class Listener:
@@ -289,8 +296,9 @@ async def all_have(listeners: list[Listener], kind: str, timeout: float = 30.0) 
         await asyncio.sleep(0.02)
 
 
-async def item_change(sittings, clients) -> list[float]:
-    """The next item taken up in each sitting; ms until each of its clients has it."""
+async def item_change(sittings, clients, walls: dict[int, float]) -> list[float]:
+    """The next item taken up in each sitting; ms until each of its seats has it (its
+    wall-clock start in `walls`, for the citizens' EventSources)."""
     from asgiref.sync import sync_to_async
 
     from sessions import services
@@ -302,7 +310,7 @@ async def item_change(sittings, clients) -> list[float]:
     starts = {}
     for s in sittings:
         item = await sync_to_async(lambda s=s: list(s.items.order_by("position"))[1])()
-        starts[s.id] = time.perf_counter()
+        starts[s.id], walls[s.id] = time.perf_counter(), time.time()
         await sync_to_async(services.item_take_up)(sitting=s, item=item, user=None)
     for s in sittings:
         await all_have(clients[s.id], "sittings.item_taken_up")
@@ -312,8 +320,9 @@ async def item_change(sittings, clients) -> list[float]:
     return times
 
 
-async def votes(sittings, seats, clients) -> dict[str, Any]:
-    """A vote in each sitting, every present councillor casting at once."""
+async def votes(sittings, seats, clients, walls: dict[int, float]) -> dict[str, Any]:
+    """A vote in each sitting, every present councillor casting at once (each close's
+    wall-clock time in `walls`)."""
     from asgiref.sync import sync_to_async
 
     from sessions.models import Sitting
@@ -349,7 +358,7 @@ async def votes(sittings, seats, clients) -> dict[str, Any]:
     acks = [(at - sent[ref][1]) * 1000 for x in everyone for ref, at in x.acks.items()]
     result_ms: list[float] = []
     for s in sittings:
-        close_at = time.perf_counter()
+        close_at, walls[s.id] = time.perf_counter(), time.time()
         await sync_to_async(voting.vote_close)(vote=opened[s.id], user=None, confirm=True)
         await all_have(clients[s.id], "voting.vote_closed")
         for x in clients[s.id]:
@@ -375,25 +384,62 @@ def ballots_stored(vote_ids: list[int]) -> tuple[int, int]:
     return rows.count(), rows.values("client_id").distinct().count()
 
 
+def citizens(port: int, sittings, ctx: dict[str, Any]) -> dict[int, list]:
+    """PUBLIC EventSources per sitting on nginx's nchan, after the frame its opening
+    published; their processes (one per sitting) in ctx["citizens"], at nice 19."""
+    from sessions.live import public_feed
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    pipes = {}
+    for s in sittings:
+        public_feed.publish_state(s.id, eventsource.initial_frame(s))
+        public_feed.flush()
+        pipes[s.id] = eventsource.start_subscribers(port, s.id, PUBLIC, 1)
+    ctx["citizens"] = [p.pid for p in multiprocessing.active_children() if p.pid not in before]
+    yield_to_servers(ctx["citizens"])
+    if MODE == "split":  # with the web side and the other load clients
+        pin(ctx["citizens"], 0)
+    return pipes
+
+
+def public_delays(pipes: dict[int, list], events: dict[str, dict[int, float]]) -> dict:
+    """Per event type, the citizens' delays (ms) from its wall-clock start in each sitting."""
+    delays: dict[str, list[float]] = {kind: [] for kind in events}
+    for sitting_id, sitting_pipes in pipes.items():
+        arrivals, _cpu = eventsource.collect(sitting_pipes)
+        for kind, walls in events.items():
+            delays[kind] += eventsource.latencies(arrivals, kind, walls[sitting_id])
+    return delays
+
+
 async def evening(ctx: dict[str, Any]) -> dict[str, Any]:
-    """The websockets connected, then the steady window with its events."""
+    """The seats' websockets and the citizens' EventSources connected, then the steady
+    window with its events."""
+    from asgiref.sync import sync_to_async
+
     port, sittings = ctx["port"], ctx["sittings"]
     seats: dict[int, dict[int, Listener]] = {}
-    clients: dict[int, list[Listener]] = {}
     for s in sittings:
         cookies = ctx["cookies"][s.id]
-        seat_ws, public_ws = await connect_clients(port, s.id, list(cookies.values()), PUBLIC)
+        seat_ws, _ = await connect_clients(port, s.id, list(cookies.values()), 0)
         seats[s.id] = {m: Listener(ws) for m, ws in zip(cookies, seat_ws, strict=True)}
-        clients[s.id] = [*seats[s.id].values(), *(Listener(ws) for ws in public_ws)]
-    print(f"websockets connected ({machine_load()})", flush=True)
+    clients = {s: list(listeners.values()) for s, listeners in seats.items()}
+    pipes = await sync_to_async(citizens)(port, sittings, ctx)
+    print(f"websockets and EventSources connected ({machine_load()})", flush=True)
     await asyncio.sleep(max(0.0, ctx["window_from"] - time.monotonic()))
     window = asyncio.ensure_future(asyncio.to_thread(ctx["measure"]))
     began = time.monotonic()
     await asyncio.sleep(ITEM_AT)
-    fanout = await item_change(sittings, clients)
+    taken_up: dict[int, float] = {}
+    fanout = await item_change(sittings, clients, taken_up)
     await asyncio.sleep(max(0.0, began + VOTE_AT - time.monotonic()))
-    ballots = await votes(sittings, seats, clients)
+    closed: dict[int, float] = {}
+    ballots = await votes(sittings, seats, clients, closed)
     measured = await window
+    await asyncio.sleep(1)  # the last frames reach the citizens
+    public = public_delays(pipes, {ITEM_EVENT: taken_up, RESULT_EVENT: closed})
+    fanout += public[ITEM_EVENT]
+    ballots["results"] += public[RESULT_EVENT]
     for xs in clients.values():
         for x in xs:
             x.task.cancel()
@@ -473,13 +519,14 @@ def main() -> None:
         env = unit_env(janus.environ())
         logs = VAR / "logs"
         servers: dict[str, Any] = {"janus": janus}
-        servers["daphnes"] = start_daphnes(env, logs)
+        port, daphnes = free_port(), daphne_ports()
+        servers["nginx"] = start_nginx(SITE, port, daphnes)
+        stack.callback(lambda: stop_all([servers["nginx"]]))
+        publish_to_nchan(env)
+        servers["daphnes"] = start_daphnes(env, logs, daphnes)
         stack.callback(lambda: stop_all(servers["daphnes"].values()))
         servers["worker"] = start_broadcast_worker(env, logs)
         stack.callback(lambda: stop_worker(sittings, servers["worker"]))
-        port = free_port()
-        servers["nginx"] = start_nginx(SITE, port, list(servers["daphnes"]))
-        stack.callback(lambda: stop_all([servers["nginx"]]))
         tracker = Broadcasts(
             {s.id: label for s, (label, *_) in zip(sittings, SITTINGS, strict=True)}
         )
@@ -509,13 +556,23 @@ def main() -> None:
     evening_report.report(MODE, baseline, result, groups)
 
 
+def publish_to_nchan(env: dict[str, str]) -> None:
+    """Séance publishes each commit's public frame to the site's nchan publisher, as
+    production.env has it: the Daphnes (their environment) and this process (whose
+    services take up the items and close the votes)."""
+    from django.conf import settings
+
+    url = eventsource.publisher_url(SITE)
+    env["SEANCE_PUBLIC_FEED_PUBLISH_URL"] = settings.SEANCE_PUBLIC_FEED_PUBLISH_URL = url
+
+
 def split(servers, tracker: Broadcasts, ctx, clients=None) -> None:
     """SPLIT: the broadcast worker and its children on core 1, everything else on core 0."""
     worker = servers["worker"].pid
     pin([worker, *descendants(worker)], 1)
     others = [p.pid for p in servers["daphnes"].values()] + [servers["janus"].pid]
     others += [servers["nginx"].pid, *descendants(servers["nginx"].pid), os.getpid()]
-    others += [c.pid for c in ctx["cameras"]]
+    others += [c.pid for c in ctx["cameras"]] + ctx.get("citizens", [])
     for group in clients or []:
         others += group.pids()
     pin(others, 0)
@@ -527,7 +584,8 @@ def window(groups, tracker: Broadcasts, ctx, seconds: float, clients=None, media
     load = {"cameras (looped clips)": lambda: [c.pid for c in ctx["cameras"]]}
     if clients:
         load["councillors' clients (aiortc)"] = lambda: [p for g in clients for p in g.pids()]
-    load["this process (seats', public websockets)"] = lambda: [os.getpid()]
+    load["this process (seats' websockets)"] = lambda: [os.getpid()]
+    load["citizens' EventSources (nchan)"] = lambda: ctx.get("citizens", [])
     accounts = Accounts({**groups, **load})
     accounts.on_sample = tracker.refresh
     tracker.refresh()

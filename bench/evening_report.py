@@ -31,10 +31,13 @@ def mixer_speed(samples: list[tuple[float, dict[str, Any]]]) -> dict[str, Any]:
     """The speed over the window (media seconds out per wall second), its lowest over
     SPEED_STEP s intervals, ffmpeg's own last `speed=` (since the mixer's start), the
     frames made and dropped. A mixer that started again (its counters back to 0) counts
-    from 0 again."""
-    points = [(t, seconds_of(p.get("out_time")), p) for t, p in samples]
+    from 0 again. Each report is timed by when ffmpeg wrote it (`reported_at`), not when
+    this benchmark read it: the runner stores one a second, read here at another pace, so
+    a read's time is up to two seconds after its report's, which made a 5 s step look 20 %
+    slow or fast when it was neither."""
+    points = [(p.get("reported_at") or t, seconds_of(p.get("out_time")), p) for t, p in samples]
     points = [(t, out, p) for t, out, p in points if out is not None]
-    if len(points) < 2:
+    if len(points) < 2 or points[-1][0] <= points[0][0]:  # no report, or the same one
         return {"speed": None, "lowest": None, "reported": None, "dropped": None, "frames": 0}
     out = frames = dropped = 0.0
     restarts, lowest = 0, None
@@ -103,7 +106,8 @@ def saturation(window: dict[str, Any], groups: dict[str, Any], mixers: list[dict
 
 def behind(mixer: dict[str, Any]) -> bool:
     """Behind real time: under 0.99 over the window, or under 0.95 over SPEED_STEP s
-    (ffmpeg reports its progress every half second: a 5 s step is known to some 2 %)."""
+    (ffmpeg reports its progress every second, each report timed when written: a 5 s
+    step is known to a frame or two, some 1 %)."""
     return (mixer["speed"] or 0) < 0.99 or (mixer["lowest"] or 0) < 0.95
 
 

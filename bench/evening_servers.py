@@ -145,11 +145,19 @@ def start_unit(
         )
 
 
-def start_daphnes(env: dict[str, str], logs: Path, count: int = 2):
-    """`count` instances of seance-daphne@.service, each on a free loopback port."""
+def daphne_ports(count: int = 2) -> list[int]:
+    """`count` distinct free loopback ports for the Daphne instances to come."""
+    ports: list[int] = []
+    while len(ports) < count:
+        if (port := free_port()) not in ports:
+            ports.append(port)
+    return ports
+
+
+def start_daphnes(env: dict[str, str], logs: Path, ports: list[int]):
+    """An instance of seance-daphne@.service on each of `ports`."""
     started = {}
-    for _ in range(count):
-        port = free_port()
+    for port in ports:
         started[port] = start_unit("seance-daphne@.service", env, logs, instance=str(port))
     for port, process in started.items():
         wait_for(lambda p=port, q=process: q.poll() is not None or listening(p), 60)

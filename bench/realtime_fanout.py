@@ -30,6 +30,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from common import (
+    bare_publish,
     connect_clients,
     daphne_process,
     first_of,
@@ -129,39 +130,6 @@ def public_delays(pipes: list, began: list[float]) -> list[float]:
     return delays
 
 
-async def bare_redis() -> list[float]:
-    import redis.asyncio as redis
-
-    url = os.environ["REDIS_URL"]
-    subscribers = []
-    for _ in range(COUNCILLORS + PUBLIC):
-        pubsub = redis.Redis.from_url(url).pubsub()
-        await pubsub.subscribe("bench-fanout")
-        await pubsub.get_message(timeout=1)  # the subscribe confirmation
-        subscribers.append(pubsub)
-    publisher = redis.Redis.from_url(url)
-    times: list[float] = []
-
-    async def receive(pubsub, deadline):
-        while time.monotonic() < deadline:
-            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
-            if message:
-                return time.perf_counter()
-        return None
-
-    for n in range(CHANGES):
-        deadline = time.monotonic() + 30
-        waiting = [asyncio.ensure_future(receive(s, deadline)) for s in subscribers]
-        await asyncio.sleep(0.2)
-        start = time.perf_counter()
-        await publisher.publish("bench-fanout", f"item {n}")
-        times += [(at - start) * 1000 for at in await asyncio.gather(*waiting) if at]
-    for s in subscribers:
-        await s.aclose()
-    await publisher.aclose()
-    return times
-
-
 @contextmanager
 def broadcast():
     """The programme as bench/mixer_cpu.py runs it, on the ladder LADDER, until the end."""
@@ -208,7 +176,7 @@ def run() -> tuple[list[float], list[float]]:
         front = stack.enter_context(public_front(daphne_port)) if PUBLIC_VIA == "nchan" else 0
         port, pid = stack.enter_context(daphne_process(daphne_port))
         measured = asyncio.run(ours(port, pid, sitting, cookies, front))
-    return measured, asyncio.run(bare_redis())
+    return measured, asyncio.run(bare_publish(COUNCILLORS + PUBLIC, CHANGES))
 
 
 def main() -> None:

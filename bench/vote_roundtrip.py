@@ -12,7 +12,9 @@ instead, as the embedded default serves them.
 Prints p50/p99 from submit to acknowledgement, p99 from the close (called right after the
 last acknowledgement) to the result on every client, and the ballots stored, lost and
 doubled. Baseline, in the same run: the same number of bare INSERTs into the same database,
-issued the same way (all at once, one connection each). Last line: one JSON object.
+issued the same way (all at once, one connection each). Beside it, the floor of a close
+and its result: a bare UPDATE, then a bare PUBLISH to 1,150 subscribers (the result's
+ratio to it is printed too). Last line: one JSON object.
 
     REDIS_URL=redis://127.0.0.1:6379/5 \
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/seance_bench \
@@ -32,6 +34,7 @@ from contextlib import ExitStack
 
 from common import (
     TIMEOUT,
+    bare_publish,
     connect_clients,
     daphne_process,
     first_of,
@@ -213,6 +216,25 @@ async def bare_inserts(n: int) -> list[float]:
     return list(times)
 
 
+async def bare_close(changes: int = 5) -> list[float]:
+    """The floor of a close and its result: one bare UPDATE committed, then one bare
+    PUBLISH to as many subscribers as the result's clients; ms from the UPDATE's start to
+    each receipt. (The ratio the issue sets, to the bare INSERTs alone, leaves the result
+    less time than the bare fan-out itself takes on some machines.)"""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+
+        async def update() -> None:
+            await conn.execute(
+                "UPDATE bench_bare SET choice = 'against' "
+                "WHERE id = (SELECT min(id) FROM bench_bare)"
+            )
+
+        return await bare_publish(COUNCILLORS + PUBLIC, changes, update)
+
+
 def main() -> None:
     fresh_django()
     sitting, present, cookies, grants = seed()
@@ -224,6 +246,7 @@ def main() -> None:
             run(port, sitting, present, cookies, grants, front)
         )
     baseline = asyncio.run(bare_inserts(sent))
+    floor = asyncio.run(bare_close())
     from voting.verify import chain_verify
 
     verified = chain_verify()  # what `manage.py verify_votes` checks: the chain intact
@@ -244,6 +267,11 @@ def main() -> None:
         f"p99 {pct(baseline, 99):7.1f} ms"
     )
     print(
+        f"bare close: an UPDATE, then a PUBLISH to {COUNCILLORS + PUBLIC} subscribers   "
+        f"p50 {pct(floor, 50):7.1f} ms   p99 {pct(floor, 99):7.1f} ms   (result / it: "
+        f"{pct(result_ms, 99) / pct(floor, 99):.2f})"
+    )
+    print(
         last_line(
             "vote_result_fanout_p99",
             pct(result_ms, 99),
@@ -251,6 +279,9 @@ def main() -> None:
             pct(baseline, 99),
             100,
             ack_p99_ms=round(pct(acks, 99), 1),
+            ack_ratio=round(pct(acks, 99) / pct(baseline, 99), 2),
+            bare_close_p99_ms=round(pct(floor, 99), 1),
+            ratio_to_bare_close=round(pct(result_ms, 99) / pct(floor, 99), 2),
             stored=len(stored),
             lost=lost,
             doubled=doubled,
