@@ -179,6 +179,11 @@ def broadcasting(broadcast_settings, feeds):
         Broadcast.objects.filter(pk=broadcast.pk).update(state=Broadcast.State.STOPPING)
         thread.join(30)
     assert not thread.is_alive()
+    # The replay's transcription runs in a thread of its own (streaming.jobs): it ends
+    # before the test's database is emptied under it (a flush it would deadlock with).
+    for other in threading.enumerate():
+        if other.name.startswith("transcript-"):
+            other.join(180)
 
 
 def refreshed(broadcast: Broadcast) -> Broadcast:
