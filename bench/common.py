@@ -131,29 +131,32 @@ def daphne_process(port: int = 0):
 
 async def connect_clients(port: int, sitting_id: int, cookies: list[str], public: int):
     """Seat clients (one per cookie) and public clients, each past its first snapshot."""
-    import websockets
-
-    base = f"ws://127.0.0.1:{port}/ws/sittings/{sitting_id}"
-    origin = f"http://127.0.0.1:{port}"
-
-    async def one(path: str, cookie: str | None):
-        headers = {"Origin": origin}
-        if cookie:
-            headers["Cookie"] = f"sessionid={cookie}"
-        ws = await websockets.connect(
-            f"{base}/{path}/", additional_headers=headers, max_size=2**22, open_timeout=TIMEOUT
-        )
-        first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-        assert first["type"] == "sittings.snapshot", first
-        return ws
-
-    seats = [await one("seat", cookie) for cookie in cookies]
+    seats = [await client(port, sitting_id, "seat", cookie) for cookie in cookies]
     viewers = []
     for start in range(0, public, 100):
         viewers += await asyncio.gather(
-            *(one("public", None) for _ in range(min(100, public - start)))
+            *(client(port, sitting_id, "public", None) for _ in range(min(100, public - start)))
         )
     return seats, viewers
+
+
+async def client(port: int, sitting_id: int, surface: str, cookie: str | None):
+    """A websocket on the sitting's `surface` (seat, public, chair), past its first
+    snapshot."""
+    import websockets
+
+    headers = {"Origin": f"http://127.0.0.1:{port}"}
+    if cookie:
+        headers["Cookie"] = f"sessionid={cookie}"
+    ws = await websockets.connect(
+        f"ws://127.0.0.1:{port}/ws/sittings/{sitting_id}/{surface}/",
+        additional_headers=headers,
+        max_size=2**22,
+        open_timeout=TIMEOUT,
+    )
+    first = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+    assert first["type"] == "sittings.snapshot", first
+    return ws
 
 
 async def next_matching(ws, predicate, deadline: float) -> tuple[dict[str, Any], float]:

@@ -6,8 +6,9 @@ page needs no Python websocket per citizen (deploy/nginx/seance.conf, README "Th
 page at scale").
 
 Two channels per sitting: `<id>` holds the latest public snapshot (every frame of the
-fan-out carries the whole public state, R25 applied), `<id>-count` the latest coalesced
-ballot count. A viewer who arrives or reconnects gets the newest frame of each at once.
+fan-out carries the whole public state, R25 applied, or a change that a whole state
+follows), `<id>-count` the latest coalesced ballot count. A viewer who arrives or
+reconnects gets the newest frame of each at once.
 
 Off unless SEANCE_PUBLIC_FEED_PUBLISH_URL is set (the embedded default: the websocket).
 A publish never breaks nor slows the service: the commit's thread hands the frame to one
@@ -50,13 +51,13 @@ def subscribe_url(sitting_id: int) -> str:
     return str(settings.SEANCE_PUBLIC_FEED_URL).format(sitting=sitting_id)
 
 
-def publish_state(sitting_id: int, text: str) -> None:
-    """The public frame of a committed change (its snapshot inside), to the sitting's
-    channel: handed to this process's publishing thread, in order, so that the commit's
-    request never waits on nginx (which answers once it has handed the frame to its
-    subscribers: milliseconds per thousand)."""
+def publish_state(sitting_id: int, text: str, *, whole: bool = True) -> None:
+    """The public frame of a committed change (its snapshot inside; not `whole`: only the
+    change, its snapshot following), to the sitting's channel: handed to this process's
+    publishing thread, in order, so that the commit's request never waits on nginx (which
+    answers once it has handed the frame to its subscribers: milliseconds per thousand)."""
     if enabled():
-        _hand_over(str(sitting_id), text)
+        _hand_over(str(sitting_id), text, whole)
 
 
 def flush(timeout: float = 5.0) -> None:
@@ -64,14 +65,17 @@ def flush(timeout: float = 5.0) -> None:
     _publisher().submit(lambda: None).result(timeout)
 
 
-def _hand_over(channel: str, text: str) -> None:
-    """To the publishing thread. A channel's frame still waiting there is replaced by the
-    newer one (each carries the whole state): however long nginx takes, the queue holds one
-    frame per channel at most."""
+def _hand_over(channel: str, text: str, whole: bool = True) -> None:
+    """To the publishing thread. A channel's frame still waiting there is replaced by a
+    newer whole state; a change (not `whole`) that finds a frame waiting is dropped, as the
+    whole state that follows it carries it too: however long nginx takes, the queue holds
+    one frame per channel at most, and a change is never applied to a state it skipped."""
     url = str(settings.SEANCE_PUBLIC_FEED_PUBLISH_URL)
     publisher = _publisher()
     with _lock:
         waiting = channel in _waiting
+        if waiting and not whole:
+            return
         _waiting[channel] = (url, text)
     if not waiting:
         publisher.submit(_publish_waiting, channel)

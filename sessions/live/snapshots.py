@@ -38,12 +38,29 @@ class Snapshots:
 def snapshots(sitting: Sitting, facts: SittingFacts | None = None) -> Snapshots:
     """The three audiences' snapshots, from one read of the sitting and of its vote."""
     facts = facts or sitting_facts(sitting)
-    vote = vote_summary(sitting, public=False)
+    vote, shown = _votes(sitting)
     current = _items_and_quorum(sitting, facts)
-    hidden = sitting.in_closed_session  # R25: the public sees no vote in closed session
-    public = _public(sitting, facts, current, None if hidden else public_vote(vote))
+    public = _public(sitting, facts, current, shown)
     desk = _desk(sitting, facts, current, public, vote)
     return Snapshots(desk=desk, seats=seat_view(desk), public=public)
+
+
+def vote_patches(sitting: Sitting) -> Snapshots:
+    """What a change of the vote alone (its close) changes in each audience's snapshot,
+    by the snapshots' own rules: the vote and its count, each key a path into the snapshot
+    ("counts.vote": the "vote" key of its "counts"). One read of the vote, none of the
+    rest of the sitting."""
+    vote, shown = _votes(sitting)
+    desk = {"vote": vote, "counts.vote": None if vote is None else vote["count"]}
+    public = {"vote": shown, "counts.vote": None if shown is None else shown["count"]}
+    return Snapshots(desk=desk, seats=seat_view(desk), public=public)
+
+
+def _votes(sitting: Sitting) -> tuple[VoteSummary, VoteSummary]:
+    """The current vote as the desk and the seats see it, and as the public does (R25:
+    none in closed session)."""
+    vote = vote_summary(sitting, public=False)
+    return vote, None if sitting.in_closed_session else public_vote(vote)
 
 
 def public_snapshot(sitting: Sitting, facts: SittingFacts | None = None) -> dict[str, Any]:

@@ -1,6 +1,9 @@
 /* The room's screen: the sitting as the members see it, in large type, from one read-only
-   websocket. Every event carries the whole snapshot; the screen redraws from it, and
-   reconnects by itself (the snapshot sent on each connection resynchronises it). */
+   websocket. Every event carries the whole snapshot, or a change that the whole snapshot
+   follows; the screen redraws from it, and reconnects by itself (the snapshot sent on
+   each connection resynchronises it). */
+import { patched } from "./live/patch.js";
+
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("screen-config").textContent);
@@ -154,6 +157,7 @@
       }
       if (msg.type === "sittings.snapshot") document.body.dataset.connected = "true";
       if (msg.state) { render(msg.state); return; }
+      if (msg.patch && state) { render(patched(state, msg.patch)); return; }
       if (msg.type === "voting.ballot_cast" && state && state.vote && msg.data
           && msg.data.vote === state.vote.id && typeof msg.data.cast === "number") {
         state.vote.cast = msg.data.cast;

@@ -1,5 +1,5 @@
-"""What the browser tests do on a page, shared by them: log in, open the chair's desk,
-join the video, wait on the player, stop a broadcast's runner."""
+"""What the browser tests do on a page, shared by them: log in, act through a socket,
+open the chair's desk, join the video, wait on the player, stop a broadcast's runner."""
 
 from __future__ import annotations
 
@@ -22,6 +22,36 @@ def login(page, base: str, username: str) -> None:
     page.fill("#id_password", f.PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
+
+
+# An action sent through a person's own socket, in Daphne, once its first snapshot came:
+# its events then reach the other pages through the channel layer of the server itself
+# (Redis or in memory alike).
+ACT = """async ([path, payload]) => {
+  const ws = new WebSocket("ws://" + location.host + path);
+  let sent = false;
+  const answer = await new Promise((resolve) => {
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.type === "sittings.snapshot" && !sent) {
+        sent = true;
+        ws.send(JSON.stringify({...payload, ref: "page-act"}));
+      }
+      else if ((m.type === "ack" || m.type === "error") && m.ref === "page-act") resolve(m);
+    };
+    setTimeout(() => resolve({type: "timeout"}), 8000);
+  });
+  ws.close();
+  return answer;
+}"""
+
+
+def act(page, sitting, surface: str, **payload):
+    """`payload` sent as an action through `page`'s own socket to the sitting's `surface`
+    (chair, seat): its acknowledgement."""
+    answer = page.evaluate(ACT, [f"/ws/sittings/{sitting.pk}/{surface}/", payload])
+    assert answer["type"] == "ack", answer
+    return answer
 
 
 def desk(new_page, live_url, sitting, user, viewport=DESKTOP):

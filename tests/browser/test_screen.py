@@ -13,6 +13,7 @@ from sessions.models import AgendaItem, Sitting
 from tests import factories as f
 
 from .conftest import off_loop, shoot
+from .pages import act
 
 pytestmark = [pytest.mark.browser]
 
@@ -47,29 +48,6 @@ def _login(page, base, user):
 
 def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
-
-
-# An action sent through a person's own socket, in Daphne: its events then reach the
-# screen through the channel layer of the server itself (Redis or in memory alike).
-ACT = """async ([path, payload]) => {
-  const ws = new WebSocket("ws://" + location.host + path);
-  const answer = await new Promise((resolve) => {
-    ws.onmessage = (e) => {
-      const m = JSON.parse(e.data);
-      if (m.type === "sittings.snapshot") ws.send(JSON.stringify({...payload, ref: "screen-test"}));
-      else if ((m.type === "ack" || m.type === "error") && m.ref === "screen-test") resolve(m);
-    };
-    setTimeout(() => resolve({type: "timeout"}), 8000);
-  });
-  ws.close();
-  return answer;
-}"""
-
-
-def _act(page, sitting, surface: str, **payload):
-    answer = page.evaluate(ACT, [f"/ws/sittings/{sitting.pk}/{surface}/", payload])
-    assert answer["type"] == "ack", answer
-    return answer
 
 
 def _person(browser, base, user, width=1280):
@@ -111,27 +89,27 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
     expect(screen.locator("body[data-connected=true]")).to_have_count(1)
     screen.evaluate("() => { window.notReloaded = true; }")
 
-    _act(chair, s, "chair", action="take_up", item=items[0].pk)
+    act(chair, s, "chair", action="take_up", item=items[0].pk)
     expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)
     expect(screen.locator("#scr-item-number")).to_contain_text("Point 1")
     expect(screen.locator("#scr-item-text")).to_contain_text("budget primitif 2027")
 
-    _act(seat, s, "seat", action="raise_hand")
-    _act(next_seat, s, "seat", action="raise_hand")
+    act(seat, s, "seat", action="raise_hand")
+    act(next_seat, s, "seat", action="raise_hand")
     expect(screen.locator("#scr-queue")).to_contain_text(next_one.full_name)
     request = off_loop(
         lambda: s.speaking_requests.get(member=speaker, state="waiting").pk  # type: ignore[attr-defined]
     )
-    _act(chair, s, "chair", action="give_floor", request=request)
+    act(chair, s, "chair", action="give_floor", request=request)
     expect(screen.locator("#scr-speaker")).to_have_text(speaker.full_name)
     expect(screen.locator("#scr-queue")).not_to_contain_text(speaker.full_name)
 
-    _act(chair, s, "chair", action="vote_open", item=items[0].pk, kind="hands")
+    act(chair, s, "chair", action="vote_open", item=items[0].pk, kind="hands")
     expect(screen.locator("#scr-vote")).to_contain_text("Vote en cours")
     shoot(screen, "screen-vote-open-1920")
     vote = off_loop(_open_vote_id, s)
     counts = {"for": 5, "against": 1, "abstain": 0}
-    _act(chair, s, "chair", action="vote_close", vote=vote, counts=counts, confirm=True)
+    act(chair, s, "chair", action="vote_close", vote=vote, counts=counts, confirm=True)
     expect(screen.locator("#scr-vote")).to_contain_text("Résultat du vote")
     expect(screen.locator("#scr-vote .scr-result")).to_have_text("Adopté")
     expect(screen.locator("#scr-vote .tally-for .n")).to_have_text("5")
@@ -139,9 +117,9 @@ def test_the_screen_follows_the_sitting_at_1920x1080(live_url, browser):
 
     requesters = [p.pk for p in people[:3]]
     # R25: the council's own vote on the closed session, by show of hands.
-    _act(chair, s, "chair", action="closed_session_vote_open", requested_by=requesters)
+    act(chair, s, "chair", action="closed_session_vote_open", requested_by=requesters)
     closing = {"for": 6, "against": 0, "abstain": 0}
-    _act(chair, s, "chair", action="vote_close", vote=off_loop(_open_vote_id, s), counts=closing)
+    act(chair, s, "chair", action="vote_close", vote=off_loop(_open_vote_id, s), counts=closing)
     expect(screen.locator("#scr-closed")).to_be_visible()
     expect(screen.locator("#scr-closed")).to_contain_text("Huis clos")
     expect(screen.locator("#scr-item-title")).to_have_text(items[0].title)  # the members' view

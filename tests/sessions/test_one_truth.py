@@ -92,8 +92,13 @@ async def test_every_audience_reads_the_same_count_after_each_ballot():
     assert refused["code"] == "vote_close_unconfirmed"
     assert refused["message"] == f"4 voix exprimées sur 8{NBSP}: confirmer la clôture{NBSP}?"
     await chair.send_json_to({"action": "vote_close", "vote": vote_id, "confirm": True})
-    closed = [(await until(c, "voting.vote_closed"))["state"] for c in (chair, watcher, public)]
-    assert {c["vote"]["count"]["cast"] for c in closed} == {4}
+    # The close comes as its change (the vote and its count), then the whole snapshot: the
+    # same numbers in both, on every page.
+    clients = (chair, watcher, public)
+    changes = [(await until(c, "voting.vote_closed"))["patch"] for c in clients]
+    closed = [(await until(c, "sittings.snapshot"))["state"] for c in clients]
+    assert {c["vote"]["count"]["cast"] for c in changes + closed} == {4}
+    assert {c["counts.vote"]["label"] for c in changes} == {"4 votes reçus sur 8 voix"}
     assert {c["counts"]["vote"]["label"] for c in closed} == {"4 votes reçus sur 8 voix"}
     for comm in (chair, *seats.values(), public):
         await comm.disconnect()
@@ -111,11 +116,13 @@ async def test_a_show_of_hands_reports_its_counted_voices_everywhere():
     await until(seat, "voting.vote_opened")
     counts = {"for": 6, "against": 1, "abstain": 1}
     await chair.send_json_to({"action": "vote_close", "vote": vote["id"], "counts": counts})
-    states = [(await until(c, "voting.vote_closed"))["state"] for c in (chair, seat, public)]
-    for state in states:
+    changes = [(await until(c, "voting.vote_closed"))["patch"] for c in (chair, seat, public)]
+    states = [(await until(c, "sittings.snapshot"))["state"] for c in (chair, seat, public)]
+    for state in changes + states:
         assert state["vote"]["result"]["for"] == 6
         assert state["vote"]["cast"] == 8  # never "0 votes reçus" beside "Pour 6"
-        assert state["counts"]["vote"]["label"] == "8 voix comptées sur 8"
+    assert {c["counts.vote"]["label"] for c in changes} == {"8 voix comptées sur 8"}
+    assert {s["counts"]["vote"]["label"] for s in states} == {"8 voix comptées sur 8"}
     for comm in (chair, seat, public):
         await comm.disconnect()
 

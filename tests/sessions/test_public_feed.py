@@ -63,8 +63,11 @@ def test_an_item_change_and_a_vote_result_reach_a_citizen_through_nginx(feed) ->
     assert opened["state"]["vote"]["id"] == vote.id
     voting.vote_close(vote=vote, user=None, counts={"for": 4, "against": 1})
     closed = citizen.frame_where(lambda fr: fr["type"] == "voting.vote_closed")
-    assert closed["state"]["vote"]["state"] == "closed"
-    assert closed["state"]["vote"]["result"]  # the result, as the public page shows it
+    assert closed["patch"]["vote"]["state"] == "closed"  # the change at once
+    assert closed["patch"]["vote"]["result"]  # the result, as the public page shows it
+    whole = citizen.frame_where(lambda fr: fr["type"] == "sittings.snapshot")
+    assert whole["state"]["vote"] == closed["patch"]["vote"]  # then the whole state
+    assert {"members", "proxies", "queue"}.isdisjoint(whole["state"])
     citizen.close()
 
 

@@ -160,11 +160,16 @@ def test_events_carry_snapshots_for_each_audience(
     types = [e["type"] for e in events.drain()]
     assert types == [
         "voting.vote_opened",  # R25: the council's own vote, seen by everyone
-        "voting.vote_closed",
+        "voting.vote_closed",  # its change at once,
+        "sittings.snapshot",  # then the whole snapshot
         "sittings.closed_session_entered",
         "sittings.item_taken_up",
     ]
-    public_events = public.drain()[2:]
+    _opened, closed, snapshot, *public_events = public.drain()
+    # The close put the sitting in closed session: the public sees neither the vote's
+    # change nor the vote in the snapshot that follows it (R25).
+    assert closed["data"] == {} and closed["patch"] == {"vote": None, "counts.vote": None}
+    assert "data" not in snapshot and snapshot["state"]["vote"] is None
     # In closed session the public learns that the sitting is closed, not what is discussed.
     assert all(e["data"] == {} and e["state"]["current_item"] is None for e in public_events)
     assert public_events[-1]["state"]["sitting"]["in_closed_session"] is True

@@ -74,7 +74,7 @@ async def test_vote_from_open_to_result_on_every_surface():
 
     await chair.send_json_to({"action": "vote_close", "vote": vote["id"], "confirm": True})
     closed = await until(public, "voting.vote_closed")
-    result = closed["state"]["vote"]["result"]
+    result = closed["patch"]["vote"]["result"]
     assert (result["for"], result["against"], result["adopted"]) == (1, 1, False)
     assert result["names"]["against"] == [people[5].full_name]
     late = {"action": "ballot", "vote": vote["id"], "choice": "for", "client_id": "late-ballot-1"}

@@ -54,6 +54,6 @@ async def test_a_tie_waits_for_the_chairs_hand():
     await chair.send_json_to(
         {"action": "vote_close", "vote": vote["id"], "counts": {**tie, "chair_choice": "for"}}
     )
-    closed = (await until(public, "voting.vote_closed"))["state"]["vote"]
+    closed = (await until(public, "voting.vote_closed"))["patch"]["vote"]
     assert closed["result"]["adopted"] is True and closed["result"]["casting_vote"] is True
     assert closed["result"]["chair_vote"] == "for"

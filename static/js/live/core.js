@@ -4,6 +4,7 @@
    and the caret stay), and every action's feedback: pending at once, then done, refused
    in place with the server's French message, or "no answer from the server". */
 import { Idiomorph } from "../../vendor/idiomorph/idiomorph.esm.js";
+import { patched } from "./patch.js";
 
 export const config = JSON.parse(document.getElementById("live-config").textContent);
 export const L = config.labels;
@@ -205,6 +206,7 @@ function receive(msg) {
   }
   (listeners[msg.type] || []).forEach((fn) => fn(msg));
   if (msg.state) render(msg.state);
+  else if (msg.patch && current) render(patched(current, msg.patch));
   document.body.setAttribute("data-last-event", msg.type);
 }
 function connect() {
