@@ -41,3 +41,20 @@ def send_event_on_commit(group: str, event_type: str, payload: dict[str, Any]) -
             async_to_sync(layer.group_send)(group, message)
 
     transaction.on_commit(send)
+
+
+def each_message(texts: dict[str, str], skip: list[str]) -> dict[str, Any]:
+    """One group message that carries a frame per page key (a member's id: every seat page
+    of that member takes it, sessions.consumers), none for the sockets in `skip` (those
+    that already know: a ballot's own socket has its acknowledgement). One trip through
+    Redis for a whole batch of members instead of one per member; the frames never leave
+    the server but to their own pages."""
+    return {"type": "relay.each", "texts": texts, "skip": skip}
+
+
+def own_text(message: dict[str, Any], key: str | None, channel: str) -> str | None:
+    """The frame of an `each_message` for the page of `key` on `channel`, if any."""
+    if key is None or channel in message.get("skip", ()):
+        return None
+    text = message.get("texts", {}).get(key)
+    return text if isinstance(text, str) else None

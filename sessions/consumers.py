@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from council.errors import DomainError, InvalidInput
+from council.events import own_text
 from council.frames import action_frame
 from council.models import Member
 from council.parsing import (
@@ -28,7 +29,7 @@ from council.sockets import UserSocket
 from streaming.audience import viewer_joined, viewer_left
 from voting import actions as voting_actions
 from voting import intake
-from voting.seat_events import seat_group
+from voting.seat_events import seats_own_group
 from voting.selectors import my_ballots
 
 from . import services
@@ -60,6 +61,7 @@ class SittingConsumer(UserSocket):
     actions: dict[str, Handler] = {}
     together: dict[str, Callable[[Any, dict[str, Any]], Awaitable[None]]] = {}
     running: set[asyncio.Future[None]]  # its frames handled together, until done
+    own_key: str | None = None  # a seat's member: its frames of a "relay.each" message
 
     async def connect(self) -> None:
         self.running = set()
@@ -174,6 +176,11 @@ class SittingConsumer(UserSocket):
         if message["type"] == "relay.event":
             await self.relay_event(message)
             return
+        if message["type"] == "relay.each":  # its own frame, if there is one for it
+            text = own_text(message, self.own_key, self.channel_name)
+            if text is not None:
+                await self.send(text_data=text)
+            return
         with relay.handling(self):
             await super().dispatch(message)
 
@@ -244,7 +251,7 @@ class SeatConsumer(SittingConsumer):
 
     async def ballot(self, content: dict[str, Any]) -> None:
         """A ballot, cast with the others of the sitting arriving meanwhile."""
-        arrival = intake.Arrival(self.user, self.session_ref(), content)
+        arrival = intake.Arrival(self.user, self.session_ref(), content, self.channel_name)
         outcome = await intake.ballot_arrived(self.sitting_id, arrival)
         if isinstance(outcome, intake.Closing):
             await self._refuse(outcome.error)
@@ -254,13 +261,15 @@ class SeatConsumer(SittingConsumer):
     together = {"ballot": ballot}
 
     async def connect(self) -> None:
-        """Also joins the group of this member's own seat pages (voting/seat_events.py)."""
+        """Also joins the group of the sitting's seat pages, each taking its own member's
+        frames (voting/seat_events.py)."""
         await super().connect()
         if not getattr(self, "groups_joined", None):
             return
         member_id = await in_thread_pool(self.member_id)()
         if member_id is not None:
-            group = seat_group(self.sitting_id, member_id)
+            self.own_key = str(member_id)
+            group = seats_own_group(self.sitting_id)
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
 

@@ -10,11 +10,11 @@ a batch is being written. Each batch takes one worker thread, which:
   member whose proxy they hold: R15);
 - casts them, per vote, in one transaction (voting.services.ballots_cast: one lock on the
   vote, one chain head, one insert; a refused ballot refuses only itself);
-- reads what each voter's other devices must learn (voting.seat_events).
-
 Then, on the loop, each socket gets its outcome: an acknowledgement only once committed
 (README), the refusal of that ballot alone, or, when its session or access is gone, the
-refusal and the socket's closing. A ballot alone is written at once (within a few turns
+refusal and the socket's closing. After the outcomes, another worker thread reads what
+each voter's other devices must learn (voting.seat_events), sent to them all in one
+message. A ballot alone is written at once (within a few turns
 of the loop); a vote's burst is gathered until it pauses (`_gathered`).
 """
 
@@ -39,7 +39,7 @@ from sessions.models import Sitting
 
 from .access import vote_in
 from .models import Vote
-from .seat_events import my_ballots_frames
+from .seat_events import my_ballots_message, seats_own_group
 from .services.ballots import BallotRequest, Receipt, ballots_cast
 
 
@@ -50,6 +50,24 @@ class Arrival:
     user: Any
     session: SessionRef
     message: dict[str, Any]
+    channel: str = ""  # its socket's channel name
+
+
+@dataclass(frozen=True)
+class Echo:
+    """What the voters of a batch, each on their other devices, must learn: the names they
+    have voted in. Not for the sockets that cast all of a voter's ballots of the batch,
+    which have their acknowledgements."""
+
+    sitting: Sitting
+    voters: list[Member]
+    vote: Vote | None
+    skip: list[str]
+
+    def message(self) -> tuple[str, dict[str, Any]]:
+        """The group and its message (worker thread: one query)."""
+        message = my_ballots_message(self.sitting, self.voters, self.vote, self.skip)
+        return seats_own_group(self.sitting.id), message
 
 
 @dataclass(frozen=True)
@@ -83,9 +101,9 @@ async def _write_while_waiting(key: _Key, sitting_id: int) -> None:
     echo: asyncio.Task[None] | None = None
     try:
         while batch := await _gathered(key):
-            frames = await _write(sitting_id, batch)
-            if frames:  # sent while the next batch is written, after the previous batch's
-                echo = asyncio.ensure_future(_echo(frames, echo))
+            seen = await _write(sitting_id, batch)
+            if seen is not None:  # sent while the next batch is written, after the last
+                echo = asyncio.ensure_future(_echo(seen, echo))
                 _echoes.add(echo)
                 echo.add_done_callback(_echoes.discard)
     finally:
@@ -124,49 +142,48 @@ async def _gathered(key: _Key) -> list[tuple[Arrival, asyncio.Future[Outcome]]] 
 
 async def _write(
     sitting_id: int, batch: list[tuple[Arrival, asyncio.Future[Outcome]]]
-) -> list[tuple[str, str]]:
-    """Write the batch and settle each arrival's outcome; the frames for the voters'
-    other devices."""
+) -> Echo | None:
+    """Write the batch and settle each arrival's outcome; what the voters' other devices
+    must learn."""
     write = database_sync_to_async(ballots_received, thread_sensitive=False)
     try:
-        outcomes, frames = await write(sitting_id, [arrival for arrival, _ in batch])
+        outcomes, echo = await write(sitting_id, [arrival for arrival, _ in batch])
     except Exception as exc:  # the transaction failed: nothing of the batch is stored
         for _arrival, future in batch:
             if not future.done():
                 future.set_exception(exc)
-        return []
+        return None
     for (_arrival, future), outcome in zip(batch, outcomes, strict=True):
         if not future.done():  # its socket may have gone meanwhile
             future.set_result(outcome)
-    sends: list[tuple[str, str]] = frames
-    return sends
+    seen: Echo | None = echo
+    return seen
 
 
-async def _echo(frames: list[tuple[str, str]], previous: asyncio.Task[None] | None) -> None:
-    """The voters' ballots to their other devices, once the previous batch's are sent (a
-    device keeps the newest list of its names)."""
+async def _echo(echo: Echo, previous: asyncio.Task[None] | None) -> None:
+    """The voters' ballots to their other devices, read once the batch's outcomes are out
+    and sent once the previous batch's are (a device keeps the newest list of its names)."""
     if previous is not None:
         await previous
     layer = get_channel_layer()
     if layer is None:
         return
-    sends = (layer.group_send(g, {"type": "relay.event", "text": t}) for g, t in frames)
-    for failed in await asyncio.gather(*sends, return_exceptions=True):
-        if isinstance(failed, Exception):  # the ballots stand; a device learns on reconnect
-            logger.warning("a seat's ballots could not be sent: %r", failed)
+    try:
+        group, message = await database_sync_to_async(echo.message, thread_sensitive=False)()
+        await layer.group_send(group, message)
+    except Exception as failed:  # the ballots stand; a device learns on reconnect
+        logger.warning("a seat's ballots could not be sent: %r", failed)
 
 
-def ballots_received(
-    sitting_id: int, arrivals: list[Arrival]
-) -> tuple[list[Outcome], list[tuple[str, str]]]:
-    """Check, parse and cast a batch (worker thread): each arrival's outcome, and the
-    frames for the voters' other devices."""
+def ballots_received(sitting_id: int, arrivals: list[Arrival]) -> tuple[list[Outcome], Echo | None]:
+    """Check, parse and cast a batch (worker thread): each arrival's outcome, and what the
+    voters' other devices must learn."""
     ended = sessions_ended([a.session for a in arrivals])
     sitting, standings = access_sitting_each([a.user for a in arrivals], sitting_id, Role.MEMBER)
     pairs = zip(ended, standings, strict=True)
     outcomes: list[Outcome] = [_closing(gone, who) or {} for gone, who in pairs]
     if sitting is None:  # no such sitting (any more): every socket's access is gone
-        return outcomes, []
+        return outcomes, None
     by_vote: dict[Vote, list[tuple[int, BallotRequest]]] = {}
     named = members_named(sitting.assembly, [a.message.get("on_behalf_of") for a in arrivals])
     for i, (arrival, who) in enumerate(zip(arrivals, standings, strict=True)):
@@ -178,9 +195,21 @@ def ballots_received(
             outcomes[i] = err
             continue
         by_vote.setdefault(vote, []).append((i, request))
-    voters = _cast(by_vote, outcomes)
+    taken = _cast(by_vote, outcomes)
+    if not taken:
+        return outcomes, None
     cast_in = next(iter(by_vote)) if len(by_vote) == 1 else None  # else: the current vote
-    return outcomes, my_ballots_frames(sitting, voters, cast_in) if voters else []
+    voters = list({voter.id: voter for _i, voter in taken}.values())
+    return outcomes, Echo(sitting, voters, cast_in, _knowing(arrivals, taken))
+
+
+def _knowing(arrivals: list[Arrival], taken: list[tuple[int, Member]]) -> list[str]:
+    """The sockets that cast every ballot of their voter taken in the batch: their
+    acknowledgements told them all."""
+    channels: dict[int, set[str]] = {}
+    for i, voter in taken:
+        channels.setdefault(voter.id, set()).add(arrivals[i].channel)
+    return [next(iter(c)) for c in channels.values() if len(c) == 1 and "" not in c]
 
 
 def _closing(ended: bool, who: Standing | DomainError) -> Closing | None:
@@ -219,13 +248,13 @@ def _request(
 
 def _cast(
     by_vote: dict[Vote, list[tuple[int, BallotRequest]]], outcomes: list[Outcome]
-) -> list[Member]:
-    """Cast each vote's ballots together; the voters whose ballot was taken."""
-    voters: dict[int, Member] = {}
+) -> list[tuple[int, Member]]:
+    """Cast each vote's ballots together; each ballot taken: its arrival and its voter."""
+    taken: list[tuple[int, Member]] = []
     for vote, indexed in by_vote.items():
         results = ballots_cast(vote=vote, requests=[r for _i, r in indexed])
         for (i, request), result in zip(indexed, results, strict=True):
             outcomes[i] = result.as_dict() if isinstance(result, Receipt) else result
             if isinstance(result, Receipt):
-                voters[request.voter.id] = request.voter
-    return list(voters.values())
+                taken.append((i, request.voter))
+    return taken

@@ -5,7 +5,8 @@ each of the group's sockets in the process, and each socket's task wakes up, dec
 dispatches it and writes it: a task switch, a decoding and a dispatch per socket, most of
 the time a fan-out to 1,000 sockets took. The relay events of a socket that `follow`s this
 module skip that: the event is decoded once, and one task writes it to every socket it is
-for, one after the other, in the order the events came.
+for, one after the other, in the order the events came. A "relay.each" message (a frame
+per member: council.events.each_message) takes the same way, each socket writing its own.
 
 Order is kept per socket: its relay event takes the short way only once the socket is
 `live` (its first snapshot sent: an event that comes before waits in the queue, behind the
@@ -26,12 +27,15 @@ from typing import Any, Protocol
 
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
+from council.events import own_text
+
 logger = logging.getLogger(__name__)
 
 
 class Follower(Protocol):
     channel_layer: Any
     channel_name: str
+    own_key: str | None  # which frame of a "relay.each" message is its own (a seat's member)
     live: bool  # its first snapshot is sent
     queued: int  # messages put in its queue and not dispatched yet
     busy: int  # messages being handled (an action's frame waiting for its service)
@@ -62,8 +66,14 @@ def follow(consumer: Follower) -> None:
     def put_nowait(data: bytes) -> None:
         if consumer.live and not consumer.queued and not consumer.busy:
             message = _decode(layer, data)
-            if message.get("type") == "relay.event":
+            kind = message.get("type")
+            if kind == "relay.event":
                 _write_later(consumer, message["text"])
+                return
+            if kind == "relay.each":  # its own frame, if the message has one for it
+                text = own_text(message, consumer.own_key, consumer.channel_name)
+                if text is not None:
+                    _write_later(consumer, text)
                 return
         consumer.queued += 1
         queued(data)

@@ -144,3 +144,50 @@ async def test_a_councillor_cannot_open_or_close_a_vote():
     await seat.send_json_to({"action": "vote_open", "kind": "electronic"})
     assert (await until(seat, "error"))["code"] == "unknown_action"
     await seat.disconnect()
+
+
+async def test_a_councillors_other_devices_learn_the_names_voted_in_and_the_casting_one_its_ack():
+    s, people = await prepare()
+    chair, _ = await connect(f"/ws/sittings/{s.id}/chair/", people[0].user)
+    holder = people[4]  # holds people[5]'s proxy
+    phone, _ = await connect(f"/ws/sittings/{s.id}/seat/", holder.user)
+    tablet, _ = await connect(f"/ws/sittings/{s.id}/seat/", holder.user)
+    neighbour, _ = await connect(f"/ws/sittings/{s.id}/seat/", people[3].user)
+    await chair.send_json_to({"action": "vote_open", "kind": "electronic"})
+    vote = (await until(phone, "voting.vote_opened"))["state"]["vote"]
+    for ws in (tablet, neighbour):
+        await until(ws, "voting.vote_opened")
+    ballot = {"action": "ballot", "vote": vote["id"], "choice": "for", "ref": "own"}
+    await phone.send_json_to({**ballot, "client_id": "phone-own-0001"})
+    assert (await until(phone, "ack"))["result"]["member"] == holder.id
+    echoed = await until(tablet, "voting.my_ballots")
+    assert echoed["data"] == {"vote": vote["id"], "my_ballots": [holder.id]}
+    # Then the grantor's ballot from the tablet: the phone learns of it, the tablet has its ack.
+    proxy = {**ballot, "ref": "proxy", "on_behalf_of": people[5].id}
+    await tablet.send_json_to({**proxy, "client_id": "tablet-proxy-01"})
+    assert (await until(tablet, "ack"))["result"]["member"] == people[5].id
+    echoed = await until(phone, "voting.my_ballots")
+    assert sorted(echoed["data"]["my_ballots"]) == sorted([holder.id, people[5].id])
+    # Nobody else's names ever reach a seat, and the casting socket gets no echo of its own.
+    for ws in (neighbour, tablet):
+        seen = []
+        while not await ws.receive_nothing(timeout=0.5):
+            seen.append((await ws.receive_json_from())["type"])
+        assert "voting.my_ballots" not in seen, seen
+    for ws in (chair, phone, tablet, neighbour):
+        await ws.disconnect()
+
+
+def test_only_a_socket_that_cast_all_its_voters_ballots_of_a_batch_goes_without_the_echo():
+    from council.sockets import SessionRef
+
+    holder, other = f.assembly(members=2, population=1_000).members.order_by("id")
+    ref = SessionRef(holder.user_id, None, False, False)
+    arrivals = [
+        intake.Arrival(holder.user, ref, {}, "phone"),
+        intake.Arrival(holder.user, ref, {}, "phone"),
+        intake.Arrival(other.user, ref, {}, "desk-a"),
+        intake.Arrival(other.user, ref, {}, "desk-b"),  # the same voter from two devices
+    ]
+    taken = [(0, holder), (1, holder), (2, other), (3, other)]
+    assert intake._knowing(arrivals, taken) == ["phone"]
