@@ -62,11 +62,13 @@ def _check_choice(vote: Vote, choice: str, offered: tuple[str, ...] | None = Non
 @dataclass(frozen=True)
 class _Known:
     """What the checks of a batch read, read once for the batch: the rows already stored
-    under its client ids, and which of its voters and names are present (R14-R15)."""
+    under its client ids, which of its voters and names are present (R14-R15), the
+    choices offered and each name's voice."""
 
     previous: dict[str, Ballot | SecretParticipation]
     present: set[int]
     offered: tuple[str, ...]
+    voices: dict[int, dict[str, Any]]
 
     @classmethod
     def read(cls, vote: Vote, requests: list[BallotRequest]) -> _Known:
@@ -77,7 +79,8 @@ class _Known:
             r.on_behalf_of.id for r in requests if r.on_behalf_of
         }
         previous = {row.client_id: row for row in rows}
-        return cls(previous, present_among(vote.sitting, people), ballot_choices(vote))
+        voices = {v["member"]: v for v in vote.eligible}
+        return cls(previous, present_among(vote.sitting, people), ballot_choices(vote), voices)
 
 
 def _previous(vote: Vote, client_id: str, voter: Member, known: _Known) -> Receipt | None:
@@ -216,8 +219,8 @@ def _eligible(vote: Vote, request: BallotRequest, known: _Known) -> _Ready:
         )
     voter = request.voter
     name = request.on_behalf_of or voter
-    _check_present(vote, voter, known.present)
-    voice = _voice(vote, name.id)
+    _check_present(voter, known)
+    voice = known.voices.get(name.id)
     if voice is None or (voice["by"] or voice["member"]) != voter.id:
         raise BallotRefused(_("You may not vote in this name."), code=VotingErrorCode.NOT_ELIGIBLE)
     if voice["by"] is not None and voice["member"] in known.present:
@@ -230,14 +233,14 @@ def _eligible(vote: Vote, request: BallotRequest, known: _Known) -> _Ready:
     )
 
 
-def _check_present(vote: Vote, voter: Member, present: set[int]) -> None:
+def _check_present(voter: Member, known: _Known) -> None:
     """R14-R15: only a member present votes, in their own name or as a holder; an absent
     member who gave a proxy is voted for by the holder."""
-    if voter.id in present:
+    if voter.id in known.present:
         return
-    voice = _voice(vote, voter.id)
+    voice = known.voices.get(voter.id)
     if voice is not None and voice["by"] is not None:
-        holder = next((v["name"] for v in vote.eligible if v["member"] == voice["by"]), "")
+        holder = known.voices.get(voice["by"], {}).get("name", "")
         raise BallotRefused(
             _("You are not recorded as present: %(holder)s, who holds your proxy, votes for you.")
             % {"holder": holder},
