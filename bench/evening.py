@@ -53,6 +53,7 @@ baseline the web side with the broadcasts alone); the broadcasts' is printed bes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -162,6 +163,8 @@ class Broadcasts:
         self.mixer: dict[int, int | None] = {}
         self.pids: dict[int, list[int]] = {}
         self.progress: dict[int, list[tuple[float, dict[str, Any]]]] = {s: [] for s in labels}
+        # Each sitting's segments of one rendition: name -> (when ffmpeg wrote it, seconds).
+        self.segments: dict[int, dict[str, tuple[float, float]]] = {s: {} for s in labels}
         self.backends: list[int] = []
 
     def refresh(self) -> None:
@@ -179,6 +182,8 @@ class Broadcasts:
             self.pids[sitting_id] = list(pids or [])
             if progress and sitting_id in self.progress:
                 self.progress[sitting_id].append((now, progress))
+        for sitting_id, known in self.segments.items():
+            new_segments(sitting_id, known)
         self.backends = [pid for (pid,) in backends]
 
     def states(self) -> dict[int, str]:
@@ -188,6 +193,31 @@ class Broadcasts:
 
     def others(self, sitting_id: int) -> list[int]:
         return [p for p in self.pids.get(sitting_id, []) if p != self.mixer.get(sitting_id)]
+
+
+def new_segments(sitting_id: int, known: dict[str, tuple[float, float]]) -> None:
+    """Add to `known` the segments of the sitting's first rendition that its mixer's own
+    playlist lists: each with its duration and the time ffmpeg finished writing it (the
+    file's modification time, which no reader's delay moves)."""
+    from streaming.hls import hls_dir
+    from streaming.programme.playlists import MIXER_PLAYLIST
+
+    playlists = sorted(hls_dir(sitting_id).glob(f"*/{MIXER_PLAYLIST}"))
+    if not playlists:
+        return
+    folder, duration = playlists[0].parent, None
+    try:
+        lines = playlists[0].read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        if line.startswith("#EXTINF:"):
+            duration = float(line[len("#EXTINF:") :].split(",")[0])
+        elif line and not line.startswith("#") and duration is not None:
+            if line not in known:  # (a segment deleted meanwhile: the window slid on)
+                with contextlib.suppress(OSError):
+                    known[line] = ((folder / line).stat().st_mtime, duration)
+            duration = None
 
 
 def server_groups(servers: dict[str, Any], tracker: Broadcasts) -> dict[str, Any]:
@@ -600,17 +630,24 @@ def window(groups, tracker: Broadcasts, ctx, seconds: float, clients=None, media
             thread.start()
             threads.append(thread)
     accounts.begin()
+    began = time.time()
     time.sleep(seconds)
     cpu = accounts.end()
+    ended = time.time()
     for thread in threads:
         thread.join(seconds + 60)
     machine1 = sfu_load.busy_jiffies()
     busy = (machine1[0] - machine0[0]) / max(1, machine1[1] - machine0[1]) * 200
     progress = {s: v[marks[s] :] for s, v in tracker.progress.items()}
+    segments = {
+        s: sorted(v for v in known.values() if began <= v[0] <= ended)
+        for s, known in tracker.segments.items()
+    }
     return {
         "cpu": cpu,
         "machine": busy,
         "progress": progress,
+        "segments": segments,
         "media": media_out,
         "seconds": accounts.ended - accounts.began,
         "load": machine_load(),

@@ -232,9 +232,9 @@ class Recorder:
         self.started[json.loads(text)["type"]] = wall
         return ok
 
-    def timed_publish_state(self, sitting_id: int, text: str) -> None:
+    def timed_publish_state(self, sitting_id: int, text: str, *, whole: bool = True) -> None:
         began = time.perf_counter()
-        self.publish_state(sitting_id, text)
+        self.publish_state(sitting_id, text, whole=whole)
         self.handing.append((time.perf_counter() - began) * 1000)
 
 

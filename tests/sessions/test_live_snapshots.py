@@ -9,7 +9,13 @@ import pytest
 
 from sessions import services
 from sessions.live import fanout
-from sessions.live.snapshots import chair_snapshot, public_snapshot, public_vote, snapshots
+from sessions.live.snapshots import (
+    chair_snapshot,
+    public_snapshot,
+    public_vote,
+    snapshots,
+    vote_patches,
+)
 from sessions.realtime import seat_view
 from tests import factories as f
 from voting import services as voting
@@ -35,6 +41,28 @@ def test_the_snapshots_of_an_event_are_those_of_a_reconnect():
     assert timeless(built.public) == timeless(public_snapshot(s))
     assert public_vote(vote_summary(s, public=False)) == vote_summary(s, public=True)
     assert built.desk["vote"]["voted"] == [people[2].id] and "voted" not in built.public["vote"]
+
+
+@pytest.mark.parametrize("closed_session", [False, True], ids=["public", "closed session"])
+def test_a_closes_change_is_what_the_snapshots_say_of_the_vote(closed_session):
+    """The patch a vote's close goes out as holds, for each audience, the vote and its
+    count exactly as the whole snapshot that follows it (R25: none for the public in
+    closed session)."""
+    a = f.assembly(members=7, population=1_000)
+    s = f.in_session(a)
+    people = list(a.members.order_by("id"))
+    vote = voting.vote_open(item=s.items.first(), kind="electronic", user=None)
+    voting.ballot_cast(vote=vote, voter=people[2], choice="for", client_id="ballot-patch-1")
+    voting.vote_close(vote=vote, user=None, confirm=True)
+    if closed_session:
+        assert f.closed_session(s, [people[0]], votes_for=5)
+    s.refresh_from_db()
+    whole, change = snapshots(s), vote_patches(s)
+    for audience in ("desk", "seats", "public"):
+        snapshot, patch = getattr(whole, audience), getattr(change, audience)
+        assert patch == {"vote": snapshot["vote"], "counts.vote": snapshot["counts"]["vote"]}
+    assert (change.public["vote"] is None) is closed_session
+    assert change.desk["vote"]["state"] == "closed"
 
 
 def test_an_item_taken_up_sends_what_a_reconnect_reads(
