@@ -11,11 +11,11 @@ instead, as the embedded default serves them.
 
 Prints p50/p99 from submit to acknowledgement, p99 from the close (sent by the chair's
 desk right after the last acknowledgement, and run by the server as in a sitting) to the
-result on every client, and the ballots stored, lost and
-doubled. Baseline, in the same run: the same number of bare INSERTs into the same database,
-issued the same way (all at once, one connection each). Beside it, the floor of a close
-and its result: a bare UPDATE, then a bare PUBLISH to 1,150 subscribers (the result's
-ratio to it is printed too). Last line: one JSON object.
+result on every client, and the ballots stored, lost and doubled. Baseline, in the same
+run: the same number of bare INSERTs into the same database, issued the same way (all at
+once, one connection each). Beside it, the floor of a close and its result: a bare
+UPDATE, then a bare PUBLISH to 1,150 subscribers (the result's ratio to it is printed
+too). Last line: one JSON object.
 
     REDIS_URL=redis://127.0.0.1:6379/5 \
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/seance_bench \
@@ -73,12 +73,12 @@ def seed():
     services.sitting_open(sitting=s, user=None, open_anyway=True, reason="essai")
     services.item_take_up(sitting=s, item=s.items.first(), user=None)
     cookies = {m.id: session_cookie(m.user) for m in present}
-    cookies[0] = session_cookie(s.chair.user)  # the chair's desk, which closes the vote
     grants = {h.id: g.id for h, g in zip(present[-PROXIES:], absent, strict=True)}
-    return s, present, cookies, grants
+    desk = session_cookie(s.chair.user)  # the chair's desk, which closes the vote
+    return s, present, cookies, grants, desk
 
 
-async def run(port: int, sitting, present, cookies, grants, front: int):
+async def run(port: int, sitting, present, cookies, grants, desk: str, front: int):
     """Public clients: EventSources on nginx's nchan when `front` (production), else
     websockets on Daphne (the embedded default)."""
     from asgiref.sync import sync_to_async
@@ -93,7 +93,7 @@ async def run(port: int, sitting, present, cookies, grants, front: int):
         await sync_to_async(public_feed.flush)()
         pipes = start_subscribers(front, sitting.id, PUBLIC, SUBSCRIBER_PROCESSES)
     viewers = 0 if front else PUBLIC
-    chair = await client(port, sitting.id, "chair", cookies.pop(0))
+    chair = await client(port, sitting.id, "chair", desk)
     seat_list, public = await connect_clients(port, sitting.id, list(cookies.values()), viewers)
     seats = dict(zip(cookies, seat_list, strict=True))
     item = await sync_to_async(lambda: sitting.items.first())()
@@ -249,13 +249,13 @@ async def bare_close(changes: int = 5) -> list[float]:
 
 def main() -> None:
     fresh_django()
-    sitting, present, cookies, grants = seed()
+    sitting, present, cookies, grants, desk = seed()
     daphne_port = free_port()
     with ExitStack() as stack:
         front = stack.enter_context(public_front(daphne_port)) if PUBLIC_VIA == "nchan" else 0
         port, _pid = stack.enter_context(daphne_process(daphne_port))
         acks, result_ms, sent, acked, stored = asyncio.run(
-            run(port, sitting, present, cookies, grants, front)
+            run(port, sitting, present, cookies, grants, desk, front)
         )
     baseline = asyncio.run(bare_inserts(sent))
     floor = asyncio.run(bare_close())

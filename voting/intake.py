@@ -9,13 +9,14 @@ a batch is being written. Each batch takes one worker thread, which:
 - parses each ballot as a seat sends it (the voter's own name, or "on_behalf_of" the
   member whose proxy they hold: R15);
 - casts them, per vote, in one transaction (voting.services.ballots_cast: one lock on the
-  vote, one chain head, one insert; a refused ballot refuses only itself);
+  vote, one chain head, one insert; a refused ballot refuses only itself).
+
 Then, on the loop, each socket gets its outcome: an acknowledgement only once committed
 (README), the refusal of that ballot alone, or, when its session or access is gone, the
 refusal and the socket's closing. After the outcomes, another worker thread reads what
 each voter's other devices must learn (voting.seat_events), sent to them all in one
-message. A ballot alone is written at once (within a few turns
-of the loop); a vote's burst is gathered until it pauses (`_gathered`).
+message. A ballot alone is written at once (within a few turns of the loop); a vote's
+burst is gathered until it pauses (`_gathered`).
 """
 
 from __future__ import annotations
@@ -101,9 +102,9 @@ async def _write_while_waiting(key: _Key, sitting_id: int) -> None:
     echo: asyncio.Task[None] | None = None
     try:
         while batch := await _gathered(key):
-            seen = await _write(sitting_id, batch)
-            if seen is not None:  # sent while the next batch is written, after the last
-                echo = asyncio.ensure_future(_echo(seen, echo))
+            told = await _write(sitting_id, batch)
+            if told is not None:  # sent while the next batch is written, after the last
+                echo = asyncio.ensure_future(_echo(told, echo))
                 _echoes.add(echo)
                 echo.add_done_callback(_echoes.discard)
     finally:
@@ -156,8 +157,8 @@ async def _write(
     for (_arrival, future), outcome in zip(batch, outcomes, strict=True):
         if not future.done():  # its socket may have gone meanwhile
             future.set_result(outcome)
-    seen: Echo | None = echo
-    return seen
+    told: Echo | None = echo
+    return told
 
 
 async def _echo(echo: Echo, previous: asyncio.Task[None] | None) -> None:
